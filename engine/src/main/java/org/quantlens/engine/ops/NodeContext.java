@@ -1,0 +1,145 @@
+package org.quantlens.engine.ops;
+
+import org.quantlens.engine.InvalidAttributeException;
+import org.quantlens.engine.graph.Attribute;
+import org.quantlens.engine.graph.Node;
+import org.quantlens.engine.graph.Value;
+import org.quantlens.engine.tensor.Tensor;
+
+/**
+ * What an {@link OpFactory} knows about a node at load time: the node, the opset it was written
+ * for, which inputs are constant (so weights can be packed once), and what is known of input types.
+ */
+public final class NodeContext {
+  private final Node node;
+  private final int opset;
+  private final Tensor[] constants;
+  private final Value[] inputInfo;
+
+  /**
+   * @param constants per input, the constant tensor or null; may be shorter than the inputs
+   * @param inputInfo per input, known type and shape or null; may be shorter than the inputs
+   */
+  public NodeContext(Node node, int opset, Tensor[] constants, Value[] inputInfo) {
+    this.node = node;
+    this.opset = opset;
+    this.constants = constants == null ? new Tensor[0] : constants.clone();
+    this.inputInfo = inputInfo == null ? new Value[0] : inputInfo.clone();
+  }
+
+  /** A context with no constants and no type information. */
+  public NodeContext(Node node, int opset) {
+    this(node, opset, null, null);
+  }
+
+  public Node node() {
+    return node;
+  }
+
+  /** The opset version of the node's domain. */
+  public int opset() {
+    return opset;
+  }
+
+  /** Number of inputs listed (including omitted optional ones written as ""). */
+  public int inputCount() {
+    return node.inputs().size();
+  }
+
+  /** Number of outputs listed. */
+  public int outputCount() {
+    return node.outputs().size();
+  }
+
+  /** True when input {@code i} is given (listed and not ""). */
+  public boolean hasInput(int i) {
+    return !node.input(i).isEmpty();
+  }
+
+  /** True when output {@code i} is requested (listed and not ""). */
+  public boolean hasOutput(int i) {
+    return i < node.outputs().size() && !node.outputs().get(i).isEmpty();
+  }
+
+  /** The constant value of input {@code i}, or null when it is computed at run time. */
+  public Tensor constant(int i) {
+    return i < constants.length ? constants[i] : null;
+  }
+
+  /** What is known of input {@code i}'s type and shape, or null. */
+  public Value inputInfo(int i) {
+    return i < inputInfo.length ? inputInfo[i] : null;
+  }
+
+  public boolean has(String attr) {
+    return node.attributes().containsKey(attr);
+  }
+
+  public Attribute attr(String name) {
+    return node.attributes().get(name);
+  }
+
+  public long attrLong(String name, long def) {
+    Attribute a = attr(name);
+    return a == null ? def : a.asLong();
+  }
+
+  public int attrInt(String name, int def) {
+    Attribute a = attr(name);
+    if (a == null) {
+      return def;
+    }
+    long v = a.asLong();
+    if (v != (int) v) {
+      throw error("attribute " + name + "=" + v + " is out of range");
+    }
+    return (int) v;
+  }
+
+  public float attrFloat(String name, float def) {
+    Attribute a = attr(name);
+    return a == null ? def : a.asFloat();
+  }
+
+  public String attrString(String name, String def) {
+    Attribute a = attr(name);
+    return a == null ? def : a.asString();
+  }
+
+  public long[] attrLongs(String name, long[] def) {
+    Attribute a = attr(name);
+    return a == null ? def : a.asLongs();
+  }
+
+  /** An INTS attribute as ints, or {@code def}; throws if a value does not fit. */
+  public int[] attrInts(String name, int[] def) {
+    Attribute a = attr(name);
+    if (a == null) {
+      return def;
+    }
+    long[] l = a.asLongs();
+    int[] r = new int[l.length];
+    for (int i = 0; i < l.length; i++) {
+      if (l[i] != (int) l[i]) {
+        throw error("attribute " + name + " has out-of-range value " + l[i]);
+      }
+      r[i] = (int) l[i];
+    }
+    return r;
+  }
+
+  public float[] attrFloats(String name, float[] def) {
+    Attribute a = attr(name);
+    return a == null ? def : a.asFloats();
+  }
+
+  public Tensor attrTensor(String name) {
+    Attribute a = attr(name);
+    return a == null ? null : a.asTensor();
+  }
+
+  /** An error about this node: the message is prefixed with the node's name and op type. */
+  public InvalidAttributeException error(String message) {
+    return new InvalidAttributeException(node.describe() + ": " + message);
+  }
+}

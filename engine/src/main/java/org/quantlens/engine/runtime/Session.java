@@ -1,0 +1,161 @@
+package org.quantlens.engine.runtime;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.quantlens.engine.QuantLensException;
+import org.quantlens.engine.ShapeMismatchException;
+import org.quantlens.engine.graph.Graph;
+import org.quantlens.engine.graph.Passes;
+import org.quantlens.engine.graph.Value;
+import org.quantlens.engine.ops.OpRegistry;
+import org.quantlens.engine.ops.Operator;
+import org.quantlens.engine.tensor.Tensor;
+
+/**
+ * Runs a graph. Construction optimises a copy of the graph and prepares every operator (weights
+ * packed once); {@link #run} may then be called from many threads at once: the plan is immutable
+ * and each call keeps its intermediates to itself. Close the session to stop its worker threads.
+ *
+ * <pre>{@code
+ * try (Session s = new Session(graph)) {
+ *   Tensor logits = s.run(Map.of("input", image)).get("output");
+ * }
+ * }</pre>
+ */
+public final class Session implements AutoCloseable {
+  /** Settings of a session. */
+  public static final class Options {
+    private int threads = Runtime.getRuntime().availableProcessors();
+    private boolean optimize = true;
+
+    /** Threads one call may use (default: available processors). */
+    public Options threads(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("threads must be at least 1, got " + n);
+      }
+      this.threads = n;
+      return this;
+    }
+
+    /** Whether to apply graph passes (fusion, folding); default true. */
+    public Options optimize(boolean on) {
+      this.optimize = on;
+      return this;
+    }
+  }
+
+  private final Graph graph;
+  private final ExecutionPlan plan;
+  private final WorkerPool pool;
+
+  public Session(Graph graph) {
+    this(graph, new Options());
+  }
+
+  public Session(Graph graph, Options options) {
+    Graph g = graph.copy();
+    this.graph = options.optimize ? Passes.optimize(g) : g;
+    this.plan = ExecutionPlan.build(this.graph, OpRegistry.standard());
+    this.pool = new WorkerPool(options.threads);
+  }
+
+  /** The graph inputs to feed, with their declared types and shapes. */
+  public List<Value> inputs() {
+    return List.copyOf(graph.inputs());
+  }
+
+  /** The graph outputs, with what is known of their types and shapes. */
+  public List<Value> outputs() {
+    return List.copyOf(graph.outputs());
+  }
+
+  /**
+   * Runs the graph on {@code feeds} (graph input name to tensor) and returns every graph output by
+   * name, in the graph's order.
+   *
+   * @throws ShapeMismatchException if an input is missing, unknown, or of the wrong type or shape
+   */
+  public Map<String, Tensor> run(Map<String, Tensor> feeds) {
+    Tensor[] slots = new Tensor[plan.slotCount];
+    plan.constants.forEach((s, t) -> slots[s] = t);
+    bindInputs(feeds, slots);
+    for (ExecutionPlan.Step step : plan.steps) {
+      Tensor[] in = new Tensor[step.in.length];
+      for (int i = 0; i < in.length; i++) {
+        in[i] = step.in[i] < 0 ? null : slots[step.in[i]];
+      }
+      Tensor[] out = invoke(step, in);
+      for (int i = 0; i < step.out.length && i < out.length; i++) {
+        if (step.out[i] >= 0) {
+          slots[step.out[i]] = out[i];
+        }
+      }
+      for (int s : step.release) {
+        slots[s] = null;
+      }
+    }
+    Map<String, Tensor> result = new LinkedHashMap<>();
+    plan.outputSlots.forEach((name, s) -> {
+      Tensor t = slots[s];
+      if (t == null) {
+        throw new QuantLensException("graph output '" + name + "' was not computed");
+      }
+      result.put(name, t);
+    });
+    return result;
+  }
+
+  private Tensor[] invoke(ExecutionPlan.Step step, Tensor[] in) {
+    Operator op = step.op;
+    try {
+      return op.run(in, pool);
+    } catch (QuantLensException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new QuantLensException(step.node.describe() + " failed: " + e, e);
+    }
+  }
+
+  private void bindInputs(Map<String, Tensor> feeds, Tensor[] slots) {
+    for (String name : feeds.keySet()) {
+      if (!plan.inputSlots.containsKey(name)) {
+        throw new ShapeMismatchException("unknown input '" + name + "'; the graph's inputs are "
+            + plan.inputSlots.keySet());
+      }
+    }
+    for (Value v : graph.inputs()) {
+      Tensor t = feeds.get(v.name());
+      if (t == null) {
+        throw new ShapeMismatchException("missing input '" + v.name() + "' " + v.dtype() + v.shapeText());
+      }
+      check(v, t);
+      slots[plan.inputSlots.get(v.name())] = t;
+    }
+  }
+
+  private static void check(Value v, Tensor t) {
+    if (v.dtype() != null && v.dtype() != t.dtype()) {
+      throw new ShapeMismatchException("input '" + v.name() + "': expected " + v.dtype()
+          + v.shapeText() + ", got " + t.dtype() + Arrays.toString(t.shape()));
+    }
+    int[] want = v.shape();
+    if (want == null) {
+      return;
+    }
+    boolean ok = want.length == t.rank();
+    for (int i = 0; ok && i < want.length; i++) {
+      ok = want[i] < 0 || want[i] == t.dim(i);
+    }
+    if (!ok) {
+      throw new ShapeMismatchException("input '" + v.name() + "': expected shape " + v.shapeText()
+          + ", got " + Arrays.toString(t.shape()));
+    }
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

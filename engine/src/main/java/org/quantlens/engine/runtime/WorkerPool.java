@@ -1,0 +1,116 @@
+package org.quantlens.engine.runtime;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import org.quantlens.engine.ops.ExecContext;
+
+/**
+ * Spreads a kernel's tasks over a fixed set of daemon threads. The calling thread always takes
+ * part, so progress never depends on a free worker (many sessions calls may share one pool), and
+ * a task that itself asks for parallel work runs it serially instead of waiting on the pool.
+ */
+final class WorkerPool implements ExecContext, AutoCloseable {
+  private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
+  private final int threads;
+  private final ExecutorService executor;
+
+  WorkerPool(int threads) {
+    this.threads = Math.max(1, threads);
+    AtomicInteger id = new AtomicInteger();
+    this.executor = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads - 1, r -> {
+      Thread t = new Thread(r, "quantlens-worker-" + id.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public int threads() {
+    return threads;
+  }
+
+  @Override
+  public void forRange(int tasks, IntConsumer body) {
+    if (executor == null || tasks <= 1 || INSIDE.get()) {
+      for (int t = 0; t < tasks; t++) {
+        body.accept(t);
+      }
+      return;
+    }
+    Batch batch = new Batch(tasks, body);
+    int helpers = Math.min(threads - 1, tasks - 1);
+    for (int h = 0; h < helpers; h++) {
+      executor.execute(batch::work);
+    }
+    batch.work();
+    batch.awaitAll();
+  }
+
+  @Override
+  public void close() {
+    if (executor != null) {
+      executor.shutdownNow();
+    }
+  }
+
+  /** One forRange call: workers claim task indices until none are left. */
+  private static final class Batch {
+    private final int tasks;
+    private final IntConsumer body;
+    private final AtomicInteger next = new AtomicInteger();
+    private int done;
+    private Throwable failure;
+
+    Batch(int tasks, IntConsumer body) {
+      this.tasks = tasks;
+      this.body = body;
+    }
+
+    void work() {
+      INSIDE.set(true);
+      try {
+        int t;
+        while ((t = next.getAndIncrement()) < tasks) {
+          try {
+            body.accept(t);
+          } catch (Throwable e) {
+            synchronized (this) {
+              if (failure == null) {
+                failure = e;
+              }
+            }
+          }
+          synchronized (this) {
+            if (++done == tasks) {
+              notifyAll();
+            }
+          }
+        }
+      } finally {
+        INSIDE.set(false);
+      }
+    }
+
+    synchronized void awaitAll() {
+      boolean interrupted = false;
+      while (done < tasks) {
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      if (failure instanceof RuntimeException) {
+        throw (RuntimeException) failure;
+      }
+      if (failure instanceof Error) {
+        throw (Error) failure;
+      }
+    }
+  }
+}
