@@ -1,5 +1,6 @@
 package org.quantlens.engine.ops;
 
+import org.quantlens.engine.QuantLensException;
 import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.kernels.VectorMath;
 import org.quantlens.engine.kernels.VectorMathScalar;
@@ -127,8 +128,11 @@ final class ElementwiseBinary {
       return ElementwiseData.fromDoubles(t, out, p.outShape);
     }
     long[] out = new long[p.size];
-    computeL(op, u64 || ElementwiseData.u64(b.dtype()), p, ElementwiseData.longs(a),
-        ElementwiseData.longs(b), out);
+    try {
+      computeL(op, u64, p, ElementwiseData.longs(a), ElementwiseData.longs(b), out);
+    } catch (ArithmeticException e) {
+      throw new QuantLensException(node + ": integer division by zero");
+    }
     return ElementwiseData.fromLongs(t, out, p.outShape);
   }
 
