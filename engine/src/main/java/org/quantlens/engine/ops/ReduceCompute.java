@@ -28,6 +28,8 @@ final class ReduceCompute {
   static final int CHUNK = 16_384;
   /** Inner-dimension block of one task in the lane-wise case. */
   private static final int BLOCK = 4096;
+  /** Rows summed into one partial in the lane-wise case. */
+  private static final int ROWS = 256;
 
   private ReduceCompute() {}
 
@@ -119,7 +121,7 @@ final class ReduceCompute {
     } else {
       int blocks = (inner + BLOCK - 1) / BLOCK;
       ElementwiseData.chunks(ctx, outer * blocks, Math.max(1, r) * Math.min(inner, BLOCK), (u0, u1) -> {
-        float[] tmp = kind == LOG_SUM_EXP ? new float[Math.min(inner, BLOCK) * 2] : null;
+        float[] tmp = new float[Math.min(inner, BLOCK) * 3];
         for (int u = u0; u < u1; u++) {
           int o = u / blocks;
           int j0 = (u % blocks) * BLOCK;
@@ -186,33 +188,52 @@ final class ReduceCompute {
     }
   }
 
-  /** Outputs out[o*inner + j0 + i], i < n, accumulated lane-wise over the r rows. */
+  /**
+   * Outputs out[o*inner + j0 + i], i < n, accumulated lane-wise over the r rows. Sums over more
+   * than {@link #ROWS} rows add fixed blocks of ROWS rows separately first, which keeps float
+   * rounding error near u * (sqrt(ROWS) + sqrt(r / ROWS)) instead of u * sqrt(r).
+   * {@code tmp} holds 3 * n floats: running max, exp of one row, one block's partial sum.
+   */
   private static void columns(VectorMath vm, int kind, float[] x, float[] out, int o, int r,
       int inner, int j0, int n, float[] tmp) {
     int at = o * inner + j0;
     int base = o * r * inner + j0;
-    if (kind == LOG_SUM_EXP) {
-      // tmp[0, n): running max; tmp[n, 2n): exp(x - max) of the current row
+    boolean lse = kind == LOG_SUM_EXP;
+    if (lse) {
       java.util.Arrays.fill(tmp, 0, n, Float.NEGATIVE_INFINITY);
       for (int k = 0; k < r; k++) {
         vm.accumulate(VectorMath.R_MAX, x, base + k * inner, tmp, 0, n);
       }
-      java.util.Arrays.fill(out, at, at + n, 0f);
-      for (int k = 0; k < r; k++) {
-        vm.binary(VectorMath.SUB, x, base + k * inner, tmp, 0, tmp, n, n);
-        vm.map(VectorMath.EXP, 0, 0, tmp, n, tmp, n, n);
-        vm.accumulate(VectorMath.R_SUM, tmp, n, out, at, n);
+    }
+    int fold = lse ? VectorMath.R_SUM : fold(kind);
+    boolean blocked = r > ROWS && (fold == VectorMath.R_SUM || fold == VectorMath.R_SUM_SQUARE
+        || fold == VectorMath.R_SUM_ABS);
+    java.util.Arrays.fill(out, at, at + n, identity(fold));
+    for (int k0 = 0; k0 < r; k0 += ROWS) {
+      int k1 = Math.min(r, k0 + ROWS);
+      float[] acc = blocked ? tmp : out;
+      int accOff = blocked ? 2 * n : at;
+      if (blocked) {
+        java.util.Arrays.fill(tmp, 2 * n, 3 * n, 0f);
       }
+      for (int k = k0; k < k1; k++) {
+        if (lse) {
+          vm.binary(VectorMath.SUB, x, base + k * inner, tmp, 0, tmp, n, n);
+          vm.map(VectorMath.EXP, 0, 0, tmp, n, tmp, n, n);
+          vm.accumulate(VectorMath.R_SUM, tmp, n, acc, accOff, n);
+        } else {
+          vm.accumulate(fold, x, base + k * inner, acc, accOff, n);
+        }
+      }
+      if (blocked) {
+        vm.accumulate(VectorMath.R_SUM, tmp, 2 * n, out, at, n);
+      }
+    }
+    if (lse) {
       for (int i = 0; i < n; i++) {
         float m = tmp[i];
         out[at + i] = Float.isInfinite(m) ? m : m + (float) Math.log(out[at + i]);
       }
-      return;
-    }
-    int fold = fold(kind);
-    java.util.Arrays.fill(out, at, at + n, identity(fold));
-    for (int k = 0; k < r; k++) {
-      vm.accumulate(fold, x, base + k * inner, out, at, n);
     }
   }
 
