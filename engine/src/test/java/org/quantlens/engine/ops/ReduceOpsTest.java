@@ -167,6 +167,24 @@ class ReduceOpsTest {
   }
 
   @Test
+  void float16ReductionsComputeInDoubleAndRoundToHalf() {
+    Tensor h = Tensor.zeros(DType.F16, 2, 3);
+    float[] v = {0.5f, 1.25f, -2f, 3f, 1000f, 0.001f};
+    for (int i = 0; i < 6; i++) {
+      h.setDouble(i, v[i]);
+    }
+    Tensor s = reduce("ReduceSum", 13, h, new int[] {1}, false, ExecContext.SERIAL);
+    assertEquals(DType.F16, s.dtype());
+    assertEquals(-0.25, s.getDouble(0), 0);
+    // 1003.000976... rounds to the nearest half, 1003
+    assertEquals(1003.0, s.getDouble(1), 0);
+    Tensor m = reduce("ReduceMax", 13, h, new int[] {0}, true, ExecContext.SERIAL);
+    assertArrayEquals(new int[] {1, 3}, m.shape());
+    assertArrayEquals(new float[] {3f, 1000f, h.toFloats()[5]}, m.toFloats());
+    assertArrayEquals(new long[] {2}, run("ArgMin", 13, attrs("keepdims", 0, "axis", 0), h.reshape(6)).longs());
+  }
+
+  @Test
   void reduceSumTakesAxesAsAttributeBefore13AndAsInputFrom13() {
     Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
     assertArrayEquals(new float[] {5, 7, 9}, run("ReduceSum", 11, attrs("axes", new long[] {0}, "keepdims", 0), x).floats());
