@@ -14,9 +14,9 @@ package org.quantlens.engine.kernels;
  * {@link #sigmoid}, {@link #tanh} or {@link #map} here rather than write their own loops.
  *
  * <p>Accuracy of {@link #map} against the float-rounded double-precision result (the scalar
- * reference): bit-exact for ABS, NEG, SQRT, RECIPROCAL, RELU, LEAKY_RELU, CLIP, HARD_SIGMOID,
- * HARD_SWISH, THRESHOLDED_RELU, SOFTSIGN, SQUARE and for every op the SIMD class does not
- * override; EXP within 2 ulp over [-87.3, 88.7] (gradual underflow below, infinity above);
+ * reference): bit-exact for ABS, NEG, SQRT, RECIPROCAL, FLOOR, CEIL, ROUND, SIGN, RELU,
+ * LEAKY_RELU, CLIP, HARD_SIGMOID, HARD_SWISH, THRESHOLDED_RELU, SOFTSIGN, SQUARE and for every op
+ * the SIMD class does not override; EXP within 2 ulp over [-87.3, 88.7] (gradual underflow below, infinity above);
  * SIGMOID, TANH within 4 ulp; ERF within 2.5e-7 absolute; ELU, SELU, CELU within 4 ulp relative
  * plus 1e-7 times alpha absolute. NaN in gives NaN out for every op except THRESHOLDED_RELU's
  * documented comparison (which also keeps NaN). The tests state and check these bounds.

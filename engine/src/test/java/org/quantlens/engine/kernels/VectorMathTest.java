@@ -19,7 +19,10 @@ class VectorMathTest {
   private static final int[] LARGE = {127, 128, 129, 1000, 4099};
   private static final float[] SPECIAL = {Float.NaN, Float.POSITIVE_INFINITY,
       Float.NEGATIVE_INFINITY, 0f, -0f, 1f, -1f, Float.MAX_VALUE, -Float.MAX_VALUE,
-      Float.MIN_VALUE, 1e-30f, -1e-30f, 88.7f, 89f, -87.5f, -103f, -104.5f, 0.5f, -0.5f, 2f, 3f};
+      Float.MIN_VALUE, 1e-30f, -1e-30f, 88.7f, 89f, -87.5f, -103f, -104.5f, 0.5f, -0.5f, 2f, 3f,
+      // halves and the edges of exact float integers, for floor/ceil/round
+      1.5f, -1.5f, 2.5f, -2.5f, -0.7f, 4194303.5f, 8388607.5f, -8388607.5f, 8388608f, -8388609f,
+      1e10f, -1e10f, 0.49999997f};
 
   private static int[] lengths() {
     int[] l = new int[71 + LARGE.length];

@@ -8,7 +8,7 @@ import org.quantlens.engine.kernels.VectorMathScalar;
 /**
  * SIMD {@link org.quantlens.engine.kernels.VectorMath}: one plain vector loop per operation with a
  * scalar tail, and the polynomial exp/tanh/erf of {@link SimdVectorMathFunctions}. Operations it
- * does not vectorize (POW, FMOD, trigonometry, LOG, FLOOR/CEIL/ROUND, SOFTPLUS, ...) fall back to
+ * does not vectorize (POW, FMOD, trigonometry, LOG, SOFTPLUS) fall back to
  * the scalar reference it extends. Tails reuse the reference's float definitions, so the
  * piecewise-linear ops are bit-exact with it.
  */
@@ -235,6 +235,7 @@ public final class SimdVectorMath extends VectorMathScalar {
       case ABS: case NEG: case SQRT: case RECIPROCAL: case SQUARE:
         simple(op, x, xOff, out, oOff, n);
         return;
+      case FLOOR: case CEIL: case ROUND: case SIGN: rounding(op, x, xOff, out, oOff, n); return;
       case HARD_SIGMOID: hardSigmoid(alpha, beta, x, xOff, out, oOff, n); return;
       case HARD_SWISH: hardSwish(x, xOff, out, oOff, n); return;
       case SOFTSIGN: softsign(x, xOff, out, oOff, n); return;
@@ -309,6 +310,43 @@ public final class SimdVectorMath extends VectorMathScalar {
     for (; i < n; i++) {
       o[oo + i] = mapOne(op, 0, 0, x[xo + i]);
     }
+  }
+
+  /**
+   * Floor, ceil, round-half-even and sign, bit-exact with Math.floor/ceil/rint/signum. Below 2^23
+   * in magnitude, adding and subtracting 2^23 rounds to an integer, ties to even; floor and ceil
+   * then step by one where that went the wrong way. Larger values, infinities and NaN are already
+   * integral (or NaN) and pass through. The results have the sign of x (or are a zero of its
+   * sign), so OR-ing in x's sign bit also restores -0.
+   */
+  private static void rounding(int op, float[] x, int xo, float[] o, int oo, int n) {
+    int i = 0;
+    for (int up = F.loopBound(n); i < up; i += L) {
+      FloatVector v = FloatVector.fromArray(F, x, xo + i);
+      FloatVector r;
+      if (op == SIGN) {
+        r = v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f));
+      } else {
+        FloatVector a = v.abs();
+        r = withSignOf(a.add(0x1p23f).sub(0x1p23f), v);
+        if (op == FLOOR) {
+          r = r.sub(1f, r.compare(VectorOperators.GT, v));
+        } else if (op == CEIL) {
+          r = r.add(1f, r.compare(VectorOperators.LT, v));
+        }
+        r = withSignOf(r.blend(v, a.compare(VectorOperators.GE, 0x1p23f)
+            .or(v.test(VectorOperators.IS_NAN))).abs(), v);
+      }
+      r.intoArray(o, oo + i);
+    }
+    for (; i < n; i++) {
+      o[oo + i] = mapOne(op, 0, 0, x[xo + i]);
+    }
+  }
+
+  /** Non-negative {@code m} with the sign bit of {@code s} (copySign for m >= 0). */
+  private static FloatVector withSignOf(FloatVector m, FloatVector s) {
+    return m.viewAsIntegralLanes().or(s.viewAsIntegralLanes().and(0x80000000)).viewAsFloatingLanes();
   }
 
   private static void hardSigmoid(float alpha, float beta, float[] x, int xo, float[] o, int oo,
