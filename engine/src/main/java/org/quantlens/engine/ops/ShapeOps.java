@@ -40,10 +40,10 @@ public final class ShapeOps implements OpFamily {
     r.register("Constant", 1, ShapeOps::constant);
     r.register("Constant", 12, ShapeOps::constant);
     r.register("ConstantOfShape", 9, ShapeOps::constantOfShape);
-    r.register("Dropout", 1, ShapeOps::dropout);
-    r.register("Dropout", 7, ShapeOps::dropout);
-    r.register("Dropout", 10, ShapeOps::dropout);
-    r.register("Dropout", 12, ShapeOps::dropout);
+    r.register("Dropout", 1, ShapeDropout::create);
+    r.register("Dropout", 7, ShapeDropout::create);
+    r.register("Dropout", 10, ShapeDropout::create);
+    r.register("Dropout", 12, ShapeDropout::create);
     r.register("Range", 11, ShapeOps::range);
     TransposeOps.register(r);
     SliceOps.register(r);
@@ -279,48 +279,6 @@ public final class ShapeOps implements OpFamily {
       }
       return new Tensor[] {out};
     };
-  }
-
-  /**
-   * Dropout for inference: the output is the input and the optional mask is all true (BOOL from
-   * opset 10, the input's type before). Before opset 7 {@code is_test=0} is read as inference too:
-   * those models were exported for inference. From opset 12 a true {@code training_mode} with a
-   * non-zero ratio is random training-time dropout, which this engine does not run.
-   */
-  private static Operator dropout(NodeContext ctx) {
-    Node node = ctx.node();
-    boolean boolMask = ctx.opset() >= 10;
-    boolean inputs = ctx.opset() >= 12;
-    if (inputs && ctx.constant(2) != null && ctx.constant(1) != null) {
-      checkTraining(node, ctx.constant(1), ctx.constant(2));
-    }
-    boolean mask = ctx.hasOutput(1);
-    return (in, ec) -> {
-      if (inputs && in.length > 2 && in[2] != null) {
-        checkTraining(node, in.length > 1 ? in[1] : null, in[2]);
-      }
-      Tensor x = in[0];
-      Tensor y = x.reshape(x.shape());
-      if (!mask) {
-        return new Tensor[] {y};
-      }
-      Tensor m = Tensor.zeros(boolMask ? DType.BOOL : x.dtype(), x.shape());
-      Tensor one = Tensor.zeros(m.dtype(), 1);
-      one.setLong(0, 1);
-      org.quantlens.engine.kernels.Copy.fill(m.data(), 0, m.size(), one.data());
-      return new Tensor[] {y, m};
-    };
-  }
-
-  private static void checkTraining(Node node, Tensor ratio, Tensor trainingMode) {
-    if (trainingMode.size() == 0 || trainingMode.getLong(0) == 0) {
-      return;
-    }
-    double r = ratio == null || ratio.size() == 0 ? 0.5 : ratio.getDouble(0);
-    if (r != 0) {
-      throw new UnsupportedOpException(node.describe() + ": training_mode=true with ratio " + r
-          + " is random training-time dropout; this engine runs inference only");
-    }
   }
 
   private static Operator range(NodeContext ctx) {

@@ -120,7 +120,7 @@ class ShapeOpsTest {
   }
 
   @Test
-  void dropoutIsIdentityWithAllTrueMaskAndRefusesRealTrainingDropout() {
+  void dropoutIsIdentityWithAllTrueMaskForInference() {
     Tensor x = iota(DType.F32, 2, 3);
     Tensor[] r = run("Dropout", 13, NONE, 2, false, x);
     assertArrayEquals(x.floats(), r[0].floats());
@@ -128,14 +128,42 @@ class ShapeOpsTest {
     assertArrayEquals(new byte[] {1, 1, 1, 1, 1, 1}, r[1].bytes());
     assertEquals(DType.F32, run("Dropout", 7, attrs("ratio", 0.3f), 2, false, x)[1].dtype(),
         "before opset 10 the mask has the input's type");
-    Tensor yes = Tensor.zeros(DType.BOOL, 1).reshape();
-    yes.bytes()[0] = 1;
+    Tensor no = Tensor.zeros(DType.BOOL, 1).reshape();
+    assertArrayEquals(x.floats(), run("Dropout", 13, NONE, 1, false, x, Tensor.scalar(0.5f), no)[0].floats());
     // training with ratio 0 is still the identity
-    assertArrayEquals(x.floats(), run("Dropout", 13, NONE, 1, false, x, Tensor.scalar(0f), yes)[0].floats());
-    assertThrows(UnsupportedOpException.class,
-        () -> run("Dropout", 13, NONE, 1, false, x, Tensor.scalar(0.5f), yes));
-    assertThrows(UnsupportedOpException.class, () -> run("Dropout", 13, NONE, 1, true, x, null, yes),
-        "a constant training_mode is refused at load (default ratio 0.5)");
+    assertArrayEquals(x.floats(), run("Dropout", 13, NONE, 1, false, x, Tensor.scalar(0f), yes())[0].floats());
+  }
+
+  private static Tensor yes() {
+    Tensor t = Tensor.zeros(DType.BOOL, 1).reshape();
+    t.bytes()[0] = 1;
+    return t;
+  }
+
+  @Test
+  void seededTrainingDropoutDrawsNumpysLegacyMersenneTwisterSequence() {
+    // NumPy: np.random.seed(0); np.random.uniform(size=4) = [0.5488135, 0.71518937, 0.60276338, 0.54488318]
+    ShapeDropout.MersenneTwister mt = new ShapeDropout.MersenneTwister(0);
+    assertEquals(0.5488135039273248, mt.nextDouble(), 1e-15);
+    assertEquals(0.7151893663724195, mt.nextDouble(), 1e-15);
+    assertEquals(2357136044L, new ShapeDropout.MersenneTwister(0).nextInt() & 0xffffffffL,
+        "std::mt19937(0)'s first output");
+    Tensor x = Tensor.of(new float[] {1, 1, 1, 1}, 4);
+    Tensor[] r = run("Dropout", 13, attrs("seed", 0L), 2, false, x, Tensor.scalar(0.6f), yes());
+    assertArrayEquals(new float[] {0, 2.5f, 2.5f, 0}, r[0].floats(), 1e-6f);
+    assertArrayEquals(new byte[] {0, 1, 1, 0}, r[1].bytes());
+  }
+
+  @Test
+  void unseededTrainingDropoutDrawsAFreshMaskEachRun() {
+    Tensor x = Tensor.zeros(DType.F32, 1000);
+    java.util.Arrays.fill(x.floats(), 3f);
+    Tensor a = run("Dropout", 13, NONE, 1, false, x, Tensor.scalar(0.5f), yes())[0];
+    Tensor b = run("Dropout", 13, NONE, 1, false, x, Tensor.scalar(0.5f), yes())[0];
+    org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(a.floats(), b.floats()));
+    for (float v : a.floats()) {
+      org.junit.jupiter.api.Assertions.assertTrue(v == 0f || v == 6f, "dropped or scaled by 1/(1-0.5)");
+    }
   }
 
   @Test
