@@ -457,7 +457,15 @@ public final class ShapeInference {
 
   /** Partial data survives casts between the tracked integer types (values stay small). */
   private static long[] castData(long[] d, DType to) {
-    return to == DType.I64 || to == DType.I32 ? d : null;
+    if (d == null || to != DType.I64 && to != DType.I32) {
+      return null;
+    }
+    for (long v : d) {
+      if (to == DType.I32 && !unknown(v) && v != (int) v) {
+        return null; // would wrap
+      }
+    }
+    return d;
   }
 
   // ---- convolution, pooling, matrix products -------------------------------------------------

@@ -11,6 +11,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.quantlens.engine.QuantLensException;
 import org.quantlens.engine.UnsupportedOpException;
+import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.runtime.Session;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
@@ -133,5 +134,48 @@ class ConstantFoldingTest {
           () -> s.run(Map.of("x", Tensor.of(new float[] {0, 0}, 2))));
       assertTrue(e.getMessage().contains("Reshape"), e.getMessage());
     }
+  }
+
+  @Test
+  void foldedShapeArithmeticEqualsWhatTheOpsComputeAtRunTime() {
+    // reshape x [2, 3, 4, 5] to [Shape[1] * Shape[2], reversed(Shape)[::2] ...] via Slice, Mul, Cast
+    OpRegistry reg = PassTestSupport.registry();
+    reg.register("Mul", 1, ctx -> (in, ec) -> {
+      Tensor y = Tensor.zeros(in[0].dtype(), in[0].shape());
+      for (int i = 0; i < y.size(); i++) {
+        y.setLong(i, in[0].getLong(i) * in[1].getLong(in[1].size() == 1 ? 0 : i));
+      }
+      return new Tensor[] {y};
+    });
+    Graph g = new Graph("t");
+    g.opsets().put("", 13);
+    g.inputs().add(new Value("x", DType.F32, 2, 3, 4, 5));
+    g.initializers().put("i1", Tensor.of(new long[] {1}, 1));
+    g.initializers().put("i2", Tensor.of(new long[] {2}, 1));
+    g.initializers().put("st", Tensor.of(new long[] {-1}, 1));
+    g.initializers().put("en", Tensor.of(new long[] {Long.MIN_VALUE}, 1));
+    g.initializers().put("ax", Tensor.of(new long[] {0}, 1));
+    g.initializers().put("sp", Tensor.of(new long[] {-3}, 1));
+    g.nodes().add(new Node("s", "Shape", List.of("x"), List.of("s"), Map.of()));
+    g.nodes().add(new Node("a", "Gather", List.of("s", "i1"), List.of("a"), Map.of()));
+    g.nodes().add(new Node("b", "Gather", List.of("s", "i2"), List.of("b"), Map.of()));
+    g.nodes().add(new Node("m", "Mul", List.of("a", "b"), List.of("ab"), Map.of()));
+    g.nodes().add(new Node("c", "Cast", List.of("ab"), List.of("ab32"), Map.of("to", Attribute.of(6L))));
+    g.nodes().add(new Node("c2", "Cast", List.of("ab32"), List.of("ab64"), Map.of("to", Attribute.of(7L))));
+    g.nodes().add(new Node("rev", "Slice", List.of("s", "st", "en", "ax", "sp"), List.of("r"), Map.of()));
+    g.nodes().add(new Node("cat", "Concat", List.of("ab64", "r"), List.of("t"), Map.of("axis", Attribute.of(0L))));
+    g.nodes().add(new Node("out", "Reshape", List.of("x", "t"), List.of("y"), Map.of()));
+    g.outputs().add(new Value("y", DType.F32, (int[]) null, null));
+    g.outputs().add(new Value("t", DType.I64, (int[]) null, null));
+    Tensor x = PassTestSupport.random(new Random(3), 2, 3, 4, 5);
+    Map<String, Tensor> want = PassTestSupport.run(g, reg, Map.of("x", x));
+    assertArrayEquals(new long[] {12, 5, 2}, want.get("t").longs(), "3*4, then dims 3 and 0 of the shape");
+    Graph f = g.copy();
+    Passes.optimize(f, reg);
+    assertEquals(List.of("Reshape"), f.nodes().stream().map(Node::opType).toList());
+    Map<String, Tensor> got = PassTestSupport.run(f, reg, Map.of("x", x));
+    assertArrayEquals(want.get("t").longs(), got.get("t").longs());
+    assertArrayEquals(want.get("y").shape(), got.get("y").shape());
+    assertArrayEquals(want.get("y").floats(), got.get("y").floats());
   }
 }
