@@ -86,7 +86,7 @@ public final class Npy {
     int[] shape = parseShape(s.group(1), name);
     long bytes = dtype.byteSize();
     for (int dim : shape) {
-      bytes = Math.min(bytes * dim, available + 1); // both factors < 2^31: no overflow
+      bytes = dim != 0 && bytes > available / dim ? available + 1 : bytes * dim;
     }
     if (bytes > available) {
       throw new DataLoadException(name + ": shape " + java.util.Arrays.toString(shape) + " of "
