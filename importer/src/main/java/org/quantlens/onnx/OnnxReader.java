@@ -45,8 +45,11 @@ import org.quantlens.onnx.proto.Onnx.ValueInfoProto;
  * }</pre>
  */
 public final class OnnxReader {
-  /** How deeply graph attributes (If, Loop, Scan bodies) may nest. */
-  public static final int MAX_SUBGRAPH_DEPTH = 32;
+  /**
+   * How deeply graph attributes (If, Loop, Scan bodies) may nest. Below protobuf's own nesting limit
+   * (100 messages, about 32 graph levels), so this clearer error comes first.
+   */
+  public static final int MAX_SUBGRAPH_DEPTH = 16;
 
   private final String source;
   private final Path baseDir;
