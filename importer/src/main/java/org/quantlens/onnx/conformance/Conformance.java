@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -203,6 +204,12 @@ public final class Conformance {
    * printing one line per case as it finishes and the summary line at the end.
    */
   public static Summary run(List<Path> dirs, Predicate<String> filter, PrintStream out, Duration limit) {
+    return run(dirs, filter, out, limit, Conformance::runCase);
+  }
+
+  /** {@link #run(List, Predicate, PrintStream, Duration)} with another way to run one case (tests). */
+  static Summary run(List<Path> dirs, Predicate<String> filter, PrintStream out, Duration limit,
+      BiFunction<Path, String, Result> caseRunner) {
     List<Result> results = new ArrayList<>();
     ExecutorService exec = newExecutor();
     try {
@@ -212,7 +219,7 @@ public final class Conformance {
           if (!filter.test(id)) {
             continue;
           }
-          Future<Result> f = exec.submit(() -> runCase(c, id));
+          Future<Result> f = exec.submit(() -> caseRunner.apply(c, id));
           Result r;
           try {
             r = f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
@@ -220,7 +227,8 @@ public final class Conformance {
             f.cancel(true);
             exec.shutdownNow(); // the stuck thread is a daemon; carry on with a fresh one
             exec = newExecutor();
-            r = new Result(id, Status.FAIL, "timed out after " + limit.toSeconds() + " s");
+            r = new Result(id, Status.FAIL, "timed out after " + (limit.toMillis() % 1000 == 0
+                ? limit.toSeconds() + " s" : limit.toMillis() + " ms"));
           } catch (ExecutionException e) {
             r = new Result(id, Status.FAIL, describe(e.getCause()));
           } catch (InterruptedException e) {
