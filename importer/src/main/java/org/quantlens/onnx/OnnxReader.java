@@ -1,6 +1,6 @@
 package org.quantlens.onnx;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,8 +112,11 @@ public final class OnnxReader {
   public static ModelProto parse(byte[] bytes, String sourceName) {
     ModelProto m;
     try {
-      m = ModelProto.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
+      // Aliasing lets raw_data point into `bytes` instead of copying every weight once more.
+      CodedInputStream in = CodedInputStream.newInstance(bytes);
+      in.enableAliasing(true);
+      m = ModelProto.parseFrom(in);
+    } catch (IOException e) { // InvalidProtocolBufferException; nothing else reads from memory
       throw new ModelLoadException(sourceName + ": not an ONNX model (protobuf parse failed: "
           + e.getMessage() + ")", e);
     } catch (RuntimeException | StackOverflowError e) {
