@@ -91,7 +91,26 @@ public final class ReduceOps implements OpFamily {
     int[] outShape = ReducePlan.of(shape, new int[] {a}, keepdims, node).outShape;
     long[] out = new long[outer * inner];
     DType t = x.dtype();
-    if (t.isFloating()) {
+    if (t == DType.F32) { // the common case (class scores): no conversion
+      float[] v = x.floats();
+      for (int o = 0; o < outer; o++) {
+        for (int j = 0; j < inner; j++) {
+          int base = o * len * inner + j;
+          int best = 0;
+          float bv = v[base];
+          for (int k = 1; k < len; k++) {
+            float c = v[base + k * inner];
+            boolean better = bv != bv ? last && c != c // NaN is the extreme
+                : c != c || (max ? c > bv : c < bv) || (last && c == bv);
+            if (better) {
+              best = k;
+              bv = c;
+            }
+          }
+          out[o * inner + j] = best;
+        }
+      }
+    } else if (t.isFloating()) {
       double[] v = ElementwiseData.doubles(x);
       for (int o = 0; o < outer; o++) {
         for (int j = 0; j < inner; j++) {
