@@ -25,6 +25,8 @@ public abstract class GemmKernel {
   private static final int MC_PANELS = 16;
   /** Output columns a row-streaming matrix-vector loop accumulates at once (kept in L1). */
   private static final int GEMV_CHUNK = 1024;
+  /** Up to this many rows of C, a B stored row by row is read in place rather than packed. */
+  private static final int DIRECT_B_MAX_M = 24;
   /** Packed panels a matrix-vector task takes at once. */
   private static final int GEMV_PANELS = 4;
   /** Below this many multiply-adds a call runs on one thread. */
@@ -65,10 +67,13 @@ public abstract class GemmKernel {
   // What a subclass supplies.
 
   /**
-   * Accumulates one {@code mr x nr} register tile over {@code kc} steps, from zero: {@code tile[i *
-   * nr + j] = sum_p pa[ia + p * mr + i] * pb[ib + p * nr + j]}, p in order.
+   * Accumulates one {@code mr x nr} register tile over {@code kc} steps, from zero, in order of
+   * the steps: {@code tile[i * nr + j] = sum_p a[ia + i * aLine + p * aStep] * b[ib + p * bStep +
+   * j]}. Packed operands have {@code aLine = 1, aStep = mr} and {@code bStep = nr}; an unpacked
+   * one is read in place with its own strides.
    */
-  protected abstract void microKernel(int kc, float[] pa, int ia, float[] pb, int ib, float[] tile);
+  protected abstract void microKernel(int kc, float[] a, int ia, int aLine, int aStep, float[] b,
+      int ib, int bStep, float[] tile);
 
   /**
    * Adds a finished block sum to C: for {@code r < rows, j < cols}, with {@code t = tile[tOff + r *
@@ -196,31 +201,78 @@ public abstract class GemmKernel {
    */
   static void packPanels(float[] src, int off, int so, int sp, int outer, int depth, int w,
       float[] dst, int dstOff, int q0, int q1) {
+    if (so == 1) {
+      packRuns(src, off, sp, outer, depth, w, dst, dstOff, q0, q1);
+      return;
+    }
     for (int q = q0; q < q1; q++) {
       int o0 = q * w;
       int lines = Math.min(w, outer - o0);
       int base = dstOff + (q - q0) * w * depth;
-      if (so == 1) { // the panel's lines sit side by side: one short copy per step
-        for (int p = 0; p < depth; p++) {
-          System.arraycopy(src, off + p * sp + o0, dst, base + p * w, lines);
+      // each line is a run along p: transpose it in, four lines per sweep (measured fastest of
+      // line by line, step by step and 16-step blocks)
+      int i = 0;
+      for (; i + 4 <= lines; i += 4) {
+        int s0 = off + (o0 + i) * so;
+        int s1 = s0 + so;
+        int s2 = s1 + so;
+        int s3 = s2 + so;
+        for (int p = 0, d = base + i; p < depth; p++, d += w) {
+          int sp0 = p * sp;
+          dst[d] = src[s0 + sp0];
+          dst[d + 1] = src[s1 + sp0];
+          dst[d + 2] = src[s2 + sp0];
+          dst[d + 3] = src[s3 + sp0];
         }
-      } else { // each line is a run along p: transpose it in, 16 steps at a time so that the
-        // destination lines being filled stay in L1 (line by line over all of p: ~1 GB/s)
-        for (int p0 = 0; p0 < depth; p0 += 16) {
-          int p1 = Math.min(depth, p0 + 16);
-          for (int i = 0; i < lines; i++) {
-            int s = off + (o0 + i) * so;
-            int d = base + i;
-            for (int p = p0; p < p1; p++) {
-              dst[d + p * w] = src[s + p * sp];
-            }
+      }
+      for (; i < lines; i++) {
+        int s0 = off + (o0 + i) * so;
+        for (int p = 0, d = base + i; p < depth; p++, d += w) {
+          dst[d] = src[s0 + p * sp];
+        }
+      }
+      zeroPad(dst, base, lines, w, depth);
+    }
+  }
+
+  /**
+   * {@link #packPanels} when the lines of a panel sit side by side in memory (so == 1): each step
+   * of p is a run of w floats. Walks the source row by row over groups of 16 panels, so reads
+   * are sequential and writes go to 16 sequential streams (panel by panel, the reads jump a whole
+   * row at every step and ran at under 1 GB/s).
+   */
+  private static void packRuns(float[] src, int off, int sp, int outer, int depth, int w,
+      float[] dst, int dstOff, int q0, int q1) {
+    int panelSize = w * depth;
+    for (int g0 = q0; g0 < q1; g0 += 16) {
+      int g1 = Math.min(q1, g0 + 16);
+      int fullEnd = Math.min(g1, outer / w); // panels [g0, fullEnd) have all w lines
+      for (int p = 0; p < depth; p++) {
+        int s = off + p * sp;
+        int d = dstOff + (g0 - q0) * panelSize + p * w;
+        for (int q = g0; q < fullEnd; q++, d += panelSize) {
+          int so = s + q * w;
+          for (int i = 0; i < w; i++) {
+            dst[d + i] = src[so + i];
           }
         }
       }
-      if (lines < w) {
+      if (fullEnd < g1) { // the partial last panel
+        int q = fullEnd;
+        int lines = outer - q * w;
+        int base = dstOff + (q - q0) * panelSize;
         for (int p = 0; p < depth; p++) {
-          java.util.Arrays.fill(dst, base + p * w + lines, base + p * w + w, 0f);
+          System.arraycopy(src, off + p * sp + q * w, dst, base + p * w, lines);
         }
+        zeroPad(dst, base, lines, w, depth);
+      }
+    }
+  }
+
+  private static void zeroPad(float[] dst, int base, int lines, int w, int depth) {
+    if (lines < w) {
+      for (int p = 0; p < depth; p++) {
+        java.util.Arrays.fill(dst, base + p * w + lines, base + p * w + w, 0f);
       }
     }
   }
@@ -269,12 +321,8 @@ public abstract class GemmKernel {
           cOff, epilogue);
       return;
     }
-    long macs = (long) m * n * k;
-    float[] pa = scratch(SLOT_A, checkedSize(ceilDiv(m, mr), mr, k));
-    float[] pb = scratch(SLOT_B, checkedSize(ceilDiv(n, nr), nr, k));
-    packParallel(par, a, aOff, transA ? 1 : lda, transA ? lda : 1, m, k, mr, pa, macs);
-    packParallel(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, macs);
-    blocked(par, m, n, k, alpha, pa, pb, beta, c, cOff, ldc, epilogue);
+    blocked(par, m, n, k, alpha, directA(transA, m, k, a, aOff, lda),
+        sourceB(par, transB, m, n, k, b, bOff, ldb), beta, c, cOff, ldc, epilogue);
   }
 
   /**
@@ -300,9 +348,8 @@ public abstract class GemmKernel {
           cOff, epilogue);
       return;
     }
-    float[] pa = scratch(SLOT_A, checkedSize(ceilDiv(m, mr), mr, k));
-    packParallel(par, a, aOff, transA ? 1 : lda, transA ? lda : 1, m, k, mr, pa, (long) m * n * k);
-    blocked(par, m, n, k, alpha, pa, b.data(), beta, c, cOff, ldc, epilogue);
+    blocked(par, m, n, k, alpha, directA(transA, m, k, a, aOff, lda),
+        new Operand(b.data(), 0, nr * k, 1, nr, null, -1), beta, c, cOff, ldc, epilogue);
   }
 
   /** {@code C = alpha * A * op(B) + beta * C} with A packed by {@link #packA}: m and k come from it. */
@@ -320,16 +367,82 @@ public abstract class GemmKernel {
       scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
       return;
     }
-    float[] pb = scratch(SLOT_B, checkedSize(ceilDiv(n, nr), nr, k));
-    packParallel(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
-    blocked(par, m, n, k, alpha, a.data(), pb, beta, c, cOff, ldc, epilogue);
+    blocked(par, m, n, k, alpha, new Operand(a.data(), 0, mr * k, 1, mr, null, -1),
+        sourceB(par, transB, m, n, k, b, bOff, ldb), beta, c, cOff, ldc, epilogue);
   }
 
   // ------------------------------------------------------------------------------------------
   // Drivers.
 
-  /** The blocked product of packed operands, split into tiles of C owned by one task each. */
-  private void blocked(Parallel par, int m, int n, int k, float alpha, float[] pa, float[] pb,
+  /**
+   * Where the micro-kernel reads one operand: panel q (mr rows of A, or nr columns of B) starts at
+   * {@code data[base + q * panelStride]}, its lines are {@code line} apart and its steps of k
+   * {@code step} apart. The last panel, when partial, comes from {@code tail} (packed, zero-padded)
+   * instead, so that reads never run past the matrix.
+   */
+  private static final class Operand {
+    final float[] data;
+    final int base;
+    final int panelStride;
+    final int line;
+    final int step;
+    final float[] tail;
+    final int tailPanel;
+
+    Operand(float[] data, int base, int panelStride, int line, int step, float[] tail,
+        int tailPanel) {
+      this.data = data;
+      this.base = base;
+      this.panelStride = panelStride;
+      this.line = line;
+      this.step = step;
+      this.tail = tail;
+      this.tailPanel = tailPanel;
+    }
+  }
+
+  /**
+   * A read in place: rows of op(A) are {@code lda} apart (steps 1), or, stored transposed, steps
+   * are {@code lda} apart (rows 1). Reading six rows' broadcasts straight from A runs as fast as
+   * from a packed copy, so A is never packed per call; only a partial last panel is copied.
+   */
+  private Operand directA(boolean transA, int m, int k, float[] a, int aOff, int lda) {
+    int line = transA ? 1 : lda;
+    int step = transA ? lda : 1;
+    int full = m / mr;
+    float[] tail = null;
+    if (full * mr < m) {
+      tail = scratch(SLOT_A, checkedSize(1, mr, k));
+      packPanels(a, aOff, line, step, m, k, mr, tail, 0, full, full + 1);
+    }
+    return new Operand(a, aOff, mr * line, line, step, tail, tail == null ? -1 : full);
+  }
+
+  /**
+   * B for the blocked path. Few rows of C reuse each B panel only a few times, so then a B stored
+   * row by row is read in place (packing it would cost as much as the product); otherwise B is
+   * packed, which keeps each panel's steps contiguous in L1.
+   */
+  private Operand sourceB(Parallel par, boolean transB, int m, int n, int k, float[] b, int bOff,
+      int ldb) {
+    boolean direct = !transB && m <= DIRECT_B_MAX_M && (ldb & 1023) != 0 // 4 KiB strides alias in L1
+        && b.length + 2L * ldb < Integer.MAX_VALUE; // the micro-kernel's bound stays an int
+    if (direct) {
+      int full = n / nr;
+      float[] tail = null;
+      if (full * nr < n) {
+        tail = scratch(SLOT_B, checkedSize(1, nr, k));
+        packPanels(b, bOff, 1, ldb, n, k, nr, tail, 0, full, full + 1);
+      }
+      return new Operand(b, bOff, nr, 1, ldb, tail, tail == null ? -1 : full);
+    }
+    float[] pb = scratch(SLOT_B, checkedSize(ceilDiv(n, nr), nr, k));
+    packParallel(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
+    return new Operand(pb, 0, nr * k, 1, nr, null, -1);
+  }
+
+  /** The blocked product, split into tiles of C owned by one task each. */
+  private void blocked(Parallel par, int m, int n, int k, float alpha, Operand a, Operand b,
       float beta, float[] c, int cOff, int ldc, GemmEpilogue epilogue) {
     int mp = ceilDiv(m, mr);
     int np = ceilDiv(n, nr);
@@ -343,23 +456,31 @@ public abstract class GemmKernel {
       int ip1 = Math.min(mp, ip0 + MC_PANELS);
       int jp0 = (int) ((long) np * cc / colChunks);
       int jp1 = (int) ((long) np * (cc + 1) / colChunks);
-      tile(m, n, k, alpha, pa, pb, beta, c, cOff, ldc, ip0, ip1, jp0, jp1, epilogue);
+      tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, jp0, jp1, epilogue);
     });
   }
 
   /** One task: register tiles {@code [ip0, ip1) x [jp0, jp1)}, all of k. */
-  private void tile(int m, int n, int k, float alpha, float[] pa, float[] pb, float beta,
-      float[] c, int cOff, int ldc, int ip0, int ip1, int jp0, int jp1, GemmEpilogue epilogue) {
+  private void tile(int m, int n, int k, float alpha, Operand a, Operand b, float beta, float[] c,
+      int cOff, int ldc, int ip0, int ip1, int jp0, int jp1, GemmEpilogue epilogue) {
     float[] acc = new float[mr * nr];
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
       boolean first = k0 == 0;
       // a B slab (kc x nr) stays in L1 while the row block's A panels stream from L2
       for (int jp = jp0; jp < jp1; jp++) {
-        int ib = jp * nr * k + k0 * nr;
+        boolean bTail = jp == b.tailPanel;
+        float[] bd = bTail ? b.tail : b.data;
+        int bStep = bTail ? nr : b.step;
+        int ib = bTail ? k0 * nr : b.base + jp * b.panelStride + k0 * b.step;
         int cols = Math.min(nr, n - jp * nr);
         for (int ip = ip0; ip < ip1; ip++) {
-          microKernel(kc, pa, ip * mr * k + k0 * mr, pb, ib, acc);
+          if (ip == a.tailPanel) {
+            microKernel(kc, a.tail, k0 * mr, 1, mr, bd, ib, bStep, acc);
+          } else {
+            microKernel(kc, a.data, a.base + ip * a.panelStride + k0 * a.step, a.line, a.step, bd,
+                ib, bStep, acc);
+          }
           storeTile(acc, 0, nr, Math.min(mr, m - ip * mr), cols, alpha, beta, first, c,
               cOff + ip * mr * ldc + jp * nr, ldc);
         }

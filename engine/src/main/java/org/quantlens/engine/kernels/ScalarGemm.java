@@ -14,14 +14,15 @@ public final class ScalarGemm extends GemmKernel {
   }
 
   @Override
-  protected void microKernel(int kc, float[] pa, int ia, float[] pb, int ib, float[] tile) {
+  protected void microKernel(int kc, float[] a, int ia, int aLine, int aStep, float[] b, int ib,
+      int bStep, float[] tile) {
     java.util.Arrays.fill(tile, 0, MR * NR, 0f);
-    for (int p = 0; p < kc; p++, ia += MR, ib += NR) {
+    for (int p = 0; p < kc; p++, ia += aStep, ib += bStep) {
       for (int i = 0; i < MR; i++) {
-        float av = pa[ia + i];
+        float av = a[ia + i * aLine];
         int t = i * NR;
         for (int j = 0; j < NR; j++) {
-          tile[t + j] += av * pb[ib + j];
+          tile[t + j] += av * b[ib + j];
         }
       }
     }
