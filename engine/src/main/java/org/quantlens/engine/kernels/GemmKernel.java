@@ -25,8 +25,6 @@ public abstract class GemmKernel {
   private static final int MC_PANELS = 16;
   /** Output columns a row-streaming matrix-vector loop accumulates at once (kept in L1). */
   private static final int GEMV_CHUNK = 1024;
-  /** Up to this many rows of C, a B stored row by row is read in place rather than packed. */
-  private static final int DIRECT_B_MAX_M = 24;
   /** Packed panels a matrix-vector task takes at once. */
   private static final int GEMV_PANELS = 4;
   /** Below this many multiply-adds a call runs on one thread. */
@@ -68,12 +66,12 @@ public abstract class GemmKernel {
 
   /**
    * Accumulates one {@code mr x nr} register tile over {@code kc} steps, from zero, in order of
-   * the steps: {@code tile[i * nr + j] = sum_p a[ia + i * aLine + p * aStep] * b[ib + p * bStep +
-   * j]}. Packed operands have {@code aLine = 1, aStep = mr} and {@code bStep = nr}; an unpacked
-   * one is read in place with its own strides.
+   * the steps: {@code tile[i * nr + j] = sum_p a[ia + i * aLine + p * aStep] * pb[ib + p * nr +
+   * j]}. A packed A has {@code aLine = 1, aStep = mr}; an unpacked one is read in place with its
+   * own strides. B is always packed (a variable B stride made C2 on JDK 17 spill the tile).
    */
-  protected abstract void microKernel(int kc, float[] a, int ia, int aLine, int aStep, float[] b,
-      int ib, int bStep, float[] tile);
+  protected abstract void microKernel(int kc, float[] a, int ia, int aLine, int aStep, float[] pb,
+      int ib, float[] tile);
 
   /**
    * Adds a finished block sum to C: for {@code r < rows, j < cols}, with {@code t = tile[tOff + r *
@@ -377,8 +375,8 @@ public abstract class GemmKernel {
   /**
    * Where the micro-kernel reads one operand: panel q (mr rows of A, or nr columns of B) starts at
    * {@code data[base + q * panelStride]}, its lines are {@code line} apart and its steps of k
-   * {@code step} apart. The last panel, when partial, comes from {@code tail} (packed, zero-padded)
-   * instead, so that reads never run past the matrix.
+   * {@code step} apart. The last panel of an A read in place, when partial, comes from {@code
+   * tail} (packed, zero-padded) instead, so that reads never run past the matrix.
    */
   private static final class Operand {
     final float[] data;
@@ -418,24 +416,9 @@ public abstract class GemmKernel {
     return new Operand(a, aOff, mr * line, line, step, tail, tail == null ? -1 : full);
   }
 
-  /**
-   * B for the blocked path. Few rows of C reuse each B panel only a few times, so then a B stored
-   * row by row is read in place (packing it would cost as much as the product); otherwise B is
-   * packed, which keeps each panel's steps contiguous in L1.
-   */
+  /** B for the blocked path, packed (by the calling thread's tasks) into per-thread scratch. */
   private Operand sourceB(Parallel par, boolean transB, int m, int n, int k, float[] b, int bOff,
       int ldb) {
-    boolean direct = !transB && m <= DIRECT_B_MAX_M && (ldb & 1023) != 0 // 4 KiB strides alias in L1
-        && b.length + 2L * ldb < Integer.MAX_VALUE; // the micro-kernel's bound stays an int
-    if (direct) {
-      int full = n / nr;
-      float[] tail = null;
-      if (full * nr < n) {
-        tail = scratch(SLOT_B, checkedSize(1, nr, k));
-        packPanels(b, bOff, 1, ldb, n, k, nr, tail, 0, full, full + 1);
-      }
-      return new Operand(b, bOff, nr, 1, ldb, tail, tail == null ? -1 : full);
-    }
     float[] pb = scratch(SLOT_B, checkedSize(ceilDiv(n, nr), nr, k));
     packParallel(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
     return new Operand(pb, 0, nr * k, 1, nr, null, -1);
@@ -469,17 +452,14 @@ public abstract class GemmKernel {
       boolean first = k0 == 0;
       // a B slab (kc x nr) stays in L1 while the row block's A panels stream from L2
       for (int jp = jp0; jp < jp1; jp++) {
-        boolean bTail = jp == b.tailPanel;
-        float[] bd = bTail ? b.tail : b.data;
-        int bStep = bTail ? nr : b.step;
-        int ib = bTail ? k0 * nr : b.base + jp * b.panelStride + k0 * b.step;
+        int ib = b.base + jp * b.panelStride + k0 * nr;
         int cols = Math.min(nr, n - jp * nr);
         for (int ip = ip0; ip < ip1; ip++) {
           if (ip == a.tailPanel) {
-            microKernel(kc, a.tail, k0 * mr, 1, mr, bd, ib, bStep, acc);
+            microKernel(kc, a.tail, k0 * mr, 1, mr, b.data, ib, acc);
           } else {
-            microKernel(kc, a.data, a.base + ip * a.panelStride + k0 * a.step, a.line, a.step, bd,
-                ib, bStep, acc);
+            microKernel(kc, a.data, a.base + ip * a.panelStride + k0 * a.step, a.line, a.step,
+                b.data, ib, acc);
           }
           storeTile(acc, 0, nr, Math.min(mr, m - ip * mr), cols, alpha, beta, first, c,
               cOff + ip * mr * ldc + jp * nr, ldc);

@@ -15,9 +15,9 @@ public final class ScalarGemm extends GemmKernel {
 
   @Override
   protected void microKernel(int kc, float[] a, int ia, int aLine, int aStep, float[] b, int ib,
-      int bStep, float[] tile) {
+      float[] tile) {
     java.util.Arrays.fill(tile, 0, MR * NR, 0f);
-    for (int p = 0; p < kc; p++, ia += aStep, ib += bStep) {
+    for (int p = 0; p < kc; p++, ia += aStep, ib += NR) {
       for (int i = 0; i < MR; i++) {
         float av = a[ia + i * aLine];
         int t = i * NR;
