@@ -430,13 +430,15 @@ public abstract class GemmKernel {
     int mp = ceilDiv(m, mr);
     int np = ceilDiv(n, nr);
     int rowBlocks = ceilDiv(mp, MC_PANELS);
+    int blockPanels = ceilDiv(mp, rowBlocks); // even blocks: no short last task
     int want = tasks(par, (long) m * n * k, Integer.MAX_VALUE);
+    want = want > 1 ? want * 2 : 1; // finer tasks even out uneven blocks over the threads
     int colChunks = Math.max(1, Math.min(np, ceilDiv(want, rowBlocks)));
     par.forRange(rowBlocks * colChunks, t -> {
       int rb = t / colChunks;
       int cc = t % colChunks;
-      int ip0 = rb * MC_PANELS;
-      int ip1 = Math.min(mp, ip0 + MC_PANELS);
+      int ip0 = rb * blockPanels;
+      int ip1 = Math.min(mp, ip0 + blockPanels);
       int jp0 = (int) ((long) np * cc / colChunks);
       int jp1 = (int) ((long) np * (cc + 1) / colChunks);
       tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, jp0, jp1, epilogue);
