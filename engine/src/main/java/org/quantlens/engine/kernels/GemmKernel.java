@@ -10,11 +10,11 @@ package org.quantlens.engine.kernels;
  *
  * <p>Summation order: each element of C sums k in blocks of {@link #KC} steps, each block from
  * zero in order of k, then adds {@code alpha * block} to C (the first block also applies beta).
- * The order depends on k only: not on the thread count, nor on m (a row of C comes out
- * bit-identical whatever the batch size), nor on whether an operand was packed. The one exception
- * is an unpacked {@code n == 1} product with A not transposed (matrix times vector), which takes
- * dot products of A's rows: its bits may differ from the packed path's, within rounding, but
- * still depend neither on m nor on threads.
+ * Within one kernel the order depends on k only: not on the thread count, nor on m (a row of C
+ * comes out bit-identical whatever the batch size), nor on whether an operand was packed. The
+ * one exception is an unpacked {@code n == 1} product with A not transposed (matrix times
+ * vector), which takes dot products of A's rows: its bits may differ from the packed path's,
+ * within rounding, but still depend neither on m nor on threads.
  *
  * <p>Instances are stateless and thread-safe; scratch buffers are per thread.
  */
