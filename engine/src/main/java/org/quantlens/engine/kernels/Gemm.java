@@ -23,7 +23,9 @@ package org.quantlens.engine.kernels;
  * }</pre>
  *
  * A packed matrix belongs to the kernel that packed it ({@link #kernel()}); the packed-B path with
- * m == 1 (batch-1 inference) streams the panels once as a matrix-vector product. A
+ * m == 1 (batch-1 inference) streams the panels once as a matrix-vector product. A producer of a
+ * per-call B (im2col) can write the packed layout itself: {@link #packedSizeB},
+ * {@link #packedIndexB}, {@link #wrapPackedB}. A
  * {@link GemmEpilogue} (may be null) runs once on every finished row segment of C while it is in
  * cache: fused activations, biases.
  */
@@ -70,6 +72,25 @@ public final class Gemm {
    */
   public static PackedMatrix packA(boolean transA, int m, int k, float[] a, int aOff, int lda) {
     return KERNEL.packA(transA, m, k, a, aOff, lda);
+  }
+
+  /** Floats a packed {@code k x n} B occupies (for {@link #wrapPackedB}). */
+  public static int packedSizeB(int k, int n) {
+    return KERNEL.packedSizeB(k, n);
+  }
+
+  /** Index of element (p, j) of a packed {@code k x n} B (for {@link #wrapPackedB}). */
+  public static int packedIndexB(int k, int p, int j) {
+    return KERNEL.packedIndexB(k, p, j);
+  }
+
+  /**
+   * A packed B over caller-filled {@code data} (not copied): a producer that writes element (p, j)
+   * of {@code op(B)} at {@link #packedIndexB} (im2col, for one) saves the packing copy of every
+   * call. The data may be reused for the next product once {@link #sgemmPackedB} returns.
+   */
+  public static PackedMatrix wrapPackedB(float[] data, int k, int n) {
+    return KERNEL.wrapPackedB(data, k, n);
   }
 
   /**

@@ -192,6 +192,35 @@ public abstract class GemmKernel {
     return new PackedMatrix(PackedMatrix.Side.B, n, k, nr, d);
   }
 
+  /** Floats a packed {@code k x n} B needs (see {@link #packedIndexB}). */
+  public final int packedSizeB(int k, int n) {
+    checkDims(1, n, k);
+    return checkedSize(ceilDiv(n, nr), nr, k);
+  }
+
+  /**
+   * Where element (p, j) of {@code op(B)} ({@code k x n}) goes in a packed B: {@code (j / nr) * nr
+   * * k + p * nr + j % nr}. A producer such as im2col can write this layout directly and skip the
+   * packing copy (see {@link #wrapPackedB}).
+   */
+  public final int packedIndexB(int k, int p, int j) {
+    return (j / nr) * nr * k + p * nr + j % nr;
+  }
+
+  /**
+   * A packed B over {@code data} as filled by the caller at {@link #packedIndexB} (not copied; do
+   * not change it while a product runs). The padding lanes of the last panel are never read into
+   * C, so they need not be cleared.
+   */
+  public final PackedMatrix wrapPackedB(float[] data, int k, int n) {
+    int size = packedSizeB(k, n);
+    if (data.length < size) {
+      throw new IllegalArgumentException("packed B of " + k + " x " + n + " needs " + size
+          + " floats, got " + data.length);
+    }
+    return new PackedMatrix(PackedMatrix.Side.B, n, k, nr, data);
+  }
+
   /**
    * Writes panels {@code [q0, q1)} of width {@code w}, panel q at {@code dst[dstOff + (q - q0) * w *
    * depth]}; element (line o, step p) of the source is {@code src[off + o * so + p * sp]}. Lines

@@ -291,6 +291,36 @@ class GemmKernelTest {
   }
 
   @Test
+  void callerWrittenPackedLayoutMatchesPackB() {
+    Random r = new Random(23);
+    for (GemmKernel kern : kernels()) {
+      for (int[] s : new int[][] {{1, 40, 30}, {9, 17, 300}, {20, 16, 5}, {3, 1, 7}}) {
+        int m = s[0];
+        int n = s[1];
+        int k = s[2];
+        float[] a = random(r, m * k);
+        float[] b = random(r, k * n);
+        float[] data = new float[kern.packedSizeB(k, n)];
+        java.util.Arrays.fill(data, Float.NaN); // padding lanes must not matter
+        for (int p = 0; p < k; p++) {
+          for (int j = 0; j < n; j++) {
+            data[kern.packedIndexB(k, p, j)] = b[p * n + j];
+          }
+        }
+        float[] viaPack = new float[m * n];
+        kern.sgemmPackedB(Parallel.SERIAL, false, m, 1f, a, 0, k, kern.packB(false, k, n, b, 0, n),
+            0f, viaPack, 0, n, null);
+        float[] viaWrap = new float[m * n];
+        kern.sgemmPackedB(Parallel.SERIAL, false, m, 1f, a, 0, k, kern.wrapPackedB(data, k, n), 0f,
+            viaWrap, 0, n, null);
+        assertArrayEquals(viaPack, viaWrap, kern.getClass().getSimpleName() + " " + m + "x" + n
+            + "x" + k);
+      }
+      assertThrows(IllegalArgumentException.class, () -> kern.wrapPackedB(new float[3], 2, 2));
+    }
+  }
+
+  @Test
   void oneTwoAndThreeThreadsGiveBitIdenticalResults() {
     Random r = new Random(13);
     int[][] shapes = {{100, 129, 257}, {257, 33, 64}, {1, 1000, 300}, {1000, 1, 300},
