@@ -38,8 +38,8 @@ import org.quantlens.onnx.OnnxWriter;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks.jar org.quantlens.bench.peer.SideBySide \
- *   [--quick] [--models mlp,lenet5] [--threads 1,2] [--batches 1,64] [--rounds 12]
- *   [--round-ms 400] [--warmup-ms 3000] [--model-dir target/models] --out side-by-side.json
+ *   [--quick] [--models mlp,lenet5] [--threads 1,2] [--batches 1,64] [--rounds 10]
+ *   [--round-ms 300] [--warmup-ms 2000] [--model-dir target/models] --out side-by-side.json
  * </pre>
  */
 public final class SideBySide {
@@ -63,9 +63,9 @@ public final class SideBySide {
         ? List.of(opts.get("models").split(",")) : new ArrayList<>(Zoo.models().keySet());
     int[] threads = ints(opts.getOrDefault("threads", "1,2"));
     int[] batches = ints(opts.getOrDefault("batches", "1,64"));
-    int rounds = Integer.parseInt(opts.getOrDefault("rounds", quick ? "2" : "12"));
-    long roundMs = Long.parseLong(opts.getOrDefault("round-ms", quick ? "5" : "400"));
-    long warmupMs = Long.parseLong(opts.getOrDefault("warmup-ms", quick ? "10" : "3000"));
+    int rounds = Integer.parseInt(opts.getOrDefault("rounds", quick ? "2" : "10"));
+    long roundMs = Long.parseLong(opts.getOrDefault("round-ms", quick ? "5" : "300"));
+    long warmupMs = Long.parseLong(opts.getOrDefault("warmup-ms", quick ? "10" : "2000"));
     Path dir = Path.of(opts.getOrDefault("model-dir", "target/models"));
     Path out = Path.of(opts.getOrDefault("out", "target/side-by-side.json"));
     Files.createDirectories(dir);
