@@ -1,0 +1,155 @@
+package org.quantlens.study.shift;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The random samplers against exact distributions (chi-square tests at fixed seeds). */
+class SamplersTest {
+  /** Poisson pmf computed in log space, independently of the sampler's own log-factorial. */
+  private static double pmf(double lam, int k) {
+    double logf = 0;
+    for (int i = 2; i <= k; i++) {
+      logf += Math.log(i);
+    }
+    return Math.exp(-lam + k * Math.log(lam) - logf);
+  }
+
+  /**
+   * Chi-square statistic of n draws against the pmf, over bins with expected count >= 5 (the
+   * tails pooled into one bin each side); returns {statistic, degrees of freedom}.
+   */
+  private static double[] chiSquare(double lam, int n, long seed) {
+    int max = (int) (lam + 12 * Math.sqrt(lam) + 20);
+    long[] counts = new long[max + 1];
+    SplittableRandom r = new SplittableRandom(seed);
+    for (int i = 0; i < n; i++) {
+      long k = Rng.poisson(r, lam);
+      assertTrue(k >= 0, "negative deviate " + k);
+      counts[(int) Math.min(k, max)]++;
+    }
+    double[] p = new double[max + 1];
+    double total = 0;
+    for (int k = 0; k < max; k++) {
+      p[k] = pmf(lam, k);
+      total += p[k];
+    }
+    p[max] = Math.max(0, 1 - total);
+    // pool into bins of expected count >= 5
+    double stat = 0;
+    int bins = 0;
+    double e = 0;
+    double o = 0;
+    for (int k = 0; k <= max; k++) {
+      e += p[k] * n;
+      o += counts[k];
+      if (e >= 5 && (k == max || pmfTail(p, k + 1) * n >= 5)) {
+        stat += (o - e) * (o - e) / e;
+        bins++;
+        e = 0;
+        o = 0;
+      }
+    }
+    if (e > 0) {
+      stat += (o - e) * (o - e) / Math.max(e, 1e-9);
+      bins++;
+    }
+    return new double[] {stat, bins - 1};
+  }
+
+  private static double pmfTail(double[] p, int from) {
+    double s = 0;
+    for (int k = from; k < p.length; k++) {
+      s += p[k];
+    }
+    return s;
+  }
+
+  @Test
+  void poissonMatchesTheExactDistributionForSmallAndLargeLambda() {
+    // inversion below 10, transformed rejection above; 500 is CIFAR-10-C's largest photon count
+    for (double lam : new double[] {0.3, 3, 9.99, 10, 25, 75.5, 250, 500}) {
+      double[] cs = chiSquare(lam, 200_000, 42);
+      double df = cs[1];
+      // 99.9% quantile of chi-square(df) is below df + 3.1 sqrt(2 df) + 10 for these df
+      double limit = df + 3.1 * Math.sqrt(2 * df) + 10;
+      assertTrue(cs[0] < limit, "lambda " + lam + ": chi-square " + cs[0] + " on " + df + " df");
+    }
+  }
+
+  @Test
+  void poissonMeanAndVarianceEqualLambda() {
+    for (double lam : new double[] {2, 50, 500}) {
+      SplittableRandom r = new SplittableRandom(7);
+      int n = 400_000;
+      double s = 0;
+      double ss = 0;
+      for (int i = 0; i < n; i++) {
+        double k = Rng.poisson(r, lam);
+        s += k;
+        ss += k * k;
+      }
+      double mean = s / n;
+      double var = ss / n - mean * mean;
+      assertEquals(lam, mean, 5 * Math.sqrt(lam / n), "mean at " + lam);
+      assertEquals(lam, var, 0.02 * lam, "variance at " + lam);
+    }
+    assertEquals(0, Rng.poisson(new SplittableRandom(1), 0));
+  }
+
+  @Test
+  void normalHasUnitVarianceAndGaussianTails() {
+    Rng.Normal g = new Rng.Normal(new SplittableRandom(11));
+    int n = 400_000;
+    double s = 0;
+    double ss = 0;
+    int beyond2 = 0;
+    for (int i = 0; i < n; i++) {
+      double x = g.next();
+      s += x;
+      ss += x * x;
+      if (Math.abs(x) > 2) {
+        beyond2++;
+      }
+    }
+    assertEquals(0, s / n, 0.01);
+    assertEquals(1, ss / n, 0.01);
+    assertEquals(0.0455, beyond2 / (double) n, 0.002); // P(|Z| > 2) = 4.55%
+  }
+
+  @Test
+  void imageSeedsDependOnEveryPart() {
+    long base = Rng.seedFor(1, "mnist-c/fog", 3, 10);
+    assertEquals(base, Rng.seedFor(1, "mnist-c/fog", 3, 10));
+    assertNotEquals(base, Rng.seedFor(2, "mnist-c/fog", 3, 10));
+    assertNotEquals(base, Rng.seedFor(1, "cifar10-c/fog", 3, 10));
+    assertNotEquals(base, Rng.seedFor(1, "mnist-c/fog", 4, 10));
+    assertNotEquals(base, Rng.seedFor(1, "mnist-c/fog", 3, 11));
+  }
+
+  @Test
+  void plasmaIsNormalisedOverTheWholeTorus() {
+    int n = 64;
+    float[] full = new float[n * n];
+    Plasma.crop(n, 2, new SplittableRandom(5), full, n, n);
+    float min = 1;
+    float max = 0;
+    for (float v : full) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    assertEquals(0f, min);
+    assertEquals(1f, max);
+    // a crop is the top-left corner of the same map
+    float[] crop = new float[10 * 12];
+    Plasma.crop(n, 2, new SplittableRandom(5), crop, 10, 12);
+    for (int y = 0; y < 10; y++) {
+      for (int x = 0; x < 12; x++) {
+        assertEquals(full[y * n + x], crop[y * 12 + x]);
+      }
+    }
+  }
+}
