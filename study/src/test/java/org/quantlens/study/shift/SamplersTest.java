@@ -152,4 +152,96 @@ class SamplersTest {
       }
     }
   }
+
+  /**
+   * The references' plasma_fractal transcribed with explicit sub-grids and modular rolls, drawing
+   * uniforms in numpy's order (32-bit halves of one 64-bit draw, high half first, as Plasma does).
+   */
+  private static double[] naivePlasma(int n, double decay, SplittableRandom rng) {
+    double[] map = new double[n * n];
+    long[] bits = new long[1];
+    boolean[] half = new boolean[1];
+    java.util.function.DoubleSupplier u = () -> {
+      if (half[0]) {
+        half[0] = false;
+        return (bits[0] & 0xffffffffL) * 0x1.0p-32;
+      }
+      bits[0] = rng.nextLong();
+      half[0] = true;
+      return (bits[0] >>> 32) * 0x1.0p-32;
+    };
+    double wibble = 100;
+    for (int step = n; step >= 2; step /= 2) {
+      int k = n / step;
+      int h = step / 2;
+      double[][] corner = new double[k][k];
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+          corner[i][j] = map[i * step * n + j * step];
+        }
+      }
+      // fillsquares: accum = corner + roll(corner, -1, 0); accum += roll(accum, -1, 1)
+      double[][] acc = new double[k][k];
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+          acc[i][j] = corner[i][j] + corner[(i + 1) % k][j];
+        }
+      }
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+          double v = (acc[i][j] + acc[i][(j + 1) % k]) / 4 + wibble * (-wibble + 2 * wibble * u.getAsDouble());
+          map[(i * step + h) * n + j * step + h] = v;
+        }
+      }
+      // filldiamonds
+      double[][] dr = new double[k][k];
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+          dr[i][j] = map[(i * step + h) * n + j * step + h];
+        }
+      }
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+          double ldr = dr[i][j] + dr[(i - 1 + k) % k][j];
+          double lul = corner[i][j] + corner[i][(j + 1) % k];
+          map[i * step * n + j * step + h] = (ldr + lul) / 4 + wibble * (-wibble + 2 * wibble * u.getAsDouble());
+        }
+      }
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+          double tdr = dr[i][j] + dr[i][(j - 1 + k) % k];
+          double tul = corner[i][j] + corner[(i + 1) % k][j];
+          map[(i * step + h) * n + j * step] = (tdr + tul) / 4 + wibble * (-wibble + 2 * wibble * u.getAsDouble());
+        }
+      }
+      wibble /= decay;
+    }
+    double min = Double.MAX_VALUE;
+    for (double v : map) {
+      min = Math.min(min, v);
+    }
+    double max = -Double.MAX_VALUE;
+    for (int i = 0; i < map.length; i++) {
+      map[i] -= min;
+      max = Math.max(max, map[i]);
+    }
+    for (int i = 0; i < map.length; i++) {
+      map[i] /= max;
+    }
+    return map;
+  }
+
+  @Test
+  void plasmaEqualsAStraightTranscriptionOfTheReference() {
+    for (int n : new int[] {2, 4, 32, 256}) {
+      for (double decay : new double[] {1.4, 3}) {
+        double[] expect = naivePlasma(n, decay, new SplittableRandom(n + (long) decay));
+        float[] got = new float[n * n];
+        Plasma.crop(n, decay, new SplittableRandom(n + (long) decay), got, n, n);
+        for (int i = 0; i < got.length; i++) {
+          assertEquals((float) expect[i], got[i], 1e-6f, "n " + n + " decay " + decay + " cell " + i);
+        }
+      }
+    }
+  }
 }
