@@ -89,7 +89,7 @@ final class ImageOps {
       for (int ch = 0; ch < c; ch++) {
         int base = (axis == 1 ? line * w * c : line * c) + ch;
         for (int i = -r; i < n + r; i++) {
-          int j = index(i, n, border);
+          int j = i >= 0 && i < n ? i : index(i, n, border);
           pad[i + r] = j < 0 ? 0f : src[base + j * step];
         }
         for (int i = 0; i < n; i++) {

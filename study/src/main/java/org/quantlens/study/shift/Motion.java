@@ -22,7 +22,6 @@ final class Motion {
     double px = width * StrictMath.cos(theta);
     double hyp = StrictMath.hypot(py, px);
     float[] out = new float[src.length];
-    int[] colMap = new int[w];
     for (int i = 0; i < width; i++) {
       int dy = (int) -Math.ceil(i * py / hyp - 0.5);
       int dx = (int) -Math.ceil(i * px / hyp - 0.5);
@@ -30,18 +29,27 @@ final class Motion {
         break;
       }
       float kv = (float) (k[i] / sum);
-      for (int x = 0; x < w; x++) {
-        colMap[x] = Math.min(Math.max(x - dx, 0), w - 1);
-      }
+      // output column x reads column x - dx, clamped: left edge, contiguous middle, right edge
+      int midStart = Math.max(dx, 0);
+      int midEnd = Math.min(w + dx, w);
       for (int y = 0; y < h; y++) {
         int sy = Math.min(Math.max(y - dy, 0), h - 1);
         int row = y * w * c;
         int srow = sy * w * c;
-        for (int x = 0; x < w; x++) {
-          int o = row + x * c;
-          int s = srow + colMap[x] * c;
+        for (int x = 0; x < midStart; x++) {
           for (int ch = 0; ch < c; ch++) {
-            out[o + ch] += kv * src[s + ch];
+            out[row + x * c + ch] += kv * src[srow + ch];
+          }
+        }
+        int o = row + midStart * c;
+        int s = srow + (midStart - dx) * c;
+        int len = (midEnd - midStart) * c;
+        for (int t = 0; t < len; t++) {
+          out[o + t] += kv * src[s + t];
+        }
+        for (int x = midEnd; x < w; x++) {
+          for (int ch = 0; ch < c; ch++) {
+            out[row + x * c + ch] += kv * src[srow + (w - 1) * c + ch];
           }
         }
       }

@@ -39,9 +39,13 @@ final class Plasma {
     double max = Double.NEGATIVE_INFINITY;
     int n = size * size;
     for (int i = 0; i < n; i++) {
-      double v = m[i];
-      min = Math.min(min, v);
-      max = Math.max(max, v);
+      double v = m[i]; // plain compares: Math.min/max's NaN and -0.0 rules cost 3x here
+      if (v < min) {
+        min = v;
+      }
+      if (v > max) {
+        max = v;
+      }
     }
     double range = max - min;
     for (int y = 0; y < h; y++) {

@@ -24,6 +24,14 @@ import org.quantlens.study.data.ImageDataset;
  */
 public final class Shifts {
   private static final Map<String, Corruption> ALL = build();
+  /** k / 255f for every byte value. */
+  private static final float[] UNIT = new float[256];
+
+  static {
+    for (int k = 0; k < 256; k++) {
+      UNIT[k] = k / 255f;
+    }
+  }
 
   private Shifts() {}
 
@@ -150,7 +158,7 @@ public final class Shifts {
     int off = i * per;
     float[] img = new float[per];
     for (int j = 0; j < per; j++) {
-      img[j] = (src[off + j] & 0xff) / 255f;
+      img[j] = UNIT[src[off + j] & 0xff];
     }
     FloatImage out = c.apply(new FloatImage(h, w, ch, img), severity,
         Rng.forItem(seed, c.name(), severity, i));

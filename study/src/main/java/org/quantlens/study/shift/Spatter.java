@@ -33,7 +33,6 @@ import org.quantlens.study.shift.ImageOps.Border;
 public final class Spatter extends Corruption {
   private static final float[] MUD_RGB = {63 / 255f, 42 / 255f, 20 / 255f};
   private static final float[] WATER_RGB = {175 / 255f, 238 / 255f, 238 / 255f};
-  private static final int[][] EMBOSS = {{-2, -1, 0}, {-1, 1, 1}, {0, 1, 2}};
 
   private final double[][] params;
   private final boolean[] water;
@@ -148,17 +147,15 @@ public final class Spatter extends Corruption {
       d8[i] = (int) blurred[i];
     }
     d8 = equalizeHist(d8);
+    float[] p8 = pad1(toFloat(d8), h, w);
+    int pw = w + 2;
     int[] emb = new int[n];
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
-        int acc = 0;
-        for (int dy = -1; dy <= 1; dy++) {
-          int yy = ImageOps.index(y + dy, h, Border.MIRROR);
-          for (int dx = -1; dx <= 1; dx++) {
-            acc += EMBOSS[dy + 1][dx + 1] * d8[yy * w + ImageOps.index(x + dx, w, Border.MIRROR)];
-          }
-        }
-        emb[y * w + x] = Math.max(0, Math.min(255, acc));
+        int a = y * pw + x; // top-left of the 3 x 3 window in the padded plane
+        float acc = -2 * p8[a] - p8[a + 1] - p8[a + pw] + p8[a + pw + 1] + p8[a + pw + 2]
+            + p8[a + 2 * pw + 1] + 2 * p8[a + 2 * pw + 2];
+        emb[y * w + x] = Math.max(0, Math.min(255, (int) acc));
       }
     }
     float[] embF = new float[n];
@@ -185,18 +182,38 @@ public final class Spatter extends Corruption {
     return new FloatImage(h, w, c, out);
   }
 
+  private static float[] toFloat(int[] v) {
+    float[] f = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      f[i] = v[i];
+    }
+    return f;
+  }
+
+  /** The plane with a one-pixel REFLECT_101 border, (h + 2) x (w + 2). */
+  private static float[] pad1(float[] src, int h, int w) {
+    int pw = w + 2;
+    float[] p = new float[(h + 2) * pw];
+    for (int y = -1; y <= h; y++) {
+      int sy = ImageOps.index(y, h, Border.MIRROR) * w;
+      int row = (y + 1) * pw;
+      for (int x = -1; x <= w; x++) {
+        p[row + x + 1] = src[sy + ImageOps.index(x, w, Border.MIRROR)];
+      }
+    }
+    return p;
+  }
+
   /** OpenCV {@code blur(3 x 3)}, border REFLECT_101. */
   private static float[] box3(float[] src, int h, int w) {
+    float[] p = pad1(src, h, w);
+    int pw = w + 2;
     float[] out = new float[src.length];
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
-        float acc = 0f;
-        for (int dy = -1; dy <= 1; dy++) {
-          int yy = ImageOps.index(y + dy, h, Border.MIRROR);
-          for (int dx = -1; dx <= 1; dx++) {
-            acc += src[yy * w + ImageOps.index(x + dx, w, Border.MIRROR)];
-          }
-        }
+        int a = y * pw + x;
+        float acc = p[a] + p[a + 1] + p[a + 2] + p[a + pw] + p[a + pw + 1] + p[a + pw + 2]
+            + p[a + 2 * pw] + p[a + 2 * pw + 1] + p[a + 2 * pw + 2];
         out[y * w + x] = acc / 9f;
       }
     }
