@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.quantlens.engine.QuantLensException;
 import org.quantlens.study.data.AtomicFiles;
 import org.quantlens.study.data.ImageDataset;
 
@@ -45,7 +46,7 @@ public final class ShiftGrid {
   /** Writes the grid atomically to {@code png}. */
   public static void write(ImageDataset ds, List<String> names, int samples, long seed, Path png) {
     if (samples < 1) {
-      throw new IllegalArgumentException("samples must be >= 1, got " + samples);
+      throw new QuantLensException("a shift grid needs at least 1 sample per cell, got " + samples);
     }
     for (String n : names) {
       Shifts.corruption(n);
