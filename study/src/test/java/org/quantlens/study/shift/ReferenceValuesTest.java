@@ -340,4 +340,29 @@ class ReferenceValuesTest {
       assertEquals(0f, img[y * w + 27], "column ceil(c1) = 27 is blank");
     }
   }
+
+  @Test
+  void smallestDefocusDiskIsTheCentrePixelSmoothedByA3x3Gaussian() {
+    // r = .3: only (0, 0) is inside the disk; cv2.GaussianBlur(3 x 3, sigma .4) of a unit impulse
+    // is the outer product of g = [e, 1, e] / (1 + 2e), e = exp(-1 / (2 * .4^2))
+    double e = Math.exp(-1 / (2 * .4 * .4));
+    double[] g = {e / (1 + 2 * e), 1 / (1 + 2 * e), e / (1 + 2 * e)};
+    float[][] k = DefocusBlur.disk(.3, .4);
+    assertEquals(3f, k[1][0]);
+    for (int y = 0; y < 3; y++) {
+      for (int x = 0; x < 3; x++) {
+        assertEquals(g[y] * g[x], k[0][y * 3 + x], 1e-6);
+      }
+    }
+    // r = 1.5: the offsets with y^2 + x^2 <= 2.25 are the 3 x 3 block (2^2 = 4 is outside):
+    // 9 pixels of 1/9 each, smoothed by sigma .1 (side weights exp(-50), negligible)
+    float[][] k2 = DefocusBlur.disk(1.5, .1);
+    int side = (int) k2[1][0];
+    int c = side / 2;
+    for (int y = -1; y <= 1; y++) {
+      for (int x = -1; x <= 1; x++) {
+        assertEquals(1.0 / 9, k2[0][(y + c) * side + x + c], 1e-6);
+      }
+    }
+  }
 }
