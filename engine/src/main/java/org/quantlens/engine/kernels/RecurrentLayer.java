@@ -1,0 +1,343 @@
+package org.quantlens.engine.kernels;
+
+import java.util.List;
+
+/**
+ * One ONNX recurrent layer (LSTM, GRU or simple RNN, one or two directions) with its weights
+ * prepared once: runs a whole sequence batch.
+ *
+ * <p>How it runs: the input projection {@code X W^T} of every time step is one GEMM per
+ * direction, up front; then each step does only the recurrent product {@code H_{t-1} R^T} and a
+ * {@link RecurrentCells} kernel for the gate math. Batch rows are independent, so the recurrence
+ * is split into tasks of (direction, block of batch rows), each running all its steps; block
+ * bounds depend only on the batch size, so results never depend on the thread count. A lone task
+ * (batch below {@link #ROWS_PER_TASK * 2}, one direction) instead splits each step's recurrent
+ * product into column blocks when it is large enough to pay for the fork. Scratch is allocated
+ * once per call, never inside the time loop. Immutable and thread-safe.
+ */
+public final class RecurrentLayer {
+  /** The three ONNX recurrent ops, with their number of gates. */
+  public enum Type {
+    LSTM(4), GRU(3), RNN(1);
+
+    private final int gates;
+
+    Type(int gates) {
+      this.gates = gates;
+    }
+
+    /** Gates per hidden unit (LSTM i,o,f,c; GRU z,r,h; RNN one). */
+    public int gates() {
+      return gates;
+    }
+  }
+
+  /** Batch rows per recurrence task: enough for the recurrent GEMM to reuse R across rows. */
+  static final int ROWS_PER_TASK = 8;
+  /** Multiply-adds of one step's recurrent product above which a lone task forks it. */
+  static final long FORK_MIN_MACS = 1 << 18;
+  /** Output columns per block when a recurrent product is split (a multiple of any vector). */
+  static final int COLUMN_BLOCK = 128;
+
+  private final Type type;
+  private final int hidden;
+  private final int input;
+  private final int directions;
+  private final boolean reverse;
+  private final boolean linearBeforeReset;
+  private final float[] w;
+  private final float[] r;
+  private final RecurrentCells.Params[] params;
+  private final RecurrentCells cells;
+
+  private RecurrentLayer(Type type, int hidden, int input, int directions, boolean reverse,
+      boolean linearBeforeReset, float[] w, float[] r, RecurrentCells.Params[] params,
+      RecurrentCells cells) {
+    this.type = type;
+    this.hidden = hidden;
+    this.input = input;
+    this.directions = directions;
+    this.reverse = reverse;
+    this.linearBeforeReset = linearBeforeReset;
+    this.w = w;
+    this.r = r;
+    this.params = params;
+    this.cells = cells;
+  }
+
+  /**
+   * Prepares a layer. Arrays are in ONNX layout and are kept, not copied (never written).
+   *
+   * @param directions 1 or 2 (bidirectional: direction 0 forward, 1 reverse)
+   * @param reverse with one direction, whether it runs backwards
+   * @param w {@code [directions, gates*hidden, input]}
+   * @param r {@code [directions, gates*hidden, hidden]}
+   * @param b {@code [directions, 2*gates*hidden]} (Wb then Rb), or null for zeros
+   * @param p LSTM peepholes {@code [directions, 3*hidden]}, or null for none
+   * @param activations per direction, the op's list (LSTM f,g,h; GRU f,g; RNN f)
+   * @param clip bound of activation arguments, or {@code +Infinity} for none
+   * @param inputForget LSTM: couple the input and forget gates
+   * @param linearBeforeReset GRU: apply R_h before multiplying by the reset gate
+   * @param cells the cell kernel (normally {@link RecurrentCells#get()})
+   */
+  public static RecurrentLayer of(Type type, int hidden, int input, int directions,
+      boolean reverse, float[] w, float[] r, float[] b, float[] p,
+      List<List<RnnActivation>> activations, float clip, boolean inputForget,
+      boolean linearBeforeReset, RecurrentCells cells) {
+    int gh = type.gates * hidden;
+    if (w.length < directions * gh * input || r.length < directions * gh * hidden
+        || b != null && b.length < directions * 2 * gh
+        || p != null && p.length < directions * 3 * hidden) {
+      throw new IllegalArgumentException("weight arrays too short for " + type + " with hidden "
+          + hidden + ", input " + input + ", directions " + directions);
+    }
+    RecurrentCells.Params[] params = new RecurrentCells.Params[directions];
+    for (int d = 0; d < directions; d++) {
+      float[] bias = new float[gh];
+      float[] rbh = null;
+      if (b != null) {
+        int bo = d * 2 * gh;
+        for (int i = 0; i < gh; i++) {
+          bias[i] = b[bo + i] + b[bo + gh + i]; // Wb + Rb, added once here
+        }
+      }
+      if (type == Type.GRU && linearBeforeReset) {
+        // R_h's bias sits inside the reset product, so it stays apart from Wb_h
+        rbh = new float[hidden];
+        if (b != null) {
+          int bo = d * 2 * gh;
+          for (int i = 0; i < hidden; i++) {
+            bias[2 * hidden + i] = b[bo + 2 * hidden + i];
+            rbh[i] = b[bo + gh + 2 * hidden + i];
+          }
+        }
+      }
+      float[] peep = null;
+      if (p != null && type == Type.LSTM) {
+        peep = new float[3 * hidden];
+        System.arraycopy(p, d * 3 * hidden, peep, 0, 3 * hidden);
+      }
+      List<RnnActivation> acts = activations.get(d);
+      params[d] = new RecurrentCells.Params(hidden, acts.get(0),
+          acts.size() > 1 ? acts.get(1) : null, acts.size() > 2 ? acts.get(2) : null, clip, bias,
+          rbh, peep, inputForget);
+    }
+    return new RecurrentLayer(type, hidden, input, directions, reverse,
+        type == Type.GRU && linearBeforeReset, w, r, params, cells);
+  }
+
+  public Type type() {
+    return type;
+  }
+
+  public int hidden() {
+    return hidden;
+  }
+
+  public int input() {
+    return input;
+  }
+
+  public int directions() {
+    return directions;
+  }
+
+  /**
+   * Runs the layer.
+   *
+   * @param x {@code [seqLen, batch, input]}, or {@code [batch, seqLen, input]} when batchMajor
+   * @param lens per batch row, the number of valid steps in {@code [0, seqLen]}; null for all
+   * @param h0 initial hidden {@code [directions, batch, hidden]} ({@code [batch, directions,
+   *     hidden]} when batchMajor), or null for zeros
+   * @param c0 LSTM initial cell, same shape as h0, or null for zeros
+   * @param y zero-filled {@code [seqLen, directions, batch, hidden]} ({@code [batch, seqLen,
+   *     directions, hidden]} when batchMajor), or null when not wanted; steps past a row's length
+   *     stay zero
+   * @param yh zero-filled, shaped like h0: the last valid hidden state (zero for length 0), or null
+   * @param yc LSTM: zero-filled, like yh: the last valid cell state, or null
+   */
+  public void run(Parallel par, float[] x, int seqLen, int batch, boolean batchMajor, int[] lens,
+      float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
+    if (seqLen == 0 || batch == 0) {
+      return;
+    }
+    int gh = type.gates * hidden;
+    int rows = seqLen * batch;
+    float[][] xw = new float[directions][];
+    for (int d = 0; d < directions; d++) {
+      xw[d] = new float[rows * gh];
+      Gemm.sgemm(par, false, true, rows, gh, input, 1f, x, 0, input, w, d * gh * input, input,
+          0f, xw[d], 0, gh);
+    }
+    int blocks = (batch + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+    int tasks = directions * blocks;
+    Parallel inner = tasks == 1 ? par : Parallel.SERIAL;
+    Run run = new Run(seqLen, batch, batchMajor, lens, h0, c0, y, yh, yc);
+    par.forRange(tasks, t -> {
+      int d = t / blocks;
+      int k = t % blocks;
+      int b0 = (int) ((long) batch * k / blocks);
+      int b1 = (int) ((long) batch * (k + 1) / blocks);
+      recur(inner, run, d, xw[d], b0, b1);
+    });
+  }
+
+  /** The per-call arguments shared by the tasks of one {@link #run}. */
+  private static final class Run {
+    final int seqLen;
+    final int batch;
+    final boolean batchMajor;
+    final int[] lens;
+    final float[] h0;
+    final float[] c0;
+    final float[] y;
+    final float[] yh;
+    final float[] yc;
+
+    Run(int seqLen, int batch, boolean batchMajor, int[] lens, float[] h0, float[] c0, float[] y,
+        float[] yh, float[] yc) {
+      this.seqLen = seqLen;
+      this.batch = batch;
+      this.batchMajor = batchMajor;
+      this.lens = lens;
+      this.h0 = h0;
+      this.c0 = c0;
+      this.y = y;
+      this.yh = yh;
+      this.yc = yc;
+    }
+
+    int len(int b) {
+      return lens == null ? seqLen : lens[b];
+    }
+
+    /** Row of X (and of the input projection) holding step t of batch row b. */
+    int xRow(int t, int b) {
+      return batchMajor ? b * seqLen + t : t * batch + b;
+    }
+
+    /** Offset of state (h0, c0, yh, yc) for direction d, batch row b. */
+    int stateOff(int d, int directions, int hidden, int b) {
+      return (batchMajor ? b * directions + d : d * batch + b) * hidden;
+    }
+
+    /** Offset in Y of step t, direction d, batch row b. */
+    int yOff(int t, int d, int directions, int hidden, int b) {
+      return (batchMajor ? (b * seqLen + t) * directions + d : (t * directions + d) * batch + b)
+          * hidden;
+    }
+  }
+
+  /** Runs every step of direction d for batch rows [b0, b1). */
+  private void recur(Parallel par, Run run, int d, float[] xw, int b0, int b1) {
+    int n = hidden;
+    int gh = type.gates * n;
+    int rows = b1 - b0;
+    boolean back = d == 1 || reverse;
+    RecurrentCells.Params p = params[d];
+    float[] h = new float[rows * n];
+    float[] c = type == Type.LSTM ? new float[rows * n] : null;
+    float[] hr = new float[rows * gh];
+    float[] rh = type == Type.GRU && !linearBeforeReset ? new float[rows * n] : null;
+    int maxLen = 0;
+    for (int k = 0; k < rows; k++) {
+      int b = b0 + k;
+      int so = run.stateOff(d, directions, n, b);
+      if (run.h0 != null) {
+        System.arraycopy(run.h0, so, h, k * n, n);
+      }
+      if (c != null && run.c0 != null) {
+        System.arraycopy(run.c0, so, c, k * n, n);
+      }
+      maxLen = Math.max(maxLen, run.len(b));
+    }
+    int rOff = d * gh * n;
+    for (int s = 0; s < maxLen; s++) {
+      if (rh == null) {
+        product(par, rows, gh, h, r, rOff, hr, 0, gh);
+      } else {
+        product(par, rows, 2 * n, h, r, rOff, hr, 0, gh);
+      }
+      for (int k = 0; k < rows; k++) {
+        int len = run.len(b0 + k);
+        if (s < len) {
+          int xo = run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
+          cell(p, xw, xo, hr, k * gh, h, c, rh, k * n);
+        }
+      }
+      if (rh != null) {
+        product(par, rows, n, rh, r, rOff + 2 * n * n, hr, 2 * n, gh);
+        for (int k = 0; k < rows; k++) {
+          int len = run.len(b0 + k);
+          if (s < len) {
+            int xo = run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
+            cells.gruUpdate(p, xw, xo, hr, k * gh, h, k * n);
+          }
+        }
+      }
+      if (run.y != null) {
+        for (int k = 0; k < rows; k++) {
+          int len = run.len(b0 + k);
+          if (s < len) {
+            int t = back ? len - 1 - s : s;
+            System.arraycopy(h, k * n, run.y, run.yOff(t, d, directions, n, b0 + k), n);
+          }
+        }
+      }
+    }
+    for (int k = 0; k < rows; k++) {
+      int b = b0 + k;
+      if (run.len(b) == 0) {
+        continue; // no step ran: Y_h and Y_c stay zero, as ONNX Runtime gives
+      }
+      int so = run.stateOff(d, directions, n, b);
+      if (run.yh != null) {
+        System.arraycopy(h, k * n, run.yh, so, n);
+      }
+      if (run.yc != null && c != null) {
+        System.arraycopy(c, k * n, run.yc, so, n);
+      }
+    }
+  }
+
+  /** The first (or only) cell call of one step for one row. */
+  private void cell(RecurrentCells.Params p, float[] xw, int xo, float[] hr, int ho, float[] h,
+      float[] c, float[] rh, int so) {
+    switch (type) {
+      case LSTM:
+        cells.lstm(p, xw, xo, hr, ho, c, so, h, so);
+        break;
+      case RNN:
+        cells.rnn(p, xw, xo, hr, ho, h, so);
+        break;
+      default:
+        if (rh != null) {
+          cells.gruReset(p, xw, xo, hr, ho, h, so, rh, so);
+        } else {
+          cells.gruLinearBeforeReset(p, xw, xo, hr, ho, h, so);
+        }
+    }
+  }
+
+  /**
+   * {@code out[rows x cols] (row stride ldo, from outOff) = a[rows x hidden] * R'^T} where R' is
+   * {@code cols} rows of R from {@code rOff}. Large products are split into column blocks that
+   * depend only on the sizes, so the result is the same whether they run on one thread or several.
+   */
+  private void product(Parallel par, int rows, int cols, float[] a, float[] rm, int rOff,
+      float[] out, int outOff, int ldo) {
+    int n = hidden;
+    if ((long) rows * cols * n >= FORK_MIN_MACS && cols > COLUMN_BLOCK) {
+      int nb = (cols + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+      par.forRange(nb, k -> {
+        int j0 = k * COLUMN_BLOCK;
+        int j1 = Math.min(cols, j0 + COLUMN_BLOCK);
+        Gemm.sgemm(Parallel.SERIAL, false, true, rows, j1 - j0, n, 1f, a, 0, n, rm,
+            rOff + j0 * n, n, 0f, out, outOff + j0, ldo);
+      });
+    } else {
+      Gemm.sgemm(Parallel.SERIAL, false, true, rows, cols, n, 1f, a, 0, n, rm, rOff, n, 0f,
+          out, outOff, ldo);
+    }
+  }
+}
