@@ -5,7 +5,8 @@ package org.quantlens.engine.kernels;
  * units. The matrix products are done before: {@code xw} holds that row's input projection
  * {@code X_t W^T} (gates side by side, ONNX order: LSTM i,o,f,c; GRU z,r,h; RNN one gate) and
  * {@code hr} the recurrent projection {@code H_{t-1} R^T} in the same layout. A kernel adds the
- * bias, applies clip and activations, and updates the state in place. The scalar reference is
+ * bias, applies clip and activations, and updates the state in place; it may use the row of
+ * {@code hr} as scratch (it is recomputed every step). The scalar reference is
  * {@link RecurrentCellsScalar}; {@link #get()} picks the SIMD one when available.
  */
 public interface RecurrentCells {
@@ -71,9 +72,6 @@ public interface RecurrentCells {
     final float[] rbh;
     final float[] peep;
     final boolean inputForget;
-    final boolean fSigmoid;
-    final boolean fTanh;
-    final boolean gTanh;
     final boolean hTanh;
 
     /**
@@ -97,9 +95,6 @@ public interface RecurrentCells {
       this.rbh = rbh;
       this.peep = peep;
       this.inputForget = inputForget;
-      this.fSigmoid = RnnActivation.SIGMOID.equals(f);
-      this.fTanh = RnnActivation.TANH.equals(f);
-      this.gTanh = RnnActivation.TANH.equals(g);
       this.hTanh = RnnActivation.TANH.equals(h);
     }
 
@@ -142,19 +137,9 @@ public interface RecurrentCells {
       return inputForget;
     }
 
-    /** True when the LSTM activations are the defaults Sigmoid, Tanh, Tanh. */
-    public boolean lstmDefaults() {
-      return fSigmoid && gTanh && hTanh;
-    }
-
-    /** True when the GRU activations are the defaults Sigmoid, Tanh. */
-    public boolean gruDefaults() {
-      return fSigmoid && gTanh;
-    }
-
-    /** True when the RNN activation is the default Tanh. */
-    public boolean rnnDefaults() {
-      return fTanh;
+    /** True when the third activation (LSTM output) is the plain Tanh. */
+    public boolean hTanh() {
+      return hTanh;
     }
   }
 }

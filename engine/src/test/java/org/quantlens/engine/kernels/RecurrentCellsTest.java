@@ -1,6 +1,5 @@
 package org.quantlens.engine.kernels;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -55,12 +54,13 @@ class RecurrentCellsTest {
       int off = 5; // offsets inside larger arrays, as in the op's buffers
       float[] xw = rand(r, off + 4 * n, 3);
       float[] hr = rand(r, off + 4 * n, 3);
+      float[] hr2 = hr.clone();
       float[] c = rand(r, off + n, 2);
       float[] c2 = c.clone();
       float[] h = new float[off + n];
       float[] h2 = new float[off + n];
       scalar.lstm(p, xw, off, hr, off, c, off, h, off);
-      simd.lstm(p, xw, off, hr, off, c2, off, h2, off);
+      simd.lstm(p, xw, off, hr2, off, c2, off, h2, off);
       close(c, c2, "c");
       close(h, h2, "h");
     }
@@ -75,25 +75,27 @@ class RecurrentCellsTest {
           RnnActivation.TANH, null, false);
       float[] xw = rand(r, 3 * n, 3);
       float[] hr = rand(r, 3 * n, 3);
-      float[] hr2 = hr.clone();
+      float[] hr2 = hr.clone(); // each kernel may use its row of hr as scratch
+      float[] hr3 = hr.clone();
+      float[] hr4 = hr.clone();
       float[] h = rand(r, n, 1);
       float[] h2 = h.clone();
       float[] rh = new float[n];
       float[] rh2 = new float[n];
       scalar.gruReset(p, xw, 0, hr, 0, h, 0, rh, 0);
       simd.gruReset(p, xw, 0, hr2, 0, h2, 0, rh2, 0);
-      close(hr, hr2, "z");
+      close(java.util.Arrays.copyOf(hr, n), java.util.Arrays.copyOf(hr2, n), "z");
       close(rh, rh2, "r*h");
       scalar.gruUpdate(p, xw, 0, hr, 0, h, 0);
-      simd.gruUpdate(p, xw, 0, hr, 0, h2, 0); // same z for both: compare the update alone
+      simd.gruUpdate(p, xw, 0, hr2, 0, h2, 0);
       close(h, h2, "h");
 
       RecurrentCells.Params q = params(3, n, r, false, clip, true, RnnActivation.SIGMOID,
           RnnActivation.TANH, null, false);
       float[] g = rand(r, n, 1);
       float[] g2 = g.clone();
-      scalar.gruLinearBeforeReset(q, xw, 0, hr, 0, g, 0);
-      simd.gruLinearBeforeReset(q, xw, 0, hr, 0, g2, 0);
+      scalar.gruLinearBeforeReset(q, xw, 0, hr3, 0, g, 0);
+      simd.gruLinearBeforeReset(q, xw, 0, hr4, 0, g2, 0);
       close(g, g2, "h (linear before reset)");
     }
   }
@@ -108,33 +110,66 @@ class RecurrentCellsTest {
     float[] hr = rand(r, n, 4);
     float[] h = new float[n];
     float[] h2 = new float[n];
-    scalar.rnn(p, xw, 0, hr, 0, h, 0);
-    simd.rnn(p, xw, 0, hr, 0, h2, 0);
+    scalar.rnn(p, xw, 0, hr.clone(), 0, h, 0);
+    simd.rnn(p, xw, 0, hr.clone(), 0, h2, 0);
     close(h, h2, "h");
   }
 
-  @Test
-  void nonDefaultActivationsAndInputForgetAreBitExactWithScalar() {
-    Random r = new Random(7);
-    int n = 21;
+  @ParameterizedTest(name = "hidden {0}")
+  @ValueSource(ints = {3, 21, 64})
+  void otherActivationsInputForgetAndPeepholesMatchScalar(int n) {
+    Random r = new Random(7 + n);
     RnnActivation hs = new RnnActivation(RnnActivation.Kind.HARD_SIGMOID, 0.2f, 0.5f);
+    RnnActivation soft = new RnnActivation(RnnActivation.Kind.SOFTSIGN, 0, 0);
+    RnnActivation elu = new RnnActivation(RnnActivation.Kind.ELU, 0.5f, 0);
     RecurrentCells.Params[] ps = {
-        params(4, n, r, true, Float.POSITIVE_INFINITY, false, hs, RnnActivation.TANH,
-            RnnActivation.TANH, false),
-        params(4, n, r, true, Float.POSITIVE_INFINITY, false, RnnActivation.SIGMOID,
-            RnnActivation.TANH, RnnActivation.TANH, true)};
+        params(4, n, r, true, Float.POSITIVE_INFINITY, false, hs, soft, elu, false),
+        params(4, n, r, false, 0.9f, false, RnnActivation.SIGMOID, RnnActivation.TANH,
+            RnnActivation.TANH, true),
+        params(4, n, r, true, 0.9f, false, RnnActivation.SIGMOID, RnnActivation.TANH,
+            soft, true)};
     for (RecurrentCells.Params p : ps) {
       float[] xw = rand(r, 4 * n, 3);
       float[] hr = rand(r, 4 * n, 3);
+      float[] hr2 = hr.clone();
       float[] c = rand(r, n, 2);
       float[] c2 = c.clone();
       float[] h = new float[n];
       float[] h2 = new float[n];
       scalar.lstm(p, xw, 0, hr, 0, c, 0, h, 0);
-      simd.lstm(p, xw, 0, hr, 0, c2, 0, h2, 0);
-      assertArrayEquals(c, c2);
-      assertArrayEquals(h, h2);
+      simd.lstm(p, xw, 0, hr2, 0, c2, 0, h2, 0);
+      close(c, c2, "c");
+      close(h, h2, "h");
     }
+    for (boolean lbr : new boolean[] {false, true}) {
+      RecurrentCells.Params p = params(3, n, r, false, 1.1f, lbr, hs, soft, null, false);
+      float[] xw = rand(r, 3 * n, 3);
+      float[] hr = rand(r, 3 * n, 3);
+      float[] hr2 = hr.clone();
+      float[] h = rand(r, n, 1);
+      float[] h2 = h.clone();
+      if (lbr) {
+        scalar.gruLinearBeforeReset(p, xw, 0, hr, 0, h, 0);
+        simd.gruLinearBeforeReset(p, xw, 0, hr2, 0, h2, 0);
+      } else {
+        float[] rh = new float[n];
+        float[] rh2 = new float[n];
+        scalar.gruReset(p, xw, 0, hr, 0, h, 0, rh, 0);
+        simd.gruReset(p, xw, 0, hr2, 0, h2, 0, rh2, 0);
+        close(rh, rh2, "r*h");
+        scalar.gruUpdate(p, xw, 0, hr, 0, h, 0);
+        simd.gruUpdate(p, xw, 0, hr2, 0, h2, 0);
+      }
+      close(h, h2, "GRU h");
+    }
+    RecurrentCells.Params p = params(1, n, r, false, 0.5f, false, elu, null, null, false);
+    float[] xw = rand(r, n, 3);
+    float[] hr = rand(r, n, 3);
+    float[] h = new float[n];
+    float[] h2 = new float[n];
+    scalar.rnn(p, xw, 0, hr.clone(), 0, h, 0);
+    simd.rnn(p, xw, 0, hr.clone(), 0, h2, 0);
+    close(h, h2, "RNN h");
   }
 
   @Test
@@ -147,12 +182,13 @@ class RecurrentCellsTest {
     xw[3 * n + 1] = Float.POSITIVE_INFINITY; // cell input of unit 1
     xw[2 * n + 2] = Float.NEGATIVE_INFINITY; // forget gate of unit 2
     float[] hr = new float[4 * n];
+    float[] hr2 = new float[4 * n];
     float[] c = rand(new Random(5), n, 1);
     float[] c2 = c.clone();
     float[] h = new float[n];
     float[] h2 = new float[n];
     scalar.lstm(p, xw, 0, hr, 0, c, 0, h, 0);
-    simd.lstm(p, xw, 0, hr, 0, c2, 0, h2, 0);
+    simd.lstm(p, xw, 0, hr2, 0, c2, 0, h2, 0);
     assertTrue(Float.isNaN(h[0]) && Float.isNaN(h2[0]));
     close(c, c2, "c");
     close(h, h2, "h");

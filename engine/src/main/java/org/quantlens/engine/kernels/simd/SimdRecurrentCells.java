@@ -1,184 +1,295 @@
 package org.quantlens.engine.kernels.simd;
 
-import static org.quantlens.engine.kernels.simd.SimdRecurrentMath.sigmoid;
-import static org.quantlens.engine.kernels.simd.SimdRecurrentMath.tanh;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.quantlens.engine.kernels.RecurrentCells;
-import org.quantlens.engine.kernels.RecurrentCellsScalar;
+import org.quantlens.engine.kernels.RnnActivation;
 
 /**
- * SIMD recurrent cells: one fused pass over the hidden units per row for the default activations
- * (LSTM Sigmoid/Tanh/Tanh, GRU Sigmoid/Tanh, RNN Tanh) with {@link SimdRecurrentMath}'s sigmoid
- * and tanh; the units past the last full vector, other activations and LSTM input_forget go to
- * the scalar reference.
+ * SIMD recurrent cells. A row's gate math runs as a few short vector passes over the row's
+ * L1-resident buffers, each pass with at most one transcendental function: C2 refused to inline
+ * one fully fused loop body with five vector sigmoid/tanh (NodeCountInliningCutoff, "callee is too
+ * large"), which boxed the vectors and ran 4x slower than these passes. The gate pre-activations
+ * are summed into {@code hr}, the caller's per-step scratch, and activated there; ONNX's gate
+ * order puts the LSTM sigmoid gates i, o, f and the GRU gates z, r side by side, so one sigmoid
+ * pass covers them. Sigmoid and tanh use {@link SimdRecurrentMath}; other activations, and the
+ * units past the last full vector, are computed as the scalar reference does.
  */
 public final class SimdRecurrentCells implements RecurrentCells {
   private static final VectorSpecies<Float> S = SimdInfo.F;
   private static final int L = S.length();
-  private static final RecurrentCells SCALAR = new RecurrentCellsScalar();
 
   private static FloatVector load(float[] a, int i) {
     return FloatVector.fromArray(S, a, i);
   }
 
-  /** Sum of the three gate terms, clipped when a clip is set (max/min keep NaN). */
-  private static FloatVector pre(float[] xw, int xi, float[] hr, int hi, float[] b, int bi,
-      boolean clip, float c) {
-    FloatVector v = load(xw, xi).add(load(hr, hi)).add(load(b, bi));
-    return clip ? v.max(-c).min(c) : v;
+  private static float clip(float x, float c) {
+    return Math.min(Math.max(x, -c), c);
   }
 
-  private static FloatVector clip(FloatVector v, boolean clip, float c) {
-    return clip ? v.max(-c).min(c) : v;
+  /** {@code acc[ao + j] = clip(x[xo + j] + acc[ao + j] + b[bo + j])} for {@code j < n}. */
+  private static void sum(float[] x, int xo, float[] acc, int ao, float[] b, int bo, int n,
+      float c) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    if (c == Float.POSITIVE_INFINITY) {
+      for (; j < bound; j += L) {
+        load(x, xo + j).add(load(acc, ao + j)).add(load(b, bo + j)).intoArray(acc, ao + j);
+      }
+      for (; j < n; j++) {
+        acc[ao + j] = x[xo + j] + acc[ao + j] + b[bo + j];
+      }
+    } else {
+      for (; j < bound; j += L) {
+        FloatVector v = load(x, xo + j).add(load(acc, ao + j)).add(load(b, bo + j));
+        v.max(-c).min(c).intoArray(acc, ao + j); // max/min keep NaN, as Math.max/min
+      }
+      for (; j < n; j++) {
+        acc[ao + j] = clip(x[xo + j] + acc[ao + j] + b[bo + j], c);
+      }
+    }
+  }
+
+  /** {@code a[ao + j] = clip(a[ao + j] + p[po + j] * c[co + j])}: a peephole term, then clip. */
+  private static void peep(float[] a, int ao, float[] p, int po, float[] c, int co, int n,
+      float cl) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      FloatVector v = load(a, ao + j).add(load(p, po + j).mul(load(c, co + j)));
+      v.max(-cl).min(cl).intoArray(a, ao + j);
+    }
+    for (; j < n; j++) {
+      a[ao + j] = clip(a[ao + j] + p[po + j] * c[co + j], cl);
+    }
+  }
+
+  /** {@code a[off, off + n)} clipped to {@code [-c, c]} in place. */
+  private static void clipInPlace(float[] a, int off, int n, float c) {
+    if (c == Float.POSITIVE_INFINITY) {
+      return;
+    }
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      load(a, off + j).max(-c).min(c).intoArray(a, off + j);
+    }
+    for (; j < n; j++) {
+      a[off + j] = clip(a[off + j], c);
+    }
+  }
+
+  /** Applies {@code act} to {@code a[off, off + n)} in place, vectorized for Sigmoid and Tanh. */
+  private static void activate(RnnActivation act, float[] a, int off, int n) {
+    switch (act.kind()) {
+      case SIGMOID:
+        if (act.equals(RnnActivation.SIGMOID)) {
+          sigmoidInPlace(a, off, n);
+          return;
+        }
+        break;
+      case TANH:
+        if (act.equals(RnnActivation.TANH)) {
+          tanhInPlace(a, off, n);
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    act.applyInPlace(a, off, n);
+  }
+
+  private static void sigmoidInPlace(float[] a, int off, int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      SimdRecurrentMath.sigmoid(load(a, off + j)).intoArray(a, off + j);
+    }
+    for (; j < n; j++) {
+      a[off + j] = RnnActivation.sigmoid(a[off + j]);
+    }
+  }
+
+  private static void tanhInPlace(float[] a, int off, int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      SimdRecurrentMath.tanh(load(a, off + j)).intoArray(a, off + j);
+    }
+    for (; j < n; j++) {
+      a[off + j] = RnnActivation.tanh(a[off + j]);
+    }
+  }
+
+  /** LSTM memory: {@code c = f*c + i*g} with gates in {@code g} (i at 0, f at 2n, c~ at 3n). */
+  private static void lstmMemory(float[] g, int go, float[] c, int co, int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      FloatVector f = load(g, go + 2 * n + j);
+      FloatVector i = load(g, go + j);
+      f.mul(load(c, co + j)).add(i.mul(load(g, go + 3 * n + j))).intoArray(c, co + j);
+    }
+    for (; j < n; j++) {
+      c[co + j] = g[go + 2 * n + j] * c[co + j] + g[go + j] * g[go + 3 * n + j];
+    }
+  }
+
+  /** {@code h = o * tanh(c)}. */
+  private static void lstmOutputTanh(float[] o, int oo, float[] c, int co, float[] h, int ho,
+      int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      load(o, oo + j).mul(SimdRecurrentMath.tanh(load(c, co + j))).intoArray(h, ho + j);
+    }
+    for (; j < n; j++) {
+      h[ho + j] = o[oo + j] * RnnActivation.tanh(c[co + j]);
+    }
+  }
+
+  /** {@code out = a * b} elementwise. */
+  private static void mul(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      load(a, ao + j).mul(load(b, bo + j)).intoArray(out, oo + j);
+    }
+    for (; j < n; j++) {
+      out[oo + j] = a[ao + j] * b[bo + j];
+    }
   }
 
   @Override
   public void lstm(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] c, int cOff,
       float[] h, int hOff) {
-    if (!p.lstmDefaults() || p.inputForget()) {
-      SCALAR.lstm(p, xw, xwOff, hr, hrOff, c, cOff, h, hOff);
-      return;
-    }
     int n = p.hidden();
-    int bound = S.loopBound(n);
-    if (p.peep() == null) {
-      lstmPlain(p, xw, xwOff, hr, hrOff, c, cOff, h, hOff, bound);
-    } else {
-      lstmPeep(p, xw, xwOff, hr, hrOff, c, cOff, h, hOff, bound);
-    }
-    RecurrentCellsScalar.lstmRange(p, xw, xwOff, hr, hrOff, c, cOff, h, hOff, bound, n);
-  }
-
-  private static void lstmPlain(Params p, float[] xw, int xo, float[] hr, int ho, float[] c,
-      int co, float[] h, int hOff, int bound) {
-    int n = p.hidden();
-    float[] b = p.bias();
     float cl = p.clip();
-    boolean isClip = cl != Float.POSITIVE_INFINITY;
-    for (int j = 0; j < bound; j += L) {
-      int fj = 2 * n + j;
-      int cj = 3 * n + j;
-      FloatVector i = sigmoid(pre(xw, xo + j, hr, ho + j, b, j, isClip, cl));
-      FloatVector f = sigmoid(pre(xw, xo + fj, hr, ho + fj, b, fj, isClip, cl));
-      FloatVector g = tanh(pre(xw, xo + cj, hr, ho + cj, b, cj, isClip, cl));
-      FloatVector cNew = f.mul(load(c, co + j)).add(i.mul(g));
-      cNew.intoArray(c, co + j);
-      FloatVector o = sigmoid(pre(xw, xo + n + j, hr, ho + n + j, b, n + j, isClip, cl));
-      o.mul(tanh(cNew)).intoArray(h, hOff + j);
-    }
-  }
-
-  private static void lstmPeep(Params p, float[] xw, int xo, float[] hr, int ho, float[] c,
-      int co, float[] h, int hOff, int bound) {
-    int n = p.hidden();
-    float[] b = p.bias();
     float[] pp = p.peep();
-    float cl = p.clip();
-    boolean isClip = cl != Float.POSITIVE_INFINITY;
-    for (int j = 0; j < bound; j += L) {
-      FloatVector cPrev = load(c, co + j);
-      FloatVector pi = load(xw, xo + j).add(load(hr, ho + j)).add(load(b, j));
-      FloatVector i = sigmoid(clip(pi.add(load(pp, j).mul(cPrev)), isClip, cl));
-      int fj = 2 * n + j;
-      FloatVector pf = load(xw, xo + fj).add(load(hr, ho + fj)).add(load(b, fj));
-      FloatVector f = sigmoid(clip(pf.add(load(pp, fj).mul(cPrev)), isClip, cl));
-      FloatVector g = tanh(pre(xw, xo + 3 * n + j, hr, ho + 3 * n + j, b, 3 * n + j, isClip, cl));
-      FloatVector cNew = f.mul(cPrev).add(i.mul(g));
-      cNew.intoArray(c, co + j);
-      int oj = n + j;
-      FloatVector po = load(xw, xo + oj).add(load(hr, ho + oj)).add(load(b, oj));
-      FloatVector o = sigmoid(clip(po.add(load(pp, oj).mul(cNew)), isClip, cl));
-      o.mul(tanh(cNew)).intoArray(h, hOff + j);
+    if (pp == null && !p.inputForget()) {
+      sum(xw, xwOff, hr, hrOff, p.bias(), 0, 4 * n, cl);
+      activate(p.f(), hr, hrOff, 3 * n); // i, o, f side by side
+    } else {
+      sum(xw, xwOff, hr, hrOff, p.bias(), 0, 4 * n, Float.POSITIVE_INFINITY);
+      clipInPlace(hr, hrOff + 3 * n, n, cl);
+      if (pp != null) {
+        peep(hr, hrOff, pp, 0, c, cOff, n, cl);
+      } else {
+        clipInPlace(hr, hrOff, n, cl);
+      }
+      activate(p.f(), hr, hrOff, n);
+      if (p.inputForget()) {
+        oneMinus(hr, hrOff, hr, hrOff + 2 * n, n);
+      } else {
+        if (pp != null) {
+          peep(hr, hrOff + 2 * n, pp, 2 * n, c, cOff, n, cl);
+        } else {
+          clipInPlace(hr, hrOff + 2 * n, n, cl);
+        }
+        activate(p.f(), hr, hrOff + 2 * n, n);
+      }
+    }
+    activate(p.g(), hr, hrOff + 3 * n, n);
+    lstmMemory(hr, hrOff, c, cOff, n);
+    if (pp != null || p.inputForget()) {
+      // the output gate waited for the new memory (its peephole reads C_t)
+      if (pp != null) {
+        peep(hr, hrOff + n, pp, n, c, cOff, n, cl);
+      } else {
+        clipInPlace(hr, hrOff + n, n, cl);
+      }
+      activate(p.f(), hr, hrOff + n, n);
+    }
+    if (p.hTanh()) {
+      lstmOutputTanh(hr, hrOff + n, c, cOff, h, hOff, n);
+    } else {
+      System.arraycopy(c, cOff, hr, hrOff + 3 * n, n); // c~ is spent: its slot takes h(C_t)
+      activate(p.h(), hr, hrOff + 3 * n, n);
+      mul(hr, hrOff + n, hr, hrOff + 3 * n, h, hOff, n);
+    }
+  }
+
+  /** {@code out = 1 - a}. */
+  private static void oneMinus(float[] a, int ao, float[] out, int oo, int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    for (; j < bound; j += L) {
+      one.sub(load(a, ao + j)).intoArray(out, oo + j);
+    }
+    for (; j < n; j++) {
+      out[oo + j] = 1 - a[ao + j];
     }
   }
 
   @Override
   public void rnn(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] h, int hOff) {
-    if (!p.rnnDefaults()) {
-      SCALAR.rnn(p, xw, xwOff, hr, hrOff, h, hOff);
-      return;
-    }
     int n = p.hidden();
-    int bound = S.loopBound(n);
-    float[] b = p.bias();
-    float cl = p.clip();
-    boolean isClip = cl != Float.POSITIVE_INFINITY;
-    for (int j = 0; j < bound; j += L) {
-      tanh(pre(xw, xwOff + j, hr, hrOff + j, b, j, isClip, cl)).intoArray(h, hOff + j);
-    }
-    RecurrentCellsScalar.rnnRange(p, xw, xwOff, hr, hrOff, h, hOff, bound, n);
+    sum(xw, xwOff, hr, hrOff, p.bias(), 0, n, p.clip());
+    activate(p.f(), hr, hrOff, n);
+    System.arraycopy(hr, hrOff, h, hOff, n);
   }
 
   @Override
   public void gruReset(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] h,
       int hOff, float[] rh, int rhOff) {
-    if (!p.gruDefaults()) {
-      SCALAR.gruReset(p, xw, xwOff, hr, hrOff, h, hOff, rh, rhOff);
-      return;
-    }
     int n = p.hidden();
-    int bound = S.loopBound(n);
-    float[] b = p.bias();
-    float cl = p.clip();
-    boolean isClip = cl != Float.POSITIVE_INFINITY;
-    for (int j = 0; j < bound; j += L) {
-      sigmoid(pre(xw, xwOff + j, hr, hrOff + j, b, j, isClip, cl)).intoArray(hr, hrOff + j);
-      FloatVector r = sigmoid(pre(xw, xwOff + n + j, hr, hrOff + n + j, b, n + j, isClip, cl));
-      r.mul(load(h, hOff + j)).intoArray(rh, rhOff + j);
-    }
-    RecurrentCellsScalar.gruResetRange(p, xw, xwOff, hr, hrOff, h, hOff, rh, rhOff, bound, n);
+    sum(xw, xwOff, hr, hrOff, p.bias(), 0, 2 * n, p.clip());
+    activate(p.f(), hr, hrOff, 2 * n); // z, r side by side
+    mul(hr, hrOff + n, h, hOff, rh, rhOff, n);
   }
 
   @Override
   public void gruUpdate(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] h,
       int hOff) {
-    if (!p.gruDefaults()) {
-      SCALAR.gruUpdate(p, xw, xwOff, hr, hrOff, h, hOff);
-      return;
-    }
     int n = p.hidden();
-    int bound = S.loopBound(n);
-    float[] b = p.bias();
-    float cl = p.clip();
-    boolean isClip = cl != Float.POSITIVE_INFINITY;
-    for (int j = 0; j < bound; j += L) {
-      int hj = 2 * n + j;
-      FloatVector hh = tanh(pre(xw, xwOff + hj, hr, hrOff + hj, b, hj, isClip, cl));
-      FloatVector z = load(hr, hrOff + j);
-      mix(z, hh, load(h, hOff + j)).intoArray(h, hOff + j);
-    }
-    RecurrentCellsScalar.gruUpdateRange(p, xw, xwOff, hr, hrOff, h, hOff, bound, n);
+    sum(xw, xwOff + 2 * n, hr, hrOff + 2 * n, p.bias(), 2 * n, n, p.clip());
+    activate(p.g(), hr, hrOff + 2 * n, n);
+    mix(hr, hrOff, hr, hrOff + 2 * n, h, hOff, n);
   }
 
-  /** (1 - z) * hh + z * hPrev, as the scalar reference rounds it. */
-  private static FloatVector mix(FloatVector z, FloatVector hh, FloatVector hPrev) {
-    return FloatVector.broadcast(S, 1f).sub(z).mul(hh).add(z.mul(hPrev));
+  /** {@code h = (1 - z) * hh + z * h}, rounded as the scalar reference rounds it. */
+  private static void mix(float[] z, int zo, float[] hh, int ho, float[] h, int hOff, int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    for (; j < bound; j += L) {
+      FloatVector zv = load(z, zo + j);
+      one.sub(zv).mul(load(hh, ho + j)).add(zv.mul(load(h, hOff + j))).intoArray(h, hOff + j);
+    }
+    for (; j < n; j++) {
+      float zj = z[zo + j];
+      h[hOff + j] = (1 - zj) * hh[ho + j] + zj * h[hOff + j];
+    }
   }
 
   @Override
   public void gruLinearBeforeReset(Params p, float[] xw, int xwOff, float[] hr, int hrOff,
       float[] h, int hOff) {
-    if (!p.gruDefaults()) {
-      SCALAR.gruLinearBeforeReset(p, xw, xwOff, hr, hrOff, h, hOff);
-      return;
-    }
     int n = p.hidden();
-    int bound = S.loopBound(n);
+    sum(xw, xwOff, hr, hrOff, p.bias(), 0, 2 * n, p.clip());
+    activate(p.f(), hr, hrOff, 2 * n);
+    resetLinear(p, xw, xwOff + 2 * n, hr, hrOff, n);
+    activate(p.g(), hr, hrOff + 2 * n, n);
+    mix(hr, hrOff, hr, hrOff + 2 * n, h, hOff, n);
+  }
+
+  /** GRU h gate argument with linear_before_reset: {@code clip(xw_h + Wb_h + r*(hr_h + Rb_h))}. */
+  private static void resetLinear(Params p, float[] xw, int xo, float[] hr, int ho, int n) {
     float[] b = p.bias();
     float[] rbh = p.rbh();
     float cl = p.clip();
-    boolean isClip = cl != Float.POSITIVE_INFINITY;
-    for (int j = 0; j < bound; j += L) {
-      FloatVector z = sigmoid(pre(xw, xwOff + j, hr, hrOff + j, b, j, isClip, cl));
-      FloatVector r = sigmoid(pre(xw, xwOff + n + j, hr, hrOff + n + j, b, n + j, isClip, cl));
-      int hj = 2 * n + j;
-      FloatVector lin = load(hr, hrOff + hj).add(load(rbh, j));
-      FloatVector a = load(xw, xwOff + hj).add(load(b, hj)).add(r.mul(lin));
-      FloatVector hh = tanh(clip(a, isClip, cl));
-      mix(z, hh, load(h, hOff + j)).intoArray(h, hOff + j);
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      FloatVector lin = load(hr, ho + 2 * n + j).add(load(rbh, j));
+      FloatVector a = load(xw, xo + j).add(load(b, 2 * n + j)).add(load(hr, ho + n + j).mul(lin));
+      a.max(-cl).min(cl).intoArray(hr, ho + 2 * n + j);
     }
-    RecurrentCellsScalar.gruLinearBeforeResetRange(p, xw, xwOff, hr, hrOff, h, hOff, bound, n);
+    for (; j < n; j++) {
+      float a = xw[xo + j] + b[2 * n + j] + hr[ho + n + j] * (hr[ho + 2 * n + j] + rbh[j]);
+      hr[ho + 2 * n + j] = clip(a, cl);
+    }
   }
 }
