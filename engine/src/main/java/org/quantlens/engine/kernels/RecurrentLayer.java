@@ -9,11 +9,12 @@ import java.util.List;
  * <p>How it runs: the input projection {@code X W^T} of every time step is one GEMM per
  * direction, up front; then each step does only the recurrent product {@code H_{t-1} R^T} and a
  * {@link RecurrentCells} kernel for the gate math. Batch rows are independent, so the recurrence
- * is split into tasks of (direction, block of batch rows), each running all its steps; block
- * bounds depend only on the batch size, so results never depend on the thread count. A lone task
- * (batch below {@link #ROWS_PER_TASK * 2}, one direction) instead splits each step's recurrent
- * product into column blocks when it is large enough to pay for the fork. Scratch is allocated
- * once per call, never inside the time loop. Immutable and thread-safe.
+ * is split into tasks of (direction, block of batch rows), one per thread, each running all its
+ * steps with one fork for the whole sequence; a lone task (one direction, small batch) lets the
+ * GEMM spread each step's product instead. Every row's numbers are the same whichever block it
+ * falls in (the GEMM sums a row of C the same way whatever m is), so results never depend on the
+ * thread count. Scratch is allocated once per call, never inside the time loop. Immutable and
+ * thread-safe.
  */
 public final class RecurrentLayer {
   /** The three ONNX recurrent ops, with their number of gates. */
@@ -32,12 +33,8 @@ public final class RecurrentLayer {
     }
   }
 
-  /** Batch rows per recurrence task: enough for the recurrent GEMM to reuse R across rows. */
-  static final int ROWS_PER_TASK = 8;
-  /** Multiply-adds of one step's recurrent product above which a lone task forks it. */
-  static final long FORK_MIN_MACS = 1 << 18;
-  /** Output columns per block when a recurrent product is split (a multiple of any vector). */
-  static final int COLUMN_BLOCK = 128;
+  /** Fewest batch rows worth a task of their own (the recurrent GEMM reuses R across rows). */
+  static final int MIN_ROWS_PER_TASK = 4;
 
   private final Type type;
   private final int hidden;
@@ -169,7 +166,8 @@ public final class RecurrentLayer {
       Gemm.sgemm(par, false, true, rows, gh, input, 1f, x, 0, input, w, d * gh * input, input,
           0f, xw[d], 0, gh);
     }
-    int blocks = (batch + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+    int blocks = Math.max(1, Math.min((par.threads() + directions - 1) / directions,
+        batch / MIN_ROWS_PER_TASK));
     int tasks = directions * blocks;
     Parallel inner = tasks == 1 ? par : Parallel.SERIAL;
     Run run = new Run(seqLen, batch, batchMajor, lens, h0, c0, y, yh, yc);
@@ -321,23 +319,11 @@ public final class RecurrentLayer {
 
   /**
    * {@code out[rows x cols] (row stride ldo, from outOff) = a[rows x hidden] * R'^T} where R' is
-   * {@code cols} rows of R from {@code rOff}. Large products are split into column blocks that
-   * depend only on the sizes, so the result is the same whether they run on one thread or several.
+   * {@code cols} rows of R from {@code rOff}.
    */
   private void product(Parallel par, int rows, int cols, float[] a, float[] rm, int rOff,
       float[] out, int outOff, int ldo) {
-    int n = hidden;
-    if ((long) rows * cols * n >= FORK_MIN_MACS && cols > COLUMN_BLOCK) {
-      int nb = (cols + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
-      par.forRange(nb, k -> {
-        int j0 = k * COLUMN_BLOCK;
-        int j1 = Math.min(cols, j0 + COLUMN_BLOCK);
-        Gemm.sgemm(Parallel.SERIAL, false, true, rows, j1 - j0, n, 1f, a, 0, n, rm,
-            rOff + j0 * n, n, 0f, out, outOff + j0, ldo);
-      });
-    } else {
-      Gemm.sgemm(Parallel.SERIAL, false, true, rows, cols, n, 1f, a, 0, n, rm, rOff, n, 0f,
-          out, outOff, ldo);
-    }
+    Gemm.sgemm(par, false, true, rows, cols, hidden, 1f, a, 0, hidden, rm, rOff, hidden, 0f, out,
+        outOff, ldo);
   }
 }

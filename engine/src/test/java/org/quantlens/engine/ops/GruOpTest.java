@@ -116,6 +116,7 @@ class GruOpTest {
   void resultsDoNotDependOnThreadCount() {
     for (Config c : new Config[] {
         withState(gru(6, 64, 8, 40, "bidirectional", false, 81), 82),
+        withState(gru(6, 64, 8, 40, "forward", true, 85), 86),
         gru(4, 1, 8, 256, "forward", false, 83), gru(4, 1, 8, 256, "reverse", true, 84)}) {
       Run one = new Run();
       Run two = new Run();

@@ -103,6 +103,7 @@ class RnnOpTest {
   void resultsDoNotDependOnThreadCount() {
     for (Config c : new Config[] {
         withState(random(Op.RNN, 6, 64, 8, 40, "bidirectional", true, 81), 82),
+        withState(random(Op.RNN, 6, 64, 8, 40, "forward", true, 85), 86),
         random(Op.RNN, 4, 1, 8, 600, "forward", true, 83)}) {
       Run one = new Run();
       Run two = new Run();
