@@ -170,6 +170,19 @@ class LstmOpTest {
     check(c, run);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"F64", "F16"})
+  void float64AndFloat16TensorsAreComputedInFloat32AndCastBack(DType dtype) {
+    Config c = withStates(random(Op.LSTM, 4, 3, 4, 9, "bidirectional", true, 79), 80);
+    c.p = uniform(new Random(81), 2 * 3 * 9, 0.5);
+    c.lens = new int[] {4, 2, 0};
+    Run run = new Run();
+    run.dtype = dtype;
+    check(c, run);
+    run.constWeights = false;
+    check(c, run);
+  }
+
   @Test
   void resultsDoNotDependOnThreadCount() {
     // batch 64 splits into one row block per thread; batch 1 with hidden 256 leaves the split

@@ -42,6 +42,8 @@ final class RecurrentTesting {
     boolean wantYh = true;
     boolean wantYc = true;
     int threads = 1;
+    /** Element type of every float input and output (the op computes in float32). */
+    DType dtype = DType.F32;
   }
 
   /** A random configuration: weights scaled for stable dynamics, bias included when asked. */
@@ -99,32 +101,35 @@ final class RecurrentTesting {
     Map<String, Tensor> feeds = new LinkedHashMap<>();
     int[] xShape = c.layout == 0 ? new int[] {c.seqLen, c.batch, c.input}
         : new int[] {c.batch, c.seqLen, c.input};
-    addInput(g, feeds, "X", Tensor.of(c.x.clone(), xShape), false);
+    if (run.dtype == DType.F16) {
+      roundToHalf(c);
+    }
+    addInput(g, feeds, "X", Tensor.of(c.x.clone(), xShape), false, run.dtype);
     int d = c.dirs();
     int gh = c.gates() * c.hidden;
-    addInput(g, feeds, "W", Tensor.of(c.w.clone(), d, gh, c.input), run.constWeights);
-    addInput(g, feeds, "R", Tensor.of(c.r.clone(), d, gh, c.hidden), run.constWeights);
+    addInput(g, feeds, "W", Tensor.of(c.w.clone(), d, gh, c.input), run.constWeights, run.dtype);
+    addInput(g, feeds, "R", Tensor.of(c.r.clone(), d, gh, c.hidden), run.constWeights, run.dtype);
     List<String> ins = new ArrayList<>(List.of("X", "W", "R", "", "", "", "", ""));
     if (c.b != null) {
-      addInput(g, feeds, "B", Tensor.of(c.b.clone(), d, 2 * gh), run.constWeights);
+      addInput(g, feeds, "B", Tensor.of(c.b.clone(), d, 2 * gh), run.constWeights, run.dtype);
       ins.set(3, "B");
     }
     if (c.lens != null) {
-      addInput(g, feeds, "L", Tensor.of(c.lens.clone(), c.batch), false);
+      addInput(g, feeds, "L", Tensor.of(c.lens.clone(), c.batch), false, run.dtype);
       ins.set(4, "L");
     }
     int[] sShape = c.layout == 0 ? new int[] {d, c.batch, c.hidden}
         : new int[] {c.batch, d, c.hidden};
     if (c.h0 != null) {
-      addInput(g, feeds, "H0", Tensor.of(c.h0.clone(), sShape), false);
+      addInput(g, feeds, "H0", Tensor.of(c.h0.clone(), sShape), false, run.dtype);
       ins.set(5, "H0");
     }
     if (c.c0 != null) {
-      addInput(g, feeds, "C0", Tensor.of(c.c0.clone(), sShape), false);
+      addInput(g, feeds, "C0", Tensor.of(c.c0.clone(), sShape), false, run.dtype);
       ins.set(6, "C0");
     }
     if (c.p != null) {
-      addInput(g, feeds, "P", Tensor.of(c.p.clone(), d, 3 * c.hidden), run.constWeights);
+      addInput(g, feeds, "P", Tensor.of(c.p.clone(), d, 3 * c.hidden), run.constWeights, run.dtype);
       ins.set(7, "P");
     }
     while (ins.get(ins.size() - 1).isEmpty()) {
@@ -178,11 +183,22 @@ final class RecurrentTesting {
     g.nodes().add(new Node("rec", opType, ins, outs, attrs));
     for (String o : outs) {
       if (!o.isEmpty()) {
-        g.outputs().add(new Value(o, DType.F32, (int[]) null, null));
+        g.outputs().add(new Value(o, run.dtype, (int[]) null, null));
       }
     }
     try (Session s = new Session(g, new Session.Options().threads(run.threads))) {
       return s.run(feeds);
+    }
+  }
+
+  /** Rounds every float array of c to float16, so that the reference sees what the op sees. */
+  private static void roundToHalf(Config c) {
+    float[][] all = {c.x, c.w, c.r, c.b, c.p, c.h0, c.c0};
+    for (float[] a : all) {
+      if (a != null) {
+        float[] h = Tensor.of(a.clone(), a.length).cast(DType.F16).cast(DType.F32).floats();
+        System.arraycopy(h, 0, a, 0, a.length);
+      }
     }
   }
 
@@ -194,8 +210,9 @@ final class RecurrentTesting {
     return f;
   }
 
-  private static void addInput(Graph g, Map<String, Tensor> feeds, String name, Tensor t,
-      boolean initializer) {
+  private static void addInput(Graph g, Map<String, Tensor> feeds, String name, Tensor t0,
+      boolean initializer, DType dtype) {
+    Tensor t = t0.dtype() == DType.F32 && dtype != DType.F32 ? t0.cast(dtype) : t0;
     if (initializer) {
       g.initializers().put(name, t);
     } else {
@@ -215,13 +232,13 @@ final class RecurrentTesting {
         : new int[] {c.batch, d, c.hidden};
     assertEquals(count(run, c), got.size(), "outputs returned");
     if (run.wantY) {
-      compare("Y", got.get("Y"), yShape, want.y);
+      compare("Y", got.get("Y"), run.dtype, yShape, want.y);
     }
     if (run.wantYh) {
-      compare("Y_h", got.get("Y_h"), sShape, want.yh);
+      compare("Y_h", got.get("Y_h"), run.dtype, sShape, want.yh);
     }
     if (run.wantYc && c.op == Op.LSTM) {
-      compare("Y_c", got.get("Y_c"), sShape, want.yc);
+      compare("Y_c", got.get("Y_c"), run.dtype, sShape, want.yc);
     }
   }
 
@@ -230,14 +247,20 @@ final class RecurrentTesting {
   }
 
   static void compare(String name, Tensor t, int[] shape, double[] want) {
+    compare(name, t, DType.F32, shape, want);
+  }
+
+  /** Float16 outputs add their own rounding (2^-11 relative) to the tolerance. */
+  static void compare(String name, Tensor t, DType dtype, int[] shape, double[] want) {
     assertNotNull(t, name + " missing");
-    assertEquals(DType.F32, t.dtype(), name + " dtype");
+    assertEquals(dtype, t.dtype(), name + " dtype");
     assertArrayEquals(shape, t.shape(), name + " shape");
-    float[] f = t.floats();
+    double rtol = dtype == DType.F16 ? RTOL + 0x1p-11 : RTOL;
     for (int i = 0; i < want.length; i++) {
-      double err = Math.abs(f[i] - want[i]);
-      if (!(err <= ATOL + RTOL * Math.abs(want[i]))) {
-        fail(name + "[" + i + "] = " + f[i] + ", reference " + want[i] + " (error " + err + ")");
+      double got = t.getDouble(i);
+      double err = Math.abs(got - want[i]);
+      if (!(err <= ATOL + rtol * Math.abs(want[i]))) {
+        fail(name + "[" + i + "] = " + got + ", reference " + want[i] + " (error " + err + ")");
       }
     }
   }
