@@ -8,8 +8,8 @@ import org.quantlens.engine.kernels.RnnActivation;
 /**
  * SIMD recurrent cells. A row's gate math runs as a few short vector passes over the row's
  * L1-resident buffers, each pass with at most one transcendental function: C2 refused to inline
- * one fully fused loop body with five vector sigmoid/tanh (NodeCountInliningCutoff, "callee is too
- * large"), which boxed the vectors and ran 4x slower than these passes. The gate pre-activations
+ * one fully fused loop body with five vector sigmoid/tanh (NodeCountInliningCutoff), which boxed
+ * the vectors and ran 3x slower than these passes. The gate pre-activations
  * are summed into {@code hr}, the caller's per-step scratch, and activated there; ONNX's gate
  * order puts the LSTM sigmoid gates i, o, f and the GRU gates z, r side by side, so one sigmoid
  * pass covers them. Sigmoid and tanh use {@link SimdRecurrentMath}; other activations, and the
@@ -18,10 +18,6 @@ import org.quantlens.engine.kernels.RnnActivation;
 public final class SimdRecurrentCells implements RecurrentCells {
   private static final VectorSpecies<Float> S = SimdInfo.F;
   private static final int L = S.length();
-
-  private static FloatVector load(float[] a, int i) {
-    return FloatVector.fromArray(S, a, i);
-  }
 
   private static float clip(float x, float c) {
     return Math.min(Math.max(x, -c), c);
@@ -34,14 +30,17 @@ public final class SimdRecurrentCells implements RecurrentCells {
     int j = 0;
     if (c == Float.POSITIVE_INFINITY) {
       for (; j < bound; j += L) {
-        load(x, xo + j).add(load(acc, ao + j)).add(load(b, bo + j)).intoArray(acc, ao + j);
+        FloatVector v = FloatVector.fromArray(S, x, xo + j)
+            .add(FloatVector.fromArray(S, acc, ao + j));
+        v.add(FloatVector.fromArray(S, b, bo + j)).intoArray(acc, ao + j);
       }
       for (; j < n; j++) {
         acc[ao + j] = x[xo + j] + acc[ao + j] + b[bo + j];
       }
     } else {
       for (; j < bound; j += L) {
-        FloatVector v = load(x, xo + j).add(load(acc, ao + j)).add(load(b, bo + j));
+        FloatVector v = FloatVector.fromArray(S, x, xo + j)
+            .add(FloatVector.fromArray(S, acc, ao + j)).add(FloatVector.fromArray(S, b, bo + j));
         v.max(-c).min(c).intoArray(acc, ao + j); // max/min keep NaN, as Math.max/min
       }
       for (; j < n; j++) {
@@ -56,7 +55,8 @@ public final class SimdRecurrentCells implements RecurrentCells {
     int bound = S.loopBound(n);
     int j = 0;
     for (; j < bound; j += L) {
-      FloatVector v = load(a, ao + j).add(load(p, po + j).mul(load(c, co + j)));
+      FloatVector pc = FloatVector.fromArray(S, p, po + j).mul(FloatVector.fromArray(S, c, co + j));
+      FloatVector v = FloatVector.fromArray(S, a, ao + j).add(pc);
       v.max(-cl).min(cl).intoArray(a, ao + j);
     }
     for (; j < n; j++) {
@@ -72,7 +72,7 @@ public final class SimdRecurrentCells implements RecurrentCells {
     int bound = S.loopBound(n);
     int j = 0;
     for (; j < bound; j += L) {
-      load(a, off + j).max(-c).min(c).intoArray(a, off + j);
+      FloatVector.fromArray(S, a, off + j).max(-c).min(c).intoArray(a, off + j);
     }
     for (; j < n; j++) {
       a[off + j] = clip(a[off + j], c);
@@ -101,25 +101,11 @@ public final class SimdRecurrentCells implements RecurrentCells {
   }
 
   private static void sigmoidInPlace(float[] a, int off, int n) {
-    int bound = S.loopBound(n);
-    int j = 0;
-    for (; j < bound; j += L) {
-      SimdRecurrentMath.sigmoid(load(a, off + j)).intoArray(a, off + j);
-    }
-    for (; j < n; j++) {
-      a[off + j] = RnnActivation.sigmoid(a[off + j]);
-    }
+    SimdRecurrentMath.sigmoid(a, off, a, off, n);
   }
 
   private static void tanhInPlace(float[] a, int off, int n) {
-    int bound = S.loopBound(n);
-    int j = 0;
-    for (; j < bound; j += L) {
-      SimdRecurrentMath.tanh(load(a, off + j)).intoArray(a, off + j);
-    }
-    for (; j < n; j++) {
-      a[off + j] = RnnActivation.tanh(a[off + j]);
-    }
+    SimdRecurrentMath.tanh(a, off, a, off, n);
   }
 
   /** LSTM memory: {@code c = f*c + i*g} with gates in {@code g} (i at 0, f at 2n, c~ at 3n). */
@@ -127,25 +113,13 @@ public final class SimdRecurrentCells implements RecurrentCells {
     int bound = S.loopBound(n);
     int j = 0;
     for (; j < bound; j += L) {
-      FloatVector f = load(g, go + 2 * n + j);
-      FloatVector i = load(g, go + j);
-      f.mul(load(c, co + j)).add(i.mul(load(g, go + 3 * n + j))).intoArray(c, co + j);
+      FloatVector f = FloatVector.fromArray(S, g, go + 2 * n + j);
+      FloatVector i = FloatVector.fromArray(S, g, go + j);
+      FloatVector ig = i.mul(FloatVector.fromArray(S, g, go + 3 * n + j));
+      f.mul(FloatVector.fromArray(S, c, co + j)).add(ig).intoArray(c, co + j);
     }
     for (; j < n; j++) {
       c[co + j] = g[go + 2 * n + j] * c[co + j] + g[go + j] * g[go + 3 * n + j];
-    }
-  }
-
-  /** {@code h = o * tanh(c)}. */
-  private static void lstmOutputTanh(float[] o, int oo, float[] c, int co, float[] h, int ho,
-      int n) {
-    int bound = S.loopBound(n);
-    int j = 0;
-    for (; j < bound; j += L) {
-      load(o, oo + j).mul(SimdRecurrentMath.tanh(load(c, co + j))).intoArray(h, ho + j);
-    }
-    for (; j < n; j++) {
-      h[ho + j] = o[oo + j] * RnnActivation.tanh(c[co + j]);
     }
   }
 
@@ -154,7 +128,8 @@ public final class SimdRecurrentCells implements RecurrentCells {
     int bound = S.loopBound(n);
     int j = 0;
     for (; j < bound; j += L) {
-      load(a, ao + j).mul(load(b, bo + j)).intoArray(out, oo + j);
+      FloatVector x = FloatVector.fromArray(S, a, ao + j);
+      x.mul(FloatVector.fromArray(S, b, bo + j)).intoArray(out, oo + j);
     }
     for (; j < n; j++) {
       out[oo + j] = a[ao + j] * b[bo + j];
@@ -201,13 +176,14 @@ public final class SimdRecurrentCells implements RecurrentCells {
       }
       activate(p.f(), hr, hrOff + n, n);
     }
+    // c~ is spent: its slot takes h(C_t)
     if (p.hTanh()) {
-      lstmOutputTanh(hr, hrOff + n, c, cOff, h, hOff, n);
+      SimdRecurrentMath.tanh(c, cOff, hr, hrOff + 3 * n, n);
     } else {
-      System.arraycopy(c, cOff, hr, hrOff + 3 * n, n); // c~ is spent: its slot takes h(C_t)
+      System.arraycopy(c, cOff, hr, hrOff + 3 * n, n);
       activate(p.h(), hr, hrOff + 3 * n, n);
-      mul(hr, hrOff + n, hr, hrOff + 3 * n, h, hOff, n);
     }
+    mul(hr, hrOff + n, hr, hrOff + 3 * n, h, hOff, n);
   }
 
   /** {@code out = 1 - a}. */
@@ -216,7 +192,7 @@ public final class SimdRecurrentCells implements RecurrentCells {
     int j = 0;
     FloatVector one = FloatVector.broadcast(S, 1f);
     for (; j < bound; j += L) {
-      one.sub(load(a, ao + j)).intoArray(out, oo + j);
+      one.sub(FloatVector.fromArray(S, a, ao + j)).intoArray(out, oo + j);
     }
     for (; j < n; j++) {
       out[oo + j] = 1 - a[ao + j];
@@ -255,8 +231,9 @@ public final class SimdRecurrentCells implements RecurrentCells {
     int j = 0;
     FloatVector one = FloatVector.broadcast(S, 1f);
     for (; j < bound; j += L) {
-      FloatVector zv = load(z, zo + j);
-      one.sub(zv).mul(load(hh, ho + j)).add(zv.mul(load(h, hOff + j))).intoArray(h, hOff + j);
+      FloatVector zv = FloatVector.fromArray(S, z, zo + j);
+      FloatVector keep = zv.mul(FloatVector.fromArray(S, h, hOff + j));
+      one.sub(zv).mul(FloatVector.fromArray(S, hh, ho + j)).add(keep).intoArray(h, hOff + j);
     }
     for (; j < n; j++) {
       float zj = z[zo + j];
@@ -283,8 +260,11 @@ public final class SimdRecurrentCells implements RecurrentCells {
     int bound = S.loopBound(n);
     int j = 0;
     for (; j < bound; j += L) {
-      FloatVector lin = load(hr, ho + 2 * n + j).add(load(rbh, j));
-      FloatVector a = load(xw, xo + j).add(load(b, 2 * n + j)).add(load(hr, ho + n + j).mul(lin));
+      FloatVector lin = FloatVector.fromArray(S, hr, ho + 2 * n + j)
+          .add(FloatVector.fromArray(S, rbh, j));
+      FloatVector reset = FloatVector.fromArray(S, hr, ho + n + j).mul(lin);
+      FloatVector a = FloatVector.fromArray(S, xw, xo + j)
+          .add(FloatVector.fromArray(S, b, 2 * n + j)).add(reset);
       a.max(-cl).min(cl).intoArray(hr, ho + 2 * n + j);
     }
     for (; j < n; j++) {
