@@ -42,14 +42,21 @@ public final class RecurrentLayer {
   private final int directions;
   private final boolean reverse;
   private final boolean linearBeforeReset;
-  private final float[] w;
-  private final float[] r;
+  /** Per direction, W^T packed for the GEMM (input x gates*hidden). */
+  private final PackedMatrix[] w;
+  /**
+   * Per direction, R^T packed (hidden x gates*hidden); for GRU without linear_before_reset only
+   * the z and r columns, R_h^T being apart in {@link #rh}.
+   */
+  private final PackedMatrix[] r;
+  /** GRU without linear_before_reset: per direction R_h^T packed (hidden x hidden), else null. */
+  private final PackedMatrix[] rh;
   private final RecurrentCells.Params[] params;
   private final RecurrentCells cells;
 
   private RecurrentLayer(Type type, int hidden, int input, int directions, boolean reverse,
-      boolean linearBeforeReset, float[] w, float[] r, RecurrentCells.Params[] params,
-      RecurrentCells cells) {
+      boolean linearBeforeReset, PackedMatrix[] w, PackedMatrix[] r, PackedMatrix[] rh,
+      RecurrentCells.Params[] params, RecurrentCells cells) {
     this.type = type;
     this.hidden = hidden;
     this.input = input;
@@ -58,12 +65,14 @@ public final class RecurrentLayer {
     this.linearBeforeReset = linearBeforeReset;
     this.w = w;
     this.r = r;
+    this.rh = rh;
     this.params = params;
     this.cells = cells;
   }
 
   /**
-   * Prepares a layer. Arrays are in ONNX layout and are kept, not copied (never written).
+   * Prepares a layer: packs W and R for the GEMM and pre-adds the biases. Arrays are in ONNX
+   * layout and are only read.
    *
    * @param directions 1 or 2 (bidirectional: direction 0 forward, 1 reverse)
    * @param reverse with one direction, whether it runs backwards
@@ -119,8 +128,20 @@ public final class RecurrentLayer {
           acts.size() > 1 ? acts.get(1) : null, acts.size() > 2 ? acts.get(2) : null, clip, bias,
           rbh, peep, inputForget);
     }
-    return new RecurrentLayer(type, hidden, input, directions, reverse,
-        type == Type.GRU && linearBeforeReset, w, r, params, cells);
+    boolean splitR = type == Type.GRU && !linearBeforeReset;
+    PackedMatrix[] pw = new PackedMatrix[directions];
+    PackedMatrix[] pr = new PackedMatrix[directions];
+    PackedMatrix[] prh = splitR ? new PackedMatrix[directions] : null;
+    for (int d = 0; d < directions; d++) {
+      int ro = d * gh * hidden;
+      pw[d] = Gemm.packB(true, input, gh, w, d * gh * input, input);
+      pr[d] = Gemm.packB(true, hidden, splitR ? 2 * hidden : gh, r, ro, hidden);
+      if (splitR) {
+        prh[d] = Gemm.packB(true, hidden, hidden, r, ro + 2 * hidden * hidden, hidden);
+      }
+    }
+    return new RecurrentLayer(type, hidden, input, directions, reverse, !splitR && type == Type.GRU,
+        pw, pr, prh, params, cells);
   }
 
   public Type type() {
@@ -163,8 +184,7 @@ public final class RecurrentLayer {
     float[][] xw = new float[directions][];
     for (int d = 0; d < directions; d++) {
       xw[d] = new float[rows * gh];
-      Gemm.sgemm(par, false, true, rows, gh, input, 1f, x, 0, input, w, d * gh * input, input,
-          0f, xw[d], 0, gh);
+      Gemm.sgemmPackedB(par, false, rows, 1f, x, 0, input, w[d], 0f, xw[d], 0, gh, null);
     }
     int blocks = Math.max(1, Math.min((par.threads() + directions - 1) / directions,
         batch / MIN_ROWS_PER_TASK));
@@ -236,7 +256,7 @@ public final class RecurrentLayer {
     float[] h = new float[rows * n];
     float[] c = type == Type.LSTM ? new float[rows * n] : null;
     float[] hr = new float[rows * gh];
-    float[] rh = type == Type.GRU && !linearBeforeReset ? new float[rows * n] : null;
+    float[] rhBuf = type == Type.GRU && !linearBeforeReset ? new float[rows * n] : null;
     int maxLen = 0;
     for (int k = 0; k < rows; k++) {
       int b = b0 + k;
@@ -249,22 +269,17 @@ public final class RecurrentLayer {
       }
       maxLen = Math.max(maxLen, run.len(b));
     }
-    int rOff = d * gh * n;
     for (int s = 0; s < maxLen; s++) {
-      if (rh == null) {
-        product(par, rows, gh, h, r, rOff, hr, 0, gh);
-      } else {
-        product(par, rows, 2 * n, h, r, rOff, hr, 0, gh);
-      }
+      Gemm.sgemmPackedB(par, false, rows, 1f, h, 0, n, r[d], 0f, hr, 0, gh, null);
       for (int k = 0; k < rows; k++) {
         int len = run.len(b0 + k);
         if (s < len) {
           int xo = run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
-          cell(p, xw, xo, hr, k * gh, h, c, rh, k * n);
+          cell(p, xw, xo, hr, k * gh, h, c, rhBuf, k * n);
         }
       }
-      if (rh != null) {
-        product(par, rows, n, rh, r, rOff + 2 * n * n, hr, 2 * n, gh);
+      if (rhBuf != null) {
+        Gemm.sgemmPackedB(par, false, rows, 1f, rhBuf, 0, n, rh[d], 0f, hr, 2 * n, gh, null);
         for (int k = 0; k < rows; k++) {
           int len = run.len(b0 + k);
           if (s < len) {
@@ -300,7 +315,7 @@ public final class RecurrentLayer {
 
   /** The first (or only) cell call of one step for one row. */
   private void cell(RecurrentCells.Params p, float[] xw, int xo, float[] hr, int ho, float[] h,
-      float[] c, float[] rh, int so) {
+      float[] c, float[] rhBuf, int so) {
     switch (type) {
       case LSTM:
         cells.lstm(p, xw, xo, hr, ho, c, so, h, so);
@@ -309,21 +324,11 @@ public final class RecurrentLayer {
         cells.rnn(p, xw, xo, hr, ho, h, so);
         break;
       default:
-        if (rh != null) {
-          cells.gruReset(p, xw, xo, hr, ho, h, so, rh, so);
+        if (rhBuf != null) {
+          cells.gruReset(p, xw, xo, hr, ho, h, so, rhBuf, so);
         } else {
           cells.gruLinearBeforeReset(p, xw, xo, hr, ho, h, so);
         }
     }
-  }
-
-  /**
-   * {@code out[rows x cols] (row stride ldo, from outOff) = a[rows x hidden] * R'^T} where R' is
-   * {@code cols} rows of R from {@code rOff}.
-   */
-  private void product(Parallel par, int rows, int cols, float[] a, float[] rm, int rOff,
-      float[] out, int outOff, int ldo) {
-    Gemm.sgemm(par, false, true, rows, cols, hidden, 1f, a, 0, hidden, rm, rOff, hidden, 0f, out,
-        outOff, ldo);
   }
 }
