@@ -6,9 +6,10 @@ import java.util.List;
  * One ONNX recurrent layer (LSTM, GRU or simple RNN, one or two directions) with its weights
  * prepared once: runs a whole sequence batch.
  *
- * <p>How it runs: the input projection {@code X W^T} of every time step is one GEMM per
- * direction, up front; then each step does only the recurrent product {@code H_{t-1} R^T} and a
- * {@link RecurrentCells} kernel for the gate math. Batch rows are independent, so the recurrence
+ * <p>How it runs: W and R are packed once, at load, into the GEMM's panel layout
+ * ({@link Gemm#packB}) and the two bias vectors summed. The input projection {@code X W^T} of
+ * every time step is one GEMM per direction, up front; then each step does only the recurrent
+ * product {@code H_{t-1} R^T} and a {@link RecurrentCells} kernel for the gate math. Batch rows are independent, so the recurrence
  * is split into tasks of (direction, block of batch rows), one per thread, each running all its
  * steps with one fork for the whole sequence; a lone task (one direction, small batch) lets the
  * GEMM spread each step's product instead. Every row's numbers are the same whichever block it
