@@ -10,8 +10,8 @@ import java.util.List;
  * ({@link Gemm#packB}) and the two bias vectors summed. The input projection {@code X W^T} of
  * every time step is one GEMM per direction, up front; then each step does only the recurrent
  * product {@code H_{t-1} R^T} and a {@link RecurrentCells} kernel for the gate math. Batch rows are independent, so the recurrence
- * is split into tasks of (direction, block of batch rows), one per thread, each running all its
- * steps with one fork for the whole sequence; a lone task (one direction, small batch) lets the
+ * is split into tasks of (direction, block of batch rows), about two per thread, each running all
+ * its steps, with one fork for the whole sequence; a lone task (one direction, small batch) lets the
  * GEMM spread each step's product instead. Every row's numbers are the same whichever block it
  * falls in (the GEMM sums a row of C the same way whatever m is), so results never depend on the
  * thread count. Scratch is allocated once per call, never inside the time loop. Immutable and
@@ -187,8 +187,10 @@ public final class RecurrentLayer {
       xw[d] = new float[rows * gh];
       Gemm.sgemmPackedB(par, false, rows, 1f, x, 0, input, w[d], 0f, xw[d], 0, gh, null);
     }
-    int blocks = Math.max(1, Math.min((par.threads() + directions - 1) / directions,
-        batch / MIN_ROWS_PER_TASK));
+    // two blocks per thread: a worker that starts late (shared machine) leaves its second block
+    // to the others instead of holding up the whole call
+    int perDirection = par.threads() == 1 ? 1 : (2 * par.threads() + directions - 1) / directions;
+    int blocks = Math.max(1, Math.min(perDirection, batch / MIN_ROWS_PER_TASK));
     int tasks = directions * blocks;
     Parallel inner = tasks == 1 ? par : Parallel.SERIAL;
     Run run = new Run(seqLen, batch, batchMajor, lens, h0, c0, y, yh, yc);
