@@ -81,21 +81,13 @@ public final class SimdRecurrentCells implements RecurrentCells {
 
   /** Applies {@code act} to {@code a[off, off + n)} in place, vectorized for Sigmoid and Tanh. */
   private static void activate(RnnActivation act, float[] a, int off, int n) {
-    switch (act.kind()) {
-      case SIGMOID:
-        if (act.equals(RnnActivation.SIGMOID)) {
-          sigmoidInPlace(a, off, n);
-          return;
-        }
-        break;
-      case TANH:
-        if (act.equals(RnnActivation.TANH)) {
-          tanhInPlace(a, off, n);
-          return;
-        }
-        break;
-      default:
-        break;
+    if (act.equals(RnnActivation.SIGMOID)) {
+      sigmoidInPlace(a, off, n);
+      return;
+    }
+    if (act.equals(RnnActivation.TANH)) {
+      tanhInPlace(a, off, n);
+      return;
     }
     act.applyInPlace(a, off, n);
   }
