@@ -85,7 +85,9 @@ public final class Im2col {
       Arrays.fill(col, dst, dst + jlo, 0f);
     }
     if (s == 1) {
-      System.arraycopy(x, base + ix0 + jlo, col, dst + jlo, jhi - jlo);
+      if (jhi > jlo) {
+        System.arraycopy(x, base + ix0 + jlo, col, dst + jlo, jhi - jlo);
+      }
     } else {
       for (int j = jlo, src = base + ix0 + jlo * s; j < jhi; j++, src += s) {
         col[dst + j] = x[src];

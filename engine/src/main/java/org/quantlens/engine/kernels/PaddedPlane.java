@@ -93,7 +93,9 @@ public final class PaddedPlane {
     int lo = Math.min(padLeft, cols);
     int hi = Math.max(lo, Math.min(cols, padLeft + w));
     Arrays.fill(dst, d, d + lo, pad);
-    System.arraycopy(x, src + lo - padLeft, dst, d + lo, hi - lo);
+    if (hi > lo) {
+      System.arraycopy(x, src + lo - padLeft, dst, d + lo, hi - lo);
+    }
     Arrays.fill(dst, d + hi, d + cols, pad);
   }
 

@@ -26,10 +26,11 @@ class ConvKernelsTest {
       int sx = 1 + rnd.nextInt(3);
       int dy = oneD ? 1 : 1 + rnd.nextInt(2);
       int dx = 1 + rnd.nextInt(2);
-      int h = oneD ? 0 : kh * dy + rnd.nextInt(20);
-      int w = kw * dx + rnd.nextInt(70);
       int[] pads = oneD ? new int[] {rnd.nextInt(kw), rnd.nextInt(kw)}
           : new int[] {rnd.nextInt(kh), rnd.nextInt(kw), rnd.nextInt(kh), rnd.nextInt(kw)};
+      // inputs may be smaller than the kernel where the pads make up the difference
+      int h = oneD ? 0 : Math.max(1, (kh - 1) * dy + 1 - pads[0] - pads[2] + rnd.nextInt(20));
+      int w = Math.max(1, (kw - 1) * dx + 1 - pads[oneD ? 0 : 1] - pads[oneD ? 1 : 3] + rnd.nextInt(70));
       ConvGeometry g = oneD
           ? ConvGeometry.of(new int[] {w}, new int[] {kw}, new int[] {sx}, new int[] {dx}, pads,
               ConvGeometry.AutoPad.NOTSET, false)

@@ -87,9 +87,13 @@ class ConvOpTest {
       cs.d[i] = 1 + rnd.nextInt(2);
       cs.pads[i] = rnd.nextInt(3);
       cs.pads[i + r] = rnd.nextInt(3);
-      cs.in[i] = (cs.k[i] - 1) * cs.d[i] + 1 + rnd.nextInt(r == 3 ? 5 : r == 2 ? 12 : 40);
     }
     int ap = rnd.nextInt(6);
+    for (int i = 0; i < r; i++) {
+      // explicit pads may make up for an input smaller than the kernel (VALID cannot)
+      int room = ap >= 3 ? cs.pads[i] + cs.pads[i + r] : ap == 2 ? 0 : (cs.k[i] - 1) * cs.d[i];
+      cs.in[i] = Math.max(1, (cs.k[i] - 1) * cs.d[i] + 1 - room + rnd.nextInt(r == 3 ? 5 : r == 2 ? 12 : 40));
+    }
     cs.autoPad = ap == 0 ? "SAME_UPPER" : ap == 1 ? "SAME_LOWER" : ap == 2 ? "VALID" : "NOTSET";
     cs.bias = rnd.nextBoolean();
     cs.constWeights = rnd.nextInt(4) != 0;
