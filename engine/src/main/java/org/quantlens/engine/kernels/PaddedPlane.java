@@ -100,12 +100,17 @@ public final class PaddedPlane {
   }
 
   private void fillPhasedRow(float[] x, int src, float pad, float[] dst, int d) {
+    int validEnd = Math.min(cols, padLeft + w); // columns [padLeft, validEnd) hold input
     for (int p = 0; p < strideX; p++) {
       int o = d + p * phaseLen;
-      for (int j = 0, c = p; c < cols; j++, c += strideX) {
-        int ix = c - padLeft;
-        dst[o + j] = ix >= 0 && ix < w ? x[src + ix] : pad;
+      int count = (cols - p + strideX - 1) / strideX; // columns p, p + s, ... below cols
+      int j0 = Math.min(count, padLeft > p ? (padLeft - p + strideX - 1) / strideX : 0);
+      int j1 = Math.max(j0, Math.min(count, validEnd > p ? (validEnd - p + strideX - 1) / strideX : 0));
+      Arrays.fill(dst, o, o + j0, pad);
+      for (int j = j0, s = src + p + j0 * strideX - padLeft; j < j1; j++, s += strideX) {
+        dst[o + j] = x[s];
       }
+      Arrays.fill(dst, o + j1, o + count, pad);
     }
   }
 }
