@@ -43,10 +43,11 @@ public final class NormOps implements OpFamily {
       Tensor x = in[0];
       Layout lay = new Layout(ctx, x, spatial);
       for (int i = 1; i <= 4; i++) {
-        if (in[i] == null || in[i].size() != lay.statSize) {
+        Tensor t = i < in.length ? in[i] : null;
+        if (t == null || t.size() != lay.statSize) {
           throw new ShapeMismatchException(ctx.node().describe() + ": input " + i
               + " must hold " + lay.statSize + " values for X of shape " + Arrays.toString(x.shape())
-              + ", got " + (in[i] == null ? "none" : Arrays.toString(in[i].shape())));
+              + ", got " + (t == null ? "none" : Arrays.toString(t.shape())));
         }
       }
       if (training) {

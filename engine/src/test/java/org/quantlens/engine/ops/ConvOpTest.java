@@ -352,6 +352,26 @@ class ConvOpTest {
   }
 
   @Test
+  void float16ConvolutionRoundsTheNaiveResultToHalfPrecision() {
+    Random rnd = new Random(8);
+    for (int t = 0; t < 10; t++) {
+      Case cs = randomCase(rnd, 1 + t % 2);
+      Tensor[] in = inputs(rnd, cs);
+      // inputs rounded to half first, so the naive reference sees the same operands
+      Tensor[] in16 = {in[0].cast(DType.F16), in[1].cast(DType.F16), in[2] == null ? null : in[2].cast(DType.F16)};
+      Tensor y = ConvTestGraphs.run("Conv", 11, cs.attrs(), in16, new boolean[] {false, true, true}, 1, 1)[0];
+      assertEquals(DType.F16, y.dtype());
+      int[] shape = new int[2 + cs.r];
+      double[][] ref = naive(cs, in16[0].toFloats(), in16[1].toFloats(),
+          in16[2] == null ? null : in16[2].toFloats(), shape);
+      for (int i = 0; i < ref[0].length; i++) {
+        // one rounding to half: relative 2^-11 of the value
+        assertEquals(ref[0][i], y.getDouble(i), Math.abs(ref[0][i]) / 2048 + 1e-7, cs.toString());
+      }
+    }
+  }
+
+  @Test
   void handComputedConvolutionWithStridePadAndBias() {
     // x = 1..9 (3x3), w = all ones 2x2, stride 2, pads 1: windows over the zero-padded 5x5.
     Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 1, 3, 3);
