@@ -50,11 +50,13 @@ public final class FloatConv {
     int tasks = batch * group * tiles;
     GemmTask job = new GemmTask(g, channels, group, outChannels, cg, mg, k, tile, tiles, x, w, bias,
         ep, y);
-    if (tasks >= par.threads()) {
+    if (tasks >= 4 * par.threads()) {
       par.forRange(tasks, t -> job.run(t, Parallel.SERIAL));
     } else {
+      // Too few tiles to share out evenly: run them in turn and let each GEMM split its C.
+      // Either way every tile is the same computation, so results do not depend on the threads.
       for (int t = 0; t < tasks; t++) {
-        job.run(t, par); // too few tiles to go round: let the GEMM split rows instead
+        job.run(t, par);
       }
     }
   }
