@@ -31,7 +31,8 @@ public final class FloatConv {
     }
     int max = Math.max(MIN_TILE, TILE_FLOATS / k);
     int tiles = (s + max - 1) / max;
-    return (s + tiles - 1) / tiles;
+    int even = (s + tiles - 1) / tiles;
+    return Math.min(s, (even + 15) & ~15); // whole 16-column blocks suit the GEMM micro-kernels
   }
 
   /**
