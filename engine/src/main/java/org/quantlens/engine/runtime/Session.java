@@ -29,6 +29,7 @@ public final class Session implements AutoCloseable {
   public static final class Options {
     private int threads = Runtime.getRuntime().availableProcessors();
     private boolean optimize = true;
+    private ValueObserver observer;
 
     /** Threads one call may use (default: available processors). */
     public Options threads(int n) {
@@ -44,11 +45,21 @@ public final class Session implements AutoCloseable {
       this.optimize = on;
       return this;
     }
+
+    /**
+     * Calls {@code o} with every computed value. Passes rename and remove intermediates, so an
+     * observer that must see the graph's own value names also sets {@code optimize(false)}.
+     */
+    public Options observer(ValueObserver o) {
+      this.observer = o;
+      return this;
+    }
   }
 
   private final Graph graph;
   private final ExecutionPlan plan;
   private final WorkerPool pool;
+  private final ValueObserver observer;
 
   public Session(Graph graph) {
     this(graph, new Options());
@@ -59,6 +70,7 @@ public final class Session implements AutoCloseable {
     this.graph = options.optimize ? Passes.optimize(g) : g;
     this.plan = ExecutionPlan.build(this.graph, OpRegistry.standard());
     this.pool = new WorkerPool(options.threads);
+    this.observer = options.observer;
   }
 
   /** The graph inputs to feed, with their declared types and shapes. */
@@ -90,6 +102,9 @@ public final class Session implements AutoCloseable {
       for (int i = 0; i < step.out.length && i < out.length; i++) {
         if (step.out[i] >= 0) {
           slots[step.out[i]] = out[i];
+          if (observer != null && out[i] != null) {
+            observer.onValue(step.node.outputs().get(i), out[i]);
+          }
         }
       }
       for (int s : step.release) {
@@ -132,6 +147,9 @@ public final class Session implements AutoCloseable {
       }
       check(v, t);
       slots[plan.inputSlots.get(v.name())] = t;
+      if (observer != null) {
+        observer.onValue(v.name(), t);
+      }
     }
   }
 
