@@ -10,7 +10,8 @@ package org.quantlens.engine.kernels;
  *       positions (tile width fixed by the shapes, never by the thread count); a task builds the
  *       tile's patch matrix with {@link Im2col} in a per-thread scratch array (skipped for 1x1
  *       stride-1 unpadded convolutions, which read the input directly), multiplies it with
- *       {@link Gemm#sgemm}, then adds bias and applies the activation to the tile while it is hot.
+ *       {@link Gemm#sgemm} (or {@link Gemm#sgemmPackedA} with weights packed once at load), and
+ *       adds bias and applies the activation in the GEMM's epilogue while the tile is hot.
  *   <li>{@link #depthwise}: one input channel per group (depthwise, with any channel multiplier),
  *       1-D or 2-D. Each input plane is padded once into a {@link PaddedPlane} and every output row
  *       is one {@link ConvKernels#depthwiseRow} call.
@@ -39,9 +40,11 @@ public final class FloatConv {
    * {@code y = conv(x, w) + bias} then the epilogue, via patch matrices and GEMM.
    *
    * @param bias {@code M} values, or null
+   * @param packed per group, the weights from {@link #packWeights}, or null to use {@code w}
    */
   public static void gemm(ConvGeometry g, int batch, int channels, int group, int outChannels,
-      float[] x, float[] w, float[] bias, Epilogue ep, float[] y, Parallel par) {
+      float[] x, float[] w, PackedMatrix[] packed, float[] bias, Epilogue ep, float[] y,
+      Parallel par) {
     int cg = channels / group;
     int mg = outChannels / group;
     int k = cg * g.kernelSize;
@@ -49,8 +52,8 @@ public final class FloatConv {
     int tile = tileWidth(k, s);
     int tiles = (s + tile - 1) / tile;
     int tasks = batch * group * tiles;
-    GemmTask job = new GemmTask(g, channels, group, outChannels, cg, mg, k, tile, tiles, x, w, bias,
-        ep, y);
+    GemmTask job = new GemmTask(g, channels, group, outChannels, cg, mg, k, tile, tiles, x, w,
+        packed, bias, ep, y);
     if (tasks >= 4 * par.threads()) {
       par.forRange(tasks, t -> job.run(t, Parallel.SERIAL));
     } else {
@@ -75,13 +78,15 @@ public final class FloatConv {
     final int tiles;
     final float[] x;
     final float[] w;
+    final PackedMatrix[] packed;
     final float[] bias;
     final Epilogue ep;
     final float[] y;
     final ConvKernels kern = ConvKernels.get();
 
     GemmTask(ConvGeometry g, int channels, int group, int outChannels, int cg, int mg, int k,
-        int tile, int tiles, float[] x, float[] w, float[] bias, Epilogue ep, float[] y) {
+        int tile, int tiles, float[] x, float[] w, PackedMatrix[] packed, float[] bias, Epilogue ep,
+        float[] y) {
       this.g = g;
       this.channels = channels;
       this.group = group;
@@ -93,6 +98,7 @@ public final class FloatConv {
       this.tiles = tiles;
       this.x = x;
       this.w = w;
+      this.packed = packed;
       this.bias = bias;
       this.ep = ep;
       this.y = y;
@@ -120,13 +126,27 @@ public final class FloatConv {
         ldb = len;
       }
       int cOff = (n * outChannels + gi * mg) * s + p0;
-      Gemm.sgemm(inner, false, false, mg, len, k, 1f, w, gi * mg * k, k, b, bOff, ldb, 0f, y, cOff, s);
-      for (int m = 0; m < mg; m++) {
-        int row = cOff + m * s;
-        kern.biasClamp(y, row, len, bias == null ? 0f : bias[gi * mg + m], ep.lo, ep.hi);
-        ep.finish(y, row, row + len);
+      GemmEpilogue epi = bias == null && ep == Epilogue.NONE ? null : (c, off, row, col, cnt) -> {
+        kern.biasClamp(c, off, cnt, bias == null ? 0f : bias[gi * mg + row], ep.lo, ep.hi);
+        ep.finish(c, off, off + cnt);
+      };
+      if (packed != null) {
+        Gemm.sgemmPackedA(inner, packed[gi], false, len, 1f, b, bOff, ldb, 0f, y, cOff, s, epi);
+      } else {
+        Gemm.sgemm(inner, false, false, mg, len, k, 1f, w, gi * mg * k, k, b, bOff, ldb, 0f, y,
+            cOff, s, epi);
       }
     }
+  }
+
+  /** Packs constant weights {@code [M, C/group, k...]} once: one GEMM A operand per group. */
+  public static PackedMatrix[] packWeights(float[] w, int outChannels, int group, int k) {
+    int mg = outChannels / group;
+    PackedMatrix[] p = new PackedMatrix[group];
+    for (int gi = 0; gi < group; gi++) {
+      p[gi] = Gemm.packA(false, mg, k, w, gi * mg * k, k);
+    }
+    return p;
   }
 
   /**

@@ -6,6 +6,7 @@ import org.quantlens.engine.kernels.ConvGeometry;
 import org.quantlens.engine.kernels.Epilogue;
 import org.quantlens.engine.kernels.FloatConv;
 import org.quantlens.engine.kernels.GenericConv;
+import org.quantlens.engine.kernels.PackedMatrix;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -124,9 +125,12 @@ public final class ConvOps implements OpFamily {
     Window win = new Window(ctx, kernel, false);
     FusedActivation act = FusedActivation.of(ctx);
     Epilogue ep = epilogue(act);
-    // Constant float weights are used in place: ONNX's [M, C/g, k...] is already the GEMM's
-    // row-major A matrix per group, so there is nothing to repack yet.
+    // Constant float weights are packed once for the GEMM (one A operand per group); the
+    // depthwise kernel reads ONNX's [C * mult, 1, kh, kw] layout as it is.
     float[] wPacked = wConst != null && wConst.dtype() == DType.F32 ? wConst.toFloats() : null;
+    boolean depthwiseWeights = wConst != null && wConst.dim(1) == 1 && group > 1 && wConst.rank() <= 4;
+    PackedMatrix[] wGemm = wPacked == null || depthwiseWeights ? null : FloatConv.packWeights(
+        wPacked, wConst.dim(0), group, wConst.size() / wConst.dim(0));
     Tensor bConst = ctx.constant(2);
     float[] bPacked = bConst != null && bConst.dtype() == DType.F32 ? bConst.toFloats() : null;
     return (in, ec) -> {
@@ -147,7 +151,8 @@ public final class ConvOps implements OpFamily {
         if (group == c && group > 1 && g.rank <= 2) {
           FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, ep, y.floats(), ec);
         } else {
-          FloatConv.gemm(g, n, c, group, m, x.floats(), wf, bf, ep, y.floats(), ec);
+          FloatConv.gemm(g, n, c, group, m, x.floats(), wf, w == wConst ? wGemm : null, bf, ep,
+              y.floats(), ec);
         }
         return new Tensor[] {y};
       }

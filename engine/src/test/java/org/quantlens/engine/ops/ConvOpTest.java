@@ -302,6 +302,20 @@ class ConvOpTest {
   }
 
   @Test
+  void weightsPackedAtLoadGiveTheSameBitsAsWeightsFedAtRunTime() {
+    Random rnd = new Random(15);
+    for (int t = 0; t < 30; t++) {
+      Case cs = randomCase(rnd, 1 + t % 3);
+      Tensor[] in = inputs(rnd, cs);
+      float[] packed = ConvTestGraphs.run("Conv", 11, cs.attrs(), in,
+          new boolean[] {false, true, true}, 1, 2)[0].floats();
+      float[] fed = ConvTestGraphs.run("Conv", 11, cs.attrs(), in,
+          new boolean[] {false, false, false}, 1, 2)[0].floats();
+      assertArrayEquals(fed, packed, cs.toString());
+    }
+  }
+
+  @Test
   void fusedActivationsApplyToTheConvolutionOutput() {
     Random rnd = new Random(6);
     String[] kinds = {"Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh"};
