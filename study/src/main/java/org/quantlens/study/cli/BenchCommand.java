@@ -80,13 +80,14 @@ final class BenchCommand implements Command {
       }
       long[] lat = new long[MAX_LATENCIES];
       int n = 0;
-      long warm = System.nanoTime() + warmupMs * 1_000_000L;
+      long warmStart = System.nanoTime();
       int warmCalls = 0;
       do {
         session.run(feeds);
         warmCalls++;
-      } while (System.nanoTime() < warm);
-      out.printf(Locale.ROOT, "warm-up: %d calls in %d ms%n", warmCalls, warmupMs);
+      } while (System.nanoTime() - warmStart < warmupMs * 1_000_000L);
+      out.printf(Locale.ROOT, "warm-up: %d calls in %.0f ms%n", warmCalls,
+          (System.nanoTime() - warmStart) / 1e6);
       double[] rates = new double[rounds];
       for (int r = 0; r < rounds; r++) {
         int first = n;
