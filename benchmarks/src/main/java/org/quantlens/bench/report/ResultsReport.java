@@ -309,7 +309,7 @@ public final class ResultsReport {
     waiting.add(new String[] {"int8 end to end (static-int8) vs ONNX Runtime on our exported QDQ"
         + " model", "≥ 1.0", "int8 ops and PTQ not on main yet (work: int8, ptq)"});
     waiting.add(new String[] {"dynamic-int8 LSTM vs ONNX Runtime's dynamic-quantized LSTM",
-        "≥ 1.0", "LSTM, int8 and dynamic quantization not on main yet (work: rnn, int8, ptq)"});
+        "≥ 1.0", "int8 kernels and dynamic quantization not on main yet (work: int8, ptq)"});
     waiting.add(new String[] {"int8 weights in memory vs float", "≤ 0.27 of float bytes",
         "PTQ variants not on main yet (work: ptq)"});
     md.append("\n## Not measured yet\n\n");
