@@ -22,6 +22,8 @@ public final class QuantOps implements OpFamily {
     r.register("DynamicQuantizeLinear", 11, QuantizeOps::dynamicQuantize);
     r.register("MatMulInteger", 10, QuantMatMulOps::matMulInteger);
     r.register("QLinearMatMul", 10, QuantMatMulOps::qlinearMatMul);
+    r.register("QLinearConv", 10, QuantConvOps::qlinearConv);
+    r.register("ConvInteger", 10, QuantConvOps::convInteger);
     r.register(MS, "MatMulIntegerToFloat", 1, QuantMatMulOps::matMulIntegerToFloat);
     r.register(MS, "DynamicQuantizeMatMul", 1, QuantMatMulOps::dynamicQuantizeMatMul);
   }
