@@ -43,6 +43,15 @@ public final class QuantConvGeometry {
    */
   public static QuantConvGeometry of(int[] in, int[] kernel, int[] strides, int[] dilations, int[] pads,
       String autoPad) {
+    return of(in, kernel, strides, dilations, pads, autoPad, false);
+  }
+
+  /**
+   * Pooling variant: with {@code ceilMode} the output extent rounds up, but a last window that
+   * would start past the input and the begin padding is dropped (ONNX and ONNX Runtime).
+   */
+  public static QuantConvGeometry of(int[] in, int[] kernel, int[] strides, int[] dilations, int[] pads,
+      String autoPad, boolean ceilMode) {
     int r = in.length;
     int[] s = strides == null ? ones(r) : strides;
     int[] d = dilations == null ? ones(r) : dilations;
@@ -85,7 +94,16 @@ public final class QuantConvGeometry {
             }
           }
           long room = (long) in[i] + pb[i] + pe[i] - span;
-          out[i] = room < 0 ? 0 : (int) (room / s[i]) + 1;
+          if (room < 0) {
+            out[i] = 0;
+          } else if (!ceilMode) {
+            out[i] = (int) (room / s[i]) + 1;
+          } else {
+            out[i] = (int) ((room + s[i] - 1) / s[i]) + 1;
+            if ((long) (out[i] - 1) * s[i] >= (long) in[i] + pb[i]) {
+              out[i]--;
+            }
+          }
           break;
         }
         default:

@@ -132,16 +132,34 @@ final class QuantArg {
      */
     static Input of(NodeContext ctx, int scaleIndex, int zpIndex, DType defaultType, boolean allowInt32,
         String name) {
+      return of(ctx, scaleIndex, zpIndex, defaultType, allowInt32, name, -1);
+    }
+
+    /**
+     * As {@link #of(NodeContext, int, int, DType, boolean, String)}; when the type of data input
+     * {@code dataIndex} is known at load, a constant zero point of another type (or out of its
+     * range) is a load error too.
+     */
+    static Input of(NodeContext ctx, int scaleIndex, int zpIndex, DType defaultType, boolean allowInt32,
+        String name, int dataIndex) {
       if (!ctx.hasInput(scaleIndex)) {
         throw ctx.error("input " + name + " is required");
       }
-      int zi = zpIndex < ctx.inputCount() && ctx.hasInput(zpIndex) ? zpIndex : -1;
+      int zi = zpIndex >= 0 && zpIndex < ctx.inputCount() && ctx.hasInput(zpIndex) ? zpIndex : -1;
       String where = ctx.node().describe() + ": " + name;
       Tensor s = ctx.constant(scaleIndex);
       Tensor z = zi < 0 ? null : ctx.constant(zi);
       QuantArg c = null;
       if (s != null && (zi < 0 || z != null)) {
         c = read(s, z, defaultType, allowInt32, where); // throws InvalidAttributeException naming the node
+      }
+      org.quantlens.engine.graph.Value info = dataIndex < 0 ? null : ctx.inputInfo(dataIndex);
+      if (z != null && info != null && info.dtype() != null && info.dtype() != z.dtype()) {
+        DType d = info.dtype();
+        String range = d == DType.I8 || d == DType.U8 ? " in [" + QuantParams.qmin(d) + ", " + QuantParams.qmax(d) + "]" : "";
+        throw ctx.error(name.replace("_scale", "_zero_point").replace("scale", "zero point") + " is " + z.dtype()
+            + " " + Arrays.toString(z.toLongs()) + " but its data '" + ctx.node().input(dataIndex) + "' is " + d
+            + ": a zero point must have the data's type" + range);
       }
       return new Input(scaleIndex, zi, defaultType, allowInt32, where, c);
     }

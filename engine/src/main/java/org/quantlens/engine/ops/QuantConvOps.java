@@ -81,8 +81,8 @@ final class QuantConvOps {
       ixZp = qlinear ? 2 : 2;
       iwZp = qlinear ? 5 : 3;
       if (qlinear) {
-        xArg = QuantArg.Input.of(ctx, 1, 2, DType.U8, false, "x_scale");
-        wArg = QuantArg.Input.of(ctx, 4, 5, DType.U8, false, "w_scale");
+        xArg = QuantArg.Input.of(ctx, 1, 2, DType.U8, false, "x_scale", 0);
+        wArg = QuantArg.Input.of(ctx, 4, 5, DType.U8, false, "w_scale", 3);
         yArg = QuantArg.Input.of(ctx, 6, 7, DType.U8, false, "y_scale");
         if (xArg.constant() != null && !xArg.constant().perTensor()) {
           throw ctx.error("x_scale/x_zero_point must be per-tensor (one value), got " + xArg.constant().size()

@@ -87,20 +87,20 @@ final class QuantMatMulOps {
           break;
         case QLINEAR:
           ia = 0; ib = 3; iaZp = 2; ibZp = 5; iBias = -1; bScale = 4;
-          aArg = QuantArg.Input.of(ctx, 1, 2, DType.U8, false, "a_scale");
-          bArg = QuantArg.Input.of(ctx, 4, 5, DType.U8, false, "b_scale");
+          aArg = QuantArg.Input.of(ctx, 1, 2, DType.U8, false, "a_scale", 0);
+          bArg = QuantArg.Input.of(ctx, 4, 5, DType.U8, false, "b_scale", 3);
           yArg = QuantArg.Input.of(ctx, 6, 7, DType.U8, false, "y_scale");
           break;
         case TO_FLOAT:
           ia = 0; ib = 1; iaZp = 4; ibZp = 5; iBias = 6; bScale = 3;
-          aArg = QuantArg.Input.of(ctx, 2, 4, DType.U8, false, "a_scale");
-          bArg = QuantArg.Input.of(ctx, 3, 5, DType.U8, false, "b_scale");
+          aArg = QuantArg.Input.of(ctx, 2, 4, DType.U8, false, "a_scale", 0);
+          bArg = QuantArg.Input.of(ctx, 3, 5, DType.U8, false, "b_scale", 1);
           yArg = null;
           break;
         default:
           ia = 0; ib = 1; iaZp = -1; ibZp = 3; iBias = 4; bScale = 2;
           aArg = null;
-          bArg = QuantArg.Input.of(ctx, 2, 3, DType.U8, false, "b_scale");
+          bArg = QuantArg.Input.of(ctx, 2, 3, DType.U8, false, "b_scale", 1);
           yArg = null;
       }
       if (aArg != null && aArg.constant() != null && !aArg.constant().perTensor()) {

@@ -24,6 +24,14 @@ public final class QuantOps implements OpFamily {
     r.register("QLinearMatMul", 10, QuantMatMulOps::qlinearMatMul);
     r.register("QLinearConv", 10, QuantConvOps::qlinearConv);
     r.register("ConvInteger", 10, QuantConvOps::convInteger);
+    r.register(MS, "QGemm", 1, QuantGemmOp::new);
+    r.register(MS, "QLinearAdd", 1, ctx -> QLinearElementwiseOps.binary(ctx, false));
+    r.register(MS, "QLinearMul", 1, ctx -> QLinearElementwiseOps.binary(ctx, true));
+    r.register(MS, "QLinearSigmoid", 1, ctx -> QLinearElementwiseOps.lookup(ctx, true));
+    r.register(MS, "QLinearLeakyRelu", 1, ctx -> QLinearElementwiseOps.lookup(ctx, false));
+    r.register(MS, "QLinearConcat", 1, QLinearElementwiseOps::concat);
+    r.register(MS, "QLinearGlobalAveragePool", 1, QLinearPoolOps::global);
+    r.register(MS, "QLinearAveragePool", 1, QLinearPoolOps::average);
     r.register(MS, "MatMulIntegerToFloat", 1, QuantMatMulOps::matMulIntegerToFloat);
     r.register(MS, "DynamicQuantizeMatMul", 1, QuantMatMulOps::dynamicQuantizeMatMul);
   }

@@ -19,6 +19,22 @@ final class QuantParallel {
 
   private QuantParallel() {}
 
+  /** Runs {@code body} for items {@code [0, items)}, spread over threads when the work is large. */
+  static void forItems(ExecContext ctx, int items, long workPerItem, java.util.function.IntConsumer body) {
+    if (items <= 1 || ctx.threads() <= 1 || items * workPerItem < MIN_PARALLEL) {
+      for (int i = 0; i < items; i++) {
+        body.accept(i);
+      }
+      return;
+    }
+    int tasks = Math.min(items, ctx.threads() * 4);
+    ctx.forRange(tasks, t -> {
+      for (int i = (int) ((long) items * t / tasks); i < (int) ((long) items * (t + 1) / tasks); i++) {
+        body.accept(i);
+      }
+    });
+  }
+
   static void forRuns(ExecContext ctx, int blocks, int inner, Body body) {
     if (blocks == 0 || inner == 0) {
       return;

@@ -82,7 +82,7 @@ final class QuantizeOps {
     if (ctx.attrLong("block_size", 0) != 0) {
       throw ctx.error("blocked quantization (block_size " + ctx.attrLong("block_size", 0) + ") is not supported");
     }
-    QuantArg.Input qa = QuantArg.Input.of(ctx, 1, 2, DType.U8, true, "x_scale");
+    QuantArg.Input qa = QuantArg.Input.of(ctx, 1, 2, DType.U8, true, "x_scale", 0);
     checkPerAxisAllowed(ctx, qa, axis, "x_scale");
     boolean opset19 = ctx.opset() >= 19;
     String where = ctx.node().describe();
