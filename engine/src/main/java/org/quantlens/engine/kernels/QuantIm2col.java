@@ -3,8 +3,9 @@ package org.quantlens.engine.kernels;
 /**
  * Im2col for the quantized convolutions, on {@link Int8Gemm} operands: the input image is first
  * widened once into zero-point-padded float planes ({@link #padImage}), then each task copies the
- * patch rows of its tile of output positions ({@link #tile}) into a row-major
- * {@code [channels * kernelSize][width]} matrix. Padding holds the widened input zero point, so
+ * patch rows of its tile of output positions ({@link #tile}) straight into {@link Int8Gemm}'s
+ * packed-panel layout: column {@code t} of patch row {@code r} at
+ * {@code (t / nr) * rows * nr + r * nr + t % nr} (B rows {@code nr} apart keep the kernel fast). Padding holds the widened input zero point, so
  * padded taps contribute {@code (w - zw) * 0} like ONNX's zero padding of {@code x - x_zero_point}.
  */
 public final class QuantIm2col {
@@ -60,22 +61,69 @@ public final class QuantIm2col {
 
   /**
    * Patch matrix of output positions {@code [p0, p1)} for {@code channels} padded planes starting
-   * at {@code src[srcOff]}: row {@code c * kernelSize + kernelPosition}, column {@code p - p0},
-   * row length {@code width} (&gt;= p1 - p0; extra columns are set to 0).
+   * at {@code src[srcOff]}: row {@code c * kernelSize + kernelPosition}, column {@code p - p0}, in
+   * panels of {@code nr} columns; {@code width} (a multiple of nr, &gt;= p1 - p0) columns are
+   * written, the extra ones 0.
    */
   public static void tile(QuantConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
-      float[] col, int width) {
+      float[] col, int width, int nr) {
+    Panels out = new Panels(col, channels * g.kernelSize, nr);
     if (g.rank == 2) {
-      tile2d(g, src, srcOff, channels, p0, p1, col, width);
+      tile2d(g, src, srcOff, channels, p0, p1, out);
     } else if (g.rank == 1) {
-      tile1d(g, src, srcOff, channels, p0, p1, col, width);
+      tile1d(g, src, srcOff, channels, p0, p1, out);
     } else {
-      tileNd(g, src, srcOff, channels, p0, p1, col, width);
+      tileNd(g, src, srcOff, channels, p0, p1, out);
+    }
+    out.zeroColumns(p1 - p0, width);
+  }
+
+  /** Writes into the packed-panel layout. */
+  private static final class Panels {
+    final float[] col;
+    final int rows;
+    final int nr;
+
+    Panels(float[] col, int rows, int nr) {
+      this.col = col;
+      this.rows = rows;
+      this.nr = nr;
+    }
+
+    int index(int r, int t) {
+      return (t / nr) * rows * nr + r * nr + t % nr;
+    }
+
+    /** {@code len} values from {@code src[s]} (stride {@code step}) into row r from column t. */
+    void run(int r, int t, float[] src, int s, int step, int len) {
+      while (len > 0) {
+        int o = t % nr;
+        int cnt = Math.min(len, nr - o);
+        int d = (t / nr) * rows * nr + r * nr + o;
+        if (step == 1) {
+          System.arraycopy(src, s, col, d, cnt);
+        } else {
+          for (int i = 0; i < cnt; i++) {
+            col[d + i] = src[s + i * step];
+          }
+        }
+        s += cnt * step;
+        t += cnt;
+        len -= cnt;
+      }
+    }
+
+    void zeroColumns(int from, int to) {
+      for (int t = from; t < to; t++) {
+        for (int r = 0; r < rows; r++) {
+          col[index(r, t)] = 0;
+        }
+      }
     }
   }
 
   private static void tile2d(QuantConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
-      float[] col, int width) {
+      Panels out) {
     int ow = g.out[1];
     int pw = g.padded(1);
     int plane = g.padded(0) * pw;
@@ -83,32 +131,19 @@ public final class QuantIm2col {
     int sx = g.strides[1];
     int kh = g.kernel[0];
     int kw = g.kernel[1];
-    int len = p1 - p0;
     int row = 0;
     for (int c = 0; c < channels; c++) {
       int cb = srcOff + c * plane;
       for (int ky = 0; ky < kh; ky++) {
         for (int kx = 0; kx < kw; kx++, row++) {
-          int dst = row * width;
           int koff = cb + ky * g.dilations[0] * pw + kx * g.dilations[1];
           int p = p0;
           while (p < p1) {
             int oy = p / ow;
             int ox = p - oy * ow;
             int run = Math.min(p1 - p, ow - ox);
-            int s = koff + oy * sy * pw + ox * sx;
-            int d = dst + (p - p0);
-            if (sx == 1) {
-              System.arraycopy(src, s, col, d, run);
-            } else {
-              for (int t = 0; t < run; t++) {
-                col[d + t] = src[s + t * sx];
-              }
-            }
+            out.run(row, p - p0, src, koff + oy * sy * pw + ox * sx, sx, run);
             p += run;
-          }
-          for (int t = len; t < width; t++) {
-            col[dst + t] = 0;
           }
         }
       }
@@ -116,27 +151,19 @@ public final class QuantIm2col {
   }
 
   private static void tile1d(QuantConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
-      float[] col, int width) {
+      Panels out) {
     int plane = g.padded(0);
     int sx = g.strides[0];
-    int len = p1 - p0;
     int row = 0;
     for (int c = 0; c < channels; c++) {
       for (int kx = 0; kx < g.kernel[0]; kx++, row++) {
-        int s = srcOff + c * plane + kx * g.dilations[0] + p0 * sx;
-        int dst = row * width;
-        for (int t = 0; t < len; t++) {
-          col[dst + t] = src[s + t * sx];
-        }
-        for (int t = len; t < width; t++) {
-          col[dst + t] = 0;
-        }
+        out.run(row, 0, src, srcOff + c * plane + kx * g.dilations[0] + p0 * sx, sx, p1 - p0);
       }
     }
   }
 
   private static void tileNd(QuantConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
-      float[] col, int width) {
+      Panels out) {
     int r = g.rank;
     int[] pstride = new int[r];
     int st = 1;
@@ -147,7 +174,6 @@ public final class QuantIm2col {
     int plane = st;
     int[] k = new int[r];
     int[] o = new int[r];
-    int len = p1 - p0;
     int row = 0;
     for (int c = 0; c < channels; c++) {
       java.util.Arrays.fill(k, 0);
@@ -161,22 +187,18 @@ public final class QuantIm2col {
           o[d] = rem % g.out[d];
           rem /= g.out[d];
         }
-        int dst = row * width;
         for (int p = p0; p < p1; p++) {
           int s = koff;
           for (int d = 0; d < r; d++) {
             s += o[d] * g.strides[d] * pstride[d];
           }
-          col[dst + p - p0] = src[s];
+          out.col[out.index(row, p - p0)] = src[s];
           for (int d = r - 1; d >= 0; d--) {
             if (++o[d] < g.out[d]) {
               break;
             }
             o[d] = 0;
           }
-        }
-        for (int t = len; t < width; t++) {
-          col[dst + t] = 0;
         }
         for (int d = r - 1; d >= 0; d--) {
           if (++k[d] < g.kernel[d]) {

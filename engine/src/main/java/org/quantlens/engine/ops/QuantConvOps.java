@@ -284,13 +284,16 @@ final class QuantConvOps {
         int width = roundUp(w, nr);
         float[] col = QuantScratch.floats(QuantScratch.TASK_A, kg * width);
         int[] acc = QuantScratch.ints(QuantScratch.TASK_A, mg * width);
-        QuantIm2col.tile(gf, padded, n * imgFloats + gi * cg * (imgFloats / c), cg, p0, p1, col, width);
+        QuantIm2col.tile(gf, padded, n * imgFloats + gi * cg * (imgFloats / c), cg, p0, p1, col, width, nr);
         int[] colSums = null;
         if (anyZwF) {
           colSums = QuantScratch.ints(QuantScratch.TASK_B, width);
-          columnSums(col, kg, width, colSums);
+          columnSums(col, kg, width, nr, colSums);
         }
-        Int8Gemm.get().multiply(mg, width, kg, wts.w, gi * mg * kg, kg, col, 0, width, acc, 0, width);
+        Int8Gemm gemm = Int8Gemm.get();
+        for (int q = 0; q < width / nr; q++) {
+          gemm.multiply(mg, nr, kg, wts.w, gi * mg * kg, kg, col, q * kg * nr, nr, acc, q * nr, width);
+        }
         Requantize rq = Requantize.get();
         for (int j = 0; j < mg; j++) {
           int co = gi * mg + j;
@@ -331,13 +334,15 @@ final class QuantConvOps {
     return (v + m - 1) / m * m;
   }
 
-  /** Sums of the widened patch columns (exact ints). */
-  private static void columnSums(float[] col, int k, int width, int[] sums) {
+  /** Sums of the widened patch columns (exact ints), from the packed-panel layout. */
+  private static void columnSums(float[] col, int k, int width, int nr, int[] sums) {
     Arrays.fill(sums, 0, width, 0);
-    for (int p = 0; p < k; p++) {
-      int o = p * width;
-      for (int j = 0; j < width; j++) {
-        sums[j] += (int) col[o + j];
+    for (int q = 0; q < width / nr; q++) {
+      for (int p = 0; p < k; p++) {
+        int o = (q * k + p) * nr;
+        for (int j = 0; j < nr; j++) {
+          sums[q * nr + j] += (int) col[o + j];
+        }
       }
     }
   }

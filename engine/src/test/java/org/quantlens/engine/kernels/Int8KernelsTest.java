@@ -89,6 +89,25 @@ class Int8KernelsTest {
   }
 
   @Test
+  void simdGemmOnPackedPanelsMatchesScalarBitExact() {
+    // B as one packed panel (rows exactly panelWidth apart): the SIMD kernel's constant-stride path
+    Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
+    Random r = new Random(12);
+    int nr = simd.panelWidth();
+    for (int m : new int[] {1, 3, 4, 8, 11}) {
+      for (int k : new int[] {1, 9, 256, 300, 1500}) {
+        float[] a = int8s(r, m * k);
+        float[] b = int8s(r, 2 * k * nr);
+        for (int q = 0; q < 2; q++) {
+          int[] want = naive(m, nr, k, a, 0, k, b, q * k * nr, nr);
+          assertArrayEquals(want, run(simd, m, nr, k, a, 0, k, b, q * k * nr, nr), "m " + m + " k " + k);
+          assertArrayEquals(want, run(Int8Gemm.SCALAR, m, nr, k, a, 0, k, b, q * k * nr, nr));
+        }
+      }
+    }
+  }
+
+  @Test
   void simdGemmStaysExactWhenEveryProductIsTheLargest() {
     // -128 * -128 = 2^14 per term; 5000 terms sum to 81,920,000 > 2^24: exact only with chunking.
     Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
