@@ -2,7 +2,6 @@ package org.quantlens.engine.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.quantlens.engine.kernels.Int8Gemm;
 
@@ -17,8 +16,13 @@ public final class SimdInt8Gemm implements Int8Gemm {
   private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
   private static final int V = F.length();
   private static final int NR = 2 * V;
-  /** K block: B's block of one panel (KC x NR floats) stays in L1 while A's rows stream by. */
-  private static final int KC = Math.min(256, EXACT_CHUNK);
+  /**
+   * K block: B's block of one panel (KC x NR floats) stays in L1 while A's rows stream by, and a
+   * block sum stays within +-2^21 (KC * 2^14) so {@link #put} can convert it exactly.
+   */
+  private static final int KC = 128;
+  private static final float MAGIC = 12582912f; // 1.5 * 2^23
+  private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
 
   @Override
   public int panelWidth() {
@@ -151,9 +155,14 @@ public final class SimdInt8Gemm implements Int8Gemm {
     put(s1, c, c0 + V, accumulate);
   }
 
-  /** Converts an exact float block sum to int and stores or adds it. */
+  /**
+   * Converts an exact float block sum (an integer within +-2^22) to int and stores or adds it.
+   * Adding 1.5 * 2^23 puts the integer in the low mantissa bits; reinterpreting and subtracting
+   * the constant's bits gives it back exactly. (A vector F2I cast is not intrinsified on JDK 17
+   * with AVX2 and would fall back to a slow Java loop.)
+   */
   private static void put(FloatVector s, int[] c, int o, boolean accumulate) {
-    IntVector v = (IntVector) s.convert(VectorOperators.F2I, 0);
+    IntVector v = s.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
     if (accumulate) {
       v = v.add(IntVector.fromArray(I, c, o));
     }
