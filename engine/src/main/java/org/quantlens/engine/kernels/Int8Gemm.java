@@ -52,6 +52,13 @@ public interface Int8Gemm {
   void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
       int[] c, int cOff, int ldc);
 
+  /**
+   * As {@link #multiply} with B's rows anywhere: row p is {@code b[bRows[p] + bCol ...]}. A unit-stride
+   * convolution reads its padded input planes this way, with no im2col copy.
+   */
+  void multiplyRows(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int[] bRows, int bCol,
+      int[] c, int cOff, int ldc);
+
   /** Holds the selected implementation (chosen on first use). */
   final class Selected {
     static final Int8Gemm INSTANCE = Kernels.select(Int8Gemm.class, "SimdInt8Gemm", SCALAR);

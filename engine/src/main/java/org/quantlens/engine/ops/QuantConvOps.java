@@ -230,63 +230,54 @@ final class QuantConvOps {
       outShape[1] = m;
       System.arraycopy(g.out, 0, outShape, 2, r);
       Tensor y = Tensor.zeros(outType, outShape);
-      int pixels = g.outSize;
       if (y.size() == 0) {
         return new Tensor[] {y};
       }
       // widen + pad every image once
+      int nr = Int8Gemm.get().panelWidth();
       int imgFloats = QuantIm2col.paddedSize(g, c);
-      float[] padded = QuantScratch.floats(QuantScratch.OP_B, batch * imgFloats);
+      boolean direct = r == 2 && g.strides[0] == 1 && g.strides[1] == 1;
+      int slack = direct ? 2 * roundUp(TILE_FLOATS, nr) + g.padded(1) * g.kernel[0] * g.dilations[0] : 0;
+      float[] padded = QuantScratch.floats(QuantScratch.OP_B, batch * imgFloats + slack);
+      Arrays.fill(padded, batch * imgFloats, batch * imgFloats + slack, 0f);
       byte[] xb = x.bytes();
       float padValue = zx;
       int planes = batch * c;
       QuantConvGeometry gf = g;
-      if (planes > 1 && ex.threads() > 1 && (long) planes * g.inSize >= QuantParallel.MIN_PARALLEL) {
-        int tasks = Math.min(planes, ex.threads() * 2);
-        ex.forRange(tasks, t -> {
-          for (int pl = planes * t / tasks; pl < planes * (t + 1) / tasks; pl++) {
-            int n = pl / c;
-            int ch = pl % c;
-            QuantIm2col.padImage(gf, xb, n * c * gf.inSize, xu, ch, ch + 1, padValue, padded, n * imgFloats);
-          }
-        });
+      QuantParallel.forItems(ex, planes, g.inSize, pl -> {
+        int n = pl / c;
+        int ch = pl % c;
+        QuantIm2col.padImage(gf, xb, n * c * gf.inSize, xu, ch, ch + 1, padValue, padded, n * imgFloats);
+      });
+      Epilogue epi = new Epilogue(qlinear, m, g.outSize, zw, bias, scale, zy, lo, hi, anyZw, qlinear ? y.bytes() : y.ints());
+      if (direct) {
+        direct(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
       } else {
-        for (int n = 0; n < batch; n++) {
-          QuantIm2col.padImage(g, xb, n * c * g.inSize, xu, 0, c, padValue, padded, n * imgFloats);
-        }
+        im2col(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
       }
-      // tiles of output positions per (image, group)
+      return new Tensor[] {y};
+    }
+
+    /** Im2col tiles of output positions, copied into packed panels, then the GEMM. */
+    private void im2col(ExecContext ex, QuantConvGeometry g, Weights wts, float[] padded, int imgFloats,
+        int batch, int c, int mg, int cg, int kg, Epilogue epi) {
       int nr = Int8Gemm.get().panelWidth();
-      int tile = Math.max(nr, Math.min(roundUp(pixels, nr), TILE_FLOATS / Math.max(1, kg) / nr * nr));
-      int tilesPer = (pixels + tile - 1) / tile;
-      int units = batch * group * tilesPer;
-      if (ex.threads() > 1 && units < ex.threads() * 2 && tile > nr) { // smaller tiles to keep threads busy
-        int want = (ex.threads() * 2 + batch * group - 1) / (batch * group);
-        tile = Math.max(nr, roundUp((pixels + want - 1) / want, nr));
-        tilesPer = (pixels + tile - 1) / tile;
-        units = batch * group * tilesPer;
-      }
-      int tileF = tile;
-      int tilesF = tilesPer;
-      float[] scaleF = scale;
-      int zyF = zy;
-      int loF = lo;
-      int hiF = hi;
-      boolean anyZwF = anyZw;
-      Object out = qlinear ? y.bytes() : y.ints();
-      long macs = (long) batch * m * kg * pixels;
-      java.util.function.IntConsumer body = u -> {
-        int n = u / (group * tilesF);
-        int gi = (u / tilesF) % group;
-        int p0 = (u % tilesF) * tileF;
-        int p1 = Math.min(pixels, p0 + tileF);
-        int w = p1 - p0;
-        int width = roundUp(w, nr);
+      int pixels = g.outSize;
+      int tile = tileWidth(ex, pixels, kg, batch * group, nr);
+      int tiles = (pixels + tile - 1) / tile;
+      int units = batch * group * tiles;
+      int plane = imgFloats / c;
+      runUnits(ex, units, (long) mg * kg * pixels * batch * group, u -> {
+        int n = u / (group * tiles);
+        int gi = (u / tiles) % group;
+        int p0 = (u % tiles) * tile;
+        int p1 = Math.min(pixels, p0 + tile);
+        int width = roundUp(p1 - p0, nr);
         float[] col = QuantScratch.floats(QuantScratch.TASK_A, kg * width);
         int[] acc = QuantScratch.ints(QuantScratch.TASK_A, mg * width);
-        QuantIm2col.tile(gf, padded, n * imgFloats + gi * cg * (imgFloats / c), cg, p0, p1, col, width, nr);
+        QuantIm2col.tile(g, padded, n * imgFloats + gi * cg * plane, cg, p0, p1, col, width, nr);
         int[] colSums = null;
-        if (anyZwF) {
+        if (epi.anyZw) {
           colSums = QuantScratch.ints(QuantScratch.TASK_B, width);
           columnSums(col, kg, width, nr, colSums);
         }
@@ -294,25 +285,85 @@ final class QuantConvOps {
         for (int q = 0; q < width / nr; q++) {
           gemm.multiply(mg, nr, kg, wts.w, gi * mg * kg, kg, col, q * kg * nr, nr, acc, q * nr, width);
         }
-        Requantize rq = Requantize.get();
         for (int j = 0; j < mg; j++) {
-          int co = gi * mg + j;
-          int o = j * width;
-          if (zw[co] != 0) {
-            rq.addScaled(acc, o, w, -zw[co], colSums, 0);
+          epi.row(acc, j * width, colSums, 0, gi * mg + j, n, p0, p1 - p0);
+        }
+      });
+    }
+
+    /**
+     * Unit strides in 2-D: output position (oy, ox) is column {@code oy * PW + ox} of an extended
+     * row of the padded width PW, so patch row (c, ky, kx) is one contiguous run of the padded
+     * plane starting at {@code c * plane + ky * dy * PW + kx * dx}: the GEMM reads it in place. The
+     * {@code PW - OW} extra columns per output row are computed and dropped.
+     */
+    private void direct(ExecContext ex, QuantConvGeometry g, Weights wts, float[] padded, int imgFloats,
+        int batch, int c, int mg, int cg, int kg, Epilogue epi) {
+      int nr = Int8Gemm.get().panelWidth();
+      int pw = g.padded(1);
+      int plane = imgFloats / c;
+      int ow = g.out[1];
+      int ext = (g.out[0] - 1) * pw + ow;
+      int[] rows = new int[kg];
+      int p = 0;
+      for (int ci = 0; ci < cg; ci++) {
+        for (int ky = 0; ky < g.kernel[0]; ky++) {
+          for (int kx = 0; kx < g.kernel[1]; kx++) {
+            rows[p++] = ci * plane + ky * g.dilations[0] * pw + kx * g.dilations[1];
           }
-          int at = (n * m + co) * pixels + p0;
-          if (qlinear) {
-            rq.requantizeRow(acc, o, w, bias[co], scaleF[co], zyF, loF, hiF, (byte[]) out, at);
-          } else {
-            int[] yi = (int[]) out;
-            int b = bias[co];
-            for (int t = 0; t < w; t++) {
-              yi[at + t] = acc[o + t] + b;
+        }
+      }
+      int tile = Math.min(tileWidth(ex, ext, kg, batch * group, nr), roundUp(TILE_FLOATS, nr));
+      int tiles = (ext + tile - 1) / tile;
+      int units = batch * group * tiles;
+      runUnits(ex, units, (long) mg * kg * ext * batch * group, u -> {
+        int n = u / (group * tiles);
+        int gi = (u / tiles) % group;
+        int e0 = (u % tiles) * tile;
+        int w = Math.min(tile, ext - e0);
+        int width = roundUp(w, nr);
+        int base = n * imgFloats + gi * cg * plane + e0;
+        int[] acc = QuantScratch.ints(QuantScratch.TASK_A, mg * width);
+        Int8Gemm.get().multiplyRows(mg, width, kg, wts.w, gi * mg * kg, kg, padded, rows, base, acc, 0, width);
+        int[] colSums = null;
+        if (epi.anyZw) {
+          colSums = QuantScratch.ints(QuantScratch.TASK_B, width);
+          Arrays.fill(colSums, 0, width, 0);
+          for (int q = 0; q < kg; q++) {
+            int o = rows[q] + base;
+            for (int j = 0; j < width; j++) {
+              colSums[j] += (int) padded[o + j];
             }
           }
         }
-      };
+        for (int j = 0; j < mg; j++) {
+          int co = gi * mg + j;
+          for (int e = e0; e < e0 + w; ) { // one run per output row inside the tile
+            int oy = e / pw;
+            int ox = e - oy * pw;
+            int end = Math.min(e0 + w, oy * pw + pw);
+            if (ox < ow) {
+              int len = Math.min(ow, end - oy * pw) - ox;
+              epi.row(acc, j * width + (e - e0), colSums, e - e0, co, n, oy * ow + ox, len);
+            }
+            e = end;
+          }
+        }
+      });
+    }
+
+    /** Tile width (a multiple of nr): the patch matrix fits L2, and threads get enough tiles. */
+    private int tileWidth(ExecContext ex, int columns, int kg, int images, int nr) {
+      int tile = Math.max(nr, Math.min(roundUp(columns, nr), TILE_FLOATS / Math.max(1, kg) / nr * nr));
+      int units = images * ((columns + tile - 1) / tile);
+      if (ex.threads() > 1 && units < ex.threads() * 2 && tile > nr) {
+        int want = (ex.threads() * 2 + images - 1) / images;
+        tile = Math.max(nr, roundUp((columns + want - 1) / want, nr));
+      }
+      return tile;
+    }
+
+    private static void runUnits(ExecContext ex, int units, long macs, java.util.function.IntConsumer body) {
       if (units == 1 || ex.threads() == 1 || macs < (1 << 16)) {
         for (int u = 0; u < units; u++) {
           body.accept(u);
@@ -320,12 +371,59 @@ final class QuantConvOps {
       } else {
         ex.forRange(units, body);
       }
-      return new Tensor[] {y};
     }
 
     private void checkType(Tensor zp, DType zpType, DType data, String name) {
       if (zp != null && zpType != data) {
         throw new ShapeMismatchException(where + ": " + name + " is " + zpType + " but its data is " + data);
+      }
+    }
+  }
+
+  /** Turns accumulator rows into outputs: zero-point column term, bias, requantization. */
+  private static final class Epilogue {
+    final boolean qlinear;
+    final int m;
+    final int pixels;
+    final int[] zw;
+    final int[] bias;
+    final float[] scale;
+    final int zy;
+    final int lo;
+    final int hi;
+    final boolean anyZw;
+    final Object out;
+
+    Epilogue(boolean qlinear, int m, int pixels, int[] zw, int[] bias, float[] scale, int zy, int lo, int hi,
+        boolean anyZw, Object out) {
+      this.qlinear = qlinear;
+      this.m = m;
+      this.pixels = pixels;
+      this.zw = zw;
+      this.bias = bias;
+      this.scale = scale;
+      this.zy = zy;
+      this.lo = lo;
+      this.hi = hi;
+      this.anyZw = anyZw;
+      this.out = out;
+    }
+
+    /** {@code len} accumulators of channel co at acc[o], output positions from {@code pixel}. */
+    void row(int[] acc, int o, int[] colSums, int cs, int co, int n, int pixel, int len) {
+      Requantize rq = Requantize.get();
+      if (zw[co] != 0) {
+        rq.addScaled(acc, o, len, -zw[co], colSums, cs);
+      }
+      int at = (n * m + co) * pixels + pixel;
+      if (qlinear) {
+        rq.requantizeRow(acc, o, len, bias[co], scale[co], zy, lo, hi, (byte[]) out, at);
+      } else {
+        int[] yi = (int[]) out;
+        int b = bias[co];
+        for (int t = 0; t < len; t++) {
+          yi[at + t] = acc[o + t] + b;
+        }
       }
     }
   }

@@ -108,6 +108,32 @@ class Int8KernelsTest {
   }
 
   @Test
+  void simdGemmWithIndirectRowsMatchesScalarAndNaive() {
+    Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
+    Random r = new Random(14);
+    for (int m : new int[] {1, 2, 4, 5, 9}) {
+      for (int n : new int[] {1, 16, 17, 40, 64}) {
+        for (int k : new int[] {1, 9, 130, 300}) {
+          float[] b = int8s(r, 4000 + n);
+          int[] rows = new int[k];
+          float[] dense = new float[k * n];
+          for (int p = 0; p < k; p++) {
+            rows[p] = r.nextInt(4000 - 7);
+            System.arraycopy(b, rows[p] + 7, dense, p * n, n);
+          }
+          float[] a = int8s(r, m * k);
+          int[] want = naive(m, n, k, a, 0, k, dense, 0, n);
+          for (Int8Gemm g : new Int8Gemm[] {Int8Gemm.SCALAR, simd}) {
+            int[] c = new int[m * n];
+            g.multiplyRows(m, n, k, a, 0, k, b, rows, 7, c, 0, n);
+            assertArrayEquals(want, c, g + " " + m + "x" + n + "x" + k);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void simdGemmStaysExactWhenEveryProductIsTheLargest() {
     // -128 * -128 = 2^14 per term; 5000 terms sum to 81,920,000 > 2^24: exact only with chunking.
     Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
