@@ -185,9 +185,25 @@ final class QuantizeOps {
   }
 
   private static void checkPerAxisAllowed(NodeContext ctx, QuantArg.Input qa, int axis, String name) {
-    if (axis == NO_AXIS && qa.constant() != null && !qa.constant().perTensor()) {
-      throw ctx.error(name + " has " + qa.constant().size() + " values but this op version has no axis"
+    QuantArg q = qa.constant();
+    if (q == null || q.perTensor()) {
+      return;
+    }
+    if (axis == NO_AXIS) {
+      throw ctx.error(name + " has " + q.size() + " values but this op version has no axis"
           + " for per-axis quantization (opset 13 or the axis attribute)");
+    }
+    org.quantlens.engine.graph.Value info = ctx.inputInfo(0);
+    int[] shape = info == null ? null : info.shape();
+    if (shape != null) { // the input's rank (and maybe the axis' extent) is known: check now
+      int ax = axis < 0 ? axis + shape.length : axis;
+      if (ax < 0 || ax >= shape.length) {
+        throw ctx.error("axis " + axis + " for per-axis " + name + " is out of range for an input of rank " + shape.length);
+      }
+      if (shape[ax] >= 0 && shape[ax] != q.size()) {
+        throw ctx.error(name + " has " + q.size() + " values but axis " + axis + " of the input has "
+            + shape[ax] + " entries");
+      }
     }
   }
 

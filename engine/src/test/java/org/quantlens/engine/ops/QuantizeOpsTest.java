@@ -86,9 +86,16 @@ class QuantizeOpsTest {
     InvalidAttributeException e = assertThrows(InvalidAttributeException.class, () ->
         run(graph("QuantizeLinear", "", 10, List.of("x", "s", "z"), c, Map.of("x", x), Map.of(), "y"), Map.of("x", x), 1));
     assertTrue(e.getMessage().contains("node 'n'") && e.getMessage().contains("opset 13"), e.getMessage());
-    QuantLensException e2 = assertThrows(QuantLensException.class, () ->
+    // the declared input shape [2, 3] lets the wrong axis fail at load
+    InvalidAttributeException e2 = assertThrows(InvalidAttributeException.class, () ->
         run(graph("QuantizeLinear", "", 13, List.of("x", "s", "z"), c, Map.of("x", x), attrs("axis", 0), "y"), Map.of("x", x), 1));
     assertTrue(e2.getMessage().contains("node 'n'") && e2.getMessage().contains("axis 0"), e2.getMessage());
+    // with the shape unknown at load, the run names the node
+    org.quantlens.engine.graph.Graph g = graph("QuantizeLinear", "", 13, List.of("x", "s", "z"), c, Map.of("x", x),
+        attrs("axis", 0), "y");
+    g.inputs().set(0, new org.quantlens.engine.graph.Value("x", DType.F32, (int[]) null, null));
+    QuantLensException e3 = assertThrows(QuantLensException.class, () -> run(g, Map.of("x", x), 1));
+    assertTrue(e3.getMessage().contains("node 'n'") && e3.getMessage().contains("axis 0"), e3.getMessage());
   }
 
   @Test
