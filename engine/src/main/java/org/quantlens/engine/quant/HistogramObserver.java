@@ -16,6 +16,7 @@ public final class HistogramObserver implements Observer {
   private final Function<HistogramObserver, double[]> chooser;
   private double halfWidth; // R; 0 until a non-zero value arrives
   private long zerosBeforeRange;
+  private long exactZeros;
   private double min = Double.POSITIVE_INFINITY;
   private double max = Double.NEGATIVE_INFINITY;
   private int batches;
@@ -37,6 +38,7 @@ public final class HistogramObserver implements Observer {
   public void observe(float[] x, int n) {
     double absmax = 0;
     for (int i = 0; i < n; i++) {
+      exactZeros += x[i] == 0 ? 1 : 0;
       min = Math.min(min, x[i]);
       max = Math.max(max, x[i]);
       absmax = Math.max(absmax, Math.abs(x[i]));
@@ -154,7 +156,9 @@ public final class HistogramObserver implements Observer {
    * {@code i} bins with every value beyond folded into the last one, Q is those {@code i} bins
    * merged into {@code quantBins} groups and spread back evenly over each group's non-empty bins;
    * the threshold {@code i * w} with the smallest KL(P || Q) wins. The range is the exact min/max
-   * clipped to {@code [-t, t]}.
+   * clipped to {@code [-t, t]}. Exact zeros (half of a ReLU output) are left out: the zero point
+   * represents them exactly, and as a spike in the first bin they would otherwise push the
+   * threshold down (spreading the spike over a wider first group costs more the wider it is).
    */
   public double[] entropyRange(int quantBins) {
     double[] mm = minMax();
@@ -165,6 +169,7 @@ public final class HistogramObserver implements Observer {
     for (int k = 0; k < bins; k++) {
       abs[k] = counts[bins + k] + counts[bins - 1 - k];
     }
+    abs[0] = Math.max(0, abs[0] - exactZeros);
     int last = bins; // bins past the largest non-empty one add nothing: stop there
     while (last > quantBins && abs[last - 1] == 0) {
       last--;

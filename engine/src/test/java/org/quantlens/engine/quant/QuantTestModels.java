@@ -53,8 +53,20 @@ final class QuantTestModels {
     g.initializers().put("b1", gaussian(rnd, 0.1, 8));
     g.initializers().put("w2", gaussian(rnd, Math.sqrt(2.0 / 72), 16, 8, 3, 3));
     g.initializers().put("b2", gaussian(rnd, 0.1, 16));
-    g.initializers().put("wf", gaussian(rnd, Math.sqrt(2.0 / 16), CLASSES, 16));
-    g.initializers().put("bf", gaussian(rnd, 0.1, CLASSES));
+    Tensor wf = gaussian(rnd, Math.sqrt(2.0 / 16), CLASSES, 16);
+    // Zero-mean columns: pooled ReLU features share a large positive mean that would otherwise pick
+    // the same class for every input.
+    for (int j = 0; j < 16; j++) {
+      float mean = 0;
+      for (int c = 0; c < CLASSES; c++) {
+        mean += wf.floats()[c * 16 + j] / CLASSES;
+      }
+      for (int c = 0; c < CLASSES; c++) {
+        wf.floats()[c * 16 + j] -= mean;
+      }
+    }
+    g.initializers().put("wf", wf);
+    g.initializers().put("bf", gaussian(rnd, 0.01, CLASSES));
     long[] k3 = {3, 3};
     long[] p1 = {1, 1, 1, 1};
     g.nodes().add(new Node("conv1", "Conv", List.of("x", "w1", "b1"), List.of("c1"),
@@ -72,14 +84,69 @@ final class QuantTestModels {
     return g;
   }
 
-  /** {@code batches} batches of {@code batch} Gaussian images. */
+  /**
+   * {@link #cnn} with the classifier bias set to {@code -W * mean(f)} over a few random images, so
+   * the logits measure how the pooled features differ from their mean: the predicted class then
+   * varies from image to image (random weights alone pick one class for almost everything).
+   */
+  static Graph centeredCnn(long seed, int opset) {
+    Graph g = cnn(seed, opset);
+    double[] mean = new double[16];
+    int n = 0;
+    Graph probe = g.copy();
+    probe.outputs().clear();
+    probe.outputs().add(new Value("f", DType.F32, -1, 16));
+    try (org.quantlens.engine.runtime.Session s = new org.quantlens.engine.runtime.Session(probe)) {
+      for (Map<String, Tensor> feed : images(seed + 1, 4, 25)) {
+        float[] f = s.run(feed).get("f").floats();
+        for (int i = 0; i < f.length; i++) {
+          mean[i % 16] += f[i];
+        }
+        n += f.length / 16;
+      }
+    }
+    float[] w = g.initializers().get("wf").floats();
+    float[] b = new float[CLASSES];
+    for (int c = 0; c < CLASSES; c++) {
+      double dot = 0;
+      for (int j = 0; j < 16; j++) {
+        dot += w[c * 16 + j] * mean[j] / n;
+      }
+      b[c] = (float) -dot;
+    }
+    g.initializers().put("bf", Tensor.of(b, CLASSES));
+    return g;
+  }
+
+  /**
+   * {@code batches} batches of {@code batch} random images: per image and channel a random offset
+   * and contrast over Gaussian noise, so the pooled features (and the predicted class) vary from
+   * image to image.
+   */
   static List<Map<String, Tensor>> images(long seed, int batches, int batch) {
     Random rnd = new Random(seed);
     List<Map<String, Tensor>> r = new ArrayList<>();
     for (int b = 0; b < batches; b++) {
-      r.add(Map.of("x", gaussian(rnd, 1.0, batch, 3, 16, 16)));
+      Tensor t = gaussian(rnd, 1.0, batch, 3, 16, 16);
+      float[] d = t.floats();
+      for (int img = 0; img < batch * 3; img++) {
+        float offset = (float) rnd.nextGaussian();
+        float contrast = 0.5f + rnd.nextFloat();
+        for (int i = img * 256; i < (img + 1) * 256; i++) {
+          d[i] = offset + contrast * d[i];
+        }
+      }
+      r.add(Map.of("x", t));
     }
     return r;
+  }
+
+  /** How many inputs fall in each predicted class (to show the top-1 tests are not trivial). */
+  static int[] classCounts(float[] logits, int[] counts) {
+    for (int r = 0; r < logits.length / CLASSES; r++) {
+      counts[argmax(logits, r, CLASSES)]++;
+    }
+    return counts;
   }
 
   static int argmax(float[] x, int row, int cols) {
