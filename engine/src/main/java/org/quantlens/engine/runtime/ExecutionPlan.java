@@ -42,6 +42,8 @@ final class ExecutionPlan {
   final int slotCount;
   /** Constant slots with their tensors, filled before every run. */
   final Map<Integer, Tensor> constants;
+  /** Backing arrays of the constants, by identity: outputs sharing one are copied. */
+  final Map<Object, Boolean> constantData;
   final Map<String, Integer> inputSlots;
   final Map<String, Integer> outputSlots;
 
@@ -50,6 +52,8 @@ final class ExecutionPlan {
     this.steps = steps;
     this.slotCount = slotCount;
     this.constants = constants;
+    this.constantData = new java.util.IdentityHashMap<>();
+    constants.values().forEach(t -> constantData.put(t.data(), true));
     this.inputSlots = inputSlots;
     this.outputSlots = outputSlots;
   }

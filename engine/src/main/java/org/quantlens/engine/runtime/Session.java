@@ -117,7 +117,11 @@ public final class Session implements AutoCloseable {
       if (t == null) {
         throw new QuantLensException("graph output '" + name + "' was not computed");
       }
-      result.put(name, t);
+      // Callers own what run returns: never hand out a constant (or a view of one), nor a feed.
+      boolean shared = plan.constantData.containsKey(t.data())
+          || feeds.values().stream().anyMatch(f -> f.data() == t.data())
+          || result.values().stream().anyMatch(r -> r.data() == t.data());
+      result.put(name, shared ? t.copy() : t);
     });
     return result;
   }

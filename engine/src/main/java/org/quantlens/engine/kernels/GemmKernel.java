@@ -1,0 +1,677 @@
+package org.quantlens.engine.kernels;
+
+/**
+ * A float32 GEMM family: {@code C = alpha * op(A) * op(B) + beta * C}, row-major, BLAS conventions
+ * ({@code beta == 0} ignores C's previous contents, even NaN). This class holds everything but the
+ * arithmetic: packing into panels, cache blocking over k, the split of C into disjoint tiles for
+ * {@link Parallel}, and the matrix-vector paths; subclasses supply the register-blocked
+ * micro-kernel and the vector loops ({@link ScalarGemm} here, {@code SimdGemm} in
+ * {@code kernels.simd}). Use it through {@link Gemm}, which picks the implementation once.
+ *
+ * <p>Summation order: each element of C sums k in blocks of {@link #KC} steps, each block from
+ * zero in order of k, then adds {@code alpha * block} to C (the first block also applies beta).
+ * Within one kernel the order depends on k only: not on the thread count, nor on m (a row of C
+ * comes out bit-identical whatever the batch size), nor on whether an operand was packed. The
+ * one exception is an unpacked {@code n == 1} product with A not transposed (matrix times
+ * vector), which takes dot products of A's rows: its bits may differ from the packed path's,
+ * within rounding, but still depend neither on m nor on threads.
+ *
+ * <p>Instances are stateless and thread-safe; scratch buffers are per thread.
+ */
+public abstract class GemmKernel {
+  /** Steps of k summed in registers before the partial sum is added to C. */
+  public static final int KC = 256;
+  /** Register tiles (of {@link #mr()} rows) per block of rows one task owns. */
+  private static final int MC_PANELS = 16;
+  /** Output columns a row-streaming matrix-vector loop accumulates at once (kept in L1). */
+  private static final int GEMV_CHUNK = 1024;
+  /** Packed panels a matrix-vector task takes at once. */
+  private static final int GEMV_PANELS = 4;
+  /** Below this many multiply-adds a call runs on one thread. */
+  private static final long PARALLEL_MIN_MACS = 1L << 17;
+  /** Scratch buffers up to this many floats are kept per thread between calls. */
+  private static final int CACHE_LIMIT = 1 << 21;
+
+  private static final int SLOT_A = 0;
+  private static final int SLOT_B = 1;
+  private static final int SLOT_X = 2;
+  private static final int SLOT_Y = 3;
+  private static final int SLOT_P = 4;
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][]);
+
+  private final int mr;
+  private final int nr;
+
+  /**
+   * @param mr rows of the micro-kernel's register tile (the panel width of packed A)
+   * @param nr columns of the register tile (the panel width of packed B)
+   */
+  protected GemmKernel(int mr, int nr) {
+    this.mr = mr;
+    this.nr = nr;
+  }
+
+  /** Rows of the register tile, the panel width of a packed A. */
+  public final int mr() {
+    return mr;
+  }
+
+  /** Columns of the register tile, the panel width of a packed B. */
+  public final int nr() {
+    return nr;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // What a subclass supplies.
+
+  /**
+   * Accumulates one {@code mr x nr} register tile over {@code kc} steps, from zero, in order of
+   * the steps: {@code tile[i * nr + j] = sum_p a[ia + i * aLine + p * aStep] * pb[ib + p * nr +
+   * j]}. A packed A has {@code aLine = 1, aStep = mr}; an unpacked one is read in place with its
+   * own strides. B is always packed (a variable B stride made C2 on JDK 17 spill the tile).
+   */
+  protected abstract void microKernel(int kc, float[] a, int ia, int aLine, int aStep, float[] pb,
+      int ib, float[] tile);
+
+  /**
+   * Adds a finished block sum to C: for {@code r < rows, j < cols}, with {@code t = tile[tOff + r *
+   * tileLd + j]} and {@code y = c[ci + r * ldc + j]}: {@code y = alpha * t + beta * y} on the first block
+   * ({@code alpha * t} if beta is 0), {@code y = y + alpha * t} after. Subclasses may vectorize
+   * but must round exactly like this (no fused multiply-add).
+   */
+  protected void storeTile(float[] tile, int tOff, int tileLd, int rows, int cols, float alpha,
+      float beta, boolean first, float[] c, int ci, int ldc) {
+    for (int r = 0; r < rows; r++) {
+      int t = tOff + r * tileLd;
+      int y = ci + r * ldc;
+      if (!first) {
+        for (int j = 0; j < cols; j++) {
+          c[y + j] = c[y + j] + alpha * tile[t + j];
+        }
+      } else if (beta == 0) {
+        for (int j = 0; j < cols; j++) {
+          c[y + j] = alpha * tile[t + j];
+        }
+      } else {
+        for (int j = 0; j < cols; j++) {
+          c[y + j] = alpha * tile[t + j] + beta * c[y + j];
+        }
+      }
+    }
+  }
+
+  /**
+   * Matrix-vector product against {@code panels} packed B panels, the first at {@code pb[pOff]}:
+   * for the first {@code cols} columns {@code j} they cover, {@code c[cOff + j] = alpha * sum_p
+   * x[xOff + p * xStride] * B[p][j] (+ beta * c)}, summed exactly like {@link #microKernel} plus
+   * {@link #storeTile} (blocks of {@link #KC}).
+   */
+  protected void gemvPanels(int k, float[] x, int xOff, int xStride, float[] pb, int pOff,
+      int panels, int cols, float alpha, float beta, float[] c, int cOff) {
+    float[] acc = new float[nr];
+    for (int q = 0; q < panels; q++) {
+      int w = Math.min(nr, cols - q * nr);
+      for (int k0 = 0; k0 < k; k0 += KC) {
+        int kc = Math.min(KC, k - k0);
+        java.util.Arrays.fill(acc, 0f);
+        int ib = pOff + q * nr * k + k0 * nr;
+        for (int p = 0; p < kc; p++, ib += nr) {
+          float xv = x[xOff + (k0 + p) * xStride];
+          for (int j = 0; j < nr; j++) {
+            acc[j] += xv * pb[ib + j];
+          }
+        }
+        storeTile(acc, 0, nr, 1, w, alpha, beta, k0 == 0, c, cOff + q * nr, 0);
+      }
+    }
+  }
+
+  /**
+   * {@code y[yOff + j] = alpha * sum_p x[xOff + p * xStride] * mat[mOff + p * ld + j] (+ beta)} for
+   * {@code j} in {@code [j0, j1)} (at most {@code tmp.length} columns), summed in blocks of
+   * {@link #KC} like {@link #microKernel}; {@code tmp} is scratch.
+   */
+  protected void gemvRows(int k, float[] x, int xOff, int xStride, float[] mat, int mOff, int ld,
+      int j0, int j1, float alpha, float beta, float[] y, int yOff, float[] tmp) {
+    int len = j1 - j0;
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int kEnd = Math.min(k, k0 + KC);
+      java.util.Arrays.fill(tmp, 0, len, 0f);
+      for (int p = k0; p < kEnd; p++) {
+        float xv = x[xOff + p * xStride];
+        int row = mOff + p * ld + j0;
+        for (int j = 0; j < len; j++) {
+          tmp[j] += xv * mat[row + j];
+        }
+      }
+      storeTile(tmp, 0, len, 1, len, alpha, beta, k0 == 0, y, yOff + j0, 0);
+    }
+  }
+
+  /**
+   * {@code y[yOff + j] = alpha * dot(mat[mOff + j * ld, + k), x[xOff, + k)) (+ beta * y)} for
+   * {@code j} in {@code [j0, j1)}: each output is one dot product of contiguous data.
+   */
+  protected void gemvDots(int k, float[] x, int xOff, float[] mat, int mOff, int ld, int j0, int j1,
+      float alpha, float beta, float[] y, int yOff) {
+    for (int j = j0; j < j1; j++) {
+      int row = mOff + j * ld;
+      float s = 0;
+      for (int p = 0; p < k; p++) {
+        s += x[xOff + p] * mat[row + p];
+      }
+      int yi = yOff + j;
+      y[yi] = beta == 0 ? alpha * s : alpha * s + beta * y[yi];
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Packing.
+
+  /**
+   * Packs {@code op(A)} ({@code m x k}; stored {@code k x m} when {@code transA}) for
+   * {@link #sgemmPackedA}.
+   */
+  public final PackedMatrix packA(boolean transA, int m, int k, float[] a, int aOff, int lda) {
+    checkDims(m, 1, k);
+    int panels = ceilDiv(m, mr);
+    float[] d = new float[checkedSize(panels, mr, k)];
+    packPanels(a, aOff, transA ? 1 : lda, transA ? lda : 1, m, k, mr, d, 0, 0, panels);
+    return new PackedMatrix(PackedMatrix.Side.A, m, k, mr, d);
+  }
+
+  /**
+   * Packs {@code op(B)} ({@code k x n}; stored {@code n x k} when {@code transB}) for
+   * {@link #sgemmPackedB}.
+   */
+  public final PackedMatrix packB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+    checkDims(1, n, k);
+    int panels = ceilDiv(n, nr);
+    float[] d = new float[checkedSize(panels, nr, k)];
+    packPanels(b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, d, 0, 0, panels);
+    return new PackedMatrix(PackedMatrix.Side.B, n, k, nr, d);
+  }
+
+  /** Floats a packed {@code k x n} B needs (see {@link #packedIndexB}). */
+  public final int packedSizeB(int k, int n) {
+    checkDims(1, n, k);
+    return checkedSize(ceilDiv(n, nr), nr, k);
+  }
+
+  /**
+   * Where element (p, j) of {@code op(B)} ({@code k x n}) goes in a packed B: {@code (j / nr) * nr
+   * * k + p * nr + j % nr}. A producer such as im2col can write this layout directly and skip the
+   * packing copy (see {@link #wrapPackedB}).
+   */
+  public final int packedIndexB(int k, int p, int j) {
+    return (j / nr) * nr * k + p * nr + j % nr;
+  }
+
+  /**
+   * A packed B over {@code data} as filled by the caller at {@link #packedIndexB} (not copied; do
+   * not change it while a product runs). The padding lanes of the last panel are never read into
+   * C, so they need not be cleared.
+   */
+  public final PackedMatrix wrapPackedB(float[] data, int k, int n) {
+    int size = packedSizeB(k, n);
+    if (data.length < size) {
+      throw new IllegalArgumentException("packed B of " + k + " x " + n + " needs " + size
+          + " floats, got " + data.length);
+    }
+    return new PackedMatrix(PackedMatrix.Side.B, n, k, nr, data);
+  }
+
+  /**
+   * Writes panels {@code [q0, q1)} of width {@code w}, panel q at {@code dst[dstOff + (q - q0) * w *
+   * depth]}; element (line o, step p) of the source is {@code src[off + o * so + p * sp]}. Lines
+   * past {@code outer} are zero.
+   */
+  static void packPanels(float[] src, int off, int so, int sp, int outer, int depth, int w,
+      float[] dst, int dstOff, int q0, int q1) {
+    if (so == 1) {
+      packRuns(src, off, sp, outer, depth, w, dst, dstOff, q0, q1);
+      return;
+    }
+    for (int q = q0; q < q1; q++) {
+      int o0 = q * w;
+      int lines = Math.min(w, outer - o0);
+      int base = dstOff + (q - q0) * w * depth;
+      // each line is a run along p: transpose it in, four lines per sweep (measured fastest of
+      // line by line, step by step and 16-step blocks)
+      int i = 0;
+      for (; i + 4 <= lines; i += 4) {
+        int s0 = off + (o0 + i) * so;
+        int s1 = s0 + so;
+        int s2 = s1 + so;
+        int s3 = s2 + so;
+        for (int p = 0, d = base + i; p < depth; p++, d += w) {
+          int sp0 = p * sp;
+          dst[d] = src[s0 + sp0];
+          dst[d + 1] = src[s1 + sp0];
+          dst[d + 2] = src[s2 + sp0];
+          dst[d + 3] = src[s3 + sp0];
+        }
+      }
+      for (; i < lines; i++) {
+        int s0 = off + (o0 + i) * so;
+        for (int p = 0, d = base + i; p < depth; p++, d += w) {
+          dst[d] = src[s0 + p * sp];
+        }
+      }
+      zeroPad(dst, base, lines, w, depth);
+    }
+  }
+
+  /**
+   * {@link #packPanels} when the lines of a panel sit side by side in memory (so == 1): each step
+   * of p is a run of w floats. Walks the source row by row over groups of 16 panels, so reads
+   * are sequential and writes go to 16 sequential streams (panel by panel, the reads jump a whole
+   * row at every step and ran at under 1 GB/s).
+   */
+  private static void packRuns(float[] src, int off, int sp, int outer, int depth, int w,
+      float[] dst, int dstOff, int q0, int q1) {
+    int panelSize = w * depth;
+    for (int g0 = q0; g0 < q1; g0 += 16) {
+      int g1 = Math.min(q1, g0 + 16);
+      int fullEnd = Math.min(g1, outer / w); // panels [g0, fullEnd) have all w lines
+      for (int p = 0; p < depth; p++) {
+        int s = off + p * sp;
+        int d = dstOff + (g0 - q0) * panelSize + p * w;
+        for (int q = g0; q < fullEnd; q++, d += panelSize) {
+          int so = s + q * w;
+          for (int i = 0; i < w; i++) {
+            dst[d + i] = src[so + i];
+          }
+        }
+      }
+      if (fullEnd < g1) { // the partial last panel
+        int q = fullEnd;
+        int lines = outer - q * w;
+        int base = dstOff + (q - q0) * panelSize;
+        for (int p = 0; p < depth; p++) {
+          System.arraycopy(src, off + p * sp + q * w, dst, base + p * w, lines);
+        }
+        zeroPad(dst, base, lines, w, depth);
+      }
+    }
+  }
+
+  private static void zeroPad(float[] dst, int base, int lines, int w, int depth) {
+    if (lines < w) {
+      for (int p = 0; p < depth; p++) {
+        java.util.Arrays.fill(dst, base + p * w + lines, base + p * w + w, 0f);
+      }
+    }
+  }
+
+  private static void packParallel(Parallel par, float[] src, int off, int so, int sp, int outer,
+      int depth, int w, float[] dst, long macs) {
+    int panels = ceilDiv(outer, w);
+    int tasks = tasks(par, macs, panels);
+    if (tasks <= 1) {
+      packPanels(src, off, so, sp, outer, depth, w, dst, 0, 0, panels);
+      return;
+    }
+    par.forRange(tasks, t -> {
+      int q0 = (int) ((long) panels * t / tasks);
+      int q1 = (int) ((long) panels * (t + 1) / tasks);
+      packPanels(src, off, so, sp, outer, depth, w, dst, q0 * w * depth, q0, q1);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Entry points.
+
+  /**
+   * {@code C = alpha * op(A) * op(B) + beta * C} with op(A) {@code m x k}, op(B) {@code k x n}, C
+   * {@code m x n} at {@code c[cOff + i * ldc + j]}. {@code epilogue} (may be null) runs once on
+   * every finished row segment of C.
+   */
+  public final void sgemm(Parallel par, boolean transA, boolean transB, int m, int n, int k,
+      float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
+      float[] c, int cOff, int ldc, GemmEpilogue epilogue) {
+    checkDims(m, n, k);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
+      return;
+    }
+    if (n == 1) { // the column of op(B) has stride ldb, or 1 when B is stored transposed
+      gemvColumn(par, m, k, alpha, transA, a, aOff, lda, b, bOff, transB ? 1 : ldb, beta, c, cOff,
+          ldc, epilogue);
+      return;
+    }
+    if (m == 1) { // the row of op(A) has stride 1, or lda when A is stored transposed
+      gemvRow(par, n, k, alpha, a, aOff, transA ? lda : 1, transB, b, bOff, ldb, null, beta, c,
+          cOff, epilogue);
+      return;
+    }
+    blocked(par, m, n, k, alpha, directA(transA, m, k, a, aOff, lda),
+        sourceB(par, transB, m, n, k, b, bOff, ldb), beta, c, cOff, ldc, epilogue);
+  }
+
+  /**
+   * {@code C = alpha * op(A) * B + beta * C} with B packed by {@link #packB}: n and k come from it.
+   * With m == 1 (batch-1 inference) this streams the packed panels once.
+   */
+  public final void sgemmPackedB(Parallel par, boolean transA, int m, float alpha, float[] a,
+      int aOff, int lda, PackedMatrix b, float beta, float[] c, int cOff, int ldc,
+      GemmEpilogue epilogue) {
+    checkPacked(b, PackedMatrix.Side.B, nr);
+    int n = b.outer();
+    int k = b.depth();
+    checkDims(m, n, k);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
+      return;
+    }
+    if (m == 1) {
+      gemvRow(par, n, k, alpha, a, aOff, transA ? lda : 1, false, null, 0, 0, b.data(), beta, c,
+          cOff, epilogue);
+      return;
+    }
+    blocked(par, m, n, k, alpha, directA(transA, m, k, a, aOff, lda),
+        new Operand(b.data(), 0, nr * k, 1, nr, null, -1), beta, c, cOff, ldc, epilogue);
+  }
+
+  /** {@code C = alpha * A * op(B) + beta * C} with A packed by {@link #packA}: m and k come from it. */
+  public final void sgemmPackedA(Parallel par, PackedMatrix a, boolean transB, int n, float alpha,
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
+      GemmEpilogue epilogue) {
+    checkPacked(a, PackedMatrix.Side.A, mr);
+    int m = a.outer();
+    int k = a.depth();
+    checkDims(m, n, k);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
+      return;
+    }
+    blocked(par, m, n, k, alpha, new Operand(a.data(), 0, mr * k, 1, mr, null, -1),
+        sourceB(par, transB, m, n, k, b, bOff, ldb), beta, c, cOff, ldc, epilogue);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Drivers.
+
+  /**
+   * Where the micro-kernel reads one operand: panel q (mr rows of A, or nr columns of B) starts at
+   * {@code data[base + q * panelStride]}, its lines are {@code line} apart and its steps of k
+   * {@code step} apart. The last panel of an A read in place, when partial, comes from {@code
+   * tail} (packed, zero-padded) instead, so that reads never run past the matrix.
+   */
+  private static final class Operand {
+    final float[] data;
+    final int base;
+    final int panelStride;
+    final int line;
+    final int step;
+    final float[] tail;
+    final int tailPanel;
+
+    Operand(float[] data, int base, int panelStride, int line, int step, float[] tail,
+        int tailPanel) {
+      this.data = data;
+      this.base = base;
+      this.panelStride = panelStride;
+      this.line = line;
+      this.step = step;
+      this.tail = tail;
+      this.tailPanel = tailPanel;
+    }
+  }
+
+  /**
+   * A read in place: rows of op(A) are {@code lda} apart (steps 1), or, stored transposed, steps
+   * are {@code lda} apart (rows 1). Reading six rows' broadcasts straight from A runs as fast as
+   * from a packed copy, so A is never packed per call; only a partial last panel is copied.
+   */
+  private Operand directA(boolean transA, int m, int k, float[] a, int aOff, int lda) {
+    int line = transA ? 1 : lda;
+    int step = transA ? lda : 1;
+    int full = m / mr;
+    float[] tail = null;
+    if (full * mr < m) {
+      tail = scratch(SLOT_A, checkedSize(1, mr, k));
+      packPanels(a, aOff, line, step, m, k, mr, tail, 0, full, full + 1);
+    }
+    return new Operand(a, aOff, mr * line, line, step, tail, tail == null ? -1 : full);
+  }
+
+  /** B for the blocked path, packed (by the calling thread's tasks) into per-thread scratch. */
+  private Operand sourceB(Parallel par, boolean transB, int m, int n, int k, float[] b, int bOff,
+      int ldb) {
+    float[] pb = scratch(SLOT_B, checkedSize(ceilDiv(n, nr), nr, k));
+    packParallel(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
+    return new Operand(pb, 0, nr * k, 1, nr, null, -1);
+  }
+
+  /** The blocked product, split into tiles of C owned by one task each. */
+  private void blocked(Parallel par, int m, int n, int k, float alpha, Operand a, Operand b,
+      float beta, float[] c, int cOff, int ldc, GemmEpilogue epilogue) {
+    int mp = ceilDiv(m, mr);
+    int np = ceilDiv(n, nr);
+    int rowBlocks = ceilDiv(mp, MC_PANELS);
+    int blockPanels = ceilDiv(mp, rowBlocks); // even blocks: no short last task
+    int want = tasks(par, (long) m * n * k, Integer.MAX_VALUE);
+    want = want > 1 ? want * 2 : 1; // finer tasks even out uneven blocks over the threads
+    int colChunks = Math.max(1, Math.min(np, ceilDiv(want, rowBlocks)));
+    par.forRange(rowBlocks * colChunks, t -> {
+      int rb = t / colChunks;
+      int cc = t % colChunks;
+      int ip0 = rb * blockPanels;
+      int ip1 = Math.min(mp, ip0 + blockPanels);
+      int jp0 = (int) ((long) np * cc / colChunks);
+      int jp1 = (int) ((long) np * (cc + 1) / colChunks);
+      tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, jp0, jp1, epilogue);
+    });
+  }
+
+  /** One task: register tiles {@code [ip0, ip1) x [jp0, jp1)}, all of k. */
+  private void tile(int m, int n, int k, float alpha, Operand a, Operand b, float beta, float[] c,
+      int cOff, int ldc, int ip0, int ip1, int jp0, int jp1, GemmEpilogue epilogue) {
+    float[] acc = new float[mr * nr];
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int kc = Math.min(KC, k - k0);
+      boolean first = k0 == 0;
+      // a B slab (kc x nr) stays in L1 while the row block's A panels stream from L2
+      for (int jp = jp0; jp < jp1; jp++) {
+        int ib = b.base + jp * b.panelStride + k0 * nr;
+        int cols = Math.min(nr, n - jp * nr);
+        for (int ip = ip0; ip < ip1; ip++) {
+          if (ip == a.tailPanel) {
+            microKernel(kc, a.tail, k0 * mr, 1, mr, b.data, ib, acc);
+          } else {
+            microKernel(kc, a.data, a.base + ip * a.panelStride + k0 * a.step, a.line, a.step,
+                b.data, ib, acc);
+          }
+          storeTile(acc, 0, nr, Math.min(mr, m - ip * mr), cols, alpha, beta, first, c,
+              cOff + ip * mr * ldc + jp * nr, ldc);
+        }
+      }
+    }
+    if (epilogue != null) {
+      int j0 = jp0 * nr;
+      int len = Math.min(n, jp1 * nr) - j0;
+      for (int i = ip0 * mr, iEnd = Math.min(m, ip1 * mr); i < iEnd; i++) {
+        epilogue.apply(c, cOff + i * ldc + j0, i, j0, len);
+      }
+    }
+  }
+
+  /**
+   * One row of C ({@code m == 1}): {@code c[cOff + j] = alpha * sum_p x[xOff + p * xStride] *
+   * op(B)[p][j] (+ beta * c)}, from {@code packed} panels when given, else from B as stored. Every
+   * way sums in the blocked path's order, so batch size never changes a result.
+   */
+  private void gemvRow(Parallel par, int n, int k, float alpha, float[] x, int xOff, int xStride,
+      boolean transB, float[] b, int bOff, int ldb, float[] packed, float beta, float[] c,
+      int cOff, GemmEpilogue epilogue) {
+    int unit = GEMV_PANELS * nr; // columns: the SIMD loop's unit of four panels
+    int units = ceilDiv(n, unit);
+    int tasks = tasks(par, (long) n * k, units);
+    par.forRange(tasks, t -> {
+      int j0 = (int) ((long) units * t / tasks) * unit;
+      int j1 = Math.min(n, (int) ((long) units * (t + 1) / tasks) * unit);
+      if (j0 >= j1) {
+        return;
+      }
+      if (packed != null) {
+        gemvPanels(k, x, xOff, xStride, packed, j0 * k, ceilDiv(j1 - j0, nr), j1 - j0, alpha, beta,
+            c, cOff + j0);
+      } else if (transB) { // rows of B are columns of C: pack a few panels at a time, in cache
+        float[] buf = scratch(SLOT_P, checkedSize(GEMV_PANELS, nr, k));
+        for (int s = j0; s < j1; s += unit) {
+          int e = Math.min(j1, s + unit);
+          int q0 = s / nr;
+          int q1 = ceilDiv(e, nr);
+          packPanels(b, bOff, ldb, 1, n, k, nr, buf, 0, q0, q1);
+          gemvPanels(k, x, xOff, xStride, buf, 0, q1 - q0, e - s, alpha, beta, c, cOff + s);
+        }
+      } else {
+        float[] tmp = new float[Math.min(GEMV_CHUNK, j1 - j0)];
+        for (int s = j0; s < j1; s += GEMV_CHUNK) {
+          gemvRows(k, x, xOff, xStride, b, bOff, ldb, s, Math.min(j1, s + GEMV_CHUNK), alpha, beta,
+              c, cOff, tmp);
+        }
+      }
+      if (epilogue != null) {
+        epilogue.apply(c, cOff + j0, 0, j0, j1 - j0);
+      }
+    });
+  }
+
+  /**
+   * One column of C ({@code n == 1}): {@code c[cOff + i * ldc] = alpha * sum_p op(A)[i][p] *
+   * x[xOff + p * xStride] (+ beta * c)}. With A stored transposed its rows are steps of k and the
+   * blocked order holds; otherwise each output is a dot product of a row of A (another order).
+   */
+  private void gemvColumn(Parallel par, int m, int k, float alpha, boolean transA, float[] a,
+      int aOff, int lda, float[] x, int xOff, int xStride, float beta, float[] c, int cOff,
+      int ldc, GemmEpilogue epilogue) {
+    float[] y = c;
+    int yOff = cOff;
+    if (ldc != 1 && m > 1) { // gather the strided column
+      y = scratch(SLOT_Y, m);
+      yOff = 0;
+      if (beta != 0) {
+        for (int i = 0; i < m; i++) {
+          y[i] = c[cOff + i * ldc];
+        }
+      }
+    }
+    if (!transA && xStride != 1) { // dot products want x contiguous
+      float[] xs = scratch(SLOT_X, k);
+      for (int p = 0; p < k; p++) {
+        xs[p] = x[xOff + p * xStride];
+      }
+      x = xs;
+      xOff = 0;
+      xStride = 1;
+    }
+    float[] xf = x;
+    int xo = xOff;
+    int xs = xStride;
+    float[] yf = y;
+    int yo = yOff;
+    int units = ceilDiv(m, 64);
+    int tasks = tasks(par, (long) m * k, units);
+    par.forRange(tasks, t -> {
+      int i0 = Math.min(m, (int) ((long) units * t / tasks) * 64);
+      int i1 = Math.min(m, (int) ((long) units * (t + 1) / tasks) * 64);
+      if (transA) {
+        float[] tmp = new float[Math.max(1, Math.min(GEMV_CHUNK, i1 - i0))];
+        for (int s = i0; s < i1; s += GEMV_CHUNK) {
+          gemvRows(k, xf, xo, xs, a, aOff, lda, s, Math.min(i1, s + GEMV_CHUNK), alpha, beta, yf,
+              yo, tmp);
+        }
+      } else {
+        gemvDots(k, xf, xo, a, aOff, lda, i0, i1, alpha, beta, yf, yo);
+      }
+    });
+    if (y != c) {
+      for (int i = 0; i < m; i++) {
+        c[cOff + i * ldc] = y[i];
+      }
+    }
+    if (epilogue != null) {
+      for (int i = 0; i < m; i++) {
+        epilogue.apply(c, cOff + i * ldc, i, 0, 1);
+      }
+    }
+  }
+
+  private static void scaleOnly(int m, int n, float beta, float[] c, int cOff, int ldc,
+      GemmEpilogue epilogue) {
+    for (int i = 0; i < m; i++) {
+      int row = cOff + i * ldc;
+      for (int j = 0; j < n; j++) {
+        c[row + j] = beta == 0 ? 0f : beta * c[row + j];
+      }
+      if (epilogue != null) {
+        epilogue.apply(c, row, i, 0, n);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Helpers.
+
+  /** How many tasks to split {@code macs} multiply-adds into, at most {@code max}. */
+  private static int tasks(Parallel par, long macs, int max) {
+    int threads = par.threads();
+    if (threads <= 1 || macs < PARALLEL_MIN_MACS) {
+      return 1;
+    }
+    return (int) Math.max(1, Math.min(max, Math.min(threads * 3L, macs / (PARALLEL_MIN_MACS / 2))));
+  }
+
+  /** A per-thread scratch array of at least {@code size} floats; contents are garbage. */
+  private static float[] scratch(int slot, int size) {
+    float[][] s = SCRATCH.get();
+    float[] b = s[slot];
+    if (b != null && b.length >= size) {
+      return b;
+    }
+    b = new float[size];
+    if (size <= CACHE_LIMIT) {
+      s[slot] = b;
+    }
+    return b;
+  }
+
+  private static void checkDims(int m, int n, int k) {
+    if (m < 0 || n < 0 || k < 0) {
+      throw new IllegalArgumentException("negative GEMM dimension: m=" + m + " n=" + n + " k=" + k);
+    }
+  }
+
+  private static void checkPacked(PackedMatrix p, PackedMatrix.Side side, int width) {
+    if (p.side() != side) {
+      throw new IllegalArgumentException("matrix was packed as operand " + p.side() + ", used as " + side);
+    }
+    if (p.panelWidth() != width) {
+      throw new IllegalArgumentException("matrix was packed for panels of " + p.panelWidth()
+          + ", this kernel wants " + width + " (pack with the same kernel that multiplies)");
+    }
+  }
+
+  private static int checkedSize(int panels, int w, int k) {
+    long s = (long) panels * w * k;
+    if (s > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("GEMM operand too large to pack: " + s + " floats");
+    }
+    return (int) s;
+  }
+
+  static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
+  }
+}

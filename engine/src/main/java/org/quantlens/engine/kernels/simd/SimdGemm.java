@@ -1,0 +1,328 @@
+package org.quantlens.engine.kernels.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.quantlens.engine.kernels.GemmKernel;
+
+/**
+ * The Vector API {@link GemmKernel}: a 6 x (2 vectors) register tile of fused multiply-adds (12
+ * accumulators, 2 B loads and one A broadcast per row and step: 15 of the 16 AVX2 registers), fed
+ * from panels packed by the base class. Every accumulation is a fused multiply-add in order of k,
+ * so the blocked, packed and row-streaming matrix-vector paths give identical bits.
+ */
+public final class SimdGemm extends GemmKernel {
+  private static final VectorSpecies<Float> F = SimdInfo.F;
+  private static final int L = F.length();
+  private static final int MR = 6;
+  private static final int NR = 2 * L;
+
+  public SimdGemm() {
+    super(MR, NR);
+  }
+
+  @Override
+  protected void microKernel(int kc, float[] a, int ia, int aLine, int aStep, float[] b, int ib,
+      float[] tile) {
+    FloatVector c00 = FloatVector.zero(F);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    // Register allocation is fragile here; measured in L1 on AVX2 (JDK 17 / JDK 25, GFLOP/s):
+    // this form ~80-90 on both; a separate step counter 40 on JDK 25; a variable B stride or
+    // precomputed multiples of aLine 37 on JDK 17; 3 or 4 B vectors per step (4x3, 3x4) ~40.
+    for (int end = ib + kc * NR; ib < end; ia += aStep, ib += NR) {
+      FloatVector b0 = FloatVector.fromArray(F, b, ib);
+      FloatVector b1 = FloatVector.fromArray(F, b, ib + L);
+      FloatVector av = FloatVector.broadcast(F, a[ia]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(F, a[ia + aLine]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(F, a[ia + 2 * aLine]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(F, a[ia + 3 * aLine]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(F, a[ia + 4 * aLine]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(F, a[ia + 5 * aLine]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, L);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + L);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + L);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + L);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + L);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + L);
+  }
+
+  @Override
+  protected void storeTile(float[] tile, int tOff, int tileLd, int rows, int cols, float alpha,
+      float beta, boolean first, float[] c, int ci, int ldc) {
+    int vecEnd = F.loopBound(cols);
+    for (int r = 0; r < rows; r++) {
+      int t = tOff + r * tileLd;
+      int y = ci + r * ldc;
+      int j = 0;
+      if (!first) {
+        for (; j < vecEnd; j += L) {
+          FloatVector.fromArray(F, c, y + j)
+              .add(FloatVector.fromArray(F, tile, t + j).mul(alpha)).intoArray(c, y + j);
+        }
+        for (; j < cols; j++) {
+          c[y + j] = c[y + j] + alpha * tile[t + j];
+        }
+      } else if (beta == 0) {
+        for (; j < vecEnd; j += L) {
+          FloatVector.fromArray(F, tile, t + j).mul(alpha).intoArray(c, y + j);
+        }
+        for (; j < cols; j++) {
+          c[y + j] = alpha * tile[t + j];
+        }
+      } else {
+        for (; j < vecEnd; j += L) {
+          FloatVector.fromArray(F, tile, t + j).mul(alpha)
+              .add(FloatVector.fromArray(F, c, y + j).mul(beta)).intoArray(c, y + j);
+        }
+        for (; j < cols; j++) {
+          c[y + j] = alpha * tile[t + j] + beta * c[y + j];
+        }
+      }
+    }
+  }
+
+  @Override
+  protected void gemvPanels(int k, float[] x, int xOff, int xStride, float[] pb, int pOff,
+      int panels, int cols, float alpha, float beta, float[] c, int cOff) {
+    float[] acc = new float[4 * NR];
+    int ps = NR * k;
+    int q = 0;
+    for (; q + 4 <= panels; q += 4) {
+      for (int k0 = 0; k0 < k; k0 += KC) {
+        panels4(Math.min(KC, k - k0), x, xOff + k0 * xStride, xStride, pb, pOff + q * ps + k0 * NR,
+            ps, acc);
+        int j0 = q * NR;
+        if (j0 + 4 * NR <= cols) { // the four panels are adjacent in C: one 4-row store
+          storeTile(acc, 0, NR, 4, NR, alpha, beta, k0 == 0, c, cOff + j0, NR);
+        } else {
+          for (int i = 0; i < 4; i++) {
+            storeTile(acc, i * NR, 0, 1, Math.min(NR, cols - j0 - i * NR), alpha, beta, k0 == 0, c,
+                cOff + j0 + i * NR, 0);
+          }
+        }
+      }
+    }
+    for (; q < panels; q++) {
+      for (int k0 = 0; k0 < k; k0 += KC) {
+        panel1(Math.min(KC, k - k0), x, xOff + k0 * xStride, xStride, pb, pOff + q * ps + k0 * NR,
+            acc);
+        storeTile(acc, 0, 0, 1, Math.min(NR, cols - q * NR), alpha, beta, k0 == 0, c,
+            cOff + q * NR, 0);
+      }
+    }
+  }
+
+  /** Sums of four adjacent panels over kc steps into acc[0, 4 * NR). */
+  private static void panels4(int kc, float[] x, int xi, int xStride, float[] pb, int ib, int ps,
+      float[] acc) {
+    FloatVector s00 = FloatVector.zero(F);
+    FloatVector s01 = s00;
+    FloatVector s10 = s00;
+    FloatVector s11 = s00;
+    FloatVector s20 = s00;
+    FloatVector s21 = s00;
+    FloatVector s30 = s00;
+    FloatVector s31 = s00;
+    for (int p = 0; p < kc; p++, xi += xStride, ib += NR) {
+      FloatVector xv = FloatVector.broadcast(F, x[xi]);
+      s00 = xv.fma(FloatVector.fromArray(F, pb, ib), s00);
+      s01 = xv.fma(FloatVector.fromArray(F, pb, ib + L), s01);
+      s10 = xv.fma(FloatVector.fromArray(F, pb, ib + ps), s10);
+      s11 = xv.fma(FloatVector.fromArray(F, pb, ib + ps + L), s11);
+      s20 = xv.fma(FloatVector.fromArray(F, pb, ib + 2 * ps), s20);
+      s21 = xv.fma(FloatVector.fromArray(F, pb, ib + 2 * ps + L), s21);
+      s30 = xv.fma(FloatVector.fromArray(F, pb, ib + 3 * ps), s30);
+      s31 = xv.fma(FloatVector.fromArray(F, pb, ib + 3 * ps + L), s31);
+    }
+    s00.intoArray(acc, 0);
+    s01.intoArray(acc, L);
+    s10.intoArray(acc, NR);
+    s11.intoArray(acc, NR + L);
+    s20.intoArray(acc, 2 * NR);
+    s21.intoArray(acc, 2 * NR + L);
+    s30.intoArray(acc, 3 * NR);
+    s31.intoArray(acc, 3 * NR + L);
+  }
+
+  /** Sums of one panel over kc steps into acc[0, NR). */
+  private static void panel1(int kc, float[] x, int xi, int xStride, float[] pb, int ib, float[] acc) {
+    FloatVector s0 = FloatVector.zero(F);
+    FloatVector s1 = s0;
+    for (int p = 0; p < kc; p++, xi += xStride, ib += NR) {
+      FloatVector xv = FloatVector.broadcast(F, x[xi]);
+      s0 = xv.fma(FloatVector.fromArray(F, pb, ib), s0);
+      s1 = xv.fma(FloatVector.fromArray(F, pb, ib + L), s1);
+    }
+    s0.intoArray(acc, 0);
+    s1.intoArray(acc, L);
+  }
+
+  @Override
+  protected void gemvRows(int k, float[] x, int xOff, int xStride, float[] mat, int mOff, int ld,
+      int j0, int j1, float alpha, float beta, float[] y, int yOff, float[] tmp) {
+    int len = j1 - j0;
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int kEnd = Math.min(k, k0 + KC);
+      java.util.Arrays.fill(tmp, 0, len, 0f);
+      int p = k0;
+      // four rows per sweep over tmp: the same chain of fused multiply-adds per element as one
+      // row at a time, with a quarter of the loads and stores of tmp
+      for (; p + 4 <= kEnd; p += 4) {
+        int xi = xOff + p * xStride;
+        axpy4(x[xi], x[xi + xStride], x[xi + 2 * xStride], x[xi + 3 * xStride], mat,
+            mOff + p * ld + j0, ld, len, tmp);
+      }
+      for (; p < kEnd; p++) {
+        axpy1(x[xOff + p * xStride], mat, mOff + p * ld + j0, len, tmp);
+      }
+      storeTile(tmp, 0, len, 1, len, alpha, beta, k0 == 0, y, yOff + j0, 0);
+    }
+  }
+
+  private static void axpy4(float x0, float x1, float x2, float x3, float[] mat, int row, int ld,
+      int len, float[] tmp) {
+    FloatVector v0 = FloatVector.broadcast(F, x0);
+    FloatVector v1 = FloatVector.broadcast(F, x1);
+    FloatVector v2 = FloatVector.broadcast(F, x2);
+    FloatVector v3 = FloatVector.broadcast(F, x3);
+    int r1 = row + ld;
+    int r2 = r1 + ld;
+    int r3 = r2 + ld;
+    int j = 0;
+    for (int end = F.loopBound(len); j < end; j += L) {
+      FloatVector t = FloatVector.fromArray(F, tmp, j);
+      t = v0.fma(FloatVector.fromArray(F, mat, row + j), t);
+      t = v1.fma(FloatVector.fromArray(F, mat, r1 + j), t);
+      t = v2.fma(FloatVector.fromArray(F, mat, r2 + j), t);
+      t = v3.fma(FloatVector.fromArray(F, mat, r3 + j), t);
+      t.intoArray(tmp, j);
+    }
+    for (; j < len; j++) {
+      float t = tmp[j];
+      t = Math.fma(x0, mat[row + j], t);
+      t = Math.fma(x1, mat[r1 + j], t);
+      t = Math.fma(x2, mat[r2 + j], t);
+      tmp[j] = Math.fma(x3, mat[r3 + j], t);
+    }
+  }
+
+  private static void axpy1(float x0, float[] mat, int row, int len, float[] tmp) {
+    FloatVector v0 = FloatVector.broadcast(F, x0);
+    int j = 0;
+    for (int end = F.loopBound(len); j < end; j += L) {
+      v0.fma(FloatVector.fromArray(F, mat, row + j), FloatVector.fromArray(F, tmp, j)).intoArray(tmp, j);
+    }
+    for (; j < len; j++) {
+      tmp[j] = Math.fma(x0, mat[row + j], tmp[j]);
+    }
+  }
+
+  @Override
+  protected void gemvDots(int k, float[] x, int xOff, float[] mat, int mOff, int ld, int j0, int j1,
+      float alpha, float beta, float[] y, int yOff) {
+    int j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      dots4(k, x, xOff, mat, mOff + j * ld, ld, alpha, beta, y, yOff + j);
+    }
+    for (; j < j1; j++) {
+      float s = dot(k, x, xOff, mat, mOff + j * ld);
+      int yi = yOff + j;
+      y[yi] = beta == 0 ? alpha * s : alpha * s + beta * y[yi];
+    }
+  }
+
+  /** Four dot products sharing x, two vector accumulators each (eight independent chains). */
+  private static void dots4(int k, float[] x, int xOff, float[] mat, int row, int ld, float alpha,
+      float beta, float[] y, int yi) {
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector b0 = a0;
+    FloatVector a1 = a0;
+    FloatVector b1 = a0;
+    FloatVector a2 = a0;
+    FloatVector b2 = a0;
+    FloatVector a3 = a0;
+    FloatVector b3 = a0;
+    int r1 = row + ld;
+    int r2 = r1 + ld;
+    int r3 = r2 + ld;
+    int p = 0;
+    for (int end = k - 2 * L + 1; p < end; p += 2 * L) {
+      FloatVector x0 = FloatVector.fromArray(F, x, xOff + p);
+      FloatVector x1 = FloatVector.fromArray(F, x, xOff + p + L);
+      a0 = x0.fma(FloatVector.fromArray(F, mat, row + p), a0);
+      b0 = x1.fma(FloatVector.fromArray(F, mat, row + p + L), b0);
+      a1 = x0.fma(FloatVector.fromArray(F, mat, r1 + p), a1);
+      b1 = x1.fma(FloatVector.fromArray(F, mat, r1 + p + L), b1);
+      a2 = x0.fma(FloatVector.fromArray(F, mat, r2 + p), a2);
+      b2 = x1.fma(FloatVector.fromArray(F, mat, r2 + p + L), b2);
+      a3 = x0.fma(FloatVector.fromArray(F, mat, r3 + p), a3);
+      b3 = x1.fma(FloatVector.fromArray(F, mat, r3 + p + L), b3);
+    }
+    float s0 = a0.add(b0).reduceLanes(VectorOperators.ADD);
+    float s1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+    float s2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+    float s3 = a3.add(b3).reduceLanes(VectorOperators.ADD);
+    for (; p < k; p++) {
+      float xv = x[xOff + p];
+      s0 = Math.fma(xv, mat[row + p], s0);
+      s1 = Math.fma(xv, mat[r1 + p], s1);
+      s2 = Math.fma(xv, mat[r2 + p], s2);
+      s3 = Math.fma(xv, mat[r3 + p], s3);
+    }
+    if (beta == 0) {
+      y[yi] = alpha * s0;
+      y[yi + 1] = alpha * s1;
+      y[yi + 2] = alpha * s2;
+      y[yi + 3] = alpha * s3;
+    } else {
+      y[yi] = alpha * s0 + beta * y[yi];
+      y[yi + 1] = alpha * s1 + beta * y[yi + 1];
+      y[yi + 2] = alpha * s2 + beta * y[yi + 2];
+      y[yi + 3] = alpha * s3 + beta * y[yi + 3];
+    }
+  }
+
+  private static float dot(int k, float[] x, int xOff, float[] mat, int row) {
+    FloatVector a = FloatVector.zero(F);
+    FloatVector b = a;
+    int p = 0;
+    for (int end = k - 2 * L + 1; p < end; p += 2 * L) {
+      a = FloatVector.fromArray(F, x, xOff + p).fma(FloatVector.fromArray(F, mat, row + p), a);
+      b = FloatVector.fromArray(F, x, xOff + p + L).fma(FloatVector.fromArray(F, mat, row + p + L), b);
+    }
+    float s = a.add(b).reduceLanes(VectorOperators.ADD);
+    for (; p < k; p++) {
+      s = Math.fma(x[xOff + p], mat[row + p], s);
+    }
+    return s;
+  }
+}

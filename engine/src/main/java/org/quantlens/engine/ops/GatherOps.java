@@ -1,0 +1,113 @@
+package org.quantlens.engine.ops;
+
+import static org.quantlens.engine.ops.ShapeSupport.fail;
+
+import java.util.Arrays;
+import org.quantlens.engine.graph.Node;
+import org.quantlens.engine.kernels.Copy;
+import org.quantlens.engine.tensor.DType;
+import org.quantlens.engine.tensor.Shapes;
+import org.quantlens.engine.tensor.Tensor;
+
+/** Gather (whole slices along an axis; an embedding lookup) and GatherElements (per element). */
+final class GatherOps {
+  private GatherOps() {}
+
+  static void register(OpRegistry r) {
+    r.register("Gather", 1, GatherOps::gather);
+    r.register("Gather", 11, GatherOps::gather);
+    r.register("GatherElements", 11, GatherOps::gatherElements);
+  }
+
+  /** Indices as ints in [0, n): negatives count from the end; anything else out of range fails. */
+  static int[] indices(Node node, Tensor t, int n) {
+    if (t.dtype() != DType.I64 && t.dtype() != DType.I32) {
+      throw fail(node, "indices must be int32 or int64, got " + t.dtype());
+    }
+    int[] r = new int[t.size()];
+    for (int i = 0; i < r.length; i++) {
+      long v = t.dtype() == DType.I64 ? t.longs()[i] : t.ints()[i];
+      long k = v < 0 ? v + n : v;
+      if (k < 0 || k >= n) {
+        throw fail(node, "index " + v + " is out of range for a dimension of size " + n);
+      }
+      r[i] = (int) k;
+    }
+    return r;
+  }
+
+  private static Operator gather(NodeContext ctx) {
+    Node node = ctx.node();
+    long axisAttr = ctx.attrLong("axis", 0);
+    return (in, ec) -> {
+      Tensor x = in[0];
+      int[] s = x.shape();
+      int a = ShapeSupport.axis(node, axisAttr, s.length);
+      int n = s[a];
+      int[] idx = indices(node, in[1], n);
+      int[] q = in[1].shape();
+      int[] shape = new int[s.length - 1 + q.length];
+      System.arraycopy(s, 0, shape, 0, a);
+      System.arraycopy(q, 0, shape, a, q.length);
+      System.arraycopy(s, a + 1, shape, a + q.length, s.length - a - 1);
+      Tensor out = Tensor.zeros(x.dtype(), shape);
+      int outer = ShapeSupport.product(s, 0, a);
+      int inner = ShapeSupport.product(s, a + 1, s.length);
+      int m = idx.length;
+      Object src = x.data();
+      Object dst = out.data();
+      for (int o = 0; o < outer; o++) {
+        if (inner == 1) {
+          Copy.gather(src, o * n, idx, 0, dst, o * m, m);
+          continue;
+        }
+        for (int j = 0; j < m; j++) {
+          System.arraycopy(src, (o * n + idx[j]) * inner, dst, (o * m + j) * inner, inner);
+        }
+      }
+      return new Tensor[] {out};
+    };
+  }
+
+  private static Operator gatherElements(NodeContext ctx) {
+    Node node = ctx.node();
+    long axisAttr = ctx.attrLong("axis", 0);
+    return (in, ec) -> {
+      Tensor x = in[0];
+      int[] s = x.shape();
+      int[] q = in[1].shape();
+      int a = ShapeSupport.axis(node, axisAttr, s.length);
+      if (q.length != s.length) {
+        throw fail(node, "indices " + Arrays.toString(q) + " must have the rank of data "
+            + Arrays.toString(s));
+      }
+      for (int d = 0; d < s.length; d++) {
+        if (d != a && q[d] > s[d]) {
+          throw fail(node, "indices " + Arrays.toString(q) + " exceed data " + Arrays.toString(s)
+              + " in dimension " + d);
+        }
+      }
+      int[] idx = indices(node, in[1], s[a]);
+      int[] xs = Shapes.strides(s);
+      int total = idx.length;
+      // Turn each index into a flat source position: walk the index tensor in C order while
+      // tracking the data offset of every coordinate except the gathered axis.
+      int[] pos = new int[q.length];
+      int base = 0;
+      for (int i = 0; i < total; i++) {
+        idx[i] = base + idx[i] * xs[a];
+        for (int d = q.length - 1; d >= 0; d--) {
+          if (++pos[d] < q[d]) {
+            base += d == a ? 0 : xs[d];
+            break;
+          }
+          base -= d == a ? 0 : (q[d] - 1) * xs[d];
+          pos[d] = 0;
+        }
+      }
+      Tensor out = Tensor.zeros(x.dtype(), q);
+      Copy.gather(x.data(), 0, idx, 0, out.data(), 0, total);
+      return new Tensor[] {out};
+    };
+  }
+}

@@ -1,0 +1,102 @@
+package org.quantlens.study.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.quantlens.engine.graph.Graph;
+import org.quantlens.engine.graph.Value;
+import org.quantlens.engine.runtime.Session;
+import org.quantlens.engine.tensor.Tensor;
+import org.quantlens.onnx.OnnxReader;
+import org.quantlens.study.data.Npy;
+
+/** {@code quantlens run}: inference on NPY inputs, one NPY file per graph output. */
+final class RunCommand implements Command {
+  @Override
+  public String name() {
+    return "run";
+  }
+
+  @Override
+  public String usage() {
+    return "run --model M.onnx --input NAME=X.npy ... --out DIR [--threads T]";
+  }
+
+  @Override
+  public String summary() {
+    return "runs a model on NPY inputs and writes DIR/<output name>.npy for each graph output";
+  }
+
+  @Override
+  public int run(List<String> argv, PrintStream out) {
+    Args args = new Args(argv, Set.of("model", "input", "out", "threads", "variant"), Set.of());
+    if (!args.positionals().isEmpty()) {
+      throw new UsageException("unexpected argument '" + args.positionals().get(0) + "'");
+    }
+    Path model = Path.of(args.require("model"));
+    Path outDir = Path.of(args.require("out"));
+    String variant = args.get("variant", "float");
+    if (!variant.equals("float")) {
+      throw new UsageException("unknown --variant '" + variant + "'; available: float");
+    }
+    Graph graph = OnnxReader.read(model);
+    Map<String, Tensor> feeds = feeds(args.all("input"), graph);
+    Session.Options options = new Session.Options();
+    if (args.get("threads") != null) {
+      options.threads(args.intValue("threads", 1));
+    }
+    try (Session session = new Session(graph, options)) {
+      Map<String, Tensor> results = session.run(feeds);
+      for (Map.Entry<String, Tensor> e : results.entrySet()) {
+        Path file = outDir.resolve(fileName(e.getKey()) + ".npy");
+        Npy.write(file, e.getValue());
+        out.println("wrote " + file + "  " + e.getValue().dtype() + Arrays.toString(e.getValue().shape()));
+      }
+    }
+    return 0;
+  }
+
+  /** Reads {@code NAME=FILE.npy} pairs; a bare file is allowed when the model has one input. */
+  private static Map<String, Tensor> feeds(List<String> specs, Graph graph) {
+    if (specs.isEmpty()) {
+      throw new UsageException("missing --input NAME=X.npy (model inputs: " + names(graph.inputs()) + ")");
+    }
+    Map<String, Tensor> feeds = new LinkedHashMap<>();
+    for (String spec : specs) {
+      int eq = spec.indexOf('=');
+      String name;
+      String file;
+      if (eq < 0) {
+        if (graph.inputs().size() != 1) {
+          throw new UsageException("--input " + spec + ": name the input (NAME=X.npy); model inputs: "
+              + names(graph.inputs()));
+        }
+        name = graph.inputs().get(0).name();
+        file = spec;
+      } else {
+        name = spec.substring(0, eq);
+        file = spec.substring(eq + 1);
+      }
+      feeds.put(name, Npy.read(Path.of(file)));
+    }
+    return feeds;
+  }
+
+  private static String names(List<Value> values) {
+    StringBuilder sb = new StringBuilder();
+    for (Value v : values) {
+      sb.append(sb.length() == 0 ? "" : ", ").append(v);
+    }
+    return sb.toString();
+  }
+
+  /** A file name for an output: characters that could leave the folder become '_'. */
+  static String fileName(String outputName) {
+    String s = outputName.replaceAll("[^A-Za-z0-9._-]", "_");
+    return s.isEmpty() || s.startsWith(".") ? "_" + s : s;
+  }
+}
