@@ -13,6 +13,7 @@ import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.graph.Value;
 import org.quantlens.engine.ops.FusedActivation;
+import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -118,6 +119,8 @@ public final class QdqFolding {
     /** Readers of each value among the nodes that will remain (folded ops read DQ inputs directly). */
     private final Map<String, Integer> liveReads = new HashMap<>();
     private boolean microsoft;
+    /** Bookkeeping of the fold being tried, applied only when it succeeds. */
+    private final List<Runnable> pending = new ArrayList<>();
 
     Folder(Graph src, Set<String> keepFloat) {
       this.src = src;
@@ -145,8 +148,16 @@ public final class QdqFolding {
           reasons.put(n, "kept in float by configuration");
           continue;
         }
+        pending.clear();
         try {
           Node f = foldOne(n);
+          int opset = f.domain().isEmpty() ? src.opset("") : 1;
+          if (OpRegistry.standard().find(f.domain(), f.opType(), opset) == null) {
+            throw new NoFold("int8 op " + (f.domain().isEmpty() ? "" : f.domain() + ".") + f.opType()
+                + " is not available in this engine (stays fake-quant)");
+          }
+          pending.forEach(Runnable::run);
+          microsoft |= f.domain().equals("com.microsoft");
           added.add(f);
           removed.add(n);
           int8.put(n, true);
@@ -403,6 +414,10 @@ public final class QdqFolding {
     }
 
     private void absorb(Node n, Qout q) {
+      pending.add(() -> absorbNow(n, q));
+    }
+
+    private void absorbNow(Node n, Qout q) {
       removed.add(q.q);
       int8.put(q.q, true);
       reasons.put(q.q, "absorbed: output quantization of '" + n.name() + "'");
@@ -489,9 +504,11 @@ public final class QdqFolding {
         int zp = z == null ? 0 : (int) z.getLong(ch);
         out.setLong(i, QuantMath.quantize((float) x.getDouble(i), (float) s.getDouble(ch), zp, r));
       }
-      removed.add(q);
-      int8.put(q, true);
-      reasons.put(q, "evaluated once at load: constant weight quantized to " + type);
+      pending.add(() -> {
+        removed.add(q);
+        int8.put(q, true);
+        reasons.put(q, "evaluated once at load: constant weight quantized to " + type);
+      });
       return addInit(w.q + "_const", out);
     }
 
@@ -608,7 +625,6 @@ public final class QdqFolding {
       attrs.put("transB", Attribute.of(transB ? 1L : 0L));
       attrs.putAll(activation(q));
       absorb(n, q);
-      microsoft = true;
       return new Node(n.name(), "QGemm", "com.microsoft", ins, List.of(q.q.outputs().get(0)), attrs);
     }
 
@@ -649,7 +665,6 @@ public final class QdqFolding {
       }
       attrs.putAll(activation(q));
       absorb(n, q);
-      microsoft = true;
       return new Node(n.name(), op, "com.microsoft", ins, List.of(q.q.outputs().get(0)), attrs);
     }
 
@@ -665,7 +680,6 @@ public final class QdqFolding {
       ins.add(q.zpName);
       ins.addAll(tail);
       absorb(n, q);
-      microsoft = true;
       return new Node(n.name(), "QLinearConcat", "com.microsoft", ins, List.of(q.q.outputs().get(0)),
           n.attributes());
     }
