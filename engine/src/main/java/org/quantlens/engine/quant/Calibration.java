@@ -30,6 +30,11 @@ public final class Calibration {
     return new Calibration(null, batches);
   }
 
+  /** True when the set has no sample (a streamed set is checked without consuming it). */
+  public boolean isEmpty() {
+    return list != null ? list.isEmpty() : iterator == null || !iterator.hasNext();
+  }
+
   /** The feeds; a streamed set can be opened once. */
   Iterator<Map<String, Tensor>> open() {
     if (list != null) {

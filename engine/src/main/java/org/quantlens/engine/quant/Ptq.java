@@ -114,6 +114,9 @@ public final class Ptq {
         toCalibrate.add(t);
       }
     }
+    if (calib.isEmpty()) {
+      throw new QuantLensException("the calibration set is empty: at least one sample is needed");
+    }
     Map<String, double[]> ranges = toCalibrate.isEmpty() ? Map.of()
         : Calibrator.ranges(g, calib, cfg, bits, toCalibrate);
     return emit(g, plan, ranges, cfg, bits, style);
