@@ -29,9 +29,10 @@ class VariantsTest {
   @BeforeAll
   static void setUp() {
     ReferenceQuantOps.installMissing();
+    Graph plain = QuantTestModels.cnn(21, 13);
+    Assumptions.assumeTrue(QuantTestModels.unregistered(plain).isEmpty(),
+        "float ops not registered yet: " + QuantTestModels.unregistered(plain));
     floatGraph = QuantTestModels.centeredCnn(21, 13);
-    Assumptions.assumeTrue(QuantTestModels.unregistered(floatGraph).isEmpty(),
-        "float ops not registered yet: " + QuantTestModels.unregistered(floatGraph));
     calib = QuantTestModels.images(300, 16, 16);
     test = QuantTestModels.images(301, 8, 50);
   }
