@@ -105,8 +105,28 @@ public final class Ptq {
     return quantize(g, calib, cfg, 8, Style.QDQ);
   }
 
-  /** Calibrates {@code g} on {@code calib} and emits the plan at {@code bits} bits in {@code style}. */
-  public static Result quantize(Graph g, Calibration calib, QuantConfig cfg, int bits, Style style) {
+  /**
+   * The float graph as quantization sees it: a copy with shapes inferred, constants folded (PyTorch
+   * exports compute shapes at run time), dead code removed and inference BatchNormalization folded
+   * into the Conv/Gemm before it, as the runtime would run it. Activations stay separate nodes so
+   * the quantizer can place Relu/Clip with the op before them.
+   */
+  public static Graph prepare(Graph floatGraph) {
+    Graph g = floatGraph.copy();
+    org.quantlens.engine.graph.ShapeInference.run(g);
+    org.quantlens.engine.graph.ConstantFolding.run(g);
+    org.quantlens.engine.graph.DeadCodeElimination.run(g);
+    org.quantlens.engine.graph.BatchNormFolding.run(g);
+    org.quantlens.engine.graph.DeadCodeElimination.run(g);
+    return g;
+  }
+
+  /**
+   * Calibrates {@code g} on {@code calib} and emits the plan at {@code bits} bits in {@code style}.
+   * The graph is first {@link #prepare prepared}.
+   */
+  public static Result quantize(Graph floatGraph, Calibration calib, QuantConfig cfg, int bits, Style style) {
+    Graph g = prepare(floatGraph);
     Plan plan = Plan.of(g, cfg);
     List<String> toCalibrate = new ArrayList<>();
     for (String t : plan.activations) {

@@ -619,13 +619,24 @@ public final class QdqFolding {
       }
       ins.add(q.scaleName);
       ins.add(q.zpName);
-      Map<String, Attribute> attrs = new LinkedHashMap<>();
+      Map<String, Attribute> attrs = fusedAttributes(n);
       attrs.put("alpha", Attribute.of(alpha));
       attrs.put("transA", Attribute.of(0L));
       attrs.put("transB", Attribute.of(transB ? 1L : 0L));
       attrs.putAll(activation(q));
       absorb(n, q);
       return new Node(n.name(), "QGemm", "com.microsoft", ins, List.of(q.q.outputs().get(0)), attrs);
+    }
+
+    /** An activation the fusion pass already attached to {@code n} ({@code ql.*} attributes). */
+    private static Map<String, Attribute> fusedAttributes(Node n) {
+      Map<String, Attribute> a = new LinkedHashMap<>();
+      n.attributes().forEach((k, v) -> {
+        if (k.startsWith("ql.")) {
+          a.put(k, v);
+        }
+      });
+      return a;
     }
 
     private Node matmul(Node n) throws NoFold {
@@ -641,7 +652,8 @@ public final class QdqFolding {
         throw new NoFold("per-column B must be a 2-D constant");
       }
       List<String> ins = List.of(a.q, a.scaleName, zpName(a), bq, b.scaleName, zpName(b), q.scaleName, q.zpName);
-      Map<String, Attribute> attrs = new LinkedHashMap<>(activation(q));
+      Map<String, Attribute> attrs = fusedAttributes(n);
+      attrs.putAll(activation(q));
       absorb(n, q);
       return new Node(n.name(), "QLinearMatMul", "", ins, List.of(q.q.outputs().get(0)), attrs);
     }

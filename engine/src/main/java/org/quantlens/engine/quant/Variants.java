@@ -99,6 +99,7 @@ public final class Variants {
     if (needsCalibration(variant) && calib == null) {
       throw new QuantLensException("variant '" + variant + "' needs a calibration set");
     }
+    floatGraph = Ptq.prepare(floatGraph);
     switch (variant) {
       case "static-int8": {
         Ptq.Result p = Ptq.quantize(floatGraph, calib, cfg);

@@ -181,6 +181,49 @@ class VariantsTest {
   }
 
   @Test
+  void batchNormalizationIsFoldedIntoTheConvBeforeQuantization() {
+    Graph g = floatGraph.copy();
+    java.util.Random rnd = new java.util.Random(5);
+    g.initializers().put("bn_scale", QuantTestModels.gaussian(rnd, 0.2, 8));
+    for (int i = 0; i < 8; i++) {
+      g.initializers().get("bn_scale").floats()[i] += 1f;
+    }
+    g.initializers().put("bn_bias", QuantTestModels.gaussian(rnd, 0.1, 8));
+    g.initializers().put("bn_mean", QuantTestModels.gaussian(rnd, 0.1, 8));
+    Tensor var = QuantTestModels.gaussian(rnd, 0.1, 8);
+    for (int i = 0; i < 8; i++) {
+      var.floats()[i] = 1f + Math.abs(var.floats()[i]);
+    }
+    g.initializers().put("bn_var", var);
+    List<Node> nodes = new java.util.ArrayList<>();
+    for (Node n : g.nodes()) {
+      if (n.name().equals("relu1")) {
+        nodes.add(new Node("bn", "BatchNormalization", List.of("c1", "bn_scale", "bn_bias", "bn_mean", "bn_var"),
+            List.of("c1n"), Map.of()));
+        n = n.withIO(List.of("c1n"), n.outputs());
+      }
+      nodes.add(n);
+    }
+    g.nodes().clear();
+    g.nodes().addAll(nodes);
+    Assumptions.assumeTrue(QuantTestModels.unregistered(g).isEmpty(), "BatchNormalization not registered yet");
+    Variants.Built b = Variants.buildVariant(g, "static-int8", Calibration.of(calib), QuantConfig.defaults());
+    assertTrue(b.report().entry("bn") == null && b.report().entry("conv1").int8(), b.report().toString());
+    try (Session fs = new Session(g); Session qs = new Session(b.graph())) {
+      int agree = 0;
+      int n = 0;
+      for (Map<String, Tensor> feed : test) {
+        float[] x = fs.run(feed).get("logits").floats();
+        float[] y = qs.run(feed).get("logits").floats();
+        for (int r = 0; r < x.length / 10; r++, n++) {
+          agree += QuantTestModels.argmax(x, r, 10) == QuantTestModels.argmax(y, r, 10) ? 1 : 0;
+        }
+      }
+      assertTrue(agree >= 0.95 * n, "top-1 agreement " + agree + "/" + n);
+    }
+  }
+
+  @Test
   void unknownVariantListsTheValidOnes() {
     for (String bad : List.of("int4", "fake-1", "fake-17", "fake-x", "")) {
       UnknownVariantException e = assertThrows(UnknownVariantException.class,
