@@ -168,6 +168,13 @@ class PtqCnnTest {
       assertTrue(rep.entry(n).int8(), rep.entry(n).toString());
     }
     assertTrue(rep.entry("x_QuantizeLinear").reason().startsWith("boundary"), rep.toString());
+    // read back from the folded graph alone (as inspect does for a loaded model)
+    Int8Report read = Int8Report.of(f.graph());
+    assertEquals(f.graph().nodes().size(), read.entries().size());
+    for (String n : List.of("conv1", "pool1", "conv2", "gap", "flatten", "fc")) {
+      assertTrue(read.entry(n).int8(), read.toString());
+    }
+    assertTrue(!read.entry("x_QuantizeLinear").int8() && !read.entry("logits_DequantizeLinear").int8());
     assertTrue(!rep.entry("logits_DequantizeLinear").int8());
   }
 
