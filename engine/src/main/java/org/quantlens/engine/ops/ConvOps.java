@@ -1,7 +1,233 @@
 package org.quantlens.engine.ops;
 
-/** Operators of the ConvOps family (filled in by their owner). */
+import java.util.Arrays;
+import org.quantlens.engine.ShapeMismatchException;
+import org.quantlens.engine.kernels.ConvGeometry;
+import org.quantlens.engine.kernels.Epilogue;
+import org.quantlens.engine.kernels.FloatConv;
+import org.quantlens.engine.kernels.GenericConv;
+import org.quantlens.engine.kernels.PackedMatrix;
+import org.quantlens.engine.tensor.DType;
+import org.quantlens.engine.tensor.Tensor;
+
+/**
+ * Conv (opsets 1 and 11; later versions only widen types): N-D, groups (depthwise included),
+ * strides, pads, dilations, auto_pad, kernel_shape inferred from W, optional bias, and an
+ * activation fused by the graph passes ({@link FusedActivation}). Float32 runs the fast drivers of
+ * {@link FloatConv} (depthwise kernel for one input channel per group in 1-D/2-D, patch matrix and
+ * GEMM otherwise); float64 and float16 run {@link GenericConv} in double precision.
+ */
 public final class ConvOps implements OpFamily {
   @Override
-  public void register(OpRegistry r) {}
+  public void register(OpRegistry r) {
+    r.register("Conv", 1, ConvOps::conv);
+    r.register("Conv", 11, ConvOps::conv);
+  }
+
+  /** Spatial attributes shared by Conv and the window pools. */
+  static final class Window {
+    final int[] kernel;
+    final int[] strides;
+    final int[] dilations;
+    final int[] pads;
+    final ConvGeometry.AutoPad autoPad;
+    final boolean ceilMode;
+
+    Window(NodeContext ctx, int[] kernel, boolean ceilMode) {
+      this.kernel = kernel;
+      this.strides = ctx.attrInts("strides", null);
+      this.dilations = ctx.attrInts("dilations", null);
+      this.pads = ctx.attrInts("pads", null);
+      this.ceilMode = ceilMode;
+      try {
+        this.autoPad = ConvGeometry.AutoPad.parse(ctx.attrString("auto_pad", "NOTSET"));
+      } catch (IllegalArgumentException e) {
+        throw ctx.error(e.getMessage());
+      }
+      if (kernel != null) {
+        int r = kernel.length;
+        check(ctx, strides, r, "strides");
+        check(ctx, dilations, r, "dilations");
+        if (pads != null && pads.length != 2 * r) {
+          throw ctx.error("pads " + Arrays.toString(pads) + " must have " + 2 * r + " values");
+        }
+      }
+    }
+
+    private static void check(NodeContext ctx, int[] v, int r, String what) {
+      if (v != null && v.length != r) {
+        throw ctx.error(what + " " + Arrays.toString(v) + " must have " + r
+            + " values, as kernel_shape has");
+      }
+    }
+
+    /** The geometry for input {@code x} (N, C, spatial...) with kernel {@code k}. */
+    ConvGeometry geometry(NodeContext ctx, Tensor x, int[] k) {
+      if (x.rank() < 3) {
+        throw new ShapeMismatchException(ctx.node().describe() + ": input must be N x C x spatial"
+            + " (rank >= 3), got shape " + Arrays.toString(x.shape()));
+      }
+      int[] in = Arrays.copyOfRange(x.shape(), 2, x.rank());
+      try {
+        return ConvGeometry.of(in, k, strides, dilations, pads, autoPad, ceilMode);
+      } catch (ShapeMismatchException e) {
+        throw new ShapeMismatchException(ctx.node().describe() + ": " + e.getMessage());
+      }
+    }
+
+    /** {@code [N, C, out...]}. */
+    static int[] outShape(int n, int c, ConvGeometry g) {
+      int[] s = new int[2 + g.rank];
+      s[0] = n;
+      s[1] = c;
+      System.arraycopy(g.out, 0, s, 2, g.rank);
+      return s;
+    }
+  }
+
+  /** The epilogue running a fused activation: clamps inside the kernels, others after. */
+  static Epilogue epilogue(FusedActivation act) {
+    switch (act.kind()) {
+      case "":
+        return Epilogue.NONE;
+      case "Relu":
+        return new Epilogue(0f, Float.POSITIVE_INFINITY, null);
+      case "Clip":
+        return new Epilogue(act.min(), act.max(), null);
+      default:
+        return new Epilogue(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, act::apply);
+    }
+  }
+
+  private static Operator conv(NodeContext ctx) {
+    int[] kernelAttr = ctx.attrInts("kernel_shape", null);
+    int group = ctx.attrInt("group", 1);
+    if (group < 1) {
+      throw ctx.error("group must be positive, got " + group);
+    }
+    Tensor wConst = ctx.constant(1);
+    int[] kernel = kernelAttr;
+    if (wConst != null) {
+      if (wConst.rank() < 3) {
+        throw ctx.error("weights W must be M x C/group x k1 x ..., got shape "
+            + Arrays.toString(wConst.shape()));
+      }
+      int[] wk = Arrays.copyOfRange(wConst.shape(), 2, wConst.rank());
+      if (kernel != null && !Arrays.equals(kernel, wk)) {
+        throw ctx.error("kernel_shape " + Arrays.toString(kernel) + " disagrees with W's shape "
+            + Arrays.toString(wConst.shape()));
+      }
+      kernel = wk;
+      if (wConst.dim(0) % group != 0) {
+        throw ctx.error("W has " + wConst.dim(0) + " output channels, not divisible by group " + group);
+      }
+    }
+    Window win = new Window(ctx, kernel, false);
+    FusedActivation act = FusedActivation.of(ctx);
+    Epilogue ep = epilogue(act);
+    // Constant float weights are packed once for the GEMM (one A operand per group); the
+    // depthwise kernel reads ONNX's [C * mult, 1, kh, kw] layout as it is.
+    float[] wPacked = wConst != null && wConst.dtype() == DType.F32 ? wConst.toFloats() : null;
+    boolean depthwiseWeights = wConst != null && wConst.dim(1) == 1 && group > 1 && wConst.rank() <= 4;
+    PackedMatrix[] wGemm = wPacked == null || depthwiseWeights ? null : FloatConv.packWeights(
+        wPacked, wConst.dim(0), group, wConst.size() / wConst.dim(0));
+    Tensor bConst = ctx.constant(2);
+    float[] bPacked = bConst != null && bConst.dtype() == DType.F32 ? bConst.toFloats() : null;
+    return (in, ec) -> {
+      Tensor x = in[0];
+      Tensor w = in[1];
+      Tensor b = in.length > 2 ? in[2] : null;
+      checkShapes(ctx, x, w, b, group, kernelAttr);
+      int[] k = Arrays.copyOfRange(w.shape(), 2, w.rank());
+      ConvGeometry g = win.geometry(ctx, x, k);
+      int n = x.dim(0);
+      int c = x.dim(1);
+      int m = w.dim(0);
+      int[] outShape = Window.outShape(n, m, g);
+      if (x.dtype() == DType.F32 && w.dtype() == DType.F32 && (b == null || b.dtype() == DType.F32)) {
+        float[] wf = wPacked != null && w == wConst ? wPacked : w.toFloats();
+        float[] bf = b == null ? null : bPacked != null && b == bConst ? bPacked : b.toFloats();
+        Tensor y = Tensor.zeros(DType.F32, outShape);
+        if (group == c && group > 1 && g.rank <= 2) {
+          FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, ep, y.floats(), ec);
+        } else {
+          FloatConv.gemm(g, n, c, group, m, x.floats(), wf, w == wConst ? wGemm : null, bf, ep,
+              y.floats(), ec);
+        }
+        return new Tensor[] {y};
+      }
+      return new Tensor[] {generic(g, x, w, b, group, outShape, act, ec)};
+    };
+  }
+
+  private static void checkShapes(NodeContext ctx, Tensor x, Tensor w, Tensor b, int group,
+      int[] kernelAttr) {
+    if (x.rank() < 3 || w.rank() != x.rank()) {
+      throw new ShapeMismatchException(ctx.node().describe() + ": X must be N x C x spatial and W"
+          + " M x C/group x kernel of the same rank, got X " + Arrays.toString(x.shape()) + ", W "
+          + Arrays.toString(w.shape()));
+    }
+    if (x.dtype() != w.dtype()) {
+      throw new ShapeMismatchException(ctx.node().describe() + ": X is " + x.dtype() + " but W is "
+          + w.dtype());
+    }
+    if (x.dim(1) != w.dim(1) * group || w.dim(0) % group != 0) {
+      throw new ShapeMismatchException(ctx.node().describe() + ": X has " + x.dim(1)
+          + " channels and W " + Arrays.toString(w.shape()) + " with group " + group
+          + "; expected C = W[1] * group and W[0] divisible by group");
+    }
+    if (kernelAttr != null && !Arrays.equals(kernelAttr, Arrays.copyOfRange(w.shape(), 2, w.rank()))) {
+      throw new ShapeMismatchException(ctx.node().describe() + ": kernel_shape "
+          + Arrays.toString(kernelAttr) + " disagrees with W's shape " + Arrays.toString(w.shape()));
+    }
+    if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(0))) {
+      throw new ShapeMismatchException(ctx.node().describe() + ": bias B must have shape ["
+          + w.dim(0) + "], got " + Arrays.toString(b.shape()));
+    }
+  }
+
+  private static Tensor generic(ConvGeometry g, Tensor x, Tensor w, Tensor b, int group,
+      int[] outShape, FusedActivation act, ExecContext ec) {
+    double[] y = new double[org.quantlens.engine.tensor.Shapes.size(outShape)];
+    GenericConv.conv(g, x.dim(0), x.dim(1), group, w.dim(0), doubles(x), doubles(w),
+        b == null ? null : doubles(b), y, ec);
+    return fromDoubles(x.dtype(), y, outShape, act);
+  }
+
+  /** The tensor's values as doubles (a copy). */
+  static double[] doubles(Tensor t) {
+    if (t.dtype() == DType.F64) {
+      return Arrays.copyOf(t.doubles(), t.size());
+    }
+    double[] d = new double[t.size()];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = t.getDouble(i);
+    }
+    return d;
+  }
+
+  /**
+   * A {@code type} tensor holding {@code v}, after {@code act} (applied in float32; fusion only
+   * folds activations into float graphs).
+   */
+  static Tensor fromDoubles(DType type, double[] v, int[] shape, FusedActivation act) {
+    if (!act.isNone()) {
+      float[] f = new float[v.length];
+      for (int i = 0; i < f.length; i++) {
+        f[i] = (float) v[i];
+      }
+      act.apply(f, 0, f.length);
+      for (int i = 0; i < f.length; i++) {
+        v[i] = f[i];
+      }
+    }
+    if (type == DType.F64) {
+      return Tensor.of(v, shape);
+    }
+    Tensor t = Tensor.zeros(type, shape);
+    for (int i = 0; i < v.length; i++) {
+      t.setDouble(i, v[i]);
+    }
+    return t;
+  }
 }

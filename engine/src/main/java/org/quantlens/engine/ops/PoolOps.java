@@ -1,7 +1,151 @@
 package org.quantlens.engine.ops;
 
-/** Operators of the PoolOps family (filled in by their owner). */
+import java.util.Arrays;
+import org.quantlens.engine.ShapeMismatchException;
+import org.quantlens.engine.kernels.ConvGeometry;
+import org.quantlens.engine.kernels.FloatPool;
+import org.quantlens.engine.kernels.GenericPool;
+import org.quantlens.engine.tensor.DType;
+import org.quantlens.engine.tensor.Shapes;
+import org.quantlens.engine.tensor.Tensor;
+
+/**
+ * Pooling: MaxPool (opsets 1, 8 storage_order and Indices, 10 ceil_mode and dilations, 11, 12
+ * int8/uint8), AveragePool (1, 7 count_include_pad, 10 ceil_mode, 11, 19 dilations),
+ * GlobalAveragePool and GlobalMaxPool (1), over any spatial rank. Float32 1-D/2-D window pools run
+ * the SIMD row kernels of {@link FloatPool}, and so do int8/uint8 1-D/2-D max pools (through exact
+ * float copies); 3-D and up, other types and MaxPool's Indices output run {@link GenericPool} in
+ * double precision (exact for the integer types).
+ */
 public final class PoolOps implements OpFamily {
   @Override
-  public void register(OpRegistry r) {}
+  public void register(OpRegistry r) {
+    for (int v : new int[] {1, 8, 10, 11, 12}) {
+      r.register("MaxPool", v, PoolOps::maxPool);
+    }
+    for (int v : new int[] {1, 7, 10, 11, 19}) {
+      r.register("AveragePool", v, PoolOps::averagePool);
+    }
+    r.register("GlobalAveragePool", 1, ctx -> global(ctx, false));
+    r.register("GlobalMaxPool", 1, ctx -> global(ctx, true));
+  }
+
+  private static ConvOps.Window window(NodeContext ctx) {
+    int[] kernel = ctx.attrInts("kernel_shape", null);
+    if (kernel == null) {
+      throw ctx.error("kernel_shape is required");
+    }
+    return new ConvOps.Window(ctx, kernel, ctx.opset() >= 10 && ctx.attrInt("ceil_mode", 0) != 0);
+  }
+
+  private static ConvGeometry geometry(NodeContext ctx, ConvOps.Window win, Tensor x) {
+    if (x.rank() != win.kernel.length + 2) {
+      throw new ShapeMismatchException(ctx.node().describe() + ": input of shape "
+          + Arrays.toString(x.shape()) + " does not have 2 + " + win.kernel.length
+          + " dimensions as kernel_shape " + Arrays.toString(win.kernel) + " implies");
+    }
+    return win.geometry(ctx, x, win.kernel);
+  }
+
+  private static Operator maxPool(NodeContext ctx) {
+    ConvOps.Window win = window(ctx);
+    int storageOrder = ctx.opset() >= 8 ? ctx.attrInt("storage_order", 0) : 0;
+    if (storageOrder != 0 && storageOrder != 1) {
+      throw ctx.error("storage_order must be 0 (row major) or 1 (column major), got " + storageOrder);
+    }
+    boolean wantIndices = ctx.hasOutput(1);
+    return (in, ec) -> {
+      Tensor x = in[0];
+      ConvGeometry g = geometry(ctx, win, x);
+      int planes = x.dim(0) * x.dim(1);
+      int[] outShape = ConvOps.Window.outShape(x.dim(0), x.dim(1), g);
+      if (x.dtype() == DType.F32 && !wantIndices && g.rank <= 2) {
+        Tensor y = Tensor.zeros(DType.F32, outShape);
+        FloatPool.max(g, planes, x.floats(), y.floats(), ec);
+        return new Tensor[] {y};
+      }
+      boolean bytes = x.dtype() == DType.U8 || x.dtype() == DType.I8;
+      if (bytes && !wantIndices && g.rank <= 2) {
+        return new Tensor[] {maxPoolBytes(g, planes, x, outShape, ec)};
+      }
+      double[] y = new double[Shapes.size(outShape)];
+      long[] idx = wantIndices ? new long[y.length] : null;
+      GenericPool.max(g, planes, ConvOps.doubles(x), y, idx, storageOrder == 1, ec);
+      Tensor yt = ConvOps.fromDoubles(x.dtype(), y, outShape, FusedActivation.NONE);
+      return new Tensor[] {yt, idx == null ? null : Tensor.of(idx, outShape)};
+    };
+  }
+
+  /**
+   * int8/uint8 max pooling on the float kernels: every byte value is exact in float and the
+   * maximum of exact values is one of them, so the result converts back without loss.
+   */
+  private static Tensor maxPoolBytes(ConvGeometry g, int planes, Tensor x, int[] outShape,
+      ExecContext ec) {
+    boolean unsigned = x.dtype() == DType.U8;
+    byte[] xb = x.bytes();
+    float[] xf = new float[x.size()];
+    for (int i = 0; i < xf.length; i++) {
+      xf[i] = unsigned ? xb[i] & 0xff : xb[i];
+    }
+    float[] yf = new float[Shapes.size(outShape)];
+    FloatPool.max(g, planes, xf, yf, ec);
+    byte[] yb = new byte[yf.length];
+    for (int i = 0; i < yb.length; i++) {
+      yb[i] = (byte) (int) yf[i];
+    }
+    return Tensor.wrap(x.dtype(), yb, outShape);
+  }
+
+  private static Operator averagePool(NodeContext ctx) {
+    ConvOps.Window win = window(ctx);
+    boolean includePad = ctx.opset() >= 7 && ctx.attrInt("count_include_pad", 0) != 0;
+    return (in, ec) -> {
+      Tensor x = in[0];
+      ConvGeometry g = geometry(ctx, win, x);
+      int planes = x.dim(0) * x.dim(1);
+      int[] outShape = ConvOps.Window.outShape(x.dim(0), x.dim(1), g);
+      if (x.dtype() == DType.F32 && g.rank <= 2) {
+        Tensor y = Tensor.zeros(DType.F32, outShape);
+        FloatPool.average(g, planes, includePad, x.floats(), y.floats(), ec);
+        return new Tensor[] {y};
+      }
+      double[] y = new double[Shapes.size(outShape)];
+      GenericPool.average(g, planes, includePad, ConvOps.doubles(x), y, ec);
+      return new Tensor[] {ConvOps.fromDoubles(x.dtype(), y, outShape, FusedActivation.NONE)};
+    };
+  }
+
+  private static Operator global(NodeContext ctx, boolean max) {
+    return (in, ec) -> {
+      Tensor x = in[0];
+      if (x.rank() < 2) {
+        throw new ShapeMismatchException(ctx.node().describe() + ": input must be N x C x ..."
+            + " (rank >= 2), got shape " + Arrays.toString(x.shape()));
+      }
+      int[] outShape = x.shape();
+      Arrays.fill(outShape, 2, outShape.length, 1);
+      int planes = x.dim(0) * x.dim(1);
+      int size = planes == 0 ? 0 : x.size() / planes;
+      if (x.dtype() == DType.F32) {
+        Tensor y = Tensor.zeros(DType.F32, outShape);
+        if (max) {
+          FloatPool.globalMax(planes, size, x.floats(), y.floats(), ec);
+        } else {
+          FloatPool.globalAverage(planes, size, x.floats(), y.floats(), ec);
+        }
+        return new Tensor[] {y};
+      }
+      double[] v = ConvOps.doubles(x);
+      double[] y = new double[planes];
+      FloatPool.forPlanes(planes, size, ec, p -> {
+        double acc = max ? Double.NEGATIVE_INFINITY : 0;
+        for (int i = p * size; i < (p + 1) * size; i++) {
+          acc = max ? Math.max(acc, v[i]) : acc + v[i];
+        }
+        y[p] = max ? acc : acc / size;
+      });
+      return new Tensor[] {ConvOps.fromDoubles(x.dtype(), y, outShape, FusedActivation.NONE)};
+    };
+  }
 }

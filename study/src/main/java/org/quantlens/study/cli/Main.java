@@ -11,7 +11,7 @@ import org.quantlens.engine.QuantLensException;
  */
 public final class Main {
   private static final List<Command> COMMANDS = List.of(
-      new RunCommand(), new InspectCommand(), new ConformanceCommand());
+      new RunCommand(), new InspectCommand(), new ConformanceCommand(), new ShiftCommand());
 
   private Main() {}
 

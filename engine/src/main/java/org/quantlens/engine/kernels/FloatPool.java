@@ -1,0 +1,91 @@
+package org.quantlens.engine.kernels;
+
+/**
+ * Float32 pooling drivers over {@code planes} consecutive input planes (batch times channels).
+ * Window pools handle 1-D and 2-D geometries: each plane is padded once into a
+ * {@link PaddedPlane} and every output row is one {@link PoolKernels} call. Global pools reduce
+ * each plane with vector reductions. Tasks are groups of whole planes, so results never depend on
+ * how many threads run them.
+ */
+public final class FloatPool {
+  /** Elements a task should cover at least, so tiny planes do not each cost a task. */
+  private static final int TASK_ELEMENTS = 16_384;
+
+  private FloatPool() {}
+
+  /** Max pooling (padding never wins: it reads as -inf). */
+  public static void max(ConvGeometry g, int planes, float[] x, float[] y, Parallel par) {
+    PaddedPlane plane = new PaddedPlane(g);
+    PoolKernels kern = PoolKernels.get();
+    forPlanes(planes, g.inSize, par, p -> {
+      float[] buf = Scratch.floats(0, plane.size());
+      plane.fill(x, p * g.inSize, Float.NEGATIVE_INFINITY, buf);
+      int yOff = p * g.outSize;
+      for (int oy = 0; oy < plane.outH; oy++) {
+        kern.maxRow(buf, plane.rowBase(oy), plane.taps(), y, yOff + oy * plane.outW, plane.outW);
+      }
+    });
+  }
+
+  /**
+   * Average pooling. The divisor of each window is the number of its taps inside the input
+   * ({@code countIncludePad} false) or inside the padded input ({@code countIncludePad} true; taps
+   * of a ceil-mode window beyond the end padding never count).
+   */
+  public static void average(ConvGeometry g, int planes, boolean countIncludePad, float[] x,
+      float[] y, Parallel par) {
+    PaddedPlane plane = new PaddedPlane(g);
+    PoolKernels kern = PoolKernels.get();
+    float[] divY = counts(g, g.rank - 2, countIncludePad);
+    float[] divX = counts(g, g.rank - 1, countIncludePad);
+    forPlanes(planes, g.inSize, par, p -> {
+      float[] buf = Scratch.floats(0, plane.size());
+      plane.fill(x, p * g.inSize, 0f, buf);
+      int yOff = p * g.outSize;
+      for (int oy = 0; oy < plane.outH; oy++) {
+        kern.avgRow(buf, plane.rowBase(oy), plane.taps(), divY[oy], divX, y,
+            yOff + oy * plane.outW, plane.outW);
+      }
+    });
+  }
+
+  /** Per output position along {@code dim} (a 1-D plane's missing row dimension counts 1). */
+  private static float[] counts(ConvGeometry g, int dim, boolean includePad) {
+    if (dim < 0) {
+      return new float[] {1f};
+    }
+    int[] c = includePad
+        ? g.tapsInside(dim, -g.padBegin[dim], g.in[dim] + g.padEnd[dim])
+        : g.tapsInside(dim, 0, g.in[dim]);
+    float[] f = new float[c.length];
+    for (int i = 0; i < c.length; i++) {
+      f[i] = c[i];
+    }
+    return f;
+  }
+
+  /** {@code y[p] = mean of plane p} for each of {@code planes} planes of {@code size}. */
+  public static void globalAverage(int planes, int size, float[] x, float[] y, Parallel par) {
+    PoolKernels kern = PoolKernels.get();
+    forPlanes(planes, size, par, p -> y[p] = kern.sum(x, p * size, size) / size);
+  }
+
+  /** {@code y[p] = max of plane p}. */
+  public static void globalMax(int planes, int size, float[] x, float[] y, Parallel par) {
+    PoolKernels kern = PoolKernels.get();
+    forPlanes(planes, size, par, p -> y[p] = kern.max(x, p * size, size));
+  }
+
+  /** Runs {@code body} for every plane, a few planes per task when planes are small. */
+  public static void forPlanes(int planes, int planeSize, Parallel par,
+      java.util.function.IntConsumer body) {
+    int per = Math.max(1, TASK_ELEMENTS / Math.max(1, planeSize));
+    int tasks = (planes + per - 1) / per;
+    par.forRange(tasks, t -> {
+      int end = Math.min(planes, (t + 1) * per);
+      for (int p = t * per; p < end; p++) {
+        body.accept(p);
+      }
+    });
+  }
+}

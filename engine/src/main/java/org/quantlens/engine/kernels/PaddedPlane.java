@@ -1,0 +1,116 @@
+package org.quantlens.engine.kernels;
+
+import java.util.Arrays;
+
+/**
+ * A 2-D window op's input plane copied once into a padded, stride-phased layout so the window
+ * kernels read contiguous vectors with no bounds checks: each padded row holds its columns split
+ * by phase ({@code column % strideX}), so for output columns {@code ox, ox+1, ...} a kernel tap
+ * reads consecutive elements even when the stride is 2 or 3. 1-D inputs are planes of height 1.
+ *
+ * <p>{@link #taps} gives, per kernel tap (row-major over the kernel), the offset of the element
+ * under output (0, 0) of that tap; output row {@code oy} adds {@link #rowBase(int)}.
+ */
+public final class PaddedPlane {
+  final int h;
+  final int w;
+  final int padTop;
+  final int padLeft;
+  final int strideX;
+  /** Padded rows and columns actually read. */
+  final int rows;
+  final int cols;
+  /** Elements per phase of a row, and per padded row. */
+  final int phaseLen;
+  public final int rowLen;
+  public final int outH;
+  public final int outW;
+  private final int strideY;
+  private final int[] taps;
+
+  /** The layout for a rank-1 or rank-2 geometry. */
+  public PaddedPlane(ConvGeometry g) {
+    if (g.rank != 1 && g.rank != 2) {
+      throw new IllegalArgumentException("a padded plane needs 1 or 2 spatial dimensions, got " + g.rank);
+    }
+    int y = g.rank - 2; // -1 for 1-D
+    h = y < 0 ? 1 : g.in[y];
+    w = g.in[g.rank - 1];
+    padTop = y < 0 ? 0 : g.padBegin[y];
+    padLeft = g.padBegin[g.rank - 1];
+    strideY = y < 0 ? 1 : g.strides[y];
+    strideX = g.strides[g.rank - 1];
+    int kh = y < 0 ? 1 : g.kernel[y];
+    int kw = g.kernel[g.rank - 1];
+    int dy = y < 0 ? 1 : g.dilations[y];
+    int dx = g.dilations[g.rank - 1];
+    outH = y < 0 ? 1 : g.out[y];
+    outW = g.out[g.rank - 1];
+    rows = (outH - 1) * strideY + (kh - 1) * dy + 1;
+    cols = (outW - 1) * strideX + (kw - 1) * dx + 1;
+    phaseLen = (cols + strideX - 1) / strideX;
+    rowLen = phaseLen * strideX;
+    taps = new int[kh * kw];
+    for (int ky = 0; ky < kh; ky++) {
+      for (int kx = 0; kx < kw; kx++) {
+        int c = kx * dx;
+        taps[ky * kw + kx] = ky * dy * rowLen + (c % strideX) * phaseLen + c / strideX;
+      }
+    }
+  }
+
+  /** Floats a filled plane needs. */
+  public int size() {
+    return rows * rowLen;
+  }
+
+  /** Offset of output row {@code oy}'s windows. */
+  public int rowBase(int oy) {
+    return oy * strideY * rowLen;
+  }
+
+  /** Per-tap offsets (shared; do not modify). */
+  public int[] taps() {
+    return taps;
+  }
+
+  /** Copies the plane at {@code x[off]} ({@code h * w}, C order) into {@code dst}, padding with {@code pad}. */
+  public void fill(float[] x, int off, float pad, float[] dst) {
+    for (int r = 0; r < rows; r++) {
+      int iy = r - padTop;
+      int d = r * rowLen;
+      if (iy < 0 || iy >= h) {
+        Arrays.fill(dst, d, d + rowLen, pad);
+      } else if (strideX == 1) {
+        fillRow(x, off + iy * w, pad, dst, d);
+      } else {
+        fillPhasedRow(x, off + iy * w, pad, dst, d);
+      }
+    }
+  }
+
+  private void fillRow(float[] x, int src, float pad, float[] dst, int d) {
+    int lo = Math.min(padLeft, cols);
+    int hi = Math.max(lo, Math.min(cols, padLeft + w));
+    Arrays.fill(dst, d, d + lo, pad);
+    if (hi > lo) {
+      System.arraycopy(x, src + lo - padLeft, dst, d + lo, hi - lo);
+    }
+    Arrays.fill(dst, d + hi, d + cols, pad);
+  }
+
+  private void fillPhasedRow(float[] x, int src, float pad, float[] dst, int d) {
+    int validEnd = Math.min(cols, padLeft + w); // columns [padLeft, validEnd) hold input
+    for (int p = 0; p < strideX; p++) {
+      int o = d + p * phaseLen;
+      int count = (cols - p + strideX - 1) / strideX; // columns p, p + s, ... below cols
+      int j0 = Math.min(count, padLeft > p ? (padLeft - p + strideX - 1) / strideX : 0);
+      int j1 = Math.max(j0, Math.min(count, validEnd > p ? (validEnd - p + strideX - 1) / strideX : 0));
+      Arrays.fill(dst, o, o + j0, pad);
+      for (int j = j0, s = src + p + j0 * strideX - padLeft; j < j1; j++, s += strideX) {
+        dst[o + j] = x[s];
+      }
+      Arrays.fill(dst, o + j1, o + count, pad);
+    }
+  }
+}
