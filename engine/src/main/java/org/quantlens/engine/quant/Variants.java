@@ -20,8 +20,8 @@ import org.quantlens.engine.tensor.Tensor;
  *   <li>{@code weight-int8}: weight-only: Conv/Gemm/MatMul weights stored as symmetric int8 (per
  *       channel) behind DequantizeLinear, which constant folding turns back into float at load;
  *       float compute (like CoreML 8-bit weights); no calibration;
- *   <li>{@code fp16}: every float32 initializer rounded through float16 (round to nearest even);
- *       float compute; no calibration;
+ *   <li>{@code fp16}: every float32 initializer (but those only kept-float nodes read) rounded
+ *       through float16 (round to nearest even); float compute; no calibration;
  *   <li>{@code fake-N}, N in 2..16: the static plan at N bits as float simulation: weights
  *       fake-quantized in place (symmetric, per channel), activations through Div/Round/Clip/Mul
  *       with calibrated ranges, bias on its {@code s_in * s_w} grid.
@@ -113,7 +113,7 @@ public final class Variants {
       case "weight-int8":
         return weightOnly(floatGraph, cfg);
       case "fp16":
-        return fp16(floatGraph);
+        return fp16(floatGraph, cfg.keepFloat());
       default: {
         Ptq.Result p = Ptq.quantize(floatGraph, calib, cfg, bits, Ptq.Style.SIMULATED);
         List<Int8Report.Entry> e = new ArrayList<>();
@@ -188,11 +188,17 @@ public final class Variants {
     return new Built("weight-int8", g, new Int8Report(e), null);
   }
 
-  private static Built fp16(Graph src) {
+  private static Built fp16(Graph src, java.util.Set<String> keepFloat) {
     Graph g = src.copy();
+    java.util.Set<String> keep = new java.util.HashSet<>(); // initializers read only by kept nodes
+    java.util.Set<String> round = new java.util.HashSet<>();
+    for (Node n : src.nodes()) {
+      (keepFloat.contains(n.name()) ? keep : round).addAll(n.inputs());
+    }
+    keep.removeAll(round);
     for (java.util.Map.Entry<String, Tensor> en : src.initializers().entrySet()) {
       Tensor t = en.getValue();
-      if (t.dtype() == DType.F32) {
+      if (t.dtype() == DType.F32 && !keep.contains(en.getKey())) {
         float[] x = t.toFloats();
         float[] r = new float[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -203,7 +209,8 @@ public final class Variants {
     }
     List<Int8Report.Entry> e = new ArrayList<>();
     for (Node n : src.nodes()) {
-      e.add(new Int8Report.Entry(n.name(), n.opType(), false, "float compute on float16-rounded weights"));
+      e.add(new Int8Report.Entry(n.name(), n.opType(), false, keepFloat.contains(n.name())
+          ? "kept in float by configuration (float32 weights)" : "float compute on float16-rounded weights"));
     }
     return new Built("fp16", g, new Int8Report(e), null);
   }
