@@ -92,4 +92,39 @@ class PtqResidualTest {
       }
     }
   }
+
+  @Test
+  void averagePoolQuantizesAndFoldsWithinOneStep() {
+    ReferenceQuantOps.installMissing();
+    Random rnd = new Random(13);
+    Graph g = new Graph("avg");
+    g.opsets().put("", 13);
+    g.inputs().add(new Value("x", DType.F32, -1, 2, 8, 8));
+    g.initializers().put("w", QuantTestModels.gaussian(rnd, 0.4, 4, 2, 3, 3));
+    g.nodes().add(new Node("conv", "Conv", List.of("x", "w"), List.of("c"),
+        QuantTestModels.attrs("kernel_shape", new long[] {3, 3}, "pads", new long[] {1, 1, 1, 1})));
+    g.nodes().add(new Node("relu", "Relu", List.of("c"), List.of("r"), Map.of()));
+    g.nodes().add(new Node("avg", "AveragePool", List.of("r"), List.of("y"),
+        QuantTestModels.attrs("kernel_shape", new long[] {2, 2}, "strides", new long[] {2, 2})));
+    g.outputs().add(new Value("y", DType.F32, -1, 4, 4, 4));
+    Assumptions.assumeTrue(QuantTestModels.unregistered(g).isEmpty(), "ops not registered yet: " + QuantTestModels.unregistered(g));
+    List<Map<String, Tensor>> calib = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      calib.add(Map.of("x", QuantTestModels.gaussian(rnd, 1.0, 8, 2, 8, 8)));
+    }
+    Ptq.Result p = Ptq.quantize(g, Calibration.of(calib), QuantConfig.defaults());
+    QdqFolding.Result f = QdqFolding.fold(p.graph());
+    Int8Report.Entry avg = f.report().entry("avg");
+    assertTrue(avg.int8() || avg.reason().contains("not available"), avg.toString());
+    assertTrue(f.report().entry("conv").int8() && f.report().entry("relu").int8(), f.report().toString());
+    float step = p.activations().get("y").scale;
+    try (Session a = new Session(p.graph()); Session b = new Session(f.graph())) {
+      Tensor x = QuantTestModels.gaussian(rnd, 1.0, 8, 2, 8, 8);
+      float[] ya = a.run(Map.of("x", x)).get("y").floats();
+      float[] yb = b.run(Map.of("x", x)).get("y").floats();
+      for (int k = 0; k < ya.length; k++) {
+        assertTrue(Math.abs(ya[k] - yb[k]) <= step * 1.0001f, "element " + k + ": " + ya[k] + " vs " + yb[k]);
+      }
+    }
+  }
 }
