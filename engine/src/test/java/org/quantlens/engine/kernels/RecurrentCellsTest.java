@@ -10,6 +10,13 @@ import org.quantlens.engine.kernels.simd.SimdRecurrentCells;
 
 /** The SIMD cell kernels against the scalar reference, on every hidden size shape (tails too). */
 class RecurrentCellsTest {
+  @org.junit.jupiter.api.BeforeAll
+  static void needsTheVectorApi() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+        "SIMD kernels need --add-modules jdk.incubator.vector; the scalar ones are tested elsewhere");
+  }
+
   /**
    * SIMD sigmoid/tanh are within 1.7e-7 relative of the exact values the scalar reference rounds
    * once; a cell chains at most three of them through a few products and sums of terms below

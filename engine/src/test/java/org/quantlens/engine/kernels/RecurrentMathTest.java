@@ -10,6 +10,13 @@ import org.quantlens.engine.kernels.simd.SimdRecurrentMath;
 
 /** The SIMD exp, sigmoid and tanh of the recurrent cells against Math in double. */
 class RecurrentMathTest {
+  @org.junit.jupiter.api.BeforeAll
+  static void needsTheVectorApi() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+        "SIMD kernels need --add-modules jdk.incubator.vector; the scalar ones are tested elsewhere");
+  }
+
   /** The bound SimdRecurrentMath documents: about 2.5 ulp; measured maxima are 0.9e-7 to 1.7e-7. */
   private static final double MAX_REL = 3e-7;
 
