@@ -24,6 +24,9 @@ import org.quantlens.engine.tensor.Tensor;
  * fake-quant QDQ graph computes, to one output quantization step.
  */
 class PtqCnnTest {
+  /** QDQ graphs run as written (fake-quant): a session would otherwise fold them to int8 kernels. */
+  private static final Session.Options SIMULATE = new Session.Options().optimize(false);
+
   static Graph floatGraph;
   static List<Map<String, Tensor>> calib;
   static Ptq.Result ptq;
@@ -186,7 +189,7 @@ class PtqCnnTest {
     int agree = 0;
     double maxSteps = 0;
     int[] classes = new int[10];
-    try (Session qdq = new Session(ptq.graph()); Session int8 = new Session(f.graph())) {
+    try (Session qdq = new Session(ptq.graph(), SIMULATE); Session int8 = new Session(f.graph())) {
       for (Map<String, Tensor> feed : QuantTestModels.images(200, 40, 50)) {
         float[] a = qdq.run(feed).get("logits").floats();
         float[] b = int8.run(feed).get("logits").floats();

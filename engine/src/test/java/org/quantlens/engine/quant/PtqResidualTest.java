@@ -22,6 +22,9 @@ import org.quantlens.engine.tensor.Tensor;
  * the paths the CNN does not take.
  */
 class PtqResidualTest {
+  /** QDQ graphs run as written (fake-quant): a session would otherwise fold them to int8 kernels. */
+  private static final Session.Options SIMULATE = new Session.Options().optimize(false);
+
   /**
    * x[N,8] -> mm1 (8x16) -> add1 (+ b1) -> relu -> mm2 (16x8) -> add2 (+ x) -> clip(0, 6)
    * -> concat(., x) -> mm3 (16x4) = y.
@@ -81,7 +84,7 @@ class PtqResidualTest {
     assertTrue(concat.int8() || concat.reason().contains("not available"), concat.toString());
 
     float step = p.activations().get("y").scale;
-    try (Session a = new Session(q); Session b = new Session(f.graph())) {
+    try (Session a = new Session(q, SIMULATE); Session b = new Session(f.graph())) {
       for (int i = 0; i < 10; i++) {
         Tensor x = QuantTestModels.gaussian(rnd, 1.0, 16, 8);
         float[] ya = a.run(Map.of("x", x)).get("y").floats();
@@ -118,7 +121,7 @@ class PtqResidualTest {
     assertTrue(avg.int8() || avg.reason().contains("not available"), avg.toString());
     assertTrue(f.report().entry("conv").int8() && f.report().entry("relu").int8(), f.report().toString());
     float step = p.activations().get("y").scale;
-    try (Session a = new Session(p.graph()); Session b = new Session(f.graph())) {
+    try (Session a = new Session(p.graph(), SIMULATE); Session b = new Session(f.graph())) {
       Tensor x = QuantTestModels.gaussian(rnd, 1.0, 8, 2, 8, 8);
       float[] ya = a.run(Map.of("x", x)).get("y").floats();
       float[] yb = b.run(Map.of("x", x)).get("y").floats();
