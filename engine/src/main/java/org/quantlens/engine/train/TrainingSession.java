@@ -60,6 +60,7 @@ public final class TrainingSession implements AutoCloseable {
     private Set<String> trainable;
     private Set<String> inputGradients = Set.of();
     private GradRegistry rules = GradRegistry.standard();
+    private java.util.function.LongSupplier clock;
 
     /** Threads kernels may use (default: available processors). */
     public Options threads(int n) {
@@ -88,6 +89,15 @@ public final class TrainingSession implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Times every node's forward and backward pass with {@code clock} (nanoseconds, e.g.
+     * {@code System::nanoTime}); see {@link TrainingSession#profile()}. Off by default.
+     */
+    public Options profile(java.util.function.LongSupplier clock) {
+      this.clock = clock;
+      return this;
+    }
+
     /** The backward rules (default {@link GradRegistry#standard()}). */
     public Options rules(GradRegistry r) {
       this.rules = r;
@@ -108,6 +118,9 @@ public final class TrainingSession implements AutoCloseable {
     final Tensor[] inBuf;
     boolean backward;
     Object saved;
+    long forwardNanos;
+    long backwardNanos;
+    long calls;
     float[][] scratch = new float[0][];
 
     Step(int index, Node node, NodeContext ctx, Operator op, GradRule.TrainingForward trainForward,
@@ -138,6 +151,7 @@ public final class TrainingSession implements AutoCloseable {
   private final boolean[] hasGrad;
   private final WorkerPool pool;
   private final long seed;
+  private final java.util.function.LongSupplier clock;
   private final Context context = new Context();
   private boolean training = true;
   private long forwardCount;
@@ -155,6 +169,7 @@ public final class TrainingSession implements AutoCloseable {
   public TrainingSession(Graph graph, Options options) {
     this.graph = graph.copy();
     this.seed = options.seed;
+    this.clock = options.clock;
     Set<String> trainable = options.trainable != null ? options.trainable
         : ParameterSelection.trainable(graph);
     Set<String> bufferNames = ParameterSelection.buffers(graph);
@@ -374,6 +389,7 @@ public final class TrainingSession implements AutoCloseable {
         st.inBuf[i] = st.in[i] < 0 ? null : values[st.in[i]];
       }
       Tensor[] out;
+      long t0 = clock == null ? 0 : clock.getAsLong();
       try {
         if (training && st.trainForward != null) {
           st.saved = null;
@@ -385,6 +401,10 @@ public final class TrainingSession implements AutoCloseable {
         throw e;
       } catch (RuntimeException e) {
         throw new QuantLensException(st.node.describe() + " failed: " + e, e);
+      }
+      if (clock != null) {
+        st.forwardNanos += clock.getAsLong() - t0;
+        st.calls++;
       }
       for (int i = 0; i < st.out.length && i < out.length; i++) {
         if (st.out[i] >= 0) {
@@ -483,6 +503,7 @@ public final class TrainingSession implements AutoCloseable {
         continue;
       }
       context.step = st;
+      long t0 = clock == null ? 0 : clock.getAsLong();
       try {
         st.rule.backward(context);
       } catch (QuantLensException e) {
@@ -490,11 +511,32 @@ public final class TrainingSession implements AutoCloseable {
       } catch (RuntimeException e) {
         throw new QuantLensException(st.node.describe() + " backward failed: " + e, e);
       }
+      if (clock != null) {
+        st.backwardNanos += clock.getAsLong() - t0;
+      }
     }
+  }
+
+  /**
+   * With {@link Options#profile}: per node, in graph order, {@code "name (op)"} to
+   * {@code {forward nanos, backward nanos, forward calls}} accumulated so far.
+   */
+  public Map<String, long[]> profile() {
+    Map<String, long[]> m = new LinkedHashMap<>();
+    for (Step st : steps) {
+      m.put(st.node.name() + " (" + st.node.opType() + ")",
+          new long[] {st.forwardNanos, st.backwardNanos, st.calls});
+    }
+    return m;
   }
 
   /** The gradient buffer of slot {@code s}, zeroed on first use in a backward pass. */
   private float[] gradBuffer(int s) {
+    return gradBuffer(s, true);
+  }
+
+  /** As {@link #gradBuffer(int)}; {@code zero = false} skips the fill (the caller overwrites). */
+  private float[] gradBuffer(int s, boolean zero) {
     Parameter p = paramOfSlot[s];
     if (p != null) {
       hasGrad[s] = true;
@@ -505,7 +547,7 @@ public final class TrainingSession implements AutoCloseable {
     if (g == null || g.length < n) {
       g = new float[n];
       grads[s] = g;
-    } else if (!hasGrad[s]) {
+    } else if (!hasGrad[s] && zero) {
       Arrays.fill(g, 0, n, 0f);
     }
     hasGrad[s] = true;
@@ -587,6 +629,20 @@ public final class TrainingSession implements AutoCloseable {
         throw new IllegalStateException(step.node.describe() + ": input " + i + " takes no gradient");
       }
       return gradBuffer(step.in[i]);
+    }
+
+    @Override
+    public boolean canOverwrite(int i) {
+      return needsGrad(i) && !hasGrad[step.in[i]] && paramOfSlot[step.in[i]] == null;
+    }
+
+    @Override
+    public float[] overwriteGrad(int i) {
+      if (!canOverwrite(i)) {
+        throw new IllegalStateException(step.node.describe() + ": input " + i
+            + "'s gradient already holds contributions");
+      }
+      return gradBuffer(step.in[i], false);
     }
 
     @Override

@@ -101,6 +101,19 @@ class GradRulesTest {
         .node("Mul", List.of("a", "a"), List.of("y"), NONE).output("y").run();
   }
 
+  @Test
+  void fanOutAccumulatesGradientsFromEveryConsumer() {
+    // x feeds four rules; whichever runs first may overwrite, the others must add.
+    new GradCheck(13).input("x", randAway(1, 0.05, 3, 4)).param("w", rand(2, 5, 4))
+        .node("Gemm", List.of("x", "w"), List.of("g"), attrs("transB", 1))
+        .node("Relu", List.of("x"), List.of("r"), NONE)
+        .node("Identity", List.of("x"), List.of("i"), NONE)
+        .node("Mul", List.of("r", "x"), List.of("m"), NONE)
+        .node("Transpose", List.of("x"), List.of("t"), NONE)
+        .node("MatMul", List.of("x", "t"), List.of("q"), NONE)
+        .output("g").output("i").output("q").output("m").run();
+  }
+
   // ---- activations
 
   @Test

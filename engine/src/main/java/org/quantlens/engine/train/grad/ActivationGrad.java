@@ -30,28 +30,33 @@ final class ActivationGrad {
     float[] dy = g.outputGrad(0);
     float[] x = g.input(0).floats();
     float[] y = g.output(0).floats();
-    float[] dx = g.inputGrad(0);
+    boolean add = !g.canOverwrite(0);
+    float[] dx = add ? g.inputGrad(0) : g.overwriteGrad(0);
     int n = g.input(0).size();
     chunks(g.exec(), n, (from, to) -> {
       switch (kind) {
         case 0:
           for (int i = from; i < to; i++) {
-            dx[i] += y[i] > 0 ? dy[i] : 0f;
+            float d = y[i] > 0 ? dy[i] : 0f;
+            dx[i] = add ? dx[i] + d : d;
           }
           break;
         case 1:
           for (int i = from; i < to; i++) {
-            dx[i] += x[i] > 0 ? dy[i] : alpha * dy[i];
+            float d = x[i] > 0 ? dy[i] : alpha * dy[i];
+            dx[i] = add ? dx[i] + d : d;
           }
           break;
         case 2:
           for (int i = from; i < to; i++) {
-            dx[i] += dy[i] * y[i] * (1f - y[i]);
+            float d = dy[i] * y[i] * (1f - y[i]);
+            dx[i] = add ? dx[i] + d : d;
           }
           break;
         default:
           for (int i = from; i < to; i++) {
-            dx[i] += dy[i] * (1f - y[i] * y[i]);
+            float d = dy[i] * (1f - y[i] * y[i]);
+            dx[i] = add ? dx[i] + d : d;
           }
       }
     });

@@ -39,6 +39,19 @@ public interface GradContext {
    */
   float[] inputGrad(int i);
 
+  /**
+   * True when nothing has reached input {@code i}'s gradient yet in this pass, so a rule that
+   * computes the whole gradient may write it with {@link #overwriteGrad} instead of adding to a
+   * zeroed buffer (saving a fill and a read). False for parameters, whose gradients accumulate.
+   */
+  boolean canOverwrite(int i);
+
+  /**
+   * The gradient buffer of input {@code i}, NOT zeroed: the rule must write every one of the
+   * input's elements. Only valid when {@link #canOverwrite} is true; later contributions add.
+   */
+  float[] overwriteGrad(int i);
+
   /** Whatever the node's training-mode forward saved for the backward pass (a dropout mask). */
   Object saved();
 

@@ -34,19 +34,21 @@ final class MatMulGrad {
     float[] av = a.floats();
     float[] bv = b.floats();
     if (g.needsGrad(0)) {
-      float[] da = g.inputGrad(0);
+      float beta0 = g.canOverwrite(0) ? 0f : 1f;
+      float[] da = beta0 == 0f ? g.overwriteGrad(0) : g.inputGrad(0);
       if (!ta) { // dA[m x k] += alpha * dY * op(B)^T
-        Gemm.sgemm(ec, false, !tb, m, k, n, alpha, dy, 0, n, bv, 0, tb ? k : n, 1f, da, 0, k);
+        Gemm.sgemm(ec, false, !tb, m, k, n, alpha, dy, 0, n, bv, 0, tb ? k : n, beta0, da, 0, k);
       } else { // dA[k x m] += alpha * op(B) * dY^T
-        Gemm.sgemm(ec, tb, true, k, m, n, alpha, bv, 0, tb ? k : n, dy, 0, n, 1f, da, 0, m);
+        Gemm.sgemm(ec, tb, true, k, m, n, alpha, bv, 0, tb ? k : n, dy, 0, n, beta0, da, 0, m);
       }
     }
     if (g.needsGrad(1)) {
-      float[] db = g.inputGrad(1);
+      float beta1 = g.canOverwrite(1) ? 0f : 1f;
+      float[] db = beta1 == 0f ? g.overwriteGrad(1) : g.inputGrad(1);
       if (!tb) { // dB[k x n] += alpha * op(A)^T * dY
-        Gemm.sgemm(ec, !ta, false, k, n, m, alpha, av, 0, ta ? m : k, dy, 0, n, 1f, db, 0, n);
+        Gemm.sgemm(ec, !ta, false, k, n, m, alpha, av, 0, ta ? m : k, dy, 0, n, beta1, db, 0, n);
       } else { // dB[n x k] += alpha * dY^T * op(A)
-        Gemm.sgemm(ec, true, ta, n, k, m, alpha, dy, 0, n, av, 0, ta ? m : k, 1f, db, 0, k);
+        Gemm.sgemm(ec, true, ta, n, k, m, alpha, dy, 0, n, av, 0, ta ? m : k, beta1, db, 0, k);
       }
     }
     Tensor c = g.input(2);

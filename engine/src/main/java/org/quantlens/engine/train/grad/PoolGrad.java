@@ -32,10 +32,22 @@ final class PoolGrad {
     int planes = x.dim(0) * x.dim(1);
     float[] xs = x.floats();
     float[] dy = g.outputGrad(0);
-    float[] dx = g.inputGrad(0);
+    // A fresh gradient is zeroed plane by plane inside the tasks, while the plane is in cache.
+    boolean fresh = g.canOverwrite(0);
+    float[] dx = fresh ? g.overwriteGrad(0) : g.inputGrad(0);
+    int inSize = geo.inSize;
     ExecContext ec = g.exec();
     if (max) {
-      ec.forRange(planes, pl -> maxPlane(geo, xs, dy, dx, pl));
+      ec.forRange(planes, pl -> {
+        if (fresh) {
+          java.util.Arrays.fill(dx, pl * inSize, (pl + 1) * inSize, 0f);
+        }
+        if (geo.rank == 2) {
+          maxPlane2d(geo, xs, dy, dx, pl);
+        } else {
+          maxPlane(geo, xs, dy, dx, pl);
+        }
+      });
       return;
     }
     boolean includePad = opset >= 7 && g.node().attrInt("count_include_pad", 0) != 0;
@@ -45,7 +57,52 @@ final class PoolGrad {
       counts[d] = includePad ? geo.tapsInside(d, -geo.padBegin[d], geo.in[d] + geo.padEnd[d])
           : geo.tapsInside(d, 0, geo.in[d]);
     }
-    ec.forRange(planes, pl -> averagePlane(geo, counts, dy, dx, pl));
+    ec.forRange(planes, pl -> {
+      if (fresh) {
+        java.util.Arrays.fill(dx, pl * inSize, (pl + 1) * inSize, 0f);
+      }
+      averagePlane(geo, counts, dy, dx, pl);
+    });
+  }
+
+  /** The 2-D case with the window clipped to the input once per row and column. */
+  private static void maxPlane2d(ConvGeometry geo, float[] x, float[] dy, float[] dx, int plane) {
+    int h = geo.in[0];
+    int w = geo.in[1];
+    int oh = geo.out[0];
+    int ow = geo.out[1];
+    int kh = geo.kernel[0];
+    int kw = geo.kernel[1];
+    int dh = geo.dilations[0];
+    int dw = geo.dilations[1];
+    int xOff = plane * geo.inSize;
+    int yOff = plane * geo.outSize;
+    for (int oy = 0; oy < oh; oy++) {
+      int y0 = oy * geo.strides[0] - geo.padBegin[0];
+      int ky0 = y0 >= 0 ? 0 : (-y0 + dh - 1) / dh;
+      int ky1 = Math.min(kh, (h - y0 + dh - 1) / dh);
+      for (int ox = 0; ox < ow; ox++) {
+        int x0 = ox * geo.strides[1] - geo.padBegin[1];
+        int kx0 = x0 >= 0 ? 0 : (-x0 + dw - 1) / dw;
+        int kx1 = Math.min(kw, (w - x0 + dw - 1) / dw);
+        int best = -1;
+        float bv = 0;
+        for (int ky = ky0; ky < ky1; ky++) {
+          int row = xOff + (y0 + ky * dh) * w + x0;
+          for (int kx = kx0; kx < kx1; kx++) {
+            int i = row + kx * dw;
+            float v = x[i];
+            if (best < 0 || v > bv) {
+              best = i;
+              bv = v;
+            }
+          }
+        }
+        if (best >= 0) {
+          dx[best] += dy[yOff + oy * ow + ox];
+        }
+      }
+    }
   }
 
   private static void maxPlane(ConvGeometry geo, float[] x, float[] dy, float[] dx, int plane) {

@@ -48,8 +48,12 @@ final class ShapeGrad {
       return;
     }
     float[] dy = g.outputGrad(0);
-    float[] dx = g.inputGrad(0);
     int n = g.input(0).size();
+    if (g.canOverwrite(0)) {
+      System.arraycopy(dy, 0, g.overwriteGrad(0), 0, n);
+      return;
+    }
+    float[] dx = g.inputGrad(0);
     ActivationGrad.chunks(g.exec(), n, (from, to) -> {
       for (int i = from; i < to; i++) {
         dx[i] += dy[i];
