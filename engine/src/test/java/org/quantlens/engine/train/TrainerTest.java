@@ -222,6 +222,28 @@ class TrainerTest {
   }
 
   @Test
+  void batchTransformSeesEveryBatchWithASeededRandomSourceAndMaySwapTargets() {
+    List<Double> draws = new ArrayList<>();
+    for (int run = 0; run < 2; run++) {
+      try (TrainingSession s = new TrainingSession(TestModels.mlp(2, 8, 2, "Tanh", 0, 3),
+          new TrainingSession.Options().inputGradients("x"))) {
+        Trainer.builder().epochs(2).batchSize(16).seed(4).transform((b, sess, rnd) -> {
+          draws.add(rnd.nextDouble());
+          // Soft one-hot targets (as Mixup produces) from the integer labels.
+          float[] soft = new float[b.size() * 2];
+          for (int i = 0; i < b.size(); i++) {
+            soft[i * 2 + (int) b.y().getLong(i)] = 1f;
+          }
+          return new Batch(b.x(), Tensor.of(soft, b.size(), 2));
+        }).build().fit(s, xor(), null);
+      }
+    }
+    assertEquals(16, draws.size()); // 4 batches x 2 epochs x 2 runs
+    assertEquals(draws.subList(0, 8), draws.subList(8, 16), "same seed, same draws");
+    assertEquals(8, new java.util.HashSet<>(draws.subList(0, 8)).size(), "a fresh source per batch");
+  }
+
+  @Test
   void progressReportsEveryBatchWithALine() {
     try (TrainingSession s = new TrainingSession(TestModels.mlp(2, 4, 2, "Tanh", 0, 3))) {
       List<TrainListener.BatchProgress> ps = new ArrayList<>();
