@@ -58,6 +58,10 @@ public final class OnnxWriter {
     }
     Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
     try {
+      if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+        // temp files are created owner-only; a model file should read like any other
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      }
       try (OutputStream out = Files.newOutputStream(tmp)) {
         out.write(bytes);
       }

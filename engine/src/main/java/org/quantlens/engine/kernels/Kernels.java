@@ -48,7 +48,7 @@ public final class Kernels {
     }
     try {
       Object info = Class.forName(SIMD_PACKAGE + "SimdInfo").getMethod("describe").invoke(null);
-      LOG.log(Level.INFO, "quantlens: SIMD kernels, " + info);
+      LOG.log(Level.DEBUG, "quantlens: SIMD kernels, " + info); // the expected case: quiet
       return true;
     } catch (ReflectiveOperationException | LinkageError e) {
       LOG.log(Level.INFO, "quantlens: scalar kernels (vector API unusable: " + e + ")");

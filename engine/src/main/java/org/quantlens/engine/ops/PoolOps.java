@@ -13,8 +13,9 @@ import org.quantlens.engine.tensor.Tensor;
  * Pooling: MaxPool (opsets 1, 8 storage_order and Indices, 10 ceil_mode and dilations, 11, 12
  * int8/uint8), AveragePool (1, 7 count_include_pad, 10 ceil_mode, 11, 19 dilations),
  * GlobalAveragePool and GlobalMaxPool (1), over any spatial rank. Float32 1-D/2-D window pools run
- * the SIMD row kernels of {@link FloatPool}; 3-D and up, other types and MaxPool's Indices output
- * run {@link GenericPool} in double precision (exact for the integer types).
+ * the SIMD row kernels of {@link FloatPool}, and so do int8/uint8 1-D/2-D max pools (through exact
+ * float copies); 3-D and up, other types and MaxPool's Indices output run {@link GenericPool} in
+ * double precision (exact for the integer types).
  */
 public final class PoolOps implements OpFamily {
   @Override
@@ -63,12 +64,37 @@ public final class PoolOps implements OpFamily {
         FloatPool.max(g, planes, x.floats(), y.floats(), ec);
         return new Tensor[] {y};
       }
+      boolean bytes = x.dtype() == DType.U8 || x.dtype() == DType.I8;
+      if (bytes && !wantIndices && g.rank <= 2) {
+        return new Tensor[] {maxPoolBytes(g, planes, x, outShape, ec)};
+      }
       double[] y = new double[Shapes.size(outShape)];
       long[] idx = wantIndices ? new long[y.length] : null;
       GenericPool.max(g, planes, ConvOps.doubles(x), y, idx, storageOrder == 1, ec);
       Tensor yt = ConvOps.fromDoubles(x.dtype(), y, outShape, FusedActivation.NONE);
       return new Tensor[] {yt, idx == null ? null : Tensor.of(idx, outShape)};
     };
+  }
+
+  /**
+   * int8/uint8 max pooling on the float kernels: every byte value is exact in float and the
+   * maximum of exact values is one of them, so the result converts back without loss.
+   */
+  private static Tensor maxPoolBytes(ConvGeometry g, int planes, Tensor x, int[] outShape,
+      ExecContext ec) {
+    boolean unsigned = x.dtype() == DType.U8;
+    byte[] xb = x.bytes();
+    float[] xf = new float[x.size()];
+    for (int i = 0; i < xf.length; i++) {
+      xf[i] = unsigned ? xb[i] & 0xff : xb[i];
+    }
+    float[] yf = new float[Shapes.size(outShape)];
+    FloatPool.max(g, planes, xf, yf, ec);
+    byte[] yb = new byte[yf.length];
+    for (int i = 0; i < yb.length; i++) {
+      yb[i] = (byte) (int) yf[i];
+    }
+    return Tensor.wrap(x.dtype(), yb, outShape);
   }
 
   private static Operator averagePool(NodeContext ctx) {

@@ -1,7 +1,257 @@
 package org.quantlens.engine.ops;
 
-/** Operators of the RecurrentOps family (filled in by their owner). */
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.quantlens.engine.ShapeMismatchException;
+import org.quantlens.engine.graph.Attribute;
+import org.quantlens.engine.kernels.RecurrentCells;
+import org.quantlens.engine.kernels.RecurrentLayer;
+import org.quantlens.engine.kernels.RnnActivation;
+import org.quantlens.engine.tensor.DType;
+import org.quantlens.engine.tensor.Tensor;
+
+/**
+ * The ONNX recurrent ops LSTM (opsets 1, 7, 14), GRU (1, 3, 7, 14) and RNN (1, 7, 14), with every
+ * attribute: direction, hidden_size, activations with their alpha/beta, clip, input_forget (LSTM),
+ * linear_before_reset (GRU, from opset 3), layout (from opset 14); optional inputs B,
+ * sequence_lens, initial_h, initial_c and P, optional outputs Y, Y_h and Y_c.
+ *
+ * <p>Constant weights are prepared once at load ({@link RecurrentLayer}: biases pre-added); weights
+ * computed at run time are prepared on each call. float32 runs natively; float16 and float64
+ * inputs are computed in float32 and the outputs cast back. Opset 1's {@code output_sequence} is
+ * ignored: Y is produced whenever it is requested. A sequence of length 0 yields zero Y_h and Y_c
+ * (as ONNX Runtime does).
+ */
 public final class RecurrentOps implements OpFamily {
+  private static final int X = 0;
+  private static final int W = 1;
+  private static final int R = 2;
+  private static final int B = 3;
+  private static final int SEQ_LENS = 4;
+  private static final int INITIAL_H = 5;
+  private static final int INITIAL_C = 6;
+  private static final int P = 7;
+
   @Override
-  public void register(OpRegistry r) {}
+  public void register(OpRegistry r) {
+    for (int since : new int[] {1, 7, 14}) {
+      r.register("LSTM", since, ctx -> create(ctx, RecurrentLayer.Type.LSTM));
+      r.register("RNN", since, ctx -> create(ctx, RecurrentLayer.Type.RNN));
+    }
+    for (int since : new int[] {1, 3, 7, 14}) {
+      r.register("GRU", since, ctx -> create(ctx, RecurrentLayer.Type.GRU));
+    }
+  }
+
+  /** The attributes of one node, parsed and checked at load. */
+  private static final class Spec {
+    final String node;
+    final RecurrentLayer.Type type;
+    final int directions;
+    final boolean reverse;
+    final int hiddenAttr;
+    final boolean batchMajor;
+    final float clip;
+    final boolean inputForget;
+    final boolean linearBeforeReset;
+    final List<String> activationNames;
+    final float[] alphas;
+    final float[] betas;
+    final boolean[] outputs = new boolean[3];
+
+    Spec(NodeContext ctx, RecurrentLayer.Type type) {
+      this.node = ctx.node().describe();
+      this.type = type;
+      String dir = ctx.attrString("direction", "forward");
+      switch (dir) {
+        case "forward": directions = 1; reverse = false; break;
+        case "reverse": directions = 1; reverse = true; break;
+        case "bidirectional": directions = 2; reverse = false; break;
+        default:
+          throw ctx.error("direction '" + dir + "' is not forward, reverse or bidirectional");
+      }
+      hiddenAttr = ctx.attrInt("hidden_size", -1);
+      if (ctx.has("hidden_size") && hiddenAttr <= 0) {
+        throw ctx.error("hidden_size must be positive, got " + hiddenAttr);
+      }
+      int layout = ctx.opset() >= 14 ? ctx.attrInt("layout", 0) : 0;
+      if (layout != 0 && layout != 1) {
+        throw ctx.error("layout must be 0 or 1, got " + layout);
+      }
+      batchMajor = layout == 1;
+      clip = ctx.attrFloat("clip", Float.POSITIVE_INFINITY);
+      if (!(clip >= 0)) {
+        throw ctx.error("clip must be a non-negative number, got " + clip);
+      }
+      inputForget = type == RecurrentLayer.Type.LSTM && ctx.attrInt("input_forget", 0) != 0;
+      linearBeforeReset = type == RecurrentLayer.Type.GRU && ctx.opset() >= 3
+          && ctx.attrInt("linear_before_reset", 0) != 0;
+      Attribute acts = ctx.attr("activations");
+      activationNames = acts == null ? defaults(type, directions) : acts.asStrings();
+      alphas = ctx.attrFloats("activation_alpha", null);
+      betas = ctx.attrFloats("activation_beta", null);
+      for (int i = 0; i < outputs.length; i++) {
+        outputs[i] = ctx.hasOutput(i) && (i < 2 || type == RecurrentLayer.Type.LSTM);
+      }
+    }
+
+    /** Activation functions per direction, alpha/beta consumed over the whole list. */
+    List<List<RnnActivation>> activations(NodeContext ctx) {
+      List<RnnActivation> all;
+      try {
+        all = RnnActivation.parseList(activationNames, alphas, betas);
+      } catch (IllegalArgumentException e) {
+        throw ctx.error(e.getMessage());
+      }
+      int k = type == RecurrentLayer.Type.LSTM ? 3 : type == RecurrentLayer.Type.GRU ? 2 : 1;
+      List<List<RnnActivation>> per = new ArrayList<>();
+      for (int d = 0; d < directions; d++) {
+        if (all.size() >= k * directions) {
+          per.add(all.subList(d * k, d * k + k));
+        } else if (all.size() == k) {
+          per.add(all); // one list given for both directions
+        } else {
+          throw ctx.error("activations lists " + all.size() + " functions; " + type + " needs " + k
+              + " per direction (" + k * directions + ")");
+        }
+      }
+      return per;
+    }
+
+    private static List<String> defaults(RecurrentLayer.Type type, int directions) {
+      List<String> one = type == RecurrentLayer.Type.LSTM ? List.of("Sigmoid", "Tanh", "Tanh")
+          : type == RecurrentLayer.Type.GRU ? List.of("Sigmoid", "Tanh") : List.of("Tanh");
+      List<String> all = new ArrayList<>();
+      for (int d = 0; d < directions; d++) {
+        all.addAll(one);
+      }
+      return all;
+    }
+  }
+
+  private static Operator create(NodeContext ctx, RecurrentLayer.Type type) {
+    Spec spec = new Spec(ctx, type);
+    List<List<RnnActivation>> acts = spec.activations(ctx);
+    if (!ctx.hasInput(X) || !ctx.hasInput(W) || !ctx.hasInput(R)) {
+      throw ctx.error("inputs X, W and R are required");
+    }
+    RecurrentLayer prepared = null;
+    if (ctx.constant(W) != null && ctx.constant(R) != null
+        && (!ctx.hasInput(B) || ctx.constant(B) != null)
+        && (type != RecurrentLayer.Type.LSTM || !ctx.hasInput(P) || ctx.constant(P) != null)) {
+      prepared = prepare(spec, acts, ctx.constant(W), ctx.constant(R),
+          ctx.hasInput(B) ? ctx.constant(B) : null,
+          type == RecurrentLayer.Type.LSTM && ctx.hasInput(P) ? ctx.constant(P) : null);
+    }
+    RecurrentLayer layer = prepared;
+    return (inputs, ec) -> run(spec, acts, layer, inputs, ec);
+  }
+
+  private static Tensor in(Tensor[] inputs, int i) {
+    return i < inputs.length ? inputs[i] : null;
+  }
+
+  /** Checks the weight shapes and prepares the layer. */
+  private static RecurrentLayer prepare(Spec s, List<List<RnnActivation>> acts, Tensor w, Tensor r,
+      Tensor b, Tensor p) {
+    if (r.rank() != 3) {
+      throw new ShapeMismatchException(s.node + ": R must have rank 3, got shape "
+          + Arrays.toString(r.shape()));
+    }
+    int hidden = s.hiddenAttr > 0 ? s.hiddenAttr : r.dim(2);
+    int gh = s.type.gates() * hidden;
+    if (w.rank() != 3) {
+      throw new ShapeMismatchException(s.node + ": W must have rank 3, got shape "
+          + Arrays.toString(w.shape()));
+    }
+    int input = w.dim(2);
+    expect(s, "W", w, s.directions, gh, input);
+    expect(s, "R", r, s.directions, gh, hidden);
+    if (b != null) {
+      expect(s, "B", b, s.directions, 2 * gh);
+    }
+    if (p != null) {
+      expect(s, "P", p, s.directions, 3 * hidden);
+    }
+    return RecurrentLayer.of(s.type, hidden, input, s.directions, s.reverse, w.toFloats(),
+        r.toFloats(), b == null ? null : b.toFloats(), p == null ? null : p.toFloats(), acts,
+        s.clip, s.inputForget, s.linearBeforeReset, RecurrentCells.get());
+  }
+
+  private static void expect(Spec s, String name, Tensor t, int... shape) {
+    if (!Arrays.equals(t.shape(), shape)) {
+      throw new ShapeMismatchException(s.node + ": " + name + " must have shape "
+          + Arrays.toString(shape) + ", got " + Arrays.toString(t.shape()));
+    }
+  }
+
+  private static Tensor[] run(Spec s, List<List<RnnActivation>> acts, RecurrentLayer prepared,
+      Tensor[] inputs, ExecContext ec) {
+    Tensor x = inputs[X];
+    if (x.rank() != 3 || !x.dtype().isFloating()) {
+      throw new ShapeMismatchException(s.node + ": X must be a rank-3 float tensor, got "
+          + x.dtype() + Arrays.toString(x.shape()));
+    }
+    RecurrentLayer layer = prepared != null ? prepared
+        : prepare(s, acts, inputs[W], inputs[R], in(inputs, B), s.type == RecurrentLayer.Type.LSTM
+            ? in(inputs, P) : null);
+    int seqLen = s.batchMajor ? x.dim(1) : x.dim(0);
+    int batch = s.batchMajor ? x.dim(0) : x.dim(1);
+    int hidden = layer.hidden();
+    int d = s.directions;
+    if (x.dim(2) != layer.input()) {
+      throw new ShapeMismatchException(s.node + ": X has input size " + x.dim(2)
+          + " but W expects " + layer.input());
+    }
+    int[] stateShape = s.batchMajor ? new int[] {batch, d, hidden} : new int[] {d, batch, hidden};
+    int[] lens = null;
+    Tensor sl = in(inputs, SEQ_LENS);
+    if (sl != null) {
+      expect(s, "sequence_lens", sl, batch);
+      lens = new int[batch];
+      for (int i = 0; i < batch; i++) {
+        long v = sl.getLong(i);
+        if (v < 0 || v > seqLen) {
+          throw new ShapeMismatchException(s.node + ": sequence_lens[" + i + "] = " + v
+              + " is outside [0, " + seqLen + "]");
+        }
+        lens[i] = (int) v;
+      }
+    }
+    float[] h0 = state(s, "initial_h", in(inputs, INITIAL_H), stateShape);
+    float[] c0 = s.type == RecurrentLayer.Type.LSTM
+        ? state(s, "initial_c", in(inputs, INITIAL_C), stateShape) : null;
+    int[] yShape = s.batchMajor ? new int[] {batch, seqLen, d, hidden}
+        : new int[] {seqLen, d, batch, hidden};
+    Tensor y = s.outputs[0] ? Tensor.zeros(DType.F32, yShape) : null;
+    Tensor yh = s.outputs[1] ? Tensor.zeros(DType.F32, stateShape) : null;
+    Tensor yc = s.outputs[2] ? Tensor.zeros(DType.F32, stateShape) : null;
+    layer.run(ec, x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0, floats(y), floats(yh),
+        floats(yc));
+    Tensor[] out = new Tensor[s.type == RecurrentLayer.Type.LSTM ? 3 : 2];
+    out[0] = y;
+    out[1] = yh;
+    if (out.length > 2) {
+      out[2] = yc;
+    }
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] != null && x.dtype() != DType.F32) {
+        out[i] = out[i].cast(x.dtype());
+      }
+    }
+    return out;
+  }
+
+  private static float[] floats(Tensor t) {
+    return t == null ? null : t.floats();
+  }
+
+  private static float[] state(Spec s, String name, Tensor t, int[] shape) {
+    if (t == null) {
+      return null;
+    }
+    expect(s, name, t, shape);
+    return t.toFloats();
+  }
 }

@@ -11,6 +11,7 @@ import org.quantlens.engine.graph.Passes;
 import org.quantlens.engine.graph.Value;
 import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.ops.Operator;
+import org.quantlens.engine.quant.QdqFolding;
 import org.quantlens.engine.tensor.Tensor;
 
 /**
@@ -67,10 +68,18 @@ public final class Session implements AutoCloseable {
 
   public Session(Graph graph, Options options) {
     Graph g = graph.copy();
+    if (options.optimize && hasQdq(g)) {
+      g = QdqFolding.fold(g).graph(); // QDQ models run on the int8 kernels where patterns allow
+    }
     this.graph = options.optimize ? Passes.optimize(g) : g;
     this.plan = ExecutionPlan.build(this.graph, OpRegistry.standard());
     this.pool = new WorkerPool(options.threads);
     this.observer = options.observer;
+  }
+
+  private static boolean hasQdq(Graph g) {
+    return g.nodes().stream().anyMatch(n -> n.domain().isEmpty()
+        && (n.opType().equals("QuantizeLinear") || n.opType().equals("DequantizeLinear")));
   }
 
   /** The graph inputs to feed, with their declared types and shapes. */

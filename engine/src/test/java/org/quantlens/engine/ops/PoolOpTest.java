@@ -120,6 +120,30 @@ class PoolOpTest {
   }
 
   @Test
+  void int8AndUint8MaxPoolsEqualTheFloatPoolOfTheSameValues() {
+    Random rnd = new Random(14);
+    for (int t = 0; t < 40; t++) {
+      int h = 2 + rnd.nextInt(20);
+      int w = 2 + rnd.nextInt(40);
+      int k = 1 + rnd.nextInt(2);
+      Map<String, Attribute> a = attrs("kernel_shape", new int[] {k + 1, k + 1},
+          "strides", new int[] {1 + rnd.nextInt(2), 1 + rnd.nextInt(3)}, "pads", new int[] {k, 0, 0, k});
+      for (DType type : new DType[] {DType.U8, DType.I8}) {
+        byte[] b = new byte[2 * 3 * h * w];
+        rnd.nextBytes(b);
+        Tensor x = Tensor.wrap(type, b, 2, 3, h, w);
+        Tensor y = pool("MaxPool", 12, a, x, 1, 1 + t % 3)[0];
+        Tensor f = pool("MaxPool", 12, a, x.cast(DType.F32), 1, 1)[0];
+        assertEquals(type, y.dtype());
+        assertArrayEquals(f.shape(), y.shape());
+        for (int i = 0; i < f.size(); i++) {
+          assertEquals((long) f.floats()[i], y.getLong(i), type + " at " + i);
+        }
+      }
+    }
+  }
+
+  @Test
   void sameUpperAndLowerPadDifferentSides() {
     // x = 1..4, k 2: total pad 1, SAME_UPPER pads the end, SAME_LOWER the start.
     Tensor x = iota(4, 1, 1, 4);

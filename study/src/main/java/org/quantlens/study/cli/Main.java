@@ -11,7 +11,8 @@ import org.quantlens.engine.QuantLensException;
  */
 public final class Main {
   private static final List<Command> COMMANDS = List.of(
-      new RunCommand(), new InspectCommand(), new ConformanceCommand());
+      new RunCommand(), new InspectCommand(), new ConformanceCommand(), new QuantizeCommand(),
+      new ShiftCommand());
 
   private Main() {}
 

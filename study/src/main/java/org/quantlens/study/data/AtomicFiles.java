@@ -28,6 +28,10 @@ public final class AtomicFiles {
     try {
       Files.createDirectories(dir);
       tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+        // temp files are created owner-only; the result should read like any other output file
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      }
       try (OutputStream out = Files.newOutputStream(tmp)) {
         content.writeTo(out);
       }

@@ -30,12 +30,12 @@ public final class SimdConv implements ConvKernels {
       a1.max(lo).min(hi).intoArray(dst, dstOff + i + L);
     }
     for (; i + L <= n; i += L) {
-      FloatVector a0 = FloatVector.broadcast(F, bias);
-      for (int t = 0; t < taps.length; t++) {
-        a0 = FloatVector.fromArray(F, src, base + taps[t] + i)
-            .fma(FloatVector.broadcast(F, w[wOff + t]), a0);
-      }
-      a0.max(lo).min(hi).intoArray(dst, dstOff + i);
+      depthwiseVector(src, base, taps, w, wOff, bias, lo, hi, dst, dstOff, i);
+    }
+    if (i < n && n >= L) {
+      // one vector overlapping the previous: the shared columns get the same values again
+      depthwiseVector(src, base, taps, w, wOff, bias, lo, hi, dst, dstOff, n - L);
+      return;
     }
     for (; i < n; i++) {
       float acc = bias;
@@ -44,6 +44,16 @@ public final class SimdConv implements ConvKernels {
       }
       dst[dstOff + i] = Math.min(Math.max(acc, lo), hi);
     }
+  }
+
+  private static void depthwiseVector(float[] src, int base, int[] taps, float[] w, int wOff,
+      float bias, float lo, float hi, float[] dst, int dstOff, int i) {
+    FloatVector a0 = FloatVector.broadcast(F, bias);
+    for (int t = 0; t < taps.length; t++) {
+      a0 = FloatVector.fromArray(F, src, base + taps[t] + i)
+          .fma(FloatVector.broadcast(F, w[wOff + t]), a0);
+    }
+    a0.max(lo).min(hi).intoArray(dst, dstOff + i);
   }
 
   @Override

@@ -7,7 +7,9 @@ import org.quantlens.engine.kernels.PoolKernels;
 
 /**
  * SIMD {@link PoolKernels}. Window rows vectorize over output columns and visit taps in the
- * reference order with the same operations, so they match the scalar reference bit for bit; the
+ * reference order with the same operations, so they match the scalar reference bit for bit (a row
+ * whose width is not a multiple of the vector ends with one vector overlapping the previous one,
+ * which rewrites equal values: small feature maps stay vectorized); the
  * plane sum uses four vector accumulators (a different association than the scalar loop).
  */
 public final class SimdPool implements PoolKernels {
@@ -24,6 +26,10 @@ public final class SimdPool implements PoolKernels {
       }
       m.intoArray(dst, dstOff + i);
     }
+    if (i < n && n >= L) {
+      maxVector(src, base, taps, dst, dstOff, n - L); // overlap: recomputes equal values
+      return;
+    }
     for (; i < n; i++) {
       float m = Float.NEGATIVE_INFINITY;
       for (int t = 0; t < taps.length; t++) {
@@ -31,6 +37,14 @@ public final class SimdPool implements PoolKernels {
       }
       dst[dstOff + i] = m;
     }
+  }
+
+  private static void maxVector(float[] src, int base, int[] taps, float[] dst, int dstOff, int i) {
+    FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+    for (int t = 0; t < taps.length; t++) {
+      m = m.max(FloatVector.fromArray(F, src, base + taps[t] + i));
+    }
+    m.intoArray(dst, dstOff + i);
   }
 
   @Override
@@ -44,6 +58,10 @@ public final class SimdPool implements PoolKernels {
       }
       s.div(FloatVector.fromArray(F, divX, i).mul(divY)).intoArray(dst, dstOff + i);
     }
+    if (i < n && n >= L) {
+      avgVector(src, base, taps, divY, divX, dst, dstOff, n - L); // overlap: equal values again
+      return;
+    }
     for (; i < n; i++) {
       float s = 0f;
       for (int t = 0; t < taps.length; t++) {
@@ -51,6 +69,15 @@ public final class SimdPool implements PoolKernels {
       }
       dst[dstOff + i] = s / (divY * divX[i]);
     }
+  }
+
+  private static void avgVector(float[] src, int base, int[] taps, float divY, float[] divX,
+      float[] dst, int dstOff, int i) {
+    FloatVector s = FloatVector.zero(F);
+    for (int t = 0; t < taps.length; t++) {
+      s = s.add(FloatVector.fromArray(F, src, base + taps[t] + i));
+    }
+    s.div(FloatVector.fromArray(F, divX, i).mul(divY)).intoArray(dst, dstOff + i);
   }
 
   @Override

@@ -1,0 +1,269 @@
+package org.quantlens.engine.kernels.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.quantlens.engine.kernels.RecurrentCells;
+import org.quantlens.engine.kernels.RnnActivation;
+
+/**
+ * SIMD recurrent cells. A row's gate math runs as a few short vector passes over the row's
+ * L1-resident buffers, each pass with at most one transcendental function: C2 refused to inline
+ * one fully fused loop body with five vector sigmoid/tanh (NodeCountInliningCutoff), which boxed
+ * the vectors and ran 3x slower than these passes. The gate pre-activations
+ * are summed into {@code hr}, the caller's per-step scratch, and activated there; ONNX's gate
+ * order puts the LSTM sigmoid gates i, o, f and the GRU gates z, r side by side, so one sigmoid
+ * pass covers them. Sigmoid and tanh use the loops of {@link SimdVectorMathFunctions}, the one SIMD
+ * implementation of the engine (array-taking methods, so a caller that does not inline them does not
+ * box vectors); other activations, and the
+ * units past the last full vector, are computed as the scalar reference does.
+ */
+public final class SimdRecurrentCells implements RecurrentCells {
+  private static final VectorSpecies<Float> S = SimdInfo.F;
+  private static final int L = S.length();
+
+  private static float clip(float x, float c) {
+    return Math.min(Math.max(x, -c), c);
+  }
+
+  /** {@code acc[ao + j] = clip(x[xo + j] + acc[ao + j] + b[bo + j])} for {@code j < n}. */
+  private static void sum(float[] x, int xo, float[] acc, int ao, float[] b, int bo, int n,
+      float c) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    if (c == Float.POSITIVE_INFINITY) {
+      for (; j < bound; j += L) {
+        FloatVector v = FloatVector.fromArray(S, x, xo + j)
+            .add(FloatVector.fromArray(S, acc, ao + j));
+        v.add(FloatVector.fromArray(S, b, bo + j)).intoArray(acc, ao + j);
+      }
+      for (; j < n; j++) {
+        acc[ao + j] = x[xo + j] + acc[ao + j] + b[bo + j];
+      }
+    } else {
+      for (; j < bound; j += L) {
+        FloatVector v = FloatVector.fromArray(S, x, xo + j)
+            .add(FloatVector.fromArray(S, acc, ao + j)).add(FloatVector.fromArray(S, b, bo + j));
+        v.max(-c).min(c).intoArray(acc, ao + j); // max/min keep NaN, as Math.max/min
+      }
+      for (; j < n; j++) {
+        acc[ao + j] = clip(x[xo + j] + acc[ao + j] + b[bo + j], c);
+      }
+    }
+  }
+
+  /** {@code a[ao + j] = clip(a[ao + j] + p[po + j] * c[co + j])}: a peephole term, then clip. */
+  private static void peep(float[] a, int ao, float[] p, int po, float[] c, int co, int n,
+      float cl) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      FloatVector pc = FloatVector.fromArray(S, p, po + j).mul(FloatVector.fromArray(S, c, co + j));
+      FloatVector v = FloatVector.fromArray(S, a, ao + j).add(pc);
+      v.max(-cl).min(cl).intoArray(a, ao + j);
+    }
+    for (; j < n; j++) {
+      a[ao + j] = clip(a[ao + j] + p[po + j] * c[co + j], cl);
+    }
+  }
+
+  /** {@code a[off, off + n)} clipped to {@code [-c, c]} in place. */
+  private static void clipInPlace(float[] a, int off, int n, float c) {
+    if (c == Float.POSITIVE_INFINITY) {
+      return;
+    }
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      FloatVector.fromArray(S, a, off + j).max(-c).min(c).intoArray(a, off + j);
+    }
+    for (; j < n; j++) {
+      a[off + j] = clip(a[off + j], c);
+    }
+  }
+
+  /** Applies {@code act} to {@code a[off, off + n)} in place, vectorized for Sigmoid and Tanh. */
+  private static void activate(RnnActivation act, float[] a, int off, int n) {
+    if (act.equals(RnnActivation.SIGMOID)) {
+      sigmoidInPlace(a, off, n);
+      return;
+    }
+    if (act.equals(RnnActivation.TANH)) {
+      tanhInPlace(a, off, n);
+      return;
+    }
+    act.applyInPlace(a, off, n);
+  }
+
+  private static void sigmoidInPlace(float[] a, int off, int n) {
+    SimdVectorMathFunctions.sigmoidLoop(a, off, a, off, n);
+  }
+
+  private static void tanhInPlace(float[] a, int off, int n) {
+    SimdVectorMathFunctions.tanhLoop(a, off, a, off, n);
+  }
+
+  /** LSTM memory: {@code c = f*c + i*g} with gates in {@code g} (i at 0, f at 2n, c~ at 3n). */
+  private static void lstmMemory(float[] g, int go, float[] c, int co, int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      FloatVector f = FloatVector.fromArray(S, g, go + 2 * n + j);
+      FloatVector i = FloatVector.fromArray(S, g, go + j);
+      FloatVector ig = i.mul(FloatVector.fromArray(S, g, go + 3 * n + j));
+      f.mul(FloatVector.fromArray(S, c, co + j)).add(ig).intoArray(c, co + j);
+    }
+    for (; j < n; j++) {
+      c[co + j] = g[go + 2 * n + j] * c[co + j] + g[go + j] * g[go + 3 * n + j];
+    }
+  }
+
+  /** {@code out = a * b} elementwise. */
+  private static void mul(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      FloatVector x = FloatVector.fromArray(S, a, ao + j);
+      x.mul(FloatVector.fromArray(S, b, bo + j)).intoArray(out, oo + j);
+    }
+    for (; j < n; j++) {
+      out[oo + j] = a[ao + j] * b[bo + j];
+    }
+  }
+
+  @Override
+  public void lstm(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] c, int cOff,
+      float[] h, int hOff) {
+    int n = p.hidden();
+    float cl = p.clip();
+    float[] pp = p.peep();
+    if (pp == null && !p.inputForget()) {
+      sum(xw, xwOff, hr, hrOff, p.bias(), 0, 4 * n, cl);
+      activate(p.f(), hr, hrOff, 3 * n); // i, o, f side by side
+    } else {
+      sum(xw, xwOff, hr, hrOff, p.bias(), 0, 4 * n, Float.POSITIVE_INFINITY);
+      clipInPlace(hr, hrOff + 3 * n, n, cl);
+      if (pp != null) {
+        peep(hr, hrOff, pp, 0, c, cOff, n, cl);
+      } else {
+        clipInPlace(hr, hrOff, n, cl);
+      }
+      activate(p.f(), hr, hrOff, n);
+      if (p.inputForget()) {
+        oneMinus(hr, hrOff, hr, hrOff + 2 * n, n);
+      } else {
+        if (pp != null) {
+          peep(hr, hrOff + 2 * n, pp, 2 * n, c, cOff, n, cl);
+        } else {
+          clipInPlace(hr, hrOff + 2 * n, n, cl);
+        }
+        activate(p.f(), hr, hrOff + 2 * n, n);
+      }
+    }
+    activate(p.g(), hr, hrOff + 3 * n, n);
+    lstmMemory(hr, hrOff, c, cOff, n);
+    if (pp != null || p.inputForget()) {
+      // the output gate waited for the new memory (its peephole reads C_t)
+      if (pp != null) {
+        peep(hr, hrOff + n, pp, n, c, cOff, n, cl);
+      } else {
+        clipInPlace(hr, hrOff + n, n, cl);
+      }
+      activate(p.f(), hr, hrOff + n, n);
+    }
+    // c~ is spent: its slot takes h(C_t)
+    if (p.hTanh()) {
+      SimdVectorMathFunctions.tanhLoop(c, cOff, hr, hrOff + 3 * n, n);
+    } else {
+      System.arraycopy(c, cOff, hr, hrOff + 3 * n, n);
+      activate(p.h(), hr, hrOff + 3 * n, n);
+    }
+    mul(hr, hrOff + n, hr, hrOff + 3 * n, h, hOff, n);
+  }
+
+  /** {@code out = 1 - a}. */
+  private static void oneMinus(float[] a, int ao, float[] out, int oo, int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    for (; j < bound; j += L) {
+      one.sub(FloatVector.fromArray(S, a, ao + j)).intoArray(out, oo + j);
+    }
+    for (; j < n; j++) {
+      out[oo + j] = 1 - a[ao + j];
+    }
+  }
+
+  @Override
+  public void rnn(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] h, int hOff) {
+    int n = p.hidden();
+    sum(xw, xwOff, hr, hrOff, p.bias(), 0, n, p.clip());
+    activate(p.f(), hr, hrOff, n);
+    System.arraycopy(hr, hrOff, h, hOff, n);
+  }
+
+  @Override
+  public void gruReset(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] h,
+      int hOff, float[] rh, int rhOff) {
+    int n = p.hidden();
+    sum(xw, xwOff, hr, hrOff, p.bias(), 0, 2 * n, p.clip());
+    activate(p.f(), hr, hrOff, 2 * n); // z, r side by side
+    mul(hr, hrOff + n, h, hOff, rh, rhOff, n);
+  }
+
+  @Override
+  public void gruUpdate(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] h,
+      int hOff) {
+    int n = p.hidden();
+    sum(xw, xwOff + 2 * n, hr, hrOff + 2 * n, p.bias(), 2 * n, n, p.clip());
+    activate(p.g(), hr, hrOff + 2 * n, n);
+    mix(hr, hrOff, hr, hrOff + 2 * n, h, hOff, n);
+  }
+
+  /** {@code h = (1 - z) * hh + z * h}, rounded as the scalar reference rounds it. */
+  private static void mix(float[] z, int zo, float[] hh, int ho, float[] h, int hOff, int n) {
+    int bound = S.loopBound(n);
+    int j = 0;
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    for (; j < bound; j += L) {
+      FloatVector zv = FloatVector.fromArray(S, z, zo + j);
+      FloatVector keep = zv.mul(FloatVector.fromArray(S, h, hOff + j));
+      one.sub(zv).mul(FloatVector.fromArray(S, hh, ho + j)).add(keep).intoArray(h, hOff + j);
+    }
+    for (; j < n; j++) {
+      float zj = z[zo + j];
+      h[hOff + j] = (1 - zj) * hh[ho + j] + zj * h[hOff + j];
+    }
+  }
+
+  @Override
+  public void gruLinearBeforeReset(Params p, float[] xw, int xwOff, float[] hr, int hrOff,
+      float[] h, int hOff) {
+    int n = p.hidden();
+    sum(xw, xwOff, hr, hrOff, p.bias(), 0, 2 * n, p.clip());
+    activate(p.f(), hr, hrOff, 2 * n);
+    resetLinear(p, xw, xwOff + 2 * n, hr, hrOff, n);
+    activate(p.g(), hr, hrOff + 2 * n, n);
+    mix(hr, hrOff, hr, hrOff + 2 * n, h, hOff, n);
+  }
+
+  /** GRU h gate argument with linear_before_reset: {@code clip(xw_h + Wb_h + r*(hr_h + Rb_h))}. */
+  private static void resetLinear(Params p, float[] xw, int xo, float[] hr, int ho, int n) {
+    float[] b = p.bias();
+    float[] rbh = p.rbh();
+    float cl = p.clip();
+    int bound = S.loopBound(n);
+    int j = 0;
+    for (; j < bound; j += L) {
+      FloatVector lin = FloatVector.fromArray(S, hr, ho + 2 * n + j)
+          .add(FloatVector.fromArray(S, rbh, j));
+      FloatVector reset = FloatVector.fromArray(S, hr, ho + n + j).mul(lin);
+      FloatVector a = FloatVector.fromArray(S, xw, xo + j)
+          .add(FloatVector.fromArray(S, b, 2 * n + j)).add(reset);
+      a.max(-cl).min(cl).intoArray(hr, ho + 2 * n + j);
+    }
+    for (; j < n; j++) {
+      float a = xw[xo + j] + b[2 * n + j] + hr[ho + n + j] * (hr[ho + 2 * n + j] + rbh[j]);
+      hr[ho + 2 * n + j] = clip(a, cl);
+    }
+  }
+}
