@@ -1,0 +1,72 @@
+package org.quantlens.bench.kernels;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.quantlens.bench.models.BenchModel;
+import org.quantlens.bench.models.Zoo;
+import org.quantlens.engine.runtime.Session;
+import org.quantlens.engine.tensor.Tensor;
+
+/**
+ * Whole-model inference on one thread, our engine alone: calls per second and, with JMH's gc
+ * profiler ({@code -prof gc}, as {@code benchmarks/run} does), bytes allocated per call
+ * ({@code gc.alloc.rate.norm}), to hold against the goal "steady-state inference allocates
+ * nothing beyond its outputs".
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xss16m", "-Xmx2g"})
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 4, time = 1)
+public class SessionBench {
+  @Param({"mlp", "lenet5", "resnet20", "lstm-rows", "gru-rows", "text-lstm", "text-gru"})
+  public String model;
+
+  @Param({"1", "64"})
+  public int batch;
+
+  private BenchModel workload;
+  private Session session;
+  private Map<String, Tensor> feeds;
+
+  @Setup
+  public void setup() {
+    workload = Zoo.get(model);
+    session = open(workload, 1);
+    feeds = workload.inputs(batch, 5);
+  }
+
+  @TearDown
+  public void close() {
+    session.close();
+  }
+
+  @Benchmark
+  public Map<String, Tensor> infer(Counters work) {
+    Map<String, Tensor> out = session.run(feeds);
+    work.items += batch;
+    return out;
+  }
+
+  /** A session on {@code threads} threads, or a clear failure when an op is not there yet. */
+  static Session open(BenchModel m, int threads) {
+    if (!m.missingOps().isEmpty()) {
+      throw new IllegalStateException(m.name() + " needs ops " + m.missingOps()
+          + " that the engine does not have yet (work: " + m.waitingOn() + ")");
+    }
+    return new Session(m.graph(), new Session.Options().threads(threads));
+  }
+}

@@ -1,0 +1,488 @@
+package org.quantlens.bench.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.quantlens.bench.models.BenchModel;
+import org.quantlens.bench.models.Zoo;
+
+/**
+ * Writes {@code benchmarks/RESULTS.md} from JMH's JSON and the side-by-side harness's JSON: one
+ * table per theme with the columns benchmark, ours, peer, ratio, goal (from issue 7) and met, plus
+ * a header saying where and how it was measured. Every goal of the issue gets a row; one that
+ * could not be measured yet says why. Medians throughout; spreads as [min-max] over JMH
+ * iterations, or the interquartile range of the paired rounds side by side.
+ *
+ * <pre>
+ * java -cp benchmarks.jar org.quantlens.bench.report.ResultsReport --jmh jmh.json
+ *   --peer side-by-side.json --out RESULTS.md [--label TEXT] [--notes notes.md]
+ * </pre>
+ */
+public final class ResultsReport {
+  private static final String PKG = "org.quantlens.bench.kernels.";
+  /** The allocation goal's allowance for the result map, tensor objects and array headers. */
+  private static final long ALLOC_SLACK = 1024;
+
+  private final List<Map<String, Object>> jmh = new ArrayList<>();
+  private Map<String, Object> peer;
+  private Map<String, Object> pairs;
+  private final StringBuilder md = new StringBuilder();
+  private final List<String[]> waiting = new ArrayList<>();
+  private double peak = Double.NaN;
+
+  public static void main(String[] argv) throws IOException {
+    ResultsReport r = new ResultsReport();
+    Path out = Path.of("RESULTS.md");
+    String label = null;
+    Path notes = null;
+    for (int i = 0; i < argv.length; i++) {
+      switch (argv[i]) {
+        case "--jmh": r.addJmh(Path.of(argv[++i])); break;
+        case "--peer": r.peer = r.readOptional(Path.of(argv[++i])); break;
+        case "--pairs": r.pairs = r.readOptional(Path.of(argv[++i])); break;
+        case "--out": out = Path.of(argv[++i]); break;
+        case "--label": label = argv[++i]; break;
+        case "--notes": notes = Path.of(argv[++i]); break;
+        default: throw new IllegalArgumentException("unknown argument " + argv[i]);
+      }
+    }
+    Files.writeString(out, r.render(label, notes));
+    System.out.println("wrote " + out);
+  }
+
+  private Map<String, Object> readOptional(Path file) throws IOException {
+    return Files.exists(file) ? asMap(Json.parse(Files.readString(file))) : null;
+  }
+
+  private void addJmh(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return;
+    }
+    for (Object o : (List<?>) Json.parse(Files.readString(file))) {
+      jmh.add(asMap(o));
+    }
+  }
+
+  /** The Markdown document. */
+  String render(String label, Path notes) throws IOException {
+    header(label);
+    gemmSection();
+    simdSection();
+    layerSection();
+    inferenceSection();
+    peerSection();
+    waitingSection();
+    if (notes != null && Files.exists(notes)) {
+      md.append("\n## Notes\n\n").append(Files.readString(notes).strip()).append('\n');
+    }
+    return md.toString();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sections.
+
+  private void header(String label) {
+    md.append("# QuantLens benchmark results\n\n");
+    if (label != null && !label.isEmpty()) {
+      md.append("> **").append(label).append("**\n\n");
+    }
+    Map<String, Object> any = jmh.isEmpty() ? null : jmh.get(0);
+    md.append("- Date: ").append(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME))
+        .append('\n');
+    if (any != null) {
+      md.append("- JDK: ").append(any.get("vmName")).append(' ').append(any.get("jdkVersion"))
+          .append(" (").append(any.get("vmVersion")).append("), forks run with `")
+          .append(String.join(" ", strings(any.get("jvmArgs")))).append("`\n");
+      md.append(String.format(Locale.ROOT, "- JMH %s: %s fork(s), %s warm-up x %s, %s measured x %s"
+          + " per configuration, throughput mode%n", any.get("jmhVersion"),
+          num(any.get("forks")), num(any.get("warmupIterations")), any.get("warmupTime"),
+          num(any.get("measurementIterations")), any.get("measurementTime")));
+    } else if (peer != null) {
+      md.append("- JDK: ").append(peer.get("jdk")).append('\n');
+    }
+    md.append("- CPU: ").append(Machine.describe()).append('\n');
+    if (peer != null) {
+      md.append(String.format(Locale.ROOT, "- ONNX Runtime Java %s; side by side: %s alternating"
+          + " rounds of %s ms per engine after %s ms of warm-up, in one JVM%n",
+          peer.get("ortVersion"), num(peer.get("rounds")), num(peer.get("roundMs")),
+          num(peer.get("warmupMs"))));
+    }
+    md.append("- Reading the tables: values are medians; `[a-b]` is the range over JMH"
+        + " iterations, or for side-by-side ratios the interquartile range over the paired rounds."
+        + " Ratios are ours / peer. GEMM and layer rates count a multiply-add as 2 flops.\n");
+    md.append("- Regenerate: `benchmarks/run` (full set), `benchmarks/run --quick` (smoke only, no"
+        + " timing value).\n");
+  }
+
+  private void gemmSection() {
+    Map<String, Object> p = find("PeakBench", Map.of());
+    table("Float32 GEMM against the FMA peak (one thread)");
+    if (p != null) {
+      peak = median(secondary(p, "flops")) / 1e9;
+      row("FMA peak probe: 12 independent vector FMA chains, registers only", gflops(p), "—", "—",
+          "the reference", "—");
+    } else {
+      row("FMA peak probe", "not measured", "—", "—", "the reference", "—");
+    }
+    pairedRow();
+    for (String size : List.of("256", "512", "1024")) {
+      Map<String, Object> r = find("GemmSquareBench", Map.of("size", size, "kernel", "simd"));
+      vsPeak("SGEMM " + size + "x" + size + "x" + size + " (B packed per call; separate JMH runs)",
+          r, Double.NaN);
+    }
+    for (Map<String, Object> r : all("GemmDenseBench", Map.of("kernel", "simd"))) {
+      vsPeak("dense " + denseName(r), r, Double.NaN);
+    }
+  }
+
+  /** The goal row: GEMM and peak measured by turns in one JVM ({@code PeakPairs}). */
+  private void pairedRow() {
+    String name = "SGEMM 512x512x512 / FMA peak, paired rounds in one JVM";
+    if (pairs == null) {
+      row(name, "not measured", "—", "—", "≥ 0.80 of peak", "not measured");
+      return;
+    }
+    double ratio = (Double) pairs.get("ratioMedian");
+    row("SGEMM " + num(pairs.get("size")) + "^3 / FMA peak, " + num(pairs.get("rounds"))
+        + " paired rounds in one JVM", fmt((Double) pairs.get("gemmGflopsMedian")) + " GFLOP/s",
+        fmt((Double) pairs.get("peakGflopsMedian")) + " GFLOP/s (peak)",
+        fmt(ratio) + " [" + fmt((Double) pairs.get("ratioP25")) + "-"
+            + fmt((Double) pairs.get("ratioP75")) + "]", "≥ 0.80 of peak", met(ratio, 0.80));
+  }
+
+  private void vsPeak(String name, Map<String, Object> r, double goal) {
+    String goalText = Double.isNaN(goal) ? "—" : String.format(Locale.ROOT, "≥ %.2f of peak", goal);
+    if (r == null) {
+      row(name, "not measured", "—", "—", goalText, "—");
+      return;
+    }
+    double ours = median(secondary(r, "flops")) / 1e9;
+    double ratio = ours / peak;
+    row(name, gflops(r), Double.isNaN(peak) ? "—" : fmt(peak) + " GFLOP/s (peak)",
+        Double.isNaN(peak) ? "—" : fmt(ratio), goalText, met(ratio, goal));
+  }
+
+  private void simdSection() {
+    table("SIMD against the scalar kernels (one thread)");
+    for (String size : List.of("256", "512", "1024")) {
+      simdRow("SGEMM " + size + "^3", "GemmSquareBench", Map.of("size", size), "flops", 1e9,
+          "GFLOP/s");
+    }
+    for (Map<String, Object> r : all("GemmDenseBench", Map.of("kernel", "simd"))) {
+      Map<String, String> key = new LinkedHashMap<>(params(r));
+      key.remove("kernel");
+      simdRow("dense " + denseName(r), "GemmDenseBench", key, "flops", 1e9, "GFLOP/s");
+    }
+    for (String op : List.of("exp", "tanh", "sigmoid", "relu")) {
+      simdRow(op + " over 64k floats", "VectorMathBench", Map.of("op", op), "items", 1e6,
+          "M/s");
+    }
+  }
+
+  private void simdRow(String name, String bench, Map<String, String> key, String counter,
+      double scale, String unit) {
+    Map<String, String> s = new LinkedHashMap<>(key);
+    s.put("kernel", "simd");
+    Map<String, String> c = new LinkedHashMap<>(key);
+    c.put("kernel", "scalar");
+    Map<String, Object> simd = find(bench, s);
+    Map<String, Object> scalar = find(bench, c);
+    if (simd == null && scalar == null) {
+      return;
+    }
+    String ours = simd == null ? "not measured" : spread(secondary(simd, counter), scale, unit);
+    String other = scalar == null ? "not measured" : spread(secondary(scalar, counter), scale, unit);
+    String ratio = simd == null || scalar == null ? "—"
+        : fmt(median(secondary(simd, counter)) / median(secondary(scalar, counter)));
+    row(name + " (peer: scalar)", ours, other, ratio, "—", "—");
+  }
+
+  private void layerSection() {
+    table("Layers of the zoo (one thread, our engine)");
+    int before = md.length();
+    for (BenchModel m : Zoo.layers().values()) {
+      boolean any = false;
+      for (String batch : List.of("1", "64")) {
+        Map<String, Object> r = find("LayerBench", Map.of("layer", m.name(), "batch", batch));
+        if (r != null) {
+          vsPeak(m.name() + " (" + m.description() + "), batch " + batch, r, Double.NaN);
+          any = true;
+        }
+      }
+      if (!any) {
+        waitingFor(m.name() + " (" + m.description() + "), batch 1 and 64", m, "GFLOP/s, fraction of peak");
+      }
+    }
+    if (md.length() == before) {
+      row("none runnable yet (see *Not measured yet*)", "", "", "", "", "");
+    }
+  }
+
+  private void inferenceSection() {
+    table("Whole models on our engine (one thread): speed and allocation per call");
+    for (BenchModel m : Zoo.models().values()) {
+      boolean any = false;
+      for (String batch : List.of("1", "64")) {
+        Map<String, Object> r = find("SessionBench", Map.of("model", m.name(), "batch", batch));
+        if (r == null) {
+          continue;
+        }
+        any = true;
+        String name = m.name() + ", batch " + batch;
+        row(name + ": throughput", spread(secondary(r, "items"), 1, "items/s"), "—", "—", "—",
+            "—");
+        double[] alloc = secondary(r, "gc.alloc.rate.norm");
+        long outBytes = 4L * m.outputsPerItem() * Integer.parseInt(batch);
+        String goal = "≤ outputs + " + ALLOC_SLACK + " B";
+        if (alloc.length == 0) {
+          row(name + ": bytes allocated per call", "not measured (run with -prof gc)",
+              outBytes + " B outputs", "—", goal, "—");
+        } else {
+          double a = median(alloc);
+          row(name + ": bytes allocated per call", String.format(Locale.ROOT, "%,.0f B", a),
+              outBytes + " B outputs", fmt(a / outBytes), goal,
+              a <= outBytes + ALLOC_SLACK ? "yes" : "**no**");
+        }
+      }
+      if (!any) {
+        waitingFor(m.name() + ": throughput and bytes per call", m, goalAlloc());
+      }
+    }
+  }
+
+  private static String goalAlloc() {
+    return "≤ outputs + " + ALLOC_SLACK + " B";
+  }
+
+  private void peerSection() {
+    table("Side by side with ONNX Runtime (same ONNX file, same threads and batch, alternating)");
+    if (peer == null) {
+      row("side-by-side harness", "not run", "—", "—", "—", "—");
+      return;
+    }
+    List<String> notes = new ArrayList<>();
+    for (Object o : (List<?>) peer.get("results")) {
+      Map<String, Object> r = asMap(o);
+      String model = (String) r.get("model");
+      if (r.containsKey("skipped")) {
+        String where = r.containsKey("threads")
+            ? ", threads " + num(r.get("threads")) + ", batch " + num(r.get("batch")) : "";
+        waiting.add(new String[] {model + " vs ONNX Runtime" + where, "float: ≥ 1.0 (batch 1),"
+            + " ≥ 0.8 (batch 64)", (String) r.get("skipped")});
+        continue;
+      }
+      int batch = (int) (double) (Double) r.get("batch");
+      double goal = batch == 1 ? 1.0 : 0.8;
+      double ratio = (Double) r.get("ratioMedian");
+      row(String.format(Locale.ROOT, "%s, threads %s, batch %d", model, num(r.get("threads")),
+          batch), fmt((Double) r.get("oursMedian")) + " items/s",
+          fmt((Double) r.get("ortMedian")) + " items/s",
+          fmt(ratio) + " [" + fmt((Double) r.get("ratioP25")) + "-" + fmt((Double) r.get("ratioP75"))
+              + "]", String.format(Locale.ROOT, "≥ %.1f", goal), met(ratio, goal));
+      String note = String.format(Locale.ROOT, "%s (%s; inputs: %s): outputs agree to max |ours - ORT|"
+          + " = %.2g (outputs up to %.3g); latency p50 ours %.3f ms, ORT %.3f ms at threads %s,"
+          + " batch %d", model, r.get("description"), r.get("inputs"), r.get("maxAbsDiff"),
+          r.get("maxAbsOutput"), r.get("oursLatencyP50Ms"), r.get("ortLatencyP50Ms"),
+          num(r.get("threads")), batch);
+      notes.add(note);
+    }
+    if (!notes.isEmpty()) {
+      md.append('\n');
+      for (String n : notes) {
+        md.append("- ").append(n).append('\n');
+      }
+    }
+  }
+
+  private void waitingSection() {
+    waiting.add(new String[] {"int8 GEMM/conv kernels vs the best int8 dot-product idiom",
+        "≥ 0.90 of the best idiom (name it)", "int8 kernels not on main yet (work: int8)"});
+    waiting.add(new String[] {"int8 vs float, memory-bound (batch 1; dense and LSTM/GRU layers"
+        + " with weights over 1 MB)", "≥ 1.5", "int8 kernels not on main yet (work: int8)"});
+    waiting.add(new String[] {"int8 end to end (static-int8) vs ONNX Runtime on our exported QDQ"
+        + " model", "≥ 1.0", "int8 ops and PTQ not on main yet (work: int8, ptq)"});
+    waiting.add(new String[] {"dynamic-int8 LSTM vs ONNX Runtime's dynamic-quantized LSTM",
+        "≥ 1.0", "LSTM, int8 and dynamic quantization not on main yet (work: rnn, int8, ptq)"});
+    waiting.add(new String[] {"int8 weights in memory vs float", "≤ 0.27 of float bytes",
+        "PTQ variants not on main yet (work: ptq)"});
+    md.append("\n## Not measured yet\n\n");
+    md.append("| benchmark | goal | why not yet |\n|---|---|---|\n");
+    for (String[] w : waiting) {
+      md.append("| ").append(w[0]).append(" | ").append(w[1]).append(" | ").append(w[2])
+          .append(" |\n");
+    }
+  }
+
+  private void waitingFor(String name, BenchModel m, String goal) {
+    List<String> missing = m.missingOps();
+    String why = missing.isEmpty() ? "not in this run (benchmark failed or was excluded; see the log)"
+        : "needs ops " + missing + " (work: " + m.waitingOn() + ")";
+    waiting.add(new String[] {name, goal, why});
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Table output.
+
+  private void table(String title) {
+    md.append("\n## ").append(title).append("\n\n");
+    md.append("| benchmark | ours | peer | ratio | goal | met |\n");
+    md.append("|---|---|---|---|---|---|\n");
+  }
+
+  private void row(String... cells) {
+    md.append('|');
+    for (String c : cells) {
+      md.append(' ').append(c).append(" |");
+    }
+    md.append('\n');
+  }
+
+  private static String met(double ratio, double goal) {
+    if (Double.isNaN(goal)) {
+      return "—";
+    }
+    if (Double.isNaN(ratio)) {
+      return "not measured";
+    }
+    return ratio >= goal ? "yes" : "**no**";
+  }
+
+  private static String gflops(Map<String, Object> r) {
+    return spread(secondary(r, "flops"), 1e9, "GFLOP/s");
+  }
+
+  private static String spread(double[] samples, double scale, String unit) {
+    if (samples.length == 0) {
+      return "—";
+    }
+    double lo = Double.MAX_VALUE;
+    double hi = -Double.MAX_VALUE;
+    for (double s : samples) {
+      lo = Math.min(lo, s);
+      hi = Math.max(hi, s);
+    }
+    return fmt(median(samples) / scale) + " " + unit + " [" + fmt(lo / scale) + "-" + fmt(hi / scale)
+        + "]";
+  }
+
+  /** Three significant digits, no exponent for ordinary magnitudes. */
+  static String fmt(double v) {
+    if (Double.isNaN(v)) {
+      return "—";
+    }
+    double a = Math.abs(v);
+    if (a >= 1000) {
+      return String.format(Locale.ROOT, "%,.0f", v);
+    }
+    if (a >= 100) {
+      return String.format(Locale.ROOT, "%.0f", v);
+    }
+    if (a >= 10) {
+      return String.format(Locale.ROOT, "%.1f", v);
+    }
+    if (a >= 0.01 || a == 0) {
+      return String.format(Locale.ROOT, "%.2f", v);
+    }
+    return String.format(Locale.ROOT, "%.2g", v);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // JMH JSON access.
+
+  private Map<String, Object> find(String bench, Map<String, String> params) {
+    List<Map<String, Object>> l = all(bench, params);
+    return l.isEmpty() ? null : l.get(0);
+  }
+
+  /** Results of {@code bench} (simple class name) whose parameters include {@code params}. */
+  private List<Map<String, Object>> all(String bench, Map<String, String> params) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Map<String, Object> r : jmh) {
+      String name = (String) r.get("benchmark");
+      if (!name.startsWith(PKG + bench + ".")) {
+        continue;
+      }
+      Map<String, String> p = params(r);
+      boolean match = true;
+      for (Map.Entry<String, String> e : params.entrySet()) {
+        match &= e.getValue().equals(p.get(e.getKey()));
+      }
+      if (match) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, String> params(Map<String, Object> r) {
+    Map<String, String> p = new LinkedHashMap<>();
+    Object o = r.get("params");
+    if (o != null) {
+      asMap(o).forEach((k, v) -> p.put(k, String.valueOf(v)));
+    }
+    return p;
+  }
+
+  private static String denseName(Map<String, Object> r) {
+    Map<String, String> p = params(r);
+    String[] l = p.get("shape").split(":");
+    return l[0] + " " + l[1] + "->" + l[2] + ", batch " + p.get("batch");
+  }
+
+  /** Every iteration's value of a secondary metric (aux counter or profiler), all forks. */
+  private static double[] secondary(Map<String, Object> r, String metric) {
+    Object sm = r.get("secondaryMetrics");
+    if (sm == null || !asMap(sm).containsKey(metric)) {
+      return new double[0];
+    }
+    return raw(asMap(asMap(sm).get(metric)));
+  }
+
+  private static double[] raw(Map<String, Object> metric) {
+    List<Double> v = new ArrayList<>();
+    Object raw = metric.get("rawData");
+    if (raw != null) {
+      for (Object fork : (List<?>) raw) {
+        for (Object x : (List<?>) fork) {
+          v.add((Double) x);
+        }
+      }
+    } else if (metric.get("score") instanceof Double) {
+      v.add((Double) metric.get("score"));
+    }
+    return v.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  private static double median(double[] a) {
+    return Stats.median(a);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> asMap(Object o) {
+    return (Map<String, Object>) o;
+  }
+
+  private static List<String> strings(Object o) {
+    List<String> l = new ArrayList<>();
+    if (o instanceof List) {
+      for (Object x : (List<?>) o) {
+        l.add(String.valueOf(x));
+      }
+    }
+    return l;
+  }
+
+  private static String num(Object o) {
+    if (o instanceof Double && (Double) o == Math.rint((Double) o)) {
+      return String.valueOf(((Double) o).longValue());
+    }
+    return String.valueOf(o);
+  }
+}
