@@ -147,7 +147,7 @@ public final class ConvOps implements OpFamily {
       if (x.dtype() == DType.F32 && w.dtype() == DType.F32 && (b == null || b.dtype() == DType.F32)) {
         float[] wf = wPacked != null && w == wConst ? wPacked : w.toFloats();
         float[] bf = b == null ? null : bPacked != null && b == bConst ? bPacked : b.toFloats();
-        Tensor y = Tensor.zeros(DType.F32, outShape);
+        Tensor y = ec.allocate(DType.F32, outShape);
         if (group == c && group > 1 && g.rank <= 2) {
           FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, ep, y.floats(), ec);
         } else {

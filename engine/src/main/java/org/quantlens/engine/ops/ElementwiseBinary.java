@@ -59,7 +59,7 @@ final class ElementwiseBinary {
 
   /** The float32 path over VectorMath. */
   static float[] f32(int op, BroadcastPlan p, float[] a, float[] b, ExecContext ctx) {
-    float[] out = new float[p.size];
+    float[] out = ctx.allocate(DType.F32, p.size).floats();
     if (p.size == 0) {
       return out;
     }

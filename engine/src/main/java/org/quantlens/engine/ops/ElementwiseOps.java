@@ -177,7 +177,7 @@ public final class ElementwiseOps implements OpFamily {
         acc = ElementwiseBinary.apply(op, acc, in[k], ex, node);
       }
       if (mean && in.length > 1) {
-        Tensor n = Tensor.zeros(acc.dtype());
+        Tensor n = ex.allocate(acc.dtype());
         n.setLong(0, in.length);
         acc = ElementwiseBinary.apply(DIV, acc, n, ex, node);
       }
@@ -238,7 +238,7 @@ public final class ElementwiseOps implements OpFamily {
       BroadcastPlan p = BroadcastPlan.of(node, c.shape(), x.shape(), y.shape());
       byte[] cb = c.bytes();
       if (x.dtype() == DType.F32) {
-        float[] out = new float[p.size];
+        float[] out = ex.allocate(DType.F32, p.size).floats();
         select(p, cb, x.floats(), y.floats(), out);
         return new Tensor[] {Tensor.of(out, p.outShape)};
       }

@@ -41,7 +41,7 @@ final class ElementwiseUnary {
     int n = x.size();
     if (t == DType.F32) {
       float[] in = x.floats();
-      float[] out = new float[n];
+      float[] out = ctx.allocate(DType.F32, n).floats();
       VectorMath vm = VectorMath.get();
       ElementwiseData.chunks(ctx, n, cost(op),
           (from, to) -> vm.map(op, alpha, beta, in, from, out, from, to - from));

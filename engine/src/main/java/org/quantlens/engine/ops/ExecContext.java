@@ -1,12 +1,22 @@
 package org.quantlens.engine.ops;
 
 import org.quantlens.engine.kernels.Parallel;
+import org.quantlens.engine.tensor.DType;
+import org.quantlens.engine.tensor.Tensor;
 
 /**
  * What an operator sees of the running session: the threads it may spread work over. Passed to
  * {@link Operator#run}; one context serves one call of a session.
  */
 public interface ExecContext extends Parallel {
+  /**
+   * A new zero-filled tensor for an operator's output (or scratch). A session may hand out a
+   * recycled array, always cleared first, so ops may rely on zeros; never keep it beyond the call.
+   */
+  default Tensor allocate(DType type, int... shape) {
+    return Tensor.zeros(type, shape);
+  }
+
   /** A context that runs everything on the calling thread. */
   ExecContext SERIAL = (tasks, body) -> {
     for (int t = 0; t < tasks; t++) {

@@ -50,7 +50,7 @@ final class GatherOps {
       System.arraycopy(s, 0, shape, 0, a);
       System.arraycopy(q, 0, shape, a, q.length);
       System.arraycopy(s, a + 1, shape, a + q.length, s.length - a - 1);
-      Tensor out = Tensor.zeros(x.dtype(), shape);
+      Tensor out = ec.allocate(x.dtype(), shape);
       int outer = ShapeSupport.product(s, 0, a);
       int inner = ShapeSupport.product(s, a + 1, s.length);
       int m = idx.length;
@@ -105,7 +105,7 @@ final class GatherOps {
           pos[d] = 0;
         }
       }
-      Tensor out = Tensor.zeros(x.dtype(), q);
+      Tensor out = ec.allocate(x.dtype(), q);
       Copy.gather(x.data(), 0, idx, 0, out.data(), 0, total);
       return new Tensor[] {out};
     };

@@ -103,7 +103,7 @@ public final class MatMulOps implements OpFamily {
             + Arrays.toString(b.shape()) + (transB ? " (transB)" : "") + " gives K=" + kb);
       }
       boolean useC = c != null && beta != 0;
-      Tensor y = Tensor.zeros(a.dtype(), m, n);
+      Tensor y = ctx.allocate(a.dtype(), m, n);
       if (useC) {
         broadcastC(where, c, m, n, y);
       }
@@ -227,7 +227,7 @@ public final class MatMulOps implements OpFamily {
             + " and B " + Arrays.toString(bs) + " do not broadcast");
       }
       int[] outShape = outputShape(batch, as.length > 1 ? m : -1, bs.length > 1 ? n : -1);
-      Tensor y = Tensor.zeros(a.dtype(), outShape);
+      Tensor y = ctx.allocate(a.dtype(), outShape);
       int batches = Shapes.size(batch);
       if (batches == 0 || m == 0 || n == 0) {
         return new Tensor[] {y};

@@ -123,7 +123,7 @@ public final class NormOps implements OpFamily {
       int inner = lay.inner;
       if (x.dtype() == DType.F32) {
         float[] xs = x.floats();
-        Tensor y = Tensor.zeros(DType.F32, x.shape());
+        Tensor y = ec.allocate(DType.F32, x.shape());
         float[] ys = y.floats();
         PoolKernels kern = PoolKernels.get();
         FloatPool.forPlanes(planes, inner, ec, p -> {

@@ -60,7 +60,7 @@ public final class PoolOps implements OpFamily {
       int planes = x.dim(0) * x.dim(1);
       int[] outShape = ConvOps.Window.outShape(x.dim(0), x.dim(1), g);
       if (x.dtype() == DType.F32 && !wantIndices && g.rank <= 2) {
-        Tensor y = Tensor.zeros(DType.F32, outShape);
+        Tensor y = ec.allocate(DType.F32, outShape);
         FloatPool.max(g, planes, x.floats(), y.floats(), ec);
         return new Tensor[] {y};
       }
@@ -106,7 +106,7 @@ public final class PoolOps implements OpFamily {
       int planes = x.dim(0) * x.dim(1);
       int[] outShape = ConvOps.Window.outShape(x.dim(0), x.dim(1), g);
       if (x.dtype() == DType.F32 && g.rank <= 2) {
-        Tensor y = Tensor.zeros(DType.F32, outShape);
+        Tensor y = ec.allocate(DType.F32, outShape);
         FloatPool.average(g, planes, includePad, x.floats(), y.floats(), ec);
         return new Tensor[] {y};
       }
@@ -128,7 +128,7 @@ public final class PoolOps implements OpFamily {
       int planes = x.dim(0) * x.dim(1);
       int size = planes == 0 ? 0 : x.size() / planes;
       if (x.dtype() == DType.F32) {
-        Tensor y = Tensor.zeros(DType.F32, outShape);
+        Tensor y = ec.allocate(DType.F32, outShape);
         if (max) {
           FloatPool.globalMax(planes, size, x.floats(), y.floats(), ec);
         } else {

@@ -224,9 +224,9 @@ public final class RecurrentOps implements OpFamily {
         ? state(s, "initial_c", in(inputs, INITIAL_C), stateShape) : null;
     int[] yShape = s.batchMajor ? new int[] {batch, seqLen, d, hidden}
         : new int[] {seqLen, d, batch, hidden};
-    Tensor y = s.outputs[0] ? Tensor.zeros(DType.F32, yShape) : null;
-    Tensor yh = s.outputs[1] ? Tensor.zeros(DType.F32, stateShape) : null;
-    Tensor yc = s.outputs[2] ? Tensor.zeros(DType.F32, stateShape) : null;
+    Tensor y = s.outputs[0] ? ec.allocate(DType.F32, yShape) : null;
+    Tensor yh = s.outputs[1] ? ec.allocate(DType.F32, stateShape) : null;
+    Tensor yc = s.outputs[2] ? ec.allocate(DType.F32, stateShape) : null;
     layer.run(ec, x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0, floats(y), floats(yh),
         floats(yc));
     Tensor[] out = new Tensor[s.type == RecurrentLayer.Type.LSTM ? 3 : 2];

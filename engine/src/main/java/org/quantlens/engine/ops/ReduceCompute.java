@@ -111,7 +111,7 @@ final class ReduceCompute {
     int outer = p.outer;
     int r = p.r;
     int inner = p.inner;
-    float[] out = new float[outer * inner];
+    float[] out = ctx.allocate(DType.F32, outer * inner).floats();
     if (out.length == 0) {
       return out;
     }

@@ -58,7 +58,7 @@ final class ShapeJoinOps {
         }
         out[a] = Math.addExact(out[a], t.dim(a));
       }
-      Tensor y = Tensor.zeros(first.dtype(), out);
+      Tensor y = ec.allocate(first.dtype(), out);
       int outer = ShapeSupport.product(s, 0, a);
       int inner = ShapeSupport.product(s, a + 1, s.length);
       int rowLen = out[a] * inner;
@@ -111,7 +111,7 @@ final class ShapeJoinOps {
       for (int k = 0; k < outputs; k++) {
         int[] shape = s.clone();
         shape[a] = sizes[k];
-        out[k] = Tensor.zeros(x.dtype(), shape);
+        out[k] = ec.allocate(x.dtype(), shape);
         int chunk = sizes[k] * inner;
         for (int o = 0; o < outer; o++) {
           System.arraycopy(x.data(), (o * s[a] + start) * inner, out[k].data(), o * chunk, chunk);
@@ -168,7 +168,7 @@ final class ShapeJoinOps {
       } catch (ShapeMismatchException e) {
         throw fail(node, e.getMessage());
       }
-      Tensor y = Tensor.zeros(x.dtype(), out);
+      Tensor y = ec.allocate(x.dtype(), out);
       Copy.strided(ec, x.data(), 0, out, Shapes.broadcastStrides(x.shape(), out), y.data(), 0);
       return new Tensor[] {y};
     };
@@ -197,7 +197,7 @@ final class ShapeJoinOps {
       for (int d = 0; d < s.length; d++) {
         out[d] = Math.multiplyExact(s[d], r[d]);
       }
-      Tensor y = Tensor.zeros(x.dtype(), out);
+      Tensor y = ec.allocate(x.dtype(), out);
       // The output read as [r0, s0, r1, s1, ...] in C order, with stride 0 on the repeat axes.
       int[] strides = Shapes.strides(s);
       int[] viewShape = new int[2 * s.length];

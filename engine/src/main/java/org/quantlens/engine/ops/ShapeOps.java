@@ -273,7 +273,7 @@ public final class ShapeOps implements OpFamily {
     Object fill = ShapeSupport.scalarArray(value, dtype);
     return (in, ec) -> {
       int[] shape = ShapeSupport.dims(node, longs(node, in[0], "shape"), "shape");
-      Tensor out = Tensor.zeros(dtype, shape);
+      Tensor out = ec.allocate(dtype, shape);
       if (value != null) {
         org.quantlens.engine.kernels.Copy.fill(out.data(), 0, out.size(), fill);
       }
@@ -296,7 +296,7 @@ public final class ShapeOps implements OpFamily {
           throw fail(node, "delta must not be 0");
         }
         double n = Math.ceil((in[1].getDouble(0) - start) / delta);
-        Tensor out = Tensor.zeros(t, count(node, n));
+        Tensor out = ec.allocate(t, count(node, n));
         for (int i = 0; i < out.size(); i++) {
           out.setDouble(i, start + i * delta);
         }
@@ -309,7 +309,7 @@ public final class ShapeOps implements OpFamily {
       }
       long span = in[1].getLong(0) - start;
       long n = span / delta + (span % delta != 0 && (span < 0) == (delta < 0) ? 1 : 0);
-      Tensor out = Tensor.zeros(t, count(node, n));
+      Tensor out = ec.allocate(t, count(node, n));
       for (int i = 0; i < out.size(); i++) {
         out.setLong(i, start + i * delta);
       }

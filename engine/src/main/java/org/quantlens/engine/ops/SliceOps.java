@@ -48,7 +48,7 @@ final class SliceOps {
         offset += start[d] * strides[d];
         srcStrides[d] = step[d] * strides[d];
       }
-      Tensor out = Tensor.zeros(x.dtype(), shape);
+      Tensor out = ec.allocate(x.dtype(), shape);
       Copy.strided(ec, x.data(), offset, shape, srcStrides, out.data(), 0);
       return new Tensor[] {out};
     };

@@ -47,7 +47,7 @@ final class SoftmaxCompute {
       throw ElementwiseData.badType(node, x.dtype());
     }
     if (x.dtype() == DType.F32) {
-      float[] out = new float[x.size()];
+      float[] out = ctx.allocate(DType.F32, x.size()).floats();
       if (x.size() > 0) {
         f32(kind, x.floats(), out, outer, len, inner, ctx);
       }

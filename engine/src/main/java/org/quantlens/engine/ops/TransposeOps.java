@@ -64,7 +64,7 @@ final class TransposeOps {
       outShape[i] = shape[perm[i]];
       srcStrides[i] = strides[perm[i]];
     }
-    Tensor out = Tensor.zeros(x.dtype(), outShape);
+    Tensor out = ec.allocate(x.dtype(), outShape);
     Copy.strided(ec, x.data(), 0, outShape, srcStrides, out.data(), 0);
     return out;
   }

@@ -11,12 +11,14 @@ import org.quantlens.engine.graph.Passes;
 import org.quantlens.engine.graph.Value;
 import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.ops.Operator;
+import org.quantlens.engine.quant.QdqFolding;
 import org.quantlens.engine.tensor.Tensor;
 
 /**
  * Runs a graph. Construction optimises a copy of the graph and prepares every operator (weights
  * packed once); {@link #run} may then be called from many threads at once: the plan is immutable
- * and each call keeps its intermediates to itself. Close the session to stop its worker threads.
+ * and each call keeps its intermediates to itself. Intermediate buffers freed by one call are
+ * recycled by later ones (see {@link Options#poolBytes}); what {@code run} returns is never reused. Close the session to stop its worker threads.
  *
  * <pre>{@code
  * try (Session s = new Session(graph)) {
@@ -30,6 +32,7 @@ public final class Session implements AutoCloseable {
     private int threads = Runtime.getRuntime().availableProcessors();
     private boolean optimize = true;
     private ValueObserver observer;
+    private long poolBytes = BufferPool.DEFAULT_MAX_BYTES;
 
     /** Threads one call may use (default: available processors). */
     public Options threads(int n) {
@@ -54,12 +57,25 @@ public final class Session implements AutoCloseable {
       this.observer = o;
       return this;
     }
+
+    /**
+     * Bytes of freed intermediate buffers the session keeps for reuse by later runs (default 256
+     * MB); 0 turns recycling off.
+     */
+    public Options poolBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("poolBytes must be at least 0, got " + bytes);
+      }
+      this.poolBytes = bytes;
+      return this;
+    }
   }
 
   private final Graph graph;
   private final ExecutionPlan plan;
   private final WorkerPool pool;
   private final ValueObserver observer;
+  private final BufferPool buffers;
 
   public Session(Graph graph) {
     this(graph, new Options());
@@ -67,10 +83,24 @@ public final class Session implements AutoCloseable {
 
   public Session(Graph graph, Options options) {
     Graph g = graph.copy();
+    if (options.optimize && hasQdq(g)) {
+      g = QdqFolding.fold(g).graph(); // QDQ models run on the int8 kernels where patterns allow
+    }
     this.graph = options.optimize ? Passes.optimize(g) : g;
     this.plan = ExecutionPlan.build(this.graph, OpRegistry.standard());
     this.pool = new WorkerPool(options.threads);
     this.observer = options.observer;
+    this.buffers = new BufferPool(options.poolBytes);
+  }
+
+  /** The session's buffer pool (for tests). */
+  BufferPool buffers() {
+    return buffers;
+  }
+
+  private static boolean hasQdq(Graph g) {
+    return g.nodes().stream().anyMatch(n -> n.domain().isEmpty()
+        && (n.opType().equals("QuantizeLinear") || n.opType().equals("DequantizeLinear")));
   }
 
   /** The graph inputs to feed, with their declared types and shapes. */
@@ -93,21 +123,30 @@ public final class Session implements AutoCloseable {
     Tensor[] slots = new Tensor[plan.slotCount];
     plan.constants.forEach((s, t) -> slots[s] = t);
     bindInputs(feeds, slots);
+    RunContext ctx = new RunContext(pool, buffers);
+    // An observer may keep the values it sees, so nothing is recycled while one is attached.
+    boolean recycle = observer == null;
     for (ExecutionPlan.Step step : plan.steps) {
       Tensor[] in = new Tensor[step.in.length];
       for (int i = 0; i < in.length; i++) {
         in[i] = step.in[i] < 0 ? null : slots[step.in[i]];
       }
-      Tensor[] out = invoke(step, in);
+      Tensor[] out = invoke(step, in, ctx);
       for (int i = 0; i < step.out.length && i < out.length; i++) {
         if (step.out[i] >= 0) {
           slots[step.out[i]] = out[i];
+          if (out[i] != null) {
+            ctx.hold(out[i]);
+          }
           if (observer != null && out[i] != null) {
             observer.onValue(step.node.outputs().get(i), out[i]);
           }
         }
       }
       for (int s : step.release) {
+        if (recycle && slots[s] != null) {
+          ctx.drop(slots[s]);
+        }
         slots[s] = null;
       }
     }
@@ -121,15 +160,16 @@ public final class Session implements AutoCloseable {
       boolean shared = plan.constantData.containsKey(t.data())
           || feeds.values().stream().anyMatch(f -> f.data() == t.data())
           || result.values().stream().anyMatch(r -> r.data() == t.data());
+      ctx.disown(t);
       result.put(name, shared ? t.copy() : t);
     });
     return result;
   }
 
-  private Tensor[] invoke(ExecutionPlan.Step step, Tensor[] in) {
+  private Tensor[] invoke(ExecutionPlan.Step step, Tensor[] in, RunContext ctx) {
     Operator op = step.op;
     try {
-      return op.run(in, pool);
+      return op.run(in, ctx);
     } catch (QuantLensException e) {
       throw e;
     } catch (RuntimeException e) {

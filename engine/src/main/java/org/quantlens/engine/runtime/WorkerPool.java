@@ -11,12 +11,13 @@ import org.quantlens.engine.ops.ExecContext;
  * part, so progress never depends on a free worker (many sessions calls may share one pool), and
  * a task that itself asks for parallel work runs it serially instead of waiting on the pool.
  */
-final class WorkerPool implements ExecContext, AutoCloseable {
+public final class WorkerPool implements ExecContext, AutoCloseable {
   private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
   private final int threads;
   private final ExecutorService executor;
 
-  WorkerPool(int threads) {
+  /** A pool of {@code threads} threads in all (the caller counts as one). */
+  public WorkerPool(int threads) {
     this.threads = Math.max(1, threads);
     AtomicInteger id = new AtomicInteger();
     this.executor = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads - 1, r -> {

@@ -37,7 +37,7 @@ final class BenchCommand implements Command {
 
   @Override
   public String usage() {
-    return "bench --model M.onnx [--batch B] [--threads T] [--variant float] [--rounds R]"
+    return "bench --model M.onnx [--batch B] [--threads T] [--variant V [--calib X.npy]] [--rounds R]"
         + " [--round-ms MS] [--warmup-ms MS] [--seed S] [--dim NAME=V ...]";
   }
 
@@ -48,8 +48,9 @@ final class BenchCommand implements Command {
 
   @Override
   public int run(List<String> argv, PrintStream out) {
-    Args args = new Args(argv, Set.of("model", "batch", "threads", "variant", "rounds", "round-ms",
-        "warmup-ms", "seed", "dim"), Set.of());
+    Set<String> valued = new java.util.HashSet<>(VariantOptions.VALUED);
+    valued.addAll(Set.of("model", "batch", "threads", "rounds", "round-ms", "warmup-ms", "seed", "dim"));
+    Args args = new Args(argv, valued, VariantOptions.FLAGS);
     if (!args.positionals().isEmpty()) {
       throw new UsageException("unexpected argument '" + args.positionals().get(0) + "'");
     }
@@ -60,11 +61,12 @@ final class BenchCommand implements Command {
     int warmupMs = nonNegative(args, "warmup-ms", 2000);
     long seed = args.intValue("seed", 1);
     String variant = args.get("variant", "float");
-    if (!variant.equals("float")) {
-      throw new UsageException("unknown --variant '" + variant + "'; available: float");
-    }
     Map<String, Integer> dims = dims(args.all("dim"));
     Graph graph = OnnxReader.read(model);
+    org.quantlens.engine.quant.Variants.Built built = VariantOptions.build(args, graph);
+    if (built != null) {
+      graph = built.graph();
+    }
     Map<String, Tensor> feeds = inputs(graph, batch, dims, seed);
     Session.Options options = new Session.Options();
     if (args.get("threads") != null) {

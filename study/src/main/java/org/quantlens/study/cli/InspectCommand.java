@@ -13,6 +13,8 @@ import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.graph.ShapeInference;
 import org.quantlens.engine.graph.Value;
 import org.quantlens.engine.ops.OpRegistry;
+import org.quantlens.engine.quant.Int8Report;
+import org.quantlens.engine.quant.QdqFolding;
 import org.quantlens.engine.tensor.Tensor;
 import org.quantlens.onnx.OnnxReader;
 
@@ -87,6 +89,15 @@ final class InspectCommand implements Command {
           shapes.add(v == null ? o + ": ?" : v.toString());
         }
         out.printf("  %-40s %s%n", n.describe(), String.join(", ", shapes));
+      }
+    }
+    boolean quantized = g.nodes().stream().anyMatch(n -> n.opType().startsWith("Quantize")
+        || n.opType().startsWith("Dequantize") || n.opType().startsWith("QLinear"));
+    if (quantized && unsupported.isEmpty()) {
+      Int8Report report = QdqFolding.fold(g).report();
+      out.printf("int8      %d of %d nodes run int8%n", report.int8Count(), report.entries().size());
+      if (args.flag("nodes")) {
+        report.entries().forEach(e -> out.println("  " + e));
       }
     }
     if (unsupported.isEmpty()) {

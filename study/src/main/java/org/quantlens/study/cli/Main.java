@@ -11,8 +11,8 @@ import org.quantlens.engine.QuantLensException;
  */
 public final class Main {
   private static final List<Command> COMMANDS = List.of(
-      new RunCommand(), new InspectCommand(), new ConformanceCommand(), new ShiftCommand(),
-      new BenchCommand());
+      new RunCommand(), new InspectCommand(), new ConformanceCommand(), new QuantizeCommand(),
+      new ShiftCommand(), new BenchCommand());
 
   private Main() {}
 

@@ -23,7 +23,7 @@ final class RunCommand implements Command {
 
   @Override
   public String usage() {
-    return "run --model M.onnx --input NAME=X.npy ... --out DIR [--threads T]";
+    return "run --model M.onnx --input NAME=X.npy ... --out DIR [--threads T] [--variant V --calib X.npy]";
   }
 
   @Override
@@ -33,17 +33,21 @@ final class RunCommand implements Command {
 
   @Override
   public int run(List<String> argv, PrintStream out) {
-    Args args = new Args(argv, Set.of("model", "input", "out", "threads", "variant"), Set.of());
+    Set<String> valued = new java.util.HashSet<>(VariantOptions.VALUED);
+    valued.addAll(Set.of("model", "input", "out", "threads"));
+    Args args = new Args(argv, valued, VariantOptions.FLAGS);
     if (!args.positionals().isEmpty()) {
       throw new UsageException("unexpected argument '" + args.positionals().get(0) + "'");
     }
     Path model = Path.of(args.require("model"));
     Path outDir = Path.of(args.require("out"));
-    String variant = args.get("variant", "float");
-    if (!variant.equals("float")) {
-      throw new UsageException("unknown --variant '" + variant + "'; available: float");
-    }
     Graph graph = OnnxReader.read(model);
+    org.quantlens.engine.quant.Variants.Built built = VariantOptions.build(args, graph);
+    if (built != null) {
+      graph = built.graph();
+      out.println(built.variant() + ": " + built.report().int8Count() + " of "
+          + built.report().entries().size() + " nodes int8");
+    }
     Map<String, Tensor> feeds = feeds(args.all("input"), graph);
     Session.Options options = new Session.Options();
     if (args.get("threads") != null) {

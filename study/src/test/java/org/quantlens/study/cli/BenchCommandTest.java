@@ -95,7 +95,13 @@ class BenchCommandTest {
 
   @Test
   void unknownVariantIsAUsageError() throws Exception {
+    String[] err = run(2, "bench", "--model", denseModel().toString(), "--variant", "int3");
+    assertTrue(err[0].contains("unknown --variant 'int3'; valid: float, static-int8"), err[0]);
+  }
+
+  @Test
+  void staticInt8WithoutCalibrationSetIsAUsageError() throws Exception {
     String[] err = run(2, "bench", "--model", denseModel().toString(), "--variant", "static-int8");
-    assertTrue(err[0].contains("unknown --variant 'static-int8'; available: float"), err[0]);
+    assertTrue(err[0].contains("needs --calib"), err[0]);
   }
 }

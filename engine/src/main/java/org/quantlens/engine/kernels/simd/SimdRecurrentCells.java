@@ -12,7 +12,9 @@ import org.quantlens.engine.kernels.RnnActivation;
  * the vectors and ran 3x slower than these passes. The gate pre-activations
  * are summed into {@code hr}, the caller's per-step scratch, and activated there; ONNX's gate
  * order puts the LSTM sigmoid gates i, o, f and the GRU gates z, r side by side, so one sigmoid
- * pass covers them. Sigmoid and tanh use {@link SimdRecurrentMath}; other activations, and the
+ * pass covers them. Sigmoid and tanh use the loops of {@link SimdVectorMathFunctions}, the one SIMD
+ * implementation of the engine (array-taking methods, so a caller that does not inline them does not
+ * box vectors); other activations, and the
  * units past the last full vector, are computed as the scalar reference does.
  */
 public final class SimdRecurrentCells implements RecurrentCells {
@@ -93,11 +95,11 @@ public final class SimdRecurrentCells implements RecurrentCells {
   }
 
   private static void sigmoidInPlace(float[] a, int off, int n) {
-    SimdRecurrentMath.sigmoid(a, off, a, off, n);
+    SimdVectorMathFunctions.sigmoidLoop(a, off, a, off, n);
   }
 
   private static void tanhInPlace(float[] a, int off, int n) {
-    SimdRecurrentMath.tanh(a, off, a, off, n);
+    SimdVectorMathFunctions.tanhLoop(a, off, a, off, n);
   }
 
   /** LSTM memory: {@code c = f*c + i*g} with gates in {@code g} (i at 0, f at 2n, c~ at 3n). */
@@ -170,7 +172,7 @@ public final class SimdRecurrentCells implements RecurrentCells {
     }
     // c~ is spent: its slot takes h(C_t)
     if (p.hTanh()) {
-      SimdRecurrentMath.tanh(c, cOff, hr, hrOff + 3 * n, n);
+      SimdVectorMathFunctions.tanhLoop(c, cOff, hr, hrOff + 3 * n, n);
     } else {
       System.arraycopy(c, cOff, hr, hrOff + 3 * n, n);
       activate(p.h(), hr, hrOff + 3 * n, n);

@@ -1,0 +1,40 @@
+package org.quantlens.engine.kernels;
+
+/**
+ * Element-wise conversions between float32 and 8-bit quantized values, with ONNX semantics:
+ * quantize {@code y = saturate(rint(x / scale) + zp)} (float32 division, round half to even,
+ * NaN to the zero point), dequantize {@code y = (float) (q - zp) * scale}, and the widening of
+ * 8-bit data into {@link Int8Gemm} operands. Every result is a correctly rounded float32
+ * operation or exact, so the SIMD implementation matches {@link #SCALAR} bit for bit.
+ */
+public interface QuantizeKernels {
+  /** The scalar reference. */
+  QuantizeKernels SCALAR = new QuantizeKernelsScalar();
+
+  /** The SIMD implementation when available, else {@link #SCALAR}. */
+  static QuantizeKernels get() {
+    return Selected.INSTANCE;
+  }
+
+  /**
+   * {@code y[yOff + i] = clamp(rint(x[xOff + i] / scale) + zp, qmin, qmax)} stored as a byte;
+   * NaN gives {@code zp}.
+   */
+  void quantize(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, byte[] y, int yOff);
+
+  /** {@code y[yOff + i] = (float) (q - zp) * scale}, q read as uint8 when {@code unsigned}. */
+  void dequantize(byte[] q, int qOff, int n, boolean unsigned, int zp, float scale, float[] y, int yOff);
+
+  /**
+   * Widens 8-bit values into {@link Int8Gemm} operands: {@code dst[dstOff + i] = v} where v is the
+   * int8 value, or the uint8 value minus 128 when {@code unsigned}; returns the sum of the v.
+   */
+  int widen(byte[] src, int srcOff, int n, boolean unsigned, float[] dst, int dstOff);
+
+  /** Holds the selected implementation (chosen on first use). */
+  final class Selected {
+    static final QuantizeKernels INSTANCE = Kernels.select(QuantizeKernels.class, "SimdInt8Quantize", SCALAR);
+
+    private Selected() {}
+  }
+}

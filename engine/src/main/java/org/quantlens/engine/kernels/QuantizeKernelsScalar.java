@@ -1,0 +1,35 @@
+package org.quantlens.engine.kernels;
+
+import org.quantlens.engine.tensor.QuantParams;
+
+/** The reference {@link QuantizeKernels}: one element at a time. */
+final class QuantizeKernelsScalar implements QuantizeKernels {
+  @Override
+  public void quantize(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax,
+      byte[] y, int yOff) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] = (byte) QuantParams.quantize(x[xOff + i], scale, zp, qmin, qmax);
+    }
+  }
+
+  @Override
+  public void dequantize(byte[] q, int qOff, int n, boolean unsigned, int zp, float scale,
+      float[] y, int yOff) {
+    int mask = unsigned ? 0xff : -1;
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] = (float) ((q[qOff + i] & mask) - zp) * scale;
+    }
+  }
+
+  @Override
+  public int widen(byte[] src, int srcOff, int n, boolean unsigned, float[] dst, int dstOff) {
+    int flip = unsigned ? 0x80 : 0;
+    int sum = 0;
+    for (int i = 0; i < n; i++) {
+      int v = (byte) (src[srcOff + i] ^ flip);
+      dst[dstOff + i] = v;
+      sum += v;
+    }
+    return sum;
+  }
+}

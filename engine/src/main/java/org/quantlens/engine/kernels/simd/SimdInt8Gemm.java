@@ -1,0 +1,275 @@
+package org.quantlens.engine.kernels.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.quantlens.engine.kernels.Int8Gemm;
+
+/**
+ * {@link Int8Gemm} with float FMA on a 4-row x 2-vector register tile (see {@link Int8Gemm} for why
+ * floats and the measurements). K is walked in blocks of {@link #KC} &lt;= {@link
+ * Int8Gemm#EXACT_CHUNK} terms: each block's float sums are exact, are converted to int and added
+ * to C, so results equal the scalar reference bit for bit.
+ */
+public final class SimdInt8Gemm implements Int8Gemm {
+  private static final VectorSpecies<Float> F = SimdInfo.F;
+  private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
+  private static final int V = F.length();
+  private static final int NR = 2 * V;
+  /**
+   * K block: B's block of one panel (KC x NR floats) stays in L1 while A's rows stream by, and a
+   * block sum stays within +-2^21 (KC * 2^14) so {@link #put} can convert it exactly.
+   */
+  private static final int KC = 128;
+  private static final float MAGIC = 12582912f; // 1.5 * 2^23
+  private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+
+  @Override
+  public int panelWidth() {
+    return NR;
+  }
+
+  @Override
+  public void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
+      int ldb, int[] c, int cOff, int ldc) {
+    int nFull = n - n % NR;
+    if (k == 0) {
+      for (int i = 0; i < m; i++) {
+        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
+      }
+      return;
+    }
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      boolean accumulate = k0 > 0;
+      for (int j = 0; j < nFull; j += NR) {
+        int i = 0;
+        if (ldb == NR) { // a packed panel: the constant stride keeps C2's loop tight (JDK 17)
+          for (; i + 4 <= m; i += 4) {
+            tile4Packed(k0, k1, a, aOff + i * lda, lda, b, bOff + j, c, cOff + i * ldc + j, ldc, accumulate);
+          }
+        }
+        for (; i + 4 <= m; i += 4) {
+          tile4(k0, k1, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, accumulate);
+        }
+        for (; i < m; i++) {
+          tile1(k0, k1, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, accumulate);
+        }
+      }
+    }
+    if (nFull < n) {
+      tailColumns(m, nFull, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    }
+  }
+
+  @Override
+  public void multiplyRows(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int[] bRows,
+      int bCol, int[] c, int cOff, int ldc) {
+    int nFull = n - n % NR;
+    if (k == 0) {
+      for (int i = 0; i < m; i++) {
+        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
+      }
+      return;
+    }
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      boolean accumulate = k0 > 0;
+      for (int j = 0; j < nFull; j += NR) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+          tile4Rows(k0, k1, a, aOff + i * lda, lda, b, bRows, bCol + j, c, cOff + i * ldc + j, ldc, accumulate);
+        }
+        for (; i < m; i++) {
+          tile1Rows(k0, k1, a, aOff + i * lda, b, bRows, bCol + j, c, cOff + i * ldc + j, accumulate);
+        }
+      }
+    }
+    for (int i = 0; i < m && nFull < n; i++) { // columns past the last full panel, in int
+      int ai = aOff + i * lda;
+      for (int j = nFull; j < n; j++) {
+        int s = 0;
+        for (int p = 0; p < k; p++) {
+          s += (int) a[ai + p] * (int) b[bRows[p] + bCol + j];
+        }
+        c[cOff + i * ldc + j] = s;
+      }
+    }
+  }
+
+  private static void tile4Rows(int k0, int k1, float[] a, int a0, int lda, float[] b, int[] rows, int col,
+      int[] c, int c0, int ldc, boolean accumulate) {
+    FloatVector s00 = FloatVector.zero(F);
+    FloatVector s01 = s00;
+    FloatVector s10 = s00;
+    FloatVector s11 = s00;
+    FloatVector s20 = s00;
+    FloatVector s21 = s00;
+    FloatVector s30 = s00;
+    FloatVector s31 = s00;
+    int a1 = a0 + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    for (int p = k0; p < k1; p++) {
+      int bp = rows[p] + col;
+      FloatVector x0 = FloatVector.fromArray(F, b, bp);
+      FloatVector x1 = FloatVector.fromArray(F, b, bp + V);
+      FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
+      s00 = x0.fma(w, s00);
+      s01 = x1.fma(w, s01);
+      w = FloatVector.broadcast(F, a[a1 + p]);
+      s10 = x0.fma(w, s10);
+      s11 = x1.fma(w, s11);
+      w = FloatVector.broadcast(F, a[a2 + p]);
+      s20 = x0.fma(w, s20);
+      s21 = x1.fma(w, s21);
+      w = FloatVector.broadcast(F, a[a3 + p]);
+      s30 = x0.fma(w, s30);
+      s31 = x1.fma(w, s31);
+    }
+    put(s00, c, c0, accumulate);
+    put(s01, c, c0 + V, accumulate);
+    put(s10, c, c0 + ldc, accumulate);
+    put(s11, c, c0 + ldc + V, accumulate);
+    put(s20, c, c0 + 2 * ldc, accumulate);
+    put(s21, c, c0 + 2 * ldc + V, accumulate);
+    put(s30, c, c0 + 3 * ldc, accumulate);
+    put(s31, c, c0 + 3 * ldc + V, accumulate);
+  }
+
+  private static void tile1Rows(int k0, int k1, float[] a, int a0, float[] b, int[] rows, int col,
+      int[] c, int c0, boolean accumulate) {
+    FloatVector s0 = FloatVector.zero(F);
+    FloatVector s1 = s0;
+    for (int p = k0; p < k1; p++) {
+      int bp = rows[p] + col;
+      FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
+      s0 = FloatVector.fromArray(F, b, bp).fma(w, s0);
+      s1 = FloatVector.fromArray(F, b, bp + V).fma(w, s1);
+    }
+    put(s0, c, c0, accumulate);
+    put(s1, c, c0 + V, accumulate);
+  }
+
+  private static void tile4(int k0, int k1, float[] a, int a0, int lda, float[] b, int b0, int ldb,
+      int[] c, int c0, int ldc, boolean accumulate) {
+    FloatVector s00 = FloatVector.zero(F);
+    FloatVector s01 = s00;
+    FloatVector s10 = s00;
+    FloatVector s11 = s00;
+    FloatVector s20 = s00;
+    FloatVector s21 = s00;
+    FloatVector s30 = s00;
+    FloatVector s31 = s00;
+    int ap = a0 + k0;
+    int bp = b0 + k0 * ldb;
+    for (int p = k0; p < k1; p++, ap++, bp += ldb) {
+      FloatVector x0 = FloatVector.fromArray(F, b, bp);
+      FloatVector x1 = FloatVector.fromArray(F, b, bp + V);
+      FloatVector w = FloatVector.broadcast(F, a[ap]);
+      s00 = x0.fma(w, s00);
+      s01 = x1.fma(w, s01);
+      w = FloatVector.broadcast(F, a[ap + lda]);
+      s10 = x0.fma(w, s10);
+      s11 = x1.fma(w, s11);
+      w = FloatVector.broadcast(F, a[ap + 2 * lda]);
+      s20 = x0.fma(w, s20);
+      s21 = x1.fma(w, s21);
+      w = FloatVector.broadcast(F, a[ap + 3 * lda]);
+      s30 = x0.fma(w, s30);
+      s31 = x1.fma(w, s31);
+    }
+    put(s00, c, c0, accumulate);
+    put(s01, c, c0 + V, accumulate);
+    put(s10, c, c0 + ldc, accumulate);
+    put(s11, c, c0 + ldc + V, accumulate);
+    put(s20, c, c0 + 2 * ldc, accumulate);
+    put(s21, c, c0 + 2 * ldc + V, accumulate);
+    put(s30, c, c0 + 3 * ldc, accumulate);
+    put(s31, c, c0 + 3 * ldc + V, accumulate);
+  }
+
+  /** {@link #tile4} for B rows exactly {@link #NR} apart. */
+  private static void tile4Packed(int k0, int k1, float[] a, int a0, int lda, float[] b, int b0,
+      int[] c, int c0, int ldc, boolean accumulate) {
+    FloatVector s00 = FloatVector.zero(F);
+    FloatVector s01 = s00;
+    FloatVector s10 = s00;
+    FloatVector s11 = s00;
+    FloatVector s20 = s00;
+    FloatVector s21 = s00;
+    FloatVector s30 = s00;
+    FloatVector s31 = s00;
+    int a1 = a0 + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    for (int p = k0; p < k1; p++) {
+      int bp = b0 + p * NR;
+      FloatVector x0 = FloatVector.fromArray(F, b, bp);
+      FloatVector x1 = FloatVector.fromArray(F, b, bp + V);
+      FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
+      s00 = x0.fma(w, s00);
+      s01 = x1.fma(w, s01);
+      w = FloatVector.broadcast(F, a[a1 + p]);
+      s10 = x0.fma(w, s10);
+      s11 = x1.fma(w, s11);
+      w = FloatVector.broadcast(F, a[a2 + p]);
+      s20 = x0.fma(w, s20);
+      s21 = x1.fma(w, s21);
+      w = FloatVector.broadcast(F, a[a3 + p]);
+      s30 = x0.fma(w, s30);
+      s31 = x1.fma(w, s31);
+    }
+    put(s00, c, c0, accumulate);
+    put(s01, c, c0 + V, accumulate);
+    put(s10, c, c0 + ldc, accumulate);
+    put(s11, c, c0 + ldc + V, accumulate);
+    put(s20, c, c0 + 2 * ldc, accumulate);
+    put(s21, c, c0 + 2 * ldc + V, accumulate);
+    put(s30, c, c0 + 3 * ldc, accumulate);
+    put(s31, c, c0 + 3 * ldc + V, accumulate);
+  }
+
+  private static void tile1(int k0, int k1, float[] a, int a0, float[] b, int b0, int ldb,
+      int[] c, int c0, boolean accumulate) {
+    FloatVector s0 = FloatVector.zero(F);
+    FloatVector s1 = s0;
+    int bp = b0 + k0 * ldb;
+    for (int p = k0; p < k1; p++, bp += ldb) {
+      FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
+      s0 = FloatVector.fromArray(F, b, bp).fma(w, s0);
+      s1 = FloatVector.fromArray(F, b, bp + V).fma(w, s1);
+    }
+    put(s0, c, c0, accumulate);
+    put(s1, c, c0 + V, accumulate);
+  }
+
+  /**
+   * Converts an exact float block sum (an integer within +-2^22) to int and stores or adds it.
+   * Adding 1.5 * 2^23 puts the integer in the low mantissa bits; reinterpreting and subtracting
+   * the constant's bits gives it back exactly. (A vector F2I cast is not intrinsified on JDK 17
+   * with AVX2 and would fall back to a slow Java loop.)
+   */
+  private static void put(FloatVector s, int[] c, int o, boolean accumulate) {
+    IntVector v = s.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
+    if (accumulate) {
+      v = v.add(IntVector.fromArray(I, c, o));
+    }
+    v.intoArray(c, o);
+  }
+
+  /** Columns past the last full panel, in int like the reference (callers pad to avoid this). */
+  private static void tailColumns(int m, int j0, int n, int k, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, int[] c, int cOff, int ldc) {
+    for (int i = 0; i < m; i++) {
+      int ai = aOff + i * lda;
+      for (int j = j0; j < n; j++) {
+        int s = 0;
+        for (int p = 0; p < k; p++) {
+          s += (int) a[ai + p] * (int) b[bOff + p * ldb + j];
+        }
+        c[cOff + i * ldc + j] = s;
+      }
+    }
+  }
+}

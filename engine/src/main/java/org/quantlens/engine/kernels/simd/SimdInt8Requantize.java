@@ -1,0 +1,115 @@
+package org.quantlens.engine.kernels.simd;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.quantlens.engine.kernels.Requantize;
+
+/**
+ * {@link Requantize} over {@link SimdInfo#F}-wide vectors. Rounding half to even uses the
+ * magic-number trick ({@code (f + 1.5 * 2^23) - 1.5 * 2^23}), exact here because values are
+ * clamped to at most 255 in magnitude first; it equals {@code Math.rint} of the scalar kernel.
+ * With 128-bit vectors (4 lanes, no 32-bit byte vector to store into) it uses the scalar kernel.
+ */
+public final class SimdInt8Requantize implements Requantize {
+  private static final VectorSpecies<Float> F = SimdInfo.F;
+  private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
+  private static final int V = F.length();
+  private static final boolean NARROW = F.vectorBitSize() < 256;
+  private static final VectorSpecies<Byte> B = NARROW ? null
+      : ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 4));
+  static final float MAGIC = 12582912f; // 1.5 * 2^23
+
+  @Override
+  public void requantizeRow(int[] acc, int accOff, int n, int bias, float scale, int zp, int lo,
+      int hi, byte[] out, int outOff) {
+    if (NARROW) {
+      SCALAR.requantizeRow(acc, accOff, n, bias, scale, zp, lo, hi, out, outOff);
+      return;
+    }
+    IntVector vb = IntVector.broadcast(I, bias);
+    FloatVector vs = FloatVector.broadcast(F, scale);
+    FloatVector vlo = FloatVector.broadcast(F, lo - zp);
+    FloatVector vhi = FloatVector.broadcast(F, hi - zp);
+    IntVector vz = IntVector.broadcast(I, zp);
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + i).add(vb)
+          .convert(VectorOperators.I2F, 0);
+      store(round(f.mul(vs).max(vlo).min(vhi)).add(vz), out, outOff + i);
+    }
+    if (i < n) {
+      SCALAR.requantizeRow(acc, accOff + i, n - i, bias, scale, zp, lo, hi, out, outOff + i);
+    }
+  }
+
+  @Override
+  public void requantizeColumns(int[] acc, int accOff, int n, float[] scale, int scaleOff, int zp,
+      int lo, int hi, byte[] out, int outOff) {
+    if (NARROW) {
+      SCALAR.requantizeColumns(acc, accOff, n, scale, scaleOff, zp, lo, hi, out, outOff);
+      return;
+    }
+    FloatVector vlo = FloatVector.broadcast(F, lo - zp);
+    FloatVector vhi = FloatVector.broadcast(F, hi - zp);
+    IntVector vz = IntVector.broadcast(I, zp);
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + i).convert(VectorOperators.I2F, 0);
+      f = f.mul(FloatVector.fromArray(F, scale, scaleOff + i));
+      store(round(f.max(vlo).min(vhi)).add(vz), out, outOff + i);
+    }
+    if (i < n) {
+      SCALAR.requantizeColumns(acc, accOff + i, n - i, scale, scaleOff + i, zp, lo, hi, out, outOff + i);
+    }
+  }
+
+  @Override
+  public void toFloatColumns(int[] acc, int accOff, int n, float[] scale, int scaleOff,
+      float[] bias, int biasOff, float[] out, int outOff) {
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + i).convert(VectorOperators.I2F, 0);
+      f = f.mul(FloatVector.fromArray(F, scale, scaleOff + i));
+      if (bias != null) {
+        f = f.add(FloatVector.fromArray(F, bias, biasOff + i));
+      }
+      f.intoArray(out, outOff + i);
+    }
+    if (i < n) {
+      SCALAR.toFloatColumns(acc, accOff + i, n - i, scale, scaleOff + i, bias,
+          bias == null ? 0 : biasOff + i, out, outOff + i);
+    }
+  }
+
+  @Override
+  public void addScaled(int[] acc, int off, int n, int factor, int[] v, int vOff) {
+    IntVector vf = IntVector.broadcast(I, factor);
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      IntVector.fromArray(I, v, vOff + i).mul(vf).add(IntVector.fromArray(I, acc, off + i))
+          .intoArray(acc, off + i);
+    }
+    for (; i < n; i++) {
+      acc[off + i] += factor * v[vOff + i];
+    }
+  }
+
+  static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+
+  /**
+   * Round half to even of values within +-2^22, as ints: adding 1.5 * 2^23 rounds to an integer
+   * (current rounding mode, nearest-even) held in the low mantissa bits, read back by
+   * reinterpreting. (No F2I cast: not intrinsified on JDK 17 with AVX2.)
+   */
+  static IntVector round(FloatVector f) {
+    return f.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
+  }
+
+  private static void store(IntVector q, byte[] out, int off) {
+    ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoArray(out, off);
+  }
+}

@@ -1,0 +1,447 @@
+package org.quantlens.engine.ops;
+
+import java.util.Arrays;
+import org.quantlens.engine.InvalidAttributeException;
+import org.quantlens.engine.ShapeMismatchException;
+import org.quantlens.engine.kernels.Int8Gemm;
+import org.quantlens.engine.kernels.QuantConvGeometry;
+import org.quantlens.engine.kernels.QuantIm2col;
+import org.quantlens.engine.kernels.QuantScratch;
+import org.quantlens.engine.kernels.Requantize;
+import org.quantlens.engine.tensor.DType;
+import org.quantlens.engine.tensor.QuantParams;
+import org.quantlens.engine.tensor.Tensor;
+
+/**
+ * QLinearConv-10 and ConvInteger-10 (N-D, groups, depthwise, pads, strides, dilations, auto_pad,
+ * per-output-channel weight scales and zero points, int32 bias). Per group the convolution is the
+ * int8 GEMM {@code Y[co][pixel] = W[co][:] . Xcol[:][pixel]} with the weights (widened, with row
+ * sums) as the broadcast operand, packed once at load, and im2col tiles of the zero-point-padded
+ * input as the vector operand. Zero points are applied from sums:
+ * {@code Y = S - zx * rowW_co - zw_co * colX_p + K zw_co zx}; the per-channel part is folded into
+ * the bias. QLinearConv requantizes like ONNX Runtime with {@code x_scale * w_scale[co] / y_scale}
+ * in float32, and honours a fused Relu/Clip as a clamp in the quantized domain.
+ */
+final class QuantConvOps {
+  /** Target floats per im2col tile: fits L2 with room for the weights. */
+  private static final int TILE_FLOATS = 24 * 1024;
+
+  private QuantConvOps() {}
+
+  static Operator qlinearConv(NodeContext ctx) {
+    return new ConvOp(ctx, true);
+  }
+
+  static Operator convInteger(NodeContext ctx) {
+    return new ConvOp(ctx, false);
+  }
+
+  /** Widened weights of all groups, {@code [M][Kg]}, with row sums. */
+  private static final class Weights {
+    final float[] w;
+    final int[] rowSums;
+    final boolean unsigned;
+    final int[] shape;
+
+    Weights(Tensor t) {
+      shape = t.shape();
+      unsigned = t.dtype() == DType.U8;
+      int m = shape[0];
+      int kg = t.size() / Math.max(1, m);
+      w = new float[t.size()];
+      rowSums = new int[m];
+      QuantMatMul.widenA(t.bytes(), 0, m, kg, unsigned, false, w, rowSums);
+    }
+  }
+
+  private static final class ConvOp implements Operator {
+    private final boolean qlinear;
+    private final String where;
+    private final int ix;
+    private final int iw;
+    private final int ixZp;
+    private final int iwZp;
+    private final QuantArg.Input xArg;
+    private final QuantArg.Input wArg;
+    private final QuantArg.Input yArg;
+    private final int[] kernelAttr;
+    private final int[] strides;
+    private final int[] dilations;
+    private final int[] pads;
+    private final String autoPad;
+    private final int group;
+    private final FusedActivation act;
+    private final Weights constW;
+
+    ConvOp(NodeContext ctx, boolean qlinear) {
+      this.qlinear = qlinear;
+      this.where = ctx.node().describe();
+      ix = 0;
+      iw = qlinear ? 3 : 1;
+      ixZp = qlinear ? 2 : 2;
+      iwZp = qlinear ? 5 : 3;
+      if (qlinear) {
+        xArg = QuantArg.Input.of(ctx, 1, 2, DType.U8, false, "x_scale", 0);
+        wArg = QuantArg.Input.of(ctx, 4, 5, DType.U8, false, "w_scale", 3);
+        yArg = QuantArg.Input.of(ctx, 6, 7, DType.U8, false, "y_scale");
+        if (xArg.constant() != null && !xArg.constant().perTensor()) {
+          throw ctx.error("x_scale/x_zero_point must be per-tensor (one value), got " + xArg.constant().size()
+              + "; only the weights may be quantized per channel");
+        }
+        if (yArg.constant() != null && !yArg.constant().perTensor()) {
+          throw ctx.error("y_scale/y_zero_point must be per-tensor (one value), got " + yArg.constant().size());
+        }
+      } else {
+        xArg = null;
+        wArg = null;
+        yArg = null;
+      }
+      kernelAttr = ctx.attrInts("kernel_shape", null);
+      strides = ctx.attrInts("strides", null);
+      dilations = ctx.attrInts("dilations", null);
+      pads = ctx.attrInts("pads", null);
+      autoPad = ctx.attrString("auto_pad", "NOTSET");
+      group = ctx.attrInt("group", 1);
+      if (group < 1) {
+        throw ctx.error("group must be positive, got " + group);
+      }
+      act = qlinear ? QuantFused.check(ctx) : FusedActivation.NONE;
+      Tensor w = ctx.constant(iw);
+      if (w != null) {
+        if (w.dtype() != DType.I8 && w.dtype() != DType.U8) {
+          throw ctx.error("w must be int8 or uint8, got " + w.dtype());
+        }
+        if (w.rank() < 3) {
+          throw ctx.error("w must have at least 3 dimensions [M, C/group, k...], got " + Arrays.toString(w.shape()));
+        }
+        int m = w.dim(0);
+        if (m % group != 0) {
+          throw ctx.error("the " + m + " output channels do not split into " + group + " groups");
+        }
+        if (wArg != null && wArg.constant() != null && wArg.constant().size() != 1 && wArg.constant().size() != m) {
+          throw ctx.error("w_scale/w_zero_point have " + wArg.constant().size()
+              + " values; per-channel quantization of the weights needs one per output channel (" + m + ")");
+        }
+        constW = new Weights(w);
+      } else {
+        constW = null;
+      }
+    }
+
+    private static Tensor opt(Tensor[] in, int i) {
+      return i >= 0 && i < in.length ? in[i] : null;
+    }
+
+    @Override
+    public Tensor[] run(Tensor[] in, ExecContext ex) {
+      Tensor x = in[ix];
+      boolean xu = QuantMatMul.unsignedOf(x, "x", where);
+      Tensor wt = in[iw];
+      QuantMatMul.unsignedOf(wt, "w", where);
+      Weights wts = constW != null ? constW : new Weights(wt);
+      int[] ws = wts.shape;
+      int m = ws[0];
+      int r = x.rank() - 2;
+      if (r < 1 || ws.length != r + 2) {
+        throw new ShapeMismatchException(where + ": x " + Arrays.toString(x.shape()) + " and w "
+            + Arrays.toString(ws) + " need the same rank, at least 3");
+      }
+      int batch = x.dim(0);
+      int c = x.dim(1);
+      if (m % group != 0 || c != ws[1] * group) {
+        throw new ShapeMismatchException(where + ": x has " + c + " channels but w " + Arrays.toString(ws)
+            + " with group " + group + " expects " + ws[1] * group);
+      }
+      int[] kernel = Arrays.copyOfRange(ws, 2, ws.length);
+      if (kernelAttr != null && !Arrays.equals(kernelAttr, kernel)) {
+        throw new ShapeMismatchException(where + ": kernel_shape " + Arrays.toString(kernelAttr)
+            + " does not match w " + Arrays.toString(ws));
+      }
+      QuantConvGeometry g;
+      try {
+        g = QuantConvGeometry.of(Arrays.copyOfRange(x.shape(), 2, x.rank()), kernel, strides, dilations,
+            pads, autoPad);
+      } catch (ShapeMismatchException e) {
+        throw new ShapeMismatchException(where + ": " + e.getMessage());
+      }
+      int mg = m / group;
+      int cg = ws[1];
+      int kg = cg * g.kernelSize;
+      // zero points, widened
+      int zx;
+      int[] zw = new int[m];
+      float[] scale = null;
+      int zy = 0;
+      int lo = 0;
+      int hi = 0;
+      DType outType = DType.I32;
+      if (qlinear) {
+        QuantArg xq = xArg.get(in);
+        QuantArg wq = wArg.get(in);
+        QuantArg yq = yArg.get(in);
+        if (!xq.perTensor() || !yq.perTensor()) {
+          throw new InvalidAttributeException(where + ": x and y quantization must be per-tensor");
+        }
+        if (wq.size() != 1 && wq.size() != m) {
+          throw new InvalidAttributeException(where + ": w_scale/w_zero_point have " + wq.size()
+              + " values; expected 1 or " + m + " (per output channel)");
+        }
+        checkType(opt(in, 2), xq.type, x.dtype(), "x_zero_point");
+        checkType(opt(in, 5), wq.type, wt.dtype(), "w_zero_point");
+        zx = xq.zeroPoint(0) - QuantMatMul.shift(xu);
+        scale = new float[m];
+        for (int co = 0; co < m; co++) {
+          zw[co] = wq.zeroPoint(co) - QuantMatMul.shift(wts.unsigned);
+          scale[co] = xq.scale(0) * wq.scale(co) / yq.scale(0);
+        }
+        zy = yq.zeroPoint(0);
+        outType = yq.type;
+        int[] lh = QuantFused.bounds(act, yq.scale(0), zy, QuantParams.qmin(outType), QuantParams.qmax(outType));
+        lo = lh[0];
+        hi = lh[1];
+      } else {
+        int[] zxv = QuantMatMulOps.zeroPointValues(opt(in, ixZp), x.dtype(), where + ": x_zero_point");
+        if (zxv != null && zxv.length != 1) {
+          throw new InvalidAttributeException(where + ": x_zero_point must be a scalar, got " + zxv.length + " values");
+        }
+        zx = (zxv == null ? 0 : zxv[0]) - QuantMatMul.shift(xu);
+        int[] zwv = QuantMatMulOps.zeroPointValues(opt(in, iwZp), wt.dtype(), where + ": w_zero_point");
+        if (zwv != null && zwv.length != 1 && zwv.length != m) {
+          throw new InvalidAttributeException(where + ": w_zero_point has " + zwv.length + " values; expected 1 or " + m);
+        }
+        for (int co = 0; co < m; co++) {
+          zw[co] = (zwv == null ? 0 : zwv[zwv.length == 1 ? 0 : co]) - QuantMatMul.shift(wts.unsigned);
+        }
+      }
+      // bias folded with the per-channel zero-point terms: B - zx * rowW + K zw zx
+      int[] bias = new int[m];
+      Tensor bt = qlinear ? opt(in, 8) : null;
+      if (bt != null && (bt.dtype() != DType.I32 || bt.size() != m)) {
+        throw new ShapeMismatchException(where + ": B must be int32 of " + m + " values, got " + bt.dtype()
+            + Arrays.toString(bt.shape()));
+      }
+      boolean anyZw = false;
+      for (int co = 0; co < m; co++) {
+        bias[co] = (bt == null ? 0 : bt.ints()[co]) - zx * wts.rowSums[co] + kg * zw[co] * zx;
+        anyZw |= zw[co] != 0;
+      }
+      int[] outShape = new int[x.rank()];
+      outShape[0] = batch;
+      outShape[1] = m;
+      System.arraycopy(g.out, 0, outShape, 2, r);
+      Tensor y = Tensor.zeros(outType, outShape);
+      if (y.size() == 0) {
+        return new Tensor[] {y};
+      }
+      // widen + pad every image once
+      int nr = Int8Gemm.get().panelWidth();
+      int imgFloats = QuantIm2col.paddedSize(g, c);
+      boolean direct = r == 2 && g.strides[0] == 1 && g.strides[1] == 1;
+      int slack = direct ? 2 * roundUp(TILE_FLOATS, nr) + g.padded(1) * g.kernel[0] * g.dilations[0] : 0;
+      float[] padded = QuantScratch.floats(QuantScratch.OP_B, batch * imgFloats + slack);
+      Arrays.fill(padded, batch * imgFloats, batch * imgFloats + slack, 0f);
+      byte[] xb = x.bytes();
+      float padValue = zx;
+      int planes = batch * c;
+      QuantConvGeometry gf = g;
+      QuantParallel.forItems(ex, planes, g.inSize, pl -> {
+        int n = pl / c;
+        int ch = pl % c;
+        QuantIm2col.padImage(gf, xb, n * c * gf.inSize, xu, ch, ch + 1, padValue, padded, n * imgFloats);
+      });
+      Epilogue epi = new Epilogue(qlinear, m, g.outSize, zw, bias, scale, zy, lo, hi, anyZw, qlinear ? y.bytes() : y.ints());
+      if (direct) {
+        direct(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
+      } else {
+        im2col(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
+      }
+      return new Tensor[] {y};
+    }
+
+    /** Im2col tiles of output positions, copied into packed panels, then the GEMM. */
+    private void im2col(ExecContext ex, QuantConvGeometry g, Weights wts, float[] padded, int imgFloats,
+        int batch, int c, int mg, int cg, int kg, Epilogue epi) {
+      int nr = Int8Gemm.get().panelWidth();
+      int pixels = g.outSize;
+      int tile = tileWidth(ex, pixels, kg, batch * group, nr);
+      int tiles = (pixels + tile - 1) / tile;
+      int units = batch * group * tiles;
+      int plane = imgFloats / c;
+      runUnits(ex, units, (long) mg * kg * pixels * batch * group, u -> {
+        int n = u / (group * tiles);
+        int gi = (u / tiles) % group;
+        int p0 = (u % tiles) * tile;
+        int p1 = Math.min(pixels, p0 + tile);
+        int width = roundUp(p1 - p0, nr);
+        float[] col = QuantScratch.floats(QuantScratch.TASK_A, kg * width);
+        int[] acc = QuantScratch.ints(QuantScratch.TASK_A, mg * width);
+        QuantIm2col.tile(g, padded, n * imgFloats + gi * cg * plane, cg, p0, p1, col, width, nr);
+        int[] colSums = null;
+        if (epi.anyZw) {
+          colSums = QuantScratch.ints(QuantScratch.TASK_B, width);
+          columnSums(col, kg, width, nr, colSums);
+        }
+        Int8Gemm gemm = Int8Gemm.get();
+        for (int q = 0; q < width / nr; q++) {
+          gemm.multiply(mg, nr, kg, wts.w, gi * mg * kg, kg, col, q * kg * nr, nr, acc, q * nr, width);
+        }
+        for (int j = 0; j < mg; j++) {
+          epi.row(acc, j * width, colSums, 0, gi * mg + j, n, p0, p1 - p0);
+        }
+      });
+    }
+
+    /**
+     * Unit strides in 2-D: output position (oy, ox) is column {@code oy * PW + ox} of an extended
+     * row of the padded width PW, so patch row (c, ky, kx) is one contiguous run of the padded
+     * plane starting at {@code c * plane + ky * dy * PW + kx * dx}: the GEMM reads it in place. The
+     * {@code PW - OW} extra columns per output row are computed and dropped.
+     */
+    private void direct(ExecContext ex, QuantConvGeometry g, Weights wts, float[] padded, int imgFloats,
+        int batch, int c, int mg, int cg, int kg, Epilogue epi) {
+      int nr = Int8Gemm.get().panelWidth();
+      int pw = g.padded(1);
+      int plane = imgFloats / c;
+      int ow = g.out[1];
+      int ext = (g.out[0] - 1) * pw + ow;
+      int[] rows = new int[kg];
+      int p = 0;
+      for (int ci = 0; ci < cg; ci++) {
+        for (int ky = 0; ky < g.kernel[0]; ky++) {
+          for (int kx = 0; kx < g.kernel[1]; kx++) {
+            rows[p++] = ci * plane + ky * g.dilations[0] * pw + kx * g.dilations[1];
+          }
+        }
+      }
+      int tile = Math.min(tileWidth(ex, ext, kg, batch * group, nr), roundUp(TILE_FLOATS, nr));
+      int tiles = (ext + tile - 1) / tile;
+      int units = batch * group * tiles;
+      runUnits(ex, units, (long) mg * kg * ext * batch * group, u -> {
+        int n = u / (group * tiles);
+        int gi = (u / tiles) % group;
+        int e0 = (u % tiles) * tile;
+        int w = Math.min(tile, ext - e0);
+        int width = roundUp(w, nr);
+        int base = n * imgFloats + gi * cg * plane + e0;
+        int[] acc = QuantScratch.ints(QuantScratch.TASK_A, mg * width);
+        Int8Gemm.get().multiplyRows(mg, width, kg, wts.w, gi * mg * kg, kg, padded, rows, base, acc, 0, width);
+        int[] colSums = null;
+        if (epi.anyZw) {
+          colSums = QuantScratch.ints(QuantScratch.TASK_B, width);
+          Arrays.fill(colSums, 0, width, 0);
+          for (int q = 0; q < kg; q++) {
+            int o = rows[q] + base;
+            for (int j = 0; j < width; j++) {
+              colSums[j] += (int) padded[o + j];
+            }
+          }
+        }
+        for (int j = 0; j < mg; j++) {
+          int co = gi * mg + j;
+          for (int e = e0; e < e0 + w; ) { // one run per output row inside the tile
+            int oy = e / pw;
+            int ox = e - oy * pw;
+            int end = Math.min(e0 + w, oy * pw + pw);
+            if (ox < ow) {
+              int len = Math.min(ow, end - oy * pw) - ox;
+              epi.row(acc, j * width + (e - e0), colSums, e - e0, co, n, oy * ow + ox, len);
+            }
+            e = end;
+          }
+        }
+      });
+    }
+
+    /** Tile width (a multiple of nr): the patch matrix fits L2, and threads get enough tiles. */
+    private int tileWidth(ExecContext ex, int columns, int kg, int images, int nr) {
+      int tile = Math.max(nr, Math.min(roundUp(columns, nr), TILE_FLOATS / Math.max(1, kg) / nr * nr));
+      int units = images * ((columns + tile - 1) / tile);
+      if (ex.threads() > 1 && units < ex.threads() * 2 && tile > nr) {
+        int want = (ex.threads() * 2 + images - 1) / images;
+        tile = Math.max(nr, roundUp((columns + want - 1) / want, nr));
+      }
+      return tile;
+    }
+
+    private static void runUnits(ExecContext ex, int units, long macs, java.util.function.IntConsumer body) {
+      if (units == 1 || ex.threads() == 1 || macs < (1 << 16)) {
+        for (int u = 0; u < units; u++) {
+          body.accept(u);
+        }
+      } else {
+        ex.forRange(units, body);
+      }
+    }
+
+    private void checkType(Tensor zp, DType zpType, DType data, String name) {
+      if (zp != null && zpType != data) {
+        throw new ShapeMismatchException(where + ": " + name + " is " + zpType + " but its data is " + data);
+      }
+    }
+  }
+
+  /** Turns accumulator rows into outputs: zero-point column term, bias, requantization. */
+  private static final class Epilogue {
+    final boolean qlinear;
+    final int m;
+    final int pixels;
+    final int[] zw;
+    final int[] bias;
+    final float[] scale;
+    final int zy;
+    final int lo;
+    final int hi;
+    final boolean anyZw;
+    final Object out;
+
+    Epilogue(boolean qlinear, int m, int pixels, int[] zw, int[] bias, float[] scale, int zy, int lo, int hi,
+        boolean anyZw, Object out) {
+      this.qlinear = qlinear;
+      this.m = m;
+      this.pixels = pixels;
+      this.zw = zw;
+      this.bias = bias;
+      this.scale = scale;
+      this.zy = zy;
+      this.lo = lo;
+      this.hi = hi;
+      this.anyZw = anyZw;
+      this.out = out;
+    }
+
+    /** {@code len} accumulators of channel co at acc[o], output positions from {@code pixel}. */
+    void row(int[] acc, int o, int[] colSums, int cs, int co, int n, int pixel, int len) {
+      Requantize rq = Requantize.get();
+      if (zw[co] != 0) {
+        rq.addScaled(acc, o, len, -zw[co], colSums, cs);
+      }
+      int at = (n * m + co) * pixels + pixel;
+      if (qlinear) {
+        rq.requantizeRow(acc, o, len, bias[co], scale[co], zy, lo, hi, (byte[]) out, at);
+      } else {
+        int[] yi = (int[]) out;
+        int b = bias[co];
+        for (int t = 0; t < len; t++) {
+          yi[at + t] = acc[o + t] + b;
+        }
+      }
+    }
+  }
+
+  static int roundUp(int v, int m) {
+    return (v + m - 1) / m * m;
+  }
+
+  /** Sums of the widened patch columns (exact ints), from the packed-panel layout. */
+  private static void columnSums(float[] col, int k, int width, int nr, int[] sums) {
+    Arrays.fill(sums, 0, width, 0);
+    for (int q = 0; q < width / nr; q++) {
+      for (int p = 0; p < k; p++) {
+        int o = (q * k + p) * nr;
+        for (int j = 0; j < nr; j++) {
+          sums[q * nr + j] += (int) col[o + j];
+        }
+      }
+    }
+  }
+}
