@@ -21,18 +21,20 @@ import org.quantlens.engine.kernels.Parallel;
  * The zoo's dense products as inference runs them: {@code y[batch x out] = x[batch x in] * W^T}
  * with W ({@code out x in}, PyTorch layout) packed once, on one thread. Layers: LeNet-5's fully
  * connected layers, the MLP's first layer, and the recurrent products of LSTM(128) (4 gates) and
- * GRU(128) (3 gates), which run once per time step.
+ * GRU(128) (3 gates), which run once per time step; and two layers whose weights (4 MB as float)
+ * do not fit in cache, where int8 weights should pay off ({@link Int8GemmBench}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xss16m", "-Xmx2g"})
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 4, time = 1)
+@Warmup(iterations = 2, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 4, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 public class GemmDenseBench {
   /** {@code layer:in:out}. */
   @Param({"lenet5-fc1:400:120", "lenet5-fc2:120:84", "lenet5-fc3:84:10", "mlp-fc1:784:256",
-      "lstm128-recurrent:128:512", "gru128-recurrent:128:384"})
+      "lstm128-recurrent:128:512", "gru128-recurrent:128:384", "fc1024:1024:1024",
+      "lstm512-recurrent:512:2048"})
   public String shape;
 
   @Param({"1", "64"})

@@ -126,7 +126,7 @@ public final class BenchModel {
           ids[i] = rng.nextInt(vocab);
         }
       } else if (inputs == Inputs.FASHION_MNIST && Files.isReadable(FASHION_TEST)) {
-        fillFashion(t.floats());
+        fillFashion(t.floats(), seed);
       } else {
         float[] a = t.floats();
         boolean signed = inputs == Inputs.RANDOM_ACTIVATION;
@@ -141,8 +141,11 @@ public final class BenchModel {
 
   private static Tensor fashion;
 
-  /** Test images in order, scaled to [0, 1], repeated if the batch is larger than the set. */
-  private static void fillFashion(float[] out) {
+  /**
+   * Consecutive test images scaled to [0, 1], from one that depends on {@code seed} (so
+   * calibration and timed inputs differ), wrapping around the set.
+   */
+  private static void fillFashion(float[] out, long seed) {
     Tensor images;
     synchronized (BenchModel.class) {
       if (fashion == null) {
@@ -151,8 +154,10 @@ public final class BenchModel {
       images = fashion;
     }
     int n = images.size();
+    int pixels = images.size() / images.dim(0);
+    int start = (int) Math.floorMod(seed * 997L, (long) images.dim(0)) * pixels;
     for (int i = 0; i < out.length; i++) {
-      out[i] = (float) (images.getDouble(i % n) / 255.0);
+      out[i] = (float) (images.getDouble((start + i) % n) / 255.0);
     }
   }
 

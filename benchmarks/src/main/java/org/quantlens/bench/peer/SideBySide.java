@@ -62,10 +62,13 @@ public final class SideBySide {
     List<String> models = opts.containsKey("models")
         ? List.of(opts.get("models").split(",")) : new ArrayList<>(Zoo.models().keySet());
     int[] threads = ints(opts.getOrDefault("threads", "1,2"));
+    int[] int8Threads = ints(opts.getOrDefault("int8-threads", "1"));
     int[] batches = ints(opts.getOrDefault("batches", "1,64"));
+    List<String> variants = List.of(opts.getOrDefault("variants", "float,static-int8,dynamic-int8")
+        .split(","));
     int rounds = Integer.parseInt(opts.getOrDefault("rounds", quick ? "2" : "10"));
     long roundMs = Long.parseLong(opts.getOrDefault("round-ms", quick ? "5" : "300"));
-    long warmupMs = Long.parseLong(opts.getOrDefault("warmup-ms", quick ? "10" : "2000"));
+    long warmupMs = Long.parseLong(opts.getOrDefault("warmup-ms", quick ? "10" : "1500"));
     Path dir = Path.of(opts.getOrDefault("model-dir", "target/models"));
     Path out = Path.of(opts.getOrDefault("out", "target/side-by-side.json"));
     Files.createDirectories(dir);
@@ -81,24 +84,37 @@ public final class SideBySide {
         results.add(skipped(name, why));
         continue;
       }
-      Path file = dir.resolve(name + ".onnx");
-      OnnxWriter.write(m.graph(), file);
-      for (int t : threads) {
-        for (int b : batches) {
-          try {
-            Map<String, Object> r = h.compare(m, file, t, b);
-            results.add(r);
-            System.out.printf("%-10s threads=%d batch=%-3d ours %10.1f items/s  ort %10.1f items/s"
-                + "  ratio %.3f (IQR %.3f-%.3f)  max|diff| %.2g%n", name, t, b, r.get("oursMedian"),
-                r.get("ortMedian"), r.get("ratioMedian"), r.get("ratioP25"), r.get("ratioP75"),
-                r.get("maxAbsDiff"));
-          } catch (OrtException | RuntimeException e) {
-            String why = "failed: " + e;
-            System.out.println("FAIL " + name + " threads=" + t + " batch=" + b + ": " + why);
-            Map<String, Object> s = skipped(name, why);
-            s.put("threads", t);
-            s.put("batch", b);
-            results.add(s);
+      for (String variant : variants) {
+        Path file = dir.resolve(name + "-" + variant + ".onnx");
+        try {
+          OnnxWriter.write(Variant.graph(m, variant), file);
+        } catch (RuntimeException e) {
+          String why = variant + " model not built: " + e.getMessage();
+          System.out.println("SKIP " + name + " " + why);
+          Map<String, Object> s = skipped(name, why);
+          s.put("variant", variant);
+          results.add(s);
+          continue;
+        }
+        for (int t : variant.equals("float") ? threads : int8Threads) {
+          for (int b : batches) {
+            try {
+              Map<String, Object> r = h.compare(m, variant, file, t, b);
+              results.add(r);
+              System.out.printf("%-10s %-12s threads=%d batch=%-3d ours %10.1f items/s  ort %10.1f"
+                  + " items/s  ratio %.3f (IQR %.3f-%.3f)  max|diff| %.2g%n", name, variant, t, b,
+                  r.get("oursMedian"), r.get("ortMedian"), r.get("ratioMedian"), r.get("ratioP25"),
+                  r.get("ratioP75"), r.get("maxAbsDiff"));
+            } catch (OrtException | RuntimeException e) {
+              String why = "failed: " + e;
+              System.out.println("FAIL " + name + " " + variant + " threads=" + t + " batch=" + b
+                  + ": " + why);
+              Map<String, Object> s = skipped(name, why);
+              s.put("variant", variant);
+              s.put("threads", t);
+              s.put("batch", b);
+              results.add(s);
+            }
           }
         }
       }
@@ -116,7 +132,7 @@ public final class SideBySide {
   }
 
   /** One model at one (threads, batch): agreement check, warm-up, alternating rounds. */
-  private Map<String, Object> compare(BenchModel m, Path file, int threads, int batch)
+  private Map<String, Object> compare(BenchModel m, String variant, Path file, int threads, int batch)
       throws OrtException, IOException {
     Graph ours = OnnxReader.read(file);
     Map<String, Tensor> feeds = m.inputs(batch, INPUT_SEED);
@@ -162,6 +178,7 @@ public final class SideBySide {
       }
       Map<String, Object> res = new LinkedHashMap<>();
       res.put("model", m.name());
+      res.put("variant", variant);
       res.put("description", m.description());
       res.put("inputs", m.inputSource());
       res.put("threads", threads);

@@ -1,0 +1,145 @@
+package org.quantlens.bench.kernels;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.quantlens.engine.kernels.simd.SimdInfo;
+
+/**
+ * The int8 dot-product idioms the Vector API offers (it has no VNNI or VPMADDUBSW), each over two
+ * 4096-element int8 vectors in L1 with four independent accumulators, one thread, at the engine's
+ * vector width: {@code b2s} widens bytes to shorts, multiplies, widens to ints and adds;
+ * {@code b2i} widens to ints, multiplies and adds; {@code b2f} converts to float and uses FMA;
+ * {@code f32} reads operands already stored as floats (what {@code Int8Gemm} does) and uses FMA.
+ * The best of them is the rate int8 GEMM is held against. {@code flops} counts 2 per multiply-add.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xss16m"})
+@Warmup(iterations = 2, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 4, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+public class Int8IdiomBench {
+  private static final VectorSpecies<Float> F = SimdInfo.F;
+  private static final int L = F.length();
+  private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+  private static final VectorSpecies<Short> S =
+      VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+  private static final VectorSpecies<Byte> B =
+      VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4));
+  private static final int N = 4096;
+
+  private byte[] a;
+  private byte[] b;
+  private float[] af;
+  private float[] bf;
+
+  @Setup
+  public void setup() {
+    SplittableRandom rng = new SplittableRandom(8);
+    a = new byte[N];
+    b = new byte[N];
+    af = new float[N];
+    bf = new float[N];
+    for (int i = 0; i < N; i++) {
+      a[i] = (byte) (rng.nextInt(256) - 128);
+      b[i] = (byte) (rng.nextInt(256) - 128);
+      af[i] = a[i];
+      bf[i] = b[i];
+    }
+  }
+
+  @Benchmark
+  public int b2s(Counters work) {
+    IntVector s0 = IntVector.zero(I);
+    IntVector s1 = IntVector.zero(I);
+    IntVector s2 = IntVector.zero(I);
+    IntVector s3 = IntVector.zero(I);
+    for (int i = 0; i < N; i += 4 * L) {
+      s0 = s0.add(b2sProduct(i));
+      s1 = s1.add(b2sProduct(i + L));
+      s2 = s2.add(b2sProduct(i + 2 * L));
+      s3 = s3.add(b2sProduct(i + 3 * L));
+    }
+    work.flops += 2L * N;
+    return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
+  }
+
+  private IntVector b2sProduct(int i) {
+    ShortVector x = (ShortVector) ByteVector.fromArray(B, a, i).convertShape(VectorOperators.B2S, S, 0);
+    ShortVector y = (ShortVector) ByteVector.fromArray(B, b, i).convertShape(VectorOperators.B2S, S, 0);
+    return (IntVector) x.mul(y).convertShape(VectorOperators.S2I, I, 0);
+  }
+
+  @Benchmark
+  public int b2i(Counters work) {
+    IntVector s0 = IntVector.zero(I);
+    IntVector s1 = IntVector.zero(I);
+    IntVector s2 = IntVector.zero(I);
+    IntVector s3 = IntVector.zero(I);
+    for (int i = 0; i < N; i += 4 * L) {
+      s0 = s0.add(widen(a, i).mul(widen(b, i)));
+      s1 = s1.add(widen(a, i + L).mul(widen(b, i + L)));
+      s2 = s2.add(widen(a, i + 2 * L).mul(widen(b, i + 2 * L)));
+      s3 = s3.add(widen(a, i + 3 * L).mul(widen(b, i + 3 * L)));
+    }
+    work.flops += 2L * N;
+    return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
+  }
+
+  private static IntVector widen(byte[] x, int i) {
+    return (IntVector) ByteVector.fromArray(B, x, i).convertShape(VectorOperators.B2I, I, 0);
+  }
+
+  @Benchmark
+  public float b2f(Counters work) {
+    FloatVector s0 = FloatVector.zero(F);
+    FloatVector s1 = FloatVector.zero(F);
+    FloatVector s2 = FloatVector.zero(F);
+    FloatVector s3 = FloatVector.zero(F);
+    for (int i = 0; i < N; i += 4 * L) {
+      s0 = toFloat(a, i).fma(toFloat(b, i), s0);
+      s1 = toFloat(a, i + L).fma(toFloat(b, i + L), s1);
+      s2 = toFloat(a, i + 2 * L).fma(toFloat(b, i + 2 * L), s2);
+      s3 = toFloat(a, i + 3 * L).fma(toFloat(b, i + 3 * L), s3);
+    }
+    work.flops += 2L * N;
+    return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
+  }
+
+  private static FloatVector toFloat(byte[] x, int i) {
+    return (FloatVector) ByteVector.fromArray(B, x, i).convertShape(VectorOperators.B2F, F, 0);
+  }
+
+  @Benchmark
+  public float f32(Counters work) {
+    FloatVector s0 = FloatVector.zero(F);
+    FloatVector s1 = FloatVector.zero(F);
+    FloatVector s2 = FloatVector.zero(F);
+    FloatVector s3 = FloatVector.zero(F);
+    for (int i = 0; i < N; i += 4 * L) {
+      s0 = FloatVector.fromArray(F, af, i).fma(FloatVector.fromArray(F, bf, i), s0);
+      s1 = FloatVector.fromArray(F, af, i + L).fma(FloatVector.fromArray(F, bf, i + L), s1);
+      s2 = FloatVector.fromArray(F, af, i + 2 * L).fma(FloatVector.fromArray(F, bf, i + 2 * L), s2);
+      s3 = FloatVector.fromArray(F, af, i + 3 * L).fma(FloatVector.fromArray(F, bf, i + 3 * L), s3);
+    }
+    work.flops += 2L * N;
+    return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
+  }
+}

@@ -1,0 +1,115 @@
+package org.quantlens.bench.peer;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.quantlens.bench.models.BenchModel;
+import org.quantlens.bench.models.Zoo;
+import org.quantlens.bench.report.Json;
+import org.quantlens.engine.graph.Graph;
+import org.quantlens.engine.runtime.Session;
+import org.quantlens.engine.tensor.Tensor;
+import org.quantlens.onnx.OnnxReader;
+import org.quantlens.onnx.OnnxWriter;
+
+/**
+ * What a loaded model costs in memory, float against static-int8: the heap a {@link Session}
+ * keeps after loading the model file (graph read, weights packed, the graph itself dropped),
+ * measured as the drop in used heap after full collections, smallest of three loads. Also the
+ * initializer bytes of each file, for reference. Writes JSON for {@code ResultsReport}.
+ *
+ * <pre>
+ * java -cp benchmarks.jar org.quantlens.bench.peer.WeightMemory [--models a,b] --out weights.json
+ * </pre>
+ */
+public final class WeightMemory {
+  private static final MemoryMXBean MEM = ManagementFactory.getMemoryMXBean();
+  private static Session keep;
+
+  private WeightMemory() {}
+
+  public static void main(String[] argv) throws Exception {
+    List<String> models = new ArrayList<>(Zoo.models().keySet());
+    Path out = Path.of("target/weights.json");
+    Path dir = Path.of("target/models");
+    for (int i = 0; i < argv.length; i++) {
+      switch (argv[i]) {
+        case "--models": models = List.of(argv[++i].split(",")); break;
+        case "--out": out = Path.of(argv[++i]); break;
+        case "--model-dir": dir = Path.of(argv[++i]); break;
+        default: throw new IllegalArgumentException("unknown argument " + argv[i]);
+      }
+    }
+    Files.createDirectories(dir);
+    List<Object> results = new ArrayList<>();
+    for (String name : models) {
+      BenchModel m = Zoo.get(name);
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("model", name);
+      if (!m.missingOps().isEmpty()) {
+        r.put("skipped", "needs ops " + m.missingOps());
+        results.add(r);
+        continue;
+      }
+      try {
+        for (String variant : List.of("float", "static-int8")) {
+          Path file = dir.resolve(name + "-" + variant + "-mem.onnx");
+          Graph g = Variant.graph(m, variant);
+          OnnxWriter.write(g, file);
+          r.put(variant + "FileInitializerBytes", initializerBytes(g));
+          r.put(variant + "SessionBytes", (double) sessionBytes(file));
+        }
+        double ratio = (Double) r.get("static-int8SessionBytes") / (Double) r.get("floatSessionBytes");
+        r.put("ratio", ratio);
+        System.out.printf("%-10s float %,12.0f B  static-int8 %,12.0f B  ratio %.3f%n", name,
+            r.get("floatSessionBytes"), r.get("static-int8SessionBytes"), ratio);
+      } catch (RuntimeException e) {
+        r.put("skipped", "failed: " + e);
+        System.out.println("FAIL " + name + ": " + e);
+      }
+      results.add(r);
+    }
+    Files.writeString(out, Json.write(Map.of("results", results)));
+    System.out.println("wrote " + out);
+  }
+
+  /** Heap kept by a session loaded from {@code file}: smallest of three loads. */
+  private static long sessionBytes(Path file) {
+    long best = Long.MAX_VALUE;
+    for (int rep = 0; rep < 3; rep++) {
+      keep = null;
+      long before = usedAfterGc();
+      Graph g = OnnxReader.read(file);
+      Session s = new Session(g, new Session.Options().threads(1));
+      g = null;
+      keep = s;
+      long after = usedAfterGc();
+      best = Math.min(best, after - before);
+      s.close();
+    }
+    keep = null;
+    return best;
+  }
+
+  private static long usedAfterGc() {
+    long used = Long.MAX_VALUE;
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+      used = Math.min(used, MEM.getHeapMemoryUsage().getUsed());
+    }
+    return used;
+  }
+
+  private static double initializerBytes(Graph g) {
+    double bytes = 0;
+    for (Tensor t : g.initializers().values()) {
+      bytes += (double) t.size() * t.dtype().byteSize();
+    }
+    return bytes;
+  }
+}
