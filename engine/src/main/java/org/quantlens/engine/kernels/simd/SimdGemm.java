@@ -287,10 +287,10 @@ public final class SimdGemm extends GemmKernel {
       a3 = x0.fma(FloatVector.fromArray(F, mat, r3 + p), a3);
       b3 = x1.fma(FloatVector.fromArray(F, mat, r3 + p + L), b3);
     }
-    float s0 = a0.add(b0).reduceLanes(VectorOperators.ADD);
-    float s1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
-    float s2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
-    float s3 = a3.add(b3).reduceLanes(VectorOperators.ADD);
+    float s0 = SimdInfo.sumLanes(a0.add(b0));
+    float s1 = SimdInfo.sumLanes(a1.add(b1));
+    float s2 = SimdInfo.sumLanes(a2.add(b2));
+    float s3 = SimdInfo.sumLanes(a3.add(b3));
     for (; p < k; p++) {
       float xv = x[xOff + p];
       s0 = Math.fma(xv, mat[row + p], s0);
@@ -319,7 +319,7 @@ public final class SimdGemm extends GemmKernel {
       a = FloatVector.fromArray(F, x, xOff + p).fma(FloatVector.fromArray(F, mat, row + p), a);
       b = FloatVector.fromArray(F, x, xOff + p + L).fma(FloatVector.fromArray(F, mat, row + p + L), b);
     }
-    float s = a.add(b).reduceLanes(VectorOperators.ADD);
+    float s = SimdInfo.sumLanes(a.add(b));
     for (; p < k; p++) {
       s = Math.fma(x[xOff + p], mat[row + p], s);
     }

@@ -24,6 +24,19 @@ public final class SimdInfo {
     return s;
   }
 
+  /**
+   * The sum of a float vector's lanes, added in lane order. {@code reduceLanes(ADD)} may add in
+   * another order once C2 compiles it than the interpreter does, so a result could depend on
+   * which thread ran warm code: this keeps every float reduction bit-for-bit reproducible.
+   */
+  public static float sumLanes(FloatVector v) {
+    float s = 0;
+    for (int i = 0; i < v.length(); i++) {
+      s += v.lane(i);
+    }
+    return s;
+  }
+
   /** Describes the chosen species; fails (and so disables SIMD) when the API cannot run. */
   public static String describe() {
     FloatVector v = FloatVector.broadcast(F, 1f);

@@ -97,7 +97,7 @@ public final class SimdPool implements PoolKernels {
     for (; i + L <= end; i += L) {
       s0 = s0.add(FloatVector.fromArray(F, x, i));
     }
-    float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    float s = SimdInfo.sumLanes(s0.add(s1).add(s2.add(s3)));
     for (; i < end; i++) {
       s += x[i];
     }

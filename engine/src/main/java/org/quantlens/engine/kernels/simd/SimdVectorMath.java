@@ -420,7 +420,7 @@ public final class SimdVectorMath extends VectorMathScalar {
       a0 = a0.add(FloatVector.fromArray(F, x, off + i));
       i += L;
     }
-    float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+    float s = SimdInfo.sumLanes(a0.add(a1));
     for (; i < n; i++) {
       s += x[off + i];
     }
@@ -442,7 +442,7 @@ public final class SimdVectorMath extends VectorMathScalar {
       a0 = v0.fma(v0, a0);
       i += L;
     }
-    float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+    float s = SimdInfo.sumLanes(a0.add(a1));
     for (; i < n; i++) {
       s += x[off + i] * x[off + i];
     }
@@ -455,7 +455,7 @@ public final class SimdVectorMath extends VectorMathScalar {
     for (int up = F.loopBound(n); i < up; i += L) {
       a0 = a0.add(FloatVector.fromArray(F, x, off + i).abs());
     }
-    float s = a0.reduceLanes(VectorOperators.ADD);
+    float s = SimdInfo.sumLanes(a0);
     for (; i < n; i++) {
       s += Math.abs(x[off + i]);
     }

@@ -268,7 +268,7 @@ final class SimdVectorMathFunctions {
       }
       acc = acc.add(e);
     }
-    float s = acc.reduceLanes(VectorOperators.ADD);
+    float s = SimdInfo.sumLanes(acc);
     for (; i < n; i++) {
       float e = (float) Math.exp(x[xo + i] - shift);
       if (o != null) {
