@@ -1,6 +1,7 @@
 package org.quantlens.study.zoo;
 
 import java.util.Arrays;
+import org.quantlens.study.data.ImageDataset;
 
 /**
  * What a model reads, one sample, without the batch dimension: a float image {@code [C, H, W]}
@@ -29,6 +30,11 @@ public final class ModelInput {
   /** A float32 image {@code [channels, height, width]}. */
   public static ModelInput image(int channels, int height, int width) {
     return new ModelInput(Kind.IMAGE, new int[] {channels, height, width}, 0);
+  }
+
+  /** The images of {@code d} as models read them ({@code ImageDataset.toModelInput()}). */
+  public static ModelInput of(ImageDataset d) {
+    return image(d.channels(), d.height(), d.width());
   }
 
   /** Token ids {@code [maxLen]} in {@code [0, vocabSize)}. */

@@ -9,7 +9,7 @@ import org.quantlens.engine.train.Trainer;
  * images of {@code fashion-mnist-mini}; for a study demo that should finish in about a minute on
  * a laptop): Adam at {@link #learningRate()} with cosine decay to 0 over {@link #epochs()}
  * epochs, batches of {@link #batchSize()}. The numbers come from runs on fashion-mnist-mini
- * recorded in the zoo's training tests ({@code QuickTrainingTest}).
+ * recorded in the zoo's training tests ({@code RowSequenceTrainingTest}).
  */
 public final class QuickTraining {
   private final int epochs;

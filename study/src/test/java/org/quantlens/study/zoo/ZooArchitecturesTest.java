@@ -20,6 +20,8 @@ import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 import org.quantlens.engine.train.ParameterSelection;
 import org.quantlens.onnx.OnnxWriter;
+import org.quantlens.study.data.DatasetRegistry;
+import org.quantlens.study.data.Split;
 
 /**
  * The zoo's graphs: output shapes, parameter counts against numbers worked out by hand from the
@@ -263,6 +265,20 @@ class ZooArchitecturesTest {
     ArchitectureMismatchException one = assertThrows(ArchitectureMismatchException.class,
         () -> Zoo.build("resnet20", RGB, 1, 1));
     assertTrue(one.getMessage().contains("at least 2 classes"), one.getMessage());
+  }
+
+  @Test
+  void theMiniFashionMnistFitsEveryImageArchitectureAndNoTextOne() {
+    ModelInput mini = ModelInput.of(DatasetRegistry.mini(Split.TRAIN));
+    assertEquals(GRAY, mini);
+    for (String arch : Zoo.names()) {
+      Architecture a = Zoo.get(arch);
+      if (a.inputKind() == ModelInput.Kind.IMAGE) {
+        a.check(mini, 10);
+      } else {
+        assertThrows(ArchitectureMismatchException.class, () -> a.check(mini, 10), arch);
+      }
+    }
   }
 
   @Test
