@@ -282,6 +282,20 @@ class ZooArchitecturesTest {
   }
 
   @Test
+  void quickTrainingDefaultsAnnealTheirRateToZeroOverTheirEpochs() {
+    for (String arch : Zoo.names()) {
+      QuickTraining q = Zoo.quickTrainingDefaults(arch);
+      assertTrue(q.epochs() >= 1 && q.batchSize() >= 1 && q.learningRate() > 0, arch + ": " + q);
+      int stepsPerEpoch = 5000 / q.batchSize();
+      assertEquals(q.learningRate(), q.schedule().lr(0, stepsPerEpoch), 1e-12, arch);
+      assertEquals(q.learningRate() / 2, q.schedule().lr((long) q.epochs() * stepsPerEpoch / 2,
+          stepsPerEpoch), q.learningRate() * 1e-3, arch + " halfway");
+      assertEquals(0, q.schedule().lr((long) q.epochs() * stepsPerEpoch, stepsPerEpoch), 1e-12, arch);
+    }
+    assertThrows(UnknownArchitectureException.class, () -> Zoo.quickTrainingDefaults("vgg16"));
+  }
+
+  @Test
   void unknownArchitectureNamesTheKnownOnes() {
     UnknownArchitectureException e = assertThrows(UnknownArchitectureException.class,
         () -> Zoo.get("resnet56"));
