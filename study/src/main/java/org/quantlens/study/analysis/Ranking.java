@@ -67,7 +67,7 @@ public final class Ranking {
     long tp = 0;
     long fp = 0;
     double aucSum = 0; // sum over positives of (#negatives below + half the tied negatives)
-    double ap = 0;
+    double apSum = 0; // sum over positives of the precision at their threshold; / np at the end
     double tnr = Double.NaN;
     while (i >= 0 || j >= 0) {
       double t = i < 0 ? neg[j] : j < 0 ? pos[i] : Math.max(pos[i], neg[j]);
@@ -86,12 +86,12 @@ public final class Ranking {
       long negBelow = nn - fp;
       aucSum += tiedPos * (negBelow + 0.5 * tiedNeg);
       if (tiedPos > 0) {
-        ap += (double) tiedPos / np * ((double) tp / (tp + fp));
+        apSum += tiedPos * ((double) tp / (tp + fp));
       }
       if (tnr != tnr && tp * 20 >= 19L * np) { // TPR >= 0.95, exact in integers
         tnr = (double) negBelow / nn;
       }
     }
-    return new ScoreQuality(aucSum / ((double) np * nn), ap, tnr);
+    return new ScoreQuality(aucSum / ((double) np * nn), apSum / np, tnr);
   }
 }
