@@ -16,10 +16,11 @@ import org.quantlens.engine.tensor.Tensor;
  *
  * <p>In training mode the forward runs here ({@link RecurrentTape}) to keep the gate values; in
  * evaluation mode the engine's operator runs and backward recomputes the tape first. Per step,
- * backward does one GEMM for {@code dH_{t-1} = dA_t R} (two for GRU without linear_before_reset)
- * and element-wise gate math; the weight gradients are batched over the whole sequence:
- * {@code dR = sum_t dA_t^T H_{t-1}} and {@code dW = sum_t dA_t^T X_t} are each one GEMM over
- * {@code T*N} rows, as is {@code dX = dA W}.
+ * backward does the element-wise gate math, then on the GEMM {@code dH_{t-1} = dA_t R} (two
+ * products for GRU without linear_before_reset) and the step's share of the weight gradients,
+ * {@code dR += dA_t^T H_{t-1}}, {@code dW += dA_t^T X_t} and {@code dX_t = dA_t W}, while
+ * {@code dA_t} is in cache (measured faster than one product over all {@code T*N} rows, whose
+ * long reduction runs the GEMM at half speed).
  */
 final class RecurrentGrad implements GradRule {
   // backward scratch slots; the recomputed tape uses TAPE_KEYS and up
@@ -29,10 +30,11 @@ final class RecurrentGrad implements GradRule {
   private static final int K_DHP = 3;
   private static final int K_DC = 4;
   private static final int K_DCP = 5;
-  private static final int K_DAT = 6;
+  private static final int K_XS = 6;
   private static final int K_SUM = 7;
   private static final int K_DP = 8;
   private static final int K_TMP = 9;
+  private static final int K_DXS = 10;
   private static final int TAPE_KEYS = 16;
 
   private final RecurrentLayer.Type type;
@@ -165,12 +167,15 @@ final class RecurrentGrad implements GradRule {
       return g.input(i) != null && g.needsGrad(i) ? g.inputGrad(i) : null;
     }
 
-    /** Backward of direction d: the steps in reverse, then the batched weight products. */
+    /**
+     * Backward of direction d: the steps in reverse, each followed by its weight products while
+     * its operands are in cache.
+     */
     void direction(int d) {
       int bn = batch * n;
-      float[] dA = g.scratch(K_DA, Math.max(1, steps * batch * gh));
+      float[] dA = g.scratch(K_DA, batch * gh);
       boolean lbr = spec.linearBeforeReset;
-      float[] dRec = lbr ? g.scratch(K_DREC, Math.max(1, steps * batch * gh)) : dA;
+      float[] dRec = lbr ? g.scratch(K_DREC, batch * gh) : dA;
       float[] dH = g.scratch(K_DH, bn);
       float[] dHp = g.scratch(K_DHP, bn);
       boolean lstm = spec.type == RecurrentLayer.Type.LSTM;
@@ -181,6 +186,19 @@ final class RecurrentGrad implements GradRule {
       if (dP != null && peep != null) {
         dPacc = g.scratch(K_DP, 3 * n);
         Arrays.fill(dPacc, 0, 3 * n, 0f);
+      }
+      float[] sum = null;
+      if (dB != null) {
+        sum = g.scratch(K_SUM, 2 * gh);
+        Arrays.fill(sum, 0, 2 * gh, 0f);
+      }
+      int in = tp.input;
+      float[] xs = dW != null || dX != null ? g.scratch(K_XS, batch * in) : null;
+      float[] dxs = dX != null ? g.scratch(K_DXS, batch * in) : null;
+      boolean blocks = tp.lens == null && !spec.batchMajor; // each step's X rows one block
+      if (dX != null && overwriteX && !blocks) {
+        Arrays.fill(dX, 0, rows * in, 0f);
+        overwriteX = false;
       }
       for (int b = 0; b < batch; b++) {
         int so = tp.stateOff(d, b);
@@ -200,6 +218,7 @@ final class RecurrentGrad implements GradRule {
       }
       List<RnnActivation> acts = spec.activations.get(d);
       int rOff = d * gh * n;
+      int wOff = d * gh * in;
       int hsOff = d * (steps + 1) * bn;
       int gOff = d * steps * batch * gh;
       int auxOff = d * steps * bn;
@@ -215,59 +234,60 @@ final class RecurrentGrad implements GradRule {
             }
           }
         }
-        int dS = s * batch * gh;
         int aS = gOff + s * batch * gh;
         int hp = hsOff + s * bn;
+        int auxS = auxOff + s * bn;
         boolean needPrev = s > 0 || dH0 != null || dC0 != null;
         switch (spec.type) {
           case LSTM:
             for (int b = 0; b < batch; b++) {
               int ho = b * n;
               if (!tp.active(s, b)) {
-                Arrays.fill(dA, dS + b * gh, dS + (b + 1) * gh, 0f);
+                Arrays.fill(dA, b * gh, (b + 1) * gh, 0f);
                 System.arraycopy(dH, ho, dHp, ho, n);
                 System.arraycopy(dC, ho, dCp, ho, n);
                 continue;
               }
-              lstmRow(acts, d, dA, dS + b * gh, aS + b * gh, hp + ho, auxOff + s * bn + ho, dH,
-                  dC, dCp, ho, tmp, dPacc);
+              lstmRow(acts, d, dA, b * gh, aS + b * gh, hp + ho, auxS + ho, dH, dC, dCp, ho, tmp,
+                  dPacc);
               Arrays.fill(dHp, ho, ho + n, 0f);
             }
             if (needPrev) {
-              Gemm.sgemm(ec, false, false, batch, n, gh, 1f, dA, dS, gh, r, rOff, n, 1f, dHp, 0, n);
+              Gemm.sgemm(ec, false, false, batch, n, gh, 1f, dA, 0, gh, r, rOff, n, 1f, dHp, 0, n);
             }
             break;
           case RNN:
             for (int b = 0; b < batch; b++) {
               int ho = b * n;
               if (!tp.active(s, b)) {
-                Arrays.fill(dA, dS + ho, dS + ho + n, 0f);
+                Arrays.fill(dA, ho, ho + n, 0f);
                 System.arraycopy(dH, ho, dHp, ho, n);
                 continue;
               }
               GateMath.backprop(acts.get(0), spec.clip, dH, ho, tp.a, aS + ho, tp.gt, aS + ho, dA,
-                  dS + ho, n);
+                  ho, n);
               Arrays.fill(dHp, ho, ho + n, 0f);
             }
             if (needPrev) {
-              Gemm.sgemm(ec, false, false, batch, n, n, 1f, dA, dS, n, r, rOff, n, 1f, dHp, 0, n);
+              Gemm.sgemm(ec, false, false, batch, n, n, 1f, dA, 0, n, r, rOff, n, 1f, dHp, 0, n);
             }
             break;
           default:
             if (lbr) {
-              gruLinearStep(acts, s, dA, dRec, dS, aS, hp, auxOff + s * bn, dH, dHp);
+              gruLinearStep(acts, s, dA, dRec, 0, aS, hp, auxS, dH, dHp);
               if (needPrev) {
-                Gemm.sgemm(ec, false, false, batch, n, gh, 1f, dRec, dS, gh, r, rOff, n, 1f, dHp,
+                Gemm.sgemm(ec, false, false, batch, n, gh, 1f, dRec, 0, gh, r, rOff, n, 1f, dHp,
                     0, n);
               }
             } else {
-              gruResetStep(acts, s, dA, dS, aS, hp, auxOff + s * bn, dH, dHp, tmp, rOff);
+              gruResetStep(acts, s, dA, 0, aS, hp, auxS, dH, dHp, tmp, rOff);
               if (needPrev) {
-                Gemm.sgemm(ec, false, false, batch, n, 2 * n, 1f, dA, dS, gh, r, rOff, n, 1f, dHp,
+                Gemm.sgemm(ec, false, false, batch, n, 2 * n, 1f, dA, 0, gh, r, rOff, n, 1f, dHp,
                     0, n);
               }
             }
         }
+        weightProducts(d, s, dA, dRec, hp, auxS, rOff, wOff, sum, xs, dxs);
         float[] t = dH;
         dH = dHp;
         dHp = t;
@@ -277,7 +297,60 @@ final class RecurrentGrad implements GradRule {
           dCp = t;
         }
       }
-      finish(d, dA, dRec, dH, dC, dPacc, hsOff, auxOff);
+      if (dX != null && blocks) {
+        overwriteX = false;
+      }
+      finish(d, dH, dC, dPacc, sum);
+    }
+
+    /** dR, dB, dW and dX contributions of step s ({@code dA} and {@code dRec} of that step). */
+    private void weightProducts(int d, int s, float[] dA, float[] dRec, int hp, int auxS,
+        int rOff, int wOff, float[] sum, float[] xs, float[] dxs) {
+      if (dR != null) {
+        if (spec.type == RecurrentLayer.Type.GRU && !spec.linearBeforeReset) {
+          Gemm.sgemm(ec, true, false, 2 * n, n, batch, 1f, dA, 0, gh, tp.hs, hp, n, 1f, dR, rOff,
+              n);
+          Gemm.sgemm(ec, true, false, n, n, batch, 1f, dA, 2 * n, gh, tp.aux, auxS, n, 1f, dR,
+              rOff + 2 * n * n, n);
+        } else {
+          Gemm.sgemm(ec, true, false, gh, n, batch, 1f, dRec, 0, gh, tp.hs, hp, n, 1f, dR, rOff,
+              n);
+        }
+      }
+      if (sum != null) {
+        for (int b = 0; b < batch; b++) {
+          int o = b * gh;
+          for (int i = 0; i < gh; i++) {
+            sum[i] += dA[o + i];
+            sum[gh + i] += dRec[o + i];
+          }
+        }
+      }
+      if (dW == null && dX == null) {
+        return;
+      }
+      int in = tp.input;
+      int xo = tp.stepRows(d, s, x, xs);
+      if (dW != null) {
+        Gemm.sgemm(ec, true, false, gh, in, batch, 1f, dA, 0, gh, xo < 0 ? xs : x, Math.max(0, xo),
+            in, 1f, dW, wOff, in);
+      }
+      if (dX != null) {
+        if (xo >= 0) {
+          Gemm.sgemm(ec, false, false, batch, in, gh, 1f, dA, 0, gh, w, wOff, in,
+              overwriteX ? 0f : 1f, dX, xo, in);
+        } else {
+          Gemm.sgemm(ec, false, false, batch, in, gh, 1f, dA, 0, gh, w, wOff, in, 0f, dxs, 0, in);
+          for (int b = 0; b < batch; b++) {
+            if (tp.active(s, b)) {
+              int o = tp.xRow(tp.time(d, s, b), b) * in;
+              for (int k = 0; k < in; k++) {
+                dX[o + k] += dxs[b * in + k];
+              }
+            }
+          }
+        }
+      }
     }
 
     /** LSTM backward of one active row of one step. */
@@ -422,10 +495,8 @@ final class RecurrentGrad implements GradRule {
       }
     }
 
-    /** Initial-state gradients and the products batched over every step of direction d. */
-    private void finish(int d, float[] dA, float[] dRec, float[] dH, float[] dC, float[] dPacc,
-        int hsOff, int auxOff) {
-      int sn = steps * batch;
+    /** Initial-state, peephole and bias gradients of direction d, after its last step. */
+    private void finish(int d, float[] dH, float[] dC, float[] dPacc, float[] sum) {
       for (int b = 0; b < batch; b++) {
         int so = tp.stateOff(d, b);
         int ho = b * n;
@@ -445,68 +516,10 @@ final class RecurrentGrad implements GradRule {
           dP[d * 3 * n + j] += dPacc[j];
         }
       }
-      int rOff = d * gh * n;
-      if (dR != null && sn > 0) {
-        if (spec.type == RecurrentLayer.Type.GRU && !spec.linearBeforeReset) {
-          Gemm.sgemm(ec, true, false, 2 * n, n, sn, 1f, dA, 0, gh, tp.hs, hsOff, n, 1f, dR, rOff,
-              n);
-          Gemm.sgemm(ec, true, false, n, n, sn, 1f, dA, 2 * n, gh, tp.aux, auxOff, n, 1f, dR,
-              rOff + 2 * n * n, n);
-        } else {
-          Gemm.sgemm(ec, true, false, gh, n, sn, 1f, dRec, 0, gh, tp.hs, hsOff, n, 1f, dR, rOff,
-              n);
-        }
-      }
-      if (dB != null && sn > 0) {
-        float[] sum = g.scratch(K_SUM, gh);
-        columnSums(dA, sn, sum);
+      if (sum != null) {
         int bo = d * 2 * gh;
-        for (int i = 0; i < gh; i++) {
+        for (int i = 0; i < 2 * gh; i++) {
           dB[bo + i] += sum[i];
-        }
-        if (dRec != dA) {
-          columnSums(dRec, sn, sum);
-        }
-        for (int i = 0; i < gh; i++) {
-          dB[bo + gh + i] += sum[i];
-        }
-      }
-      if (dW == null && dX == null) {
-        return;
-      }
-      // dA in the row order of X (time-major or batch-major), zero where no step ran
-      float[] dat = dA;
-      boolean inOrder = tp.lens == null && d == 0 && !spec.reverse && !spec.batchMajor;
-      if (!inOrder) {
-        dat = g.scratch(K_DAT, rows * gh);
-        Arrays.fill(dat, 0, rows * gh, 0f);
-        for (int s = 0; s < steps; s++) {
-          for (int b = 0; b < batch; b++) {
-            if (tp.active(s, b)) {
-              System.arraycopy(dA, (s * batch + b) * gh, dat, tp.xRow(tp.time(d, s, b), b) * gh,
-                  gh);
-            }
-          }
-        }
-      }
-      int in = tp.input;
-      int wOff = d * gh * in;
-      if (dW != null && sn > 0) {
-        Gemm.sgemm(ec, true, false, gh, in, rows, 1f, dat, 0, gh, x, 0, in, 1f, dW, wOff, in);
-      }
-      if (dX != null) {
-        Gemm.sgemm(ec, false, false, rows, in, gh, 1f, dat, 0, gh, w, wOff, in,
-            overwriteX ? 0f : 1f, dX, 0, in);
-        overwriteX = false;
-      }
-    }
-
-    private void columnSums(float[] m, int count, float[] sum) {
-      Arrays.fill(sum, 0, gh, 0f);
-      for (int row = 0; row < count; row++) {
-        int o = row * gh;
-        for (int i = 0; i < gh; i++) {
-          sum[i] += m[o + i];
         }
       }
     }

@@ -12,8 +12,8 @@ import org.quantlens.engine.tensor.Tensor;
 /**
  * The training forward of LSTM, GRU and RNN, keeping what backpropagation through time needs: per
  * direction and processing step, the hidden (and LSTM cell) states, the clipped gate arguments and
- * the gate values. The input projection {@code X W^T + bias} is one GEMM over all {@code T*N}
- * rows; each step does its recurrent product on the GEMM and the gate math on {@link GateMath}.
+ * the gate values. Each step does its input and recurrent products on the GEMM and the gate math
+ * on {@link GateMath}.
  *
  * <p>Buffers are indexed by processing step {@code s} (step {@code s} of a reverse direction is
  * time {@code len - 1 - s}); rows past their {@code sequence_lens} are frozen (state carried
@@ -175,12 +175,12 @@ final class RecurrentTape {
     if (s.type == RecurrentLayer.Type.GRU) {
       aux = buf.get(5, d2 * steps * bn);
     }
-    float[] xw = buf.get(6, seqLen * batch * gh);
+    float[] xs = buf.get(6, batch * input);
     float[] bsum = buf.get(7, gh + n);
     for (int d = 0; d < d2 && seqLen > 0 && batch > 0; d++) {
       direction(d, ec, x.floats(), w.floats(), r.floats(), bias == null ? null : bias.floats(),
           peep == null ? null : peep.floats(), h0 == null ? null : h0.floats(),
-          c0 == null ? null : c0.floats(), xw, bsum, y, yh, yc);
+          c0 == null ? null : c0.floats(), xs, bsum, y, yh, yc);
     }
     return s.type == RecurrentLayer.Type.LSTM ? new Tensor[] {y, yh, yc} : new Tensor[] {y, yh};
   }
@@ -222,13 +222,12 @@ final class RecurrentTape {
 
   /** Forward of direction d over every step, recording the tape. */
   private void direction(int d, ExecContext ec, float[] x, float[] w, float[] r, float[] bias,
-      float[] peep, float[] h0, float[] c0, float[] xw, float[] bsum, Tensor y, Tensor yh,
+      float[] peep, float[] h0, float[] c0, float[] xs, float[] bsum, Tensor y, Tensor yh,
       Tensor yc) {
     RecurrentSpec s = spec;
     int n = hidden;
     int gh = s.gates() * n;
     int bn = batch * n;
-    int rows = seqLen * batch;
     boolean gru = s.type == RecurrentLayer.Type.GRU;
     boolean lstm = s.type == RecurrentLayer.Type.LSTM;
     boolean lbr = s.linearBeforeReset;
@@ -245,10 +244,6 @@ final class RecurrentTape {
         bsum[gh + i] = bias == null ? 0f : bias[d * 2 * gh + gh + 2 * n + i];
       }
     }
-    for (int row = 0; row < rows; row++) {
-      System.arraycopy(bsum, 0, xw, row * gh, gh);
-    }
-    Gemm.sgemm(ec, false, true, rows, gh, input, 1f, x, 0, input, w, wOff, input, 1f, xw, 0, gh);
     int hsOff = d * (steps + 1) * bn;
     int gOff = d * steps * batch * gh;
     int auxOff = d * steps * bn;
@@ -277,13 +272,14 @@ final class RecurrentTape {
       int hp = hsOff + st * bn;
       int hn = hp + bn;
       int aS = gOff + st * batch * gh;
+      // A_s = bias + X_s W^T: one GEMM per step (the whole-sequence product is slower: its
+      // output does not stay in cache)
       for (int b = 0; b < batch; b++) {
-        if (active(st, b)) {
-          System.arraycopy(xw, xRow(time(d, st, b), b) * gh, a, aS + b * gh, gh);
-        } else {
-          Arrays.fill(a, aS + b * gh, aS + (b + 1) * gh, 0f);
-        }
+        System.arraycopy(bsum, 0, a, aS + b * gh, gh);
       }
+      int xo = stepRows(d, st, x, xs);
+      Gemm.sgemm(ec, false, true, batch, gh, input, 1f, xo < 0 ? xs : x, Math.max(0, xo), input, w,
+          wOff, input, 1f, a, aS, gh);
       int auxS = auxOff + st * bn;
       if (gru) {
         Gemm.sgemm(ec, false, true, batch, 2 * n, n, 1f, hs, hp, n, r, rOff, n, 1f, a, aS, gh);
@@ -376,6 +372,25 @@ final class RecurrentTape {
         System.arraycopy(cs, last + b * n, yc.floats(), stateOff(d, b), n);
       }
     }
+  }
+
+  /**
+   * The X rows of processing step s of direction d: their offset in {@code x} when they are one
+   * contiguous block (time-major, no sequence_lens), else -1 after gathering them into
+   * {@code xs} (zero rows where no step runs).
+   */
+  int stepRows(int d, int s, float[] x, float[] xs) {
+    if (lens == null && !spec.batchMajor) {
+      return time(d, s, 0) * batch * input;
+    }
+    for (int b = 0; b < batch; b++) {
+      if (active(s, b)) {
+        System.arraycopy(x, xRow(time(d, s, b), b) * input, xs, b * input, input);
+      } else {
+        Arrays.fill(xs, b * input, (b + 1) * input, 0f);
+      }
+    }
+    return -1;
   }
 
   /** One LSTM step for one row: gate row at {@code ar}, states at {@code prev}/{@code next}. */
