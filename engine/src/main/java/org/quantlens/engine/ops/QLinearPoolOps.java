@@ -55,6 +55,7 @@ final class QLinearPoolOps {
       byte[] yb = y.bytes();
       int qmin = QuantParams.qmin(x.dtype());
       int qmax = QuantParams.qmax(x.dtype());
+      RequantizeCounting counting = RequantizeCounting.of(ex, FusedActivation.NONE, qy.scale(0), qy.zeroPoint(0), x.dtype());
       QuantParallel.forItems(ex, n, (long) c * s, img -> {
         int[] acc = QuantScratch.ints(QuantScratch.TASK_A, c);
         Arrays.fill(acc, 0, c, 0);
@@ -75,6 +76,9 @@ final class QLinearPoolOps {
           }
         }
         Requantize.get().requantizeRow(acc, 0, c, bias, scale, qy.zeroPoint(0), qmin, qmax, yb, img * c);
+        if (counting != null) {
+          counting.row(acc, 0, c, bias, scale, qy.zeroPoint(0));
+        }
       });
       return new Tensor[] {y};
     };
