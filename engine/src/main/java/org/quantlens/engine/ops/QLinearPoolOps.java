@@ -133,7 +133,10 @@ final class QLinearPoolOps {
       byte[] yb = y.bytes();
       int inS = g.inSize;
       int outS = g.outSize;
+      SaturationCounter sat = ex.saturation();
       QuantParallel.forRuns(ex, n * c, outS, (plane, from, to) -> {
+        long low = 0;
+        long high = 0;
         int img = plane / c;
         int ch = plane % c;
         int xBase = last ? img * inS * c + ch : plane * inS;
@@ -181,12 +184,20 @@ final class QLinearPoolOps {
           float v = avg / ys + yz;
           int q = v != v ? qy.zeroPoint(0) : (int) Math.max(qmin, Math.min(qmax, Math.rint(v)));
           yb[yBase + op * (last ? c : 1)] = (byte) q;
+          if (sat != null) {
+            double rv = Math.rint(v);
+            low += rv < qmin ? 1 : 0;
+            high += rv > qmax ? 1 : 0;
+          }
           for (int d = r - 1; d >= 0; d--) {
             if (++o[d] < g.out[d]) {
               break;
             }
             o[d] = 0;
           }
+        }
+        if (sat != null) {
+          sat.add(low, high, 0, to - from);
         }
       });
       return new Tensor[] {y};

@@ -74,8 +74,9 @@ public final class Session implements AutoCloseable {
 
     /**
      * Whether quantizing nodes count saturated values (clipped at the low or high end of the
-     * integer range: QuantizeLinear, DynamicQuantizeLinear, the requantization at the outputs of
-     * int8 Conv/MatMul/Gemm/pooling kernels) and non-finite inputs; read them with
+     * integer range: QuantizeLinear, DynamicQuantizeLinear, DynamicQuantizeMatMul's input, the
+     * requantized outputs of QLinearConv, QLinearMatMul, QGemm, QLinearAdd/Mul and QLinear average
+     * pooling) and non-finite inputs (table-driven ops such as QLinearSigmoid do not count); read them with
      * {@link Session#saturation()}. Default false: then the kernels do no counting work at all.
      * When on, each counting node makes one extra pass over data it just produced (still in cache).
      */

@@ -24,7 +24,8 @@ import org.quantlens.engine.tensor.Tensor;
 /**
  * Saturation counting through a session, on one-node graphs whose clipped values are worked out
  * by hand: QuantizeLinear (float and int32 input), DynamicQuantizeLinear with NaN, QLinearMatMul
- * (column requantization) and QLinearConv (row requantization, with and without a fused Relu).
+ * (column requantization), QLinearConv (row requantization, with and without a fused Relu) and
+ * QLinearAdd.
  * Runs with SIMD or, under {@code -Dquantlens.simd=false}, the scalar kernels.
  */
 class SaturationCountingTest {
@@ -181,6 +182,24 @@ class SaturationCountingTest {
       SaturationReport.Entry e = s.saturation().entry("n");
       assertEquals(0, e.low());
       assertEquals(1, e.high());
+    }
+  }
+
+  @Test
+  void qlinearAddCountsSaturatedSums() {
+    Tensor a = int8(new int[] {5}, 100, -100, 10, 127, -128);
+    Tensor b = int8(new int[] {5}, 100, -100, 10, -1, 0); // sums 200, -200, 20, 126, -128
+    Tensor one = Tensor.scalar(1f);
+    Tensor zero = int8(new int[0], 0);
+    Graph g = graph("QLinearAdd", "com.microsoft", 13, List.of("a", "as", "az", "b", "bs", "bz", "cs", "cz"),
+        Map.of("as", one, "az", zero, "b", b, "bs", one, "bz", zero, "cs", one, "cz", zero),
+        Map.of("a", a), Map.of(), "y");
+    try (Session s = counting(g, 1)) {
+      s.run(Map.of("a", a));
+      SaturationReport.Entry e = s.saturation().entry("n");
+      assertEquals(1, e.low());
+      assertEquals(1, e.high());
+      assertEquals(5, e.total());
     }
   }
 }
