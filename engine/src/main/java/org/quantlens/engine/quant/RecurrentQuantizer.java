@@ -13,7 +13,7 @@ import org.quantlens.engine.tensor.Tensor;
 
 /**
  * Turns a float LSTM or GRU node into its 8-bit-weight form: W and R quantized to symmetric int8
- * per gate unit (per output row; per direction when per-channel is off) and transposed to ONNX
+ * (for DynamicQuantizeLSTM the same grid stored as uint8 with zero point 128, see below) per gate unit (per output row; per direction when per-channel is off) and transposed to ONNX
  * Runtime's DynamicQuantizeLSTM layout {@code [num_directions, input, gates*hidden]}; biases and
  * peepholes stay float. Dynamic: LSTM becomes {@code com.microsoft.DynamicQuantizeLSTM} (ONNX
  * Runtime runs it), GRU {@code com.quantlens.QuantizedGRU} (ONNX Runtime has no quantized GRU;
@@ -71,8 +71,12 @@ final class RecurrentQuantizer {
       Static st) {
     boolean lstm = n.opType().equals("LSTM");
     QuantMath.IntRange wr = cfg.weightRange(8);
-    String[] w = quantizeWeight(src.initializers().get(n.input(1)), n.input(1), cfg, wr, g, names);
-    String[] r = quantizeWeight(src.initializers().get(n.input(2)), n.input(2), cfg, wr, g, names);
+    // ONNX Runtime's x86 u8 x s8 kernel sums product pairs in saturating int16, which full-range
+    // int8 weights overflow (outputs off by 0.3 in a test); u8 x u8 is exact there. So the
+    // DynamicQuantizeLSTM it runs gets the same symmetric grid stored as uint8 with zero point 128.
+    boolean u8 = st == null && lstm;
+    String[] w = quantizeWeight(src.initializers().get(n.input(1)), n.input(1), cfg, wr, u8, g, names);
+    String[] r = quantizeWeight(src.initializers().get(n.input(2)), n.input(2), cfg, wr, u8, g, names);
     List<String> ins = new ArrayList<>();
     ins.add(n.input(0));
     ins.add(w[0]);
@@ -129,7 +133,8 @@ final class RecurrentQuantizer {
    * points {@code [d, rows]} (per-channel) or {@code [d]}; returns the three initializer names.
    */
   private static String[] quantizeWeight(Tensor t, String base, QuantConfig cfg, QuantMath.IntRange wr,
-      Graph g, DynamicQuantizer.Namer names) {
+      boolean asUint8, Graph g, DynamicQuantizer.Namer names) {
+    int shift = asUint8 ? 128 : 0;
     int dirs = t.dim(0);
     int rows = t.dim(1);
     int k = t.dim(2);
@@ -155,7 +160,7 @@ final class RecurrentQuantizer {
         scales[d * groups + gi] = p.scale;
         for (int row = r0; row < r1; row++) {
           for (int c = 0; c < k; c++) {
-            q[(d * k + c) * rows + row] = (byte) QuantMath.quantize(x[(d * rows + row) * k + c], p.scale, 0, wr);
+            q[(d * k + c) * rows + row] = (byte) (QuantMath.quantize(x[(d * rows + row) * k + c], p.scale, 0, wr) + shift);
           }
         }
       }
@@ -163,9 +168,12 @@ final class RecurrentQuantizer {
     String qn = names.get(base + "_quantized");
     String sn = names.get(base + "_scale");
     String zn = names.get(base + "_zero_point");
-    g.initializers().put(qn, Tensor.wrap(DType.I8, q, dirs, k, rows));
+    DType type = asUint8 ? DType.U8 : DType.I8;
+    g.initializers().put(qn, Tensor.wrap(type, q, dirs, k, rows));
     g.initializers().put(sn, groups == 1 ? Tensor.of(scales, dirs) : Tensor.of(scales, dirs, rows));
-    g.initializers().put(zn, groups == 1 ? Tensor.zeros(DType.I8, dirs) : Tensor.zeros(DType.I8, dirs, rows));
+    Tensor zp = groups == 1 ? Tensor.zeros(type, dirs) : Tensor.zeros(type, dirs, rows);
+    java.util.Arrays.fill(zp.bytes(), (byte) shift);
+    g.initializers().put(zn, zp);
     return new String[] {qn, sn, zn};
   }
 
