@@ -237,4 +237,34 @@ class QuantRecurrentOnnxRuntimeTest {
     assertEquals(0, OnnxReader.read(model, "static", null).nodes().stream()
         .filter(n -> n.domain().equals("com.quantlens")).count());
   }
+
+  /**
+   * A batch-major LSTM (our QuantizedLSTM in the engine) exports as a weight-only QDQ LSTM with
+   * layout 1. ONNX Runtime 1.23 runs no recurrent op with layout 1 (not even float), so the written
+   * model is read back and run here: as standard ops it computes in float on the int8 weights.
+   */
+  @Test
+  void exportedBatchMajorDynamicInt8LstmIsAStandardLayoutOneLstm() {
+    Random r = new Random(31);
+    Graph f = new Graph("bm");
+    f.opsets().put("", 14);
+    f.inputs().add(new Value("X", DType.F32, BATCH, SEQ, INPUT));
+    f.outputs().add(new Value("Y", DType.F32));
+    f.initializers().put("W", Tensor.of(rand(r, 4 * HIDDEN * INPUT, 0.4), 1, 4 * HIDDEN, INPUT));
+    f.initializers().put("R", Tensor.of(rand(r, 4 * HIDDEN * HIDDEN, 0.4), 1, 4 * HIDDEN, HIDDEN));
+    Map<String, Attribute> a = new LinkedHashMap<>();
+    a.put("hidden_size", Attribute.of((long) HIDDEN));
+    a.put("layout", Attribute.of(1L));
+    f.nodes().add(new Node("lstm", "LSTM", List.of("X", "W", "R"), List.of("Y"), a));
+    Graph q = Variants.build(f, "dynamic-int8", null, QuantConfig.defaults());
+    byte[] model = OnnxWriter.toBytes(q);
+    Map<String, Tensor> feed = Map.of("X", Tensor.of(rand(r, BATCH * SEQ * INPUT, 1.5), BATCH, SEQ, INPUT));
+    Graph back = OnnxReader.read(model, "bm", null);
+    Node lstm = back.nodes().stream().filter(n -> n.opType().equals("LSTM")).findFirst().orElseThrow();
+    assertEquals("", lstm.domain());
+    assertEquals(1L, lstm.attributes().get("layout").asLong());
+    double d = maxDiff(ours(back, feed), ours(q, feed), List.of("Y"));
+    System.out.println("exported batch-major dynamic-int8 LSTM: max |weight-only - ours| = " + d);
+    assertTrue(d < TOL, "max |weight-only - ours| = " + d);
+  }
 }

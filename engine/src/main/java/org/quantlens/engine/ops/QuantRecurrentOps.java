@@ -32,7 +32,7 @@ import org.quantlens.engine.tensor.Tensor;
  *       linear_before_reset as GRU's.
  * </ul>
  * Attributes as the ONNX ops (direction, hidden_size, activations with alpha/beta, clip,
- * input_forget); batch-major layout is not supported (ONNX Runtime's op has none either).
+ * input_forget); our two ops also take layout (1: batch major), ONNX Runtime's has none.
  */
 public final class QuantRecurrentOps implements OpFamily {
   /** Our own operator domain. */
@@ -71,6 +71,7 @@ public final class QuantRecurrentOps implements OpFamily {
     final int directions;
     final boolean reverse;
     final int hiddenAttr;
+    final boolean batchMajor;
     final float clip;
     final boolean inputForget;
     final boolean linearBeforeReset;
@@ -95,9 +96,12 @@ public final class QuantRecurrentOps implements OpFamily {
       if (ctx.has("hidden_size") && hiddenAttr <= 0) {
         throw ctx.error("hidden_size must be positive, got " + hiddenAttr);
       }
-      if (ctx.attrInt("layout", 0) != 0) {
-        throw ctx.error("layout=1 (batch major) is not supported by quantized recurrent ops");
+      int layout = ctx.attrInt("layout", 0);
+      if (layout != 0 && (layout != 1 || !ctx.node().domain().equals(DOMAIN))) {
+        throw ctx.error("layout must be 0" + (ctx.node().domain().equals(DOMAIN) ? " or 1" : "")
+            + ", got " + layout);
       }
+      batchMajor = layout == 1;
       clip = ctx.attrFloat("clip", Float.POSITIVE_INFINITY);
       if (!(clip >= 0)) {
         throw ctx.error("clip must be a non-negative number, got " + clip);
@@ -323,15 +327,16 @@ public final class QuantRecurrentOps implements OpFamily {
       }
       layer = prepare(s, c);
     }
-    int seqLen = x.dim(0);
-    int batch = x.dim(1);
+    int seqLen = s.batchMajor ? x.dim(1) : x.dim(0);
+    int batch = s.batchMajor ? x.dim(0) : x.dim(1);
     int hidden = layer.hidden();
     int d = s.directions;
     if (x.dim(2) != layer.input()) {
       throw new ShapeMismatchException(s.node + ": X has input size " + x.dim(2)
           + " but W expects " + layer.input());
     }
-    int[] stateShape = {d, batch, hidden};
+    int[] stateShape = s.batchMajor ? new int[] {batch, d, hidden} : new int[] {d, batch, hidden};
+    int[] yShape = s.batchMajor ? new int[] {batch, seqLen, d, hidden} : new int[] {seqLen, d, batch, hidden};
     int[] lens = null;
     Tensor sl = in(inputs, s.slots.seqLens);
     if (sl != null) {
@@ -348,10 +353,10 @@ public final class QuantRecurrentOps implements OpFamily {
     }
     float[] h0 = state(s, "initial_h", in(inputs, s.slots.initialH), stateShape);
     float[] c0 = state(s, "initial_c", in(inputs, s.slots.initialC), stateShape);
-    Tensor y = s.outputs[0] ? ec.allocate(DType.F32, seqLen, d, batch, hidden) : null;
+    Tensor y = s.outputs[0] ? ec.allocate(DType.F32, yShape) : null;
     Tensor yh = s.outputs[1] ? ec.allocate(DType.F32, stateShape) : null;
     Tensor yc = s.outputs[2] ? ec.allocate(DType.F32, stateShape) : null;
-    layer.run(ec, x.toFloats(), seqLen, batch, false, lens, h0, c0, floats(y), floats(yh), floats(yc));
+    layer.run(ec, x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0, floats(y), floats(yh), floats(yc));
     Tensor[] out = s.type == RecurrentLayer.Type.LSTM ? new Tensor[] {y, yh, yc} : new Tensor[] {y, yh};
     for (int i = 0; i < out.length; i++) {
       if (out[i] != null && x.dtype() != DType.F32) {

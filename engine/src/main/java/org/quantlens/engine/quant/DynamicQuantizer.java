@@ -68,6 +68,7 @@ public final class DynamicQuantizer {
     List<Int8Report.Entry> report = new ArrayList<>();
     boolean ms = false;
     boolean ql = false;
+    Map<String, String> recurrentAs = new java.util.HashMap<>();
     for (Node n : src.nodes()) {
       String why;
       if (cfg.keepFloat().contains(n.name())) {
@@ -82,9 +83,11 @@ public final class DynamicQuantizer {
       } else if (n.opType().equals("LSTM") || n.opType().equals("GRU")) {
         why = RecurrentQuantizer.whyNot(src, n);
         if (why == null) {
-          out.add(RecurrentQuantizer.convert(src, g, n, cfg, names, null));
-          ms |= n.opType().equals("LSTM");
-          ql |= n.opType().equals("GRU");
+          Node q = RecurrentQuantizer.convert(src, g, n, cfg, names, null);
+          out.add(q);
+          recurrentAs.put(n.name(), q.domain() + "." + q.opType());
+          ms |= q.domain().equals("com.microsoft");
+          ql |= q.domain().equals(QuantRecurrentOps.DOMAIN);
         }
       } else if (n.opType().equals("RNN")) {
         why = "no int8 form for the simple RNN (LSTM and GRU have one)";
@@ -92,7 +95,7 @@ public final class DynamicQuantizer {
         why = "no dynamic int8 form for " + n.opType();
       }
       if (why == null) {
-        report.add(new Int8Report.Entry(n.name(), n.opType(), true, int8Reason(n.opType())));
+        report.add(new Int8Report.Entry(n.name(), n.opType(), true, int8Reason(n.opType(), recurrentAs.get(n.name()))));
       } else {
         out.add(n);
         report.add(new Int8Report.Entry(n.name(), n.opType(), false, why));
@@ -109,16 +112,14 @@ public final class DynamicQuantizer {
     return new Result(g, new Int8Report(report));
   }
 
-  private static String int8Reason(String opType) {
+  private static String int8Reason(String opType, String recurrentAs) {
     switch (opType) {
       case "Conv":
         return "runs as DynamicQuantizeLinear + ConvInteger (int8 weights, per-batch uint8 input)";
       case "LSTM":
-        return "runs as com.microsoft.DynamicQuantizeLSTM (int8 weights, x and h quantized to uint8 "
-            + "per step and row, float gates and cell state)";
       case "GRU":
-        return "runs as com.quantlens.QuantizedGRU (int8 weights, x and h quantized to uint8 per step "
-            + "and row, float gates)";
+        return "runs as " + recurrentAs + " (8-bit weights, x and h quantized to uint8 per step and "
+            + "row, float gates" + (opType.equals("LSTM") ? " and cell state)" : ")");
       default:
         return "runs as com.microsoft.DynamicQuantizeMatMul (int8 weights, per-batch uint8 input)";
     }

@@ -16,7 +16,8 @@ import org.quantlens.engine.tensor.Tensor;
  * (for DynamicQuantizeLSTM the same grid stored as uint8 with zero point 128, see below) per gate unit (per output row; per direction when per-channel is off) and transposed to ONNX
  * Runtime's DynamicQuantizeLSTM layout {@code [num_directions, input, gates*hidden]}; biases and
  * peepholes stay float. Dynamic: LSTM becomes {@code com.microsoft.DynamicQuantizeLSTM} (ONNX
- * Runtime runs it), GRU {@code com.quantlens.QuantizedGRU} (ONNX Runtime has no quantized GRU;
+ * Runtime runs it; a batch-major LSTM, which that op cannot express, becomes our
+ * {@code com.quantlens.QuantizedLSTM} without static parameters), GRU {@code com.quantlens.QuantizedGRU} (ONNX Runtime has no quantized GRU;
  * {@link RecurrentExport} writes it as weight-only QDQ). Static: {@code com.quantlens.QuantizedLSTM}
  * / {@code QuantizedGRU} with calibrated X and H parameters.
  */
@@ -50,9 +51,6 @@ final class RecurrentQuantizer {
     if (n.opType().equals("LSTM") && !n.input(7).isEmpty() && !Ptq.isFloatInitializer(src, n.input(7))) {
       return "P is not a constant float tensor";
     }
-    if (Ptq.attrLong(n, "layout", 0) != 0) {
-      return "layout=1 (batch major) has no quantized form";
-    }
     Tensor w = src.initializers().get(n.input(1));
     Tensor r = src.initializers().get(n.input(2));
     if (w.rank() != 3 || r.rank() != 3 || w.dim(1) != r.dim(1) || r.dim(1) != r.dim(2)
@@ -74,7 +72,8 @@ final class RecurrentQuantizer {
     // ONNX Runtime's x86 u8 x s8 kernel sums product pairs in saturating int16, which full-range
     // int8 weights overflow (outputs off by 0.3 in a test); u8 x u8 is exact there. So the
     // DynamicQuantizeLSTM it runs gets the same symmetric grid stored as uint8 with zero point 128.
-    boolean u8 = st == null && lstm;
+    boolean batchMajor = Ptq.attrLong(n, "layout", 0) != 0; // DynamicQuantizeLSTM has no layout
+    boolean u8 = st == null && lstm && !batchMajor;
     String[] w = quantizeWeight(src.initializers().get(n.input(1)), n.input(1), cfg, wr, u8, g, names);
     String[] r = quantizeWeight(src.initializers().get(n.input(2)), n.input(2), cfg, wr, u8, g, names);
     List<String> ins = new ArrayList<>();
@@ -91,7 +90,7 @@ final class RecurrentQuantizer {
     ins.addAll(List.of(w[1], w[2], r[1], r[2]));
     String op;
     String domain;
-    if (st == null && lstm) {
+    if (u8) {
       op = "DynamicQuantizeLSTM";
       domain = "com.microsoft";
     } else {
@@ -106,7 +105,9 @@ final class RecurrentQuantizer {
       ins.add(param(g, names, base + "_H_zero_point", zeroPoint(st.type, st.h.zeroPoint)));
     }
     Map<String, Attribute> attrs = new LinkedHashMap<>(n.attributes());
-    attrs.remove("layout");
+    if (u8 || !batchMajor) {
+      attrs.remove("layout");
+    }
     if (!lstm) {
       attrs.remove("input_forget");
     }

@@ -150,4 +150,36 @@ class RecurrentVariantsTest {
     assertFalse(b.report().entry("gru").int8());
     assertTrue(b.report().entry("lstm").int8());
   }
+
+  /** DynamicQuantizeLSTM has no layout attribute: a batch-major LSTM runs as our QuantizedLSTM. */
+  @Test
+  void batchMajorLstmBecomesQuantizedLstmWithItsLayoutAndStaysClose() {
+    Random r = new Random(23);
+    Graph f = new Graph("bm");
+    f.opsets().put("", 14);
+    f.inputs().add(new Value("X", DType.F32, -1, SEQ, INPUT));
+    f.outputs().add(new Value("Y", DType.F32));
+    f.outputs().add(new Value("Y_h", DType.F32));
+    f.initializers().put("W", Tensor.of(rand(r, 4 * HIDDEN * INPUT, 0.4), 1, 4 * HIDDEN, INPUT));
+    f.initializers().put("R", Tensor.of(rand(r, 4 * HIDDEN * HIDDEN, 0.4), 1, 4 * HIDDEN, HIDDEN));
+    f.nodes().add(new Node("lstm", "LSTM", List.of("X", "W", "R"), List.of("Y", "Y_h"),
+        Map.of("hidden_size", Attribute.of((long) HIDDEN), "layout", Attribute.of(1L))));
+    Variants.Built b = Variants.buildVariant(f, "dynamic-int8", null, QuantConfig.defaults());
+    Node q = node(b.graph(), "lstm");
+    assertEquals("QuantizedLSTM", q.opType());
+    assertEquals(1L, q.attributes().get("layout").asLong());
+    Map<String, Tensor> feed = Map.of("X", Tensor.of(rand(r, 3 * SEQ * INPUT, 1.5), 3, SEQ, INPUT));
+    try (Session fs = new Session(f); Session qs = new Session(b.graph())) {
+      Map<String, Tensor> a = fs.run(feed);
+      Map<String, Tensor> c = qs.run(feed);
+      for (String name : List.of("Y", "Y_h")) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a.get(name).shape(), c.get(name).shape(), name);
+        float[] x = a.get(name).floats();
+        float[] y = c.get(name).floats();
+        for (int i = 0; i < x.length; i++) {
+          assertEquals(x[i], y[i], 0.03, name + "[" + i + "]");
+        }
+      }
+    }
+  }
 }
