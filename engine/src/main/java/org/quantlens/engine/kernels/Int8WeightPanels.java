@@ -14,6 +14,9 @@ package org.quantlens.engine.kernels;
  * results equal those of the scalar kernels bit for bit. Immutable and thread-safe.
  */
 public final class Int8WeightPanels {
+  /** Products smaller than this many multiply-adds run on one thread (a fork costs more). */
+  private static final long MIN_PARALLEL_MACS = 1 << 17;
+
   private final int k;
   private final int n;
   private final int nr;
@@ -106,10 +109,30 @@ public final class Int8WeightPanels {
    */
   public void multiply(int rows, float[] a, int[] aSums, int[] aZps, float[] aScale, int[] acc,
       float[] rowScale, float[] out, int outOff, int ldo) {
+    multiply(Parallel.SERIAL, rows, a, aSums, aZps, aScale, acc, rowScale, out, outOff, ldo);
+  }
+
+  /**
+   * As {@link #multiply(int, float[], int[], int[], float[], int[], float[], float[], int, int)},
+   * the integer product split over groups of panels on {@code par} when it is large enough (each
+   * panel is computed whole by one task, so results do not depend on the split).
+   */
+  public void multiply(Parallel par, int rows, float[] a, int[] aSums, int[] aZps, float[] aScale,
+      int[] acc, float[] rowScale, float[] out, int outOff, int ldo) {
     int ldc = paddedWidth();
     int panels = ldc / nr;
-    for (int q = 0; q < panels; q++) {
-      gemm.multiply(rows, nr, k, a, 0, k, data, q * k * nr, nr, acc, q * nr, ldc);
+    int groups = par.threads() > 1 && (long) rows * k * ldc >= MIN_PARALLEL_MACS
+        ? Math.min(panels, 2 * par.threads()) : 1;
+    if (groups == 1) {
+      for (int q = 0; q < panels; q++) {
+        gemm.multiply(rows, nr, k, a, 0, k, data, q * k * nr, nr, acc, q * nr, ldc);
+      }
+    } else {
+      par.forRange(groups, gi -> {
+        for (int q = panels * gi / groups; q < panels * (gi + 1) / groups; q++) {
+          gemm.multiply(rows, nr, k, a, 0, k, data, q * k * nr, nr, acc, q * nr, ldc);
+        }
+      });
     }
     for (int i = 0; i < rows; i++) {
       int o = i * ldc;

@@ -223,12 +223,13 @@ public final class QuantRecurrentLayer {
     int blocks = Math.max(1, Math.min(perDirection, batch / RecurrentLayer.MIN_ROWS_PER_TASK));
     int tasks = directions * blocks;
     Step run = new Step(seqLen, batch, batchMajor, lens, h0, c0, y, yh, yc);
+    Parallel inner = tasks == 1 ? par : Parallel.SERIAL; // a lone task spreads each step's product
     par.forRange(tasks, t -> {
       int d = t / blocks;
       int k = t % blocks;
       int b0 = (int) ((long) batch * k / blocks);
       int b1 = (int) ((long) batch * (k + 1) / blocks);
-      recur(run, d, xw[d], b0, b1);
+      recur(inner, run, d, xw[d], b0, b1);
     });
   }
 
@@ -290,7 +291,7 @@ public final class QuantRecurrentLayer {
   }
 
   /** Every step of direction d for batch rows [b0, b1); scratch allocated once here. */
-  private void recur(Step run, int d, float[] xw, int b0, int b1) {
+  private void recur(Parallel par, Step run, int d, float[] xw, int b0, int b1) {
     int n = hidden;
     int gh = type.gates() * n;
     int rows = b1 - b0;
@@ -321,7 +322,7 @@ public final class QuantRecurrentLayer {
     }
     for (int s = 0; s < maxLen; s++) {
       hq.quantizeRows(h, 0, rows, n, a, sums, zps, scales, q);
-      r[d].multiply(rows, a, sums, zps, scales, acc, rowScale, hr, 0, gh);
+      r[d].multiply(par, rows, a, sums, zps, scales, acc, rowScale, hr, 0, gh);
       for (int k = 0; k < rows; k++) {
         int len = run.len(b0 + k);
         if (s < len) {
@@ -331,7 +332,7 @@ public final class QuantRecurrentLayer {
       }
       if (rhBuf != null) {
         hq.quantizeRows(rhBuf, 0, rows, n, a, sums, zps, scales, q);
-        rh[d].multiply(rows, a, sums, zps, scales, acc, rowScale, hr, 2 * n, gh);
+        rh[d].multiply(par, rows, a, sums, zps, scales, acc, rowScale, hr, 2 * n, gh);
         for (int k = 0; k < rows; k++) {
           int len = run.len(b0 + k);
           if (s < len) {

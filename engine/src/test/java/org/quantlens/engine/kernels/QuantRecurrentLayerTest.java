@@ -177,12 +177,16 @@ class QuantRecurrentLayerTest {
     Random rnd = new Random(11);
     try (GemmTestPool pool = new GemmTestPool(3)) {
       for (RecurrentLayer.Type t : new RecurrentLayer.Type[] {LSTM, GRU}) {
-        Case c = randomCase(rnd, t, 24, 10, 2, false, false, false, 5, 70);
-        QuantRecurrentLayer l = c.layer(QuantRecurrentLayer.KernelSet.selected());
-        float[][] serial = c.run(l, Parallel.SERIAL);
-        float[][] parallel = c.run(l, pool);
-        assertArrayEquals(serial[0], parallel[0]);
-        assertArrayEquals(serial[1], parallel[1]);
+        // many batch rows: split into row blocks; few rows and a wide R: each step's product split
+        Case[] cs = {randomCase(rnd, t, 24, 10, 2, false, false, false, 5, 70),
+            randomCase(rnd, t, 256, 10, 1, false, false, false, 3, 3)};
+        for (Case c : cs) {
+          QuantRecurrentLayer l = c.layer(QuantRecurrentLayer.KernelSet.selected());
+          float[][] serial = c.run(l, Parallel.SERIAL);
+          float[][] parallel = c.run(l, pool);
+          assertArrayEquals(serial[0], parallel[0]);
+          assertArrayEquals(serial[1], parallel[1]);
+        }
       }
     }
   }
