@@ -41,8 +41,8 @@ final class SyntheticStudy {
     {{2, 4, 18, 4, 10}, {0, 0, 1, 0, 1}}
   };
   /** The clean static-int8 cells' interval as the runner would write it (Wilson for 2/100). */
-  static final String CLEAN_CI_LOW = "0.0055";
-  static final String CLEAN_CI_HIGH = "0.0700";
+  static final String CLEAN_CI_LOW = "0.00551";
+  static final String CLEAN_CI_HIGH = "0.07001";
 
   /** The PNG files written to samples/, by name, so tests can look for their exact bytes. */
   final Map<String, byte[]> samples = new LinkedHashMap<>();
