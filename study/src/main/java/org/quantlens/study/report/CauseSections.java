@@ -55,25 +55,33 @@ final class CauseSections {
       h.raw("</section>\n");
       return;
     }
-    h.p("Float vs quantized activations matched by tensor name, in graph order: SQNR (dB, higher = closer) "
-        + "averaged over agreeing inputs and over disagreeing ones, then over sets. Where the disagreement line "
-        + "drops below the agreement line, that layer's error separates the two.");
-    h.raw("<div class=\"grid two\">\n");
+    h.p("Float vs quantized activations matched by tensor name, in graph order. SQNR (dB, higher = closer) is "
+        + "averaged over agreeing inputs and over disagreeing ones, then over sets; the charts show the gap, "
+        + "agree minus disagree. A layer with a large gap is one whose quantization error is larger exactly "
+        + "where the models disagree.");
+    DisagreementSections.legend(h, f);
+    h.raw("<div class=\"grid\">\n");
     List<List<String>> table = new ArrayList<>();
-    for (var e : f.layersByModelVariant().entrySet()) {
+    for (var e : f.layersByModel().entrySet()) {
       List<LayerSummary> ls = e.getValue();
-      List<String> tensors = ls.stream().map(LayerSummary::tensor).toList();
-      double[][] v = new double[2][ls.size()];
-      for (int j = 0; j < ls.size(); j++) {
-        v[0][j] = ls.get(j).sqnrAgree();
-        v[1][j] = ls.get(j).sqnrDisagree();
-        LayerSummary l = ls.get(j);
+      List<String> tensors = ls.stream().map(LayerSummary::tensor).distinct().toList();
+      List<String> variants = f.variants.stream().filter(v -> ls.stream().anyMatch(l -> l.variant().equals(v))).toList();
+      double[][] gap = new double[variants.size()][tensors.size()];
+      for (double[] row : gap) {
+        java.util.Arrays.fill(row, Double.NaN);
+      }
+      for (LayerSummary l : ls) {
+        int i = variants.indexOf(l.variant());
+        if (i >= 0) {
+          gap[i][tensors.indexOf(l.tensor())] = l.sqnrGap();
+        }
         table.add(List.of(l.model(), l.variant(), l.tensor(), l.op(), Fmt.num(l.sqnrAgree(), 2),
             Fmt.num(l.sqnrDisagree(), 2), Fmt.num(l.sqnrGap(), 2), Fmt.num(l.cosineAgree(), 4),
             Fmt.num(l.cosineDisagree(), 4), Fmt.num(l.maxAbsAgree(), 4), Fmt.num(l.maxAbsDisagree(), 4)));
       }
-      h.raw("<figure>").raw(svg.render(Charts.categoryLines(e.getKey(), List.of("agree", "disagree"), tensors, v,
-          List.of(Charts.AGREE, Charts.DISAGREE), "SQNR dB"), 480, 300)).raw("</figure>\n");
+      h.raw("<figure>").raw(svg.render(Charts.categoryLines(e.getKey() + ": SQNR gap per layer", variants, tensors, gap,
+          variants.stream().map(v -> Charts.colorOf(f.variants, v)).toList(), "SQNR gap dB", false), 340, 250))
+          .raw("</figure>\n");
     }
     h.raw("</div>\n");
     h.details("Numbers behind the charts (" + table.size() + " rows)", new Html().table(
@@ -119,8 +127,8 @@ final class CauseSections {
     for (Int8Node n : f.data.int8Nodes()) {
       all.add(List.of(n.model(), n.variant(), n.node(), n.op(), n.int8() ? "int8" : "float", n.why()));
     }
-    h.details("Every node (" + all.size() + ")", new Html().table(
-        List.of("model", "variant", "node", "op", "ran", "why"), all, new boolean[6]).toString());
+    h.rawTable("Every node", "results.json (int8_nodes)",
+        List.of("model", "variant", "node", "op", "ran", "why"), all, new boolean[6]);
     h.raw("</section>\n");
   }
 }

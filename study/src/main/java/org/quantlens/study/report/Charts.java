@@ -215,7 +215,7 @@ final class Charts {
 
   /** One line per series over ordered categories (e.g. layers in graph order). */
   static JFreeChart categoryLines(String title, List<String> series, List<String> categories, double[][] values,
-      List<Color> colors, String valueLabel) {
+      List<Color> colors, String valueLabel, boolean legend) {
     DefaultCategoryDataset data = new DefaultCategoryDataset();
     for (int i = 0; i < series.size(); i++) {
       for (int j = 0; j < categories.size(); j++) {
@@ -229,9 +229,10 @@ final class Charts {
       r.setSeriesShape(i, new Ellipse2D.Double(-3, -3, 6, 6));
     }
     NumberAxis y = new NumberAxis(valueLabel);
-    y.setAutoRangeIncludesZero(false);
+    y.setAutoRangeIncludesZero(true);
     CategoryPlot plot = new CategoryPlot(data, categoryAxis(categories), y, r);
-    return finish(new JFreeChart(title, titleFont(12), plot, true));
+    plot.addRangeMarker(new ValueMarker(0, AXIS, new BasicStroke(1f)));
+    return finish(new JFreeChart(title, titleFont(12), plot, legend));
   }
 
   // --- style ---

@@ -85,15 +85,15 @@ final class DisagreementSections {
     List<List<String>> table = new ArrayList<>();
     for (int j = 0; j < cats.size(); j++) {
       Kinds k = kinds.get(j);
-      values[0][j] = k.floatRightQuantWrong();
-      values[1][j] = k.floatWrongQuantRight();
-      values[2][j] = k.bothWrong();
+      values[0][j] = 100.0 * k.floatRightQuantWrong() / k.total();
+      values[1][j] = 100.0 * k.floatWrongQuantRight() / k.total();
+      values[2][j] = 100.0 * k.bothWrong() / k.total();
       table.add(List.of(cats.get(j), Long.toString(k.floatRightQuantWrong()), Long.toString(k.floatWrongQuantRight()),
           Long.toString(k.bothWrong()), Long.toString(k.total())));
     }
-    h.raw("<figure class=\"wide\">").raw(svg.render(Charts.countBars("Disagreements by kind",
+    h.raw("<figure class=\"wide\">").raw(svg.render(Charts.countBars("Disagreements by kind (share of each group)",
         List.of("float right → quantized wrong", "float wrong → quantized right", "both wrong, differently"), cats,
-        values, List.of(new Color(0xD55E00), new Color(0x009E73), new Color(0x9AA5B1)), "disagreements", true, false),
+        values, List.of(new Color(0xD55E00), new Color(0x009E73), new Color(0x9AA5B1)), "% of disagreements", true, false),
         760, 280)).raw("</figure>\n");
     h.details("Numbers behind the chart", new Html().table(
         List.of("variant, data", "float right → quant wrong", "float wrong → quant right", "both wrong", "total"),
@@ -171,10 +171,10 @@ final class DisagreementSections {
           Fmt.pctRange(c.ciLow(), c.ciHigh()), Long.toString(c.floatRightQuantWrong()),
           Long.toString(c.floatWrongQuantRight()), Long.toString(c.bothWrong())));
     }
-    h.details("Every (model, variant, set) cell, as in results.csv (" + rows.size() + " rows)", new Html().table(
+    h.rawTable("Every (model, variant, set) cell, as in results.csv", "results.csv",
         List.of("model", "variant", "set", "n", "acc float", "acc quant", "disagreements", "rate", "95% CI",
             "float right → quant wrong", "float wrong → quant right", "both wrong"),
-        rows, Html.numericAfter(3, 12)).toString());
+        rows, Html.numericAfter(3, 12));
   }
 
   static void recipes(Html h, Facts f, SvgCharts svg) {

@@ -310,10 +310,10 @@ final class Facts {
     }
   }
 
-  /** Layer summaries grouped by "model · variant", in order of appearance. */
-  Map<String, List<LayerSummary>> layersByModelVariant() {
+  /** Layer summaries grouped by model, in order of appearance. */
+  Map<String, List<LayerSummary>> layersByModel() {
     Map<String, List<LayerSummary>> out = new LinkedHashMap<>();
-    layers.forEach(l -> out.computeIfAbsent(l.model() + " · " + l.variant(), k -> new ArrayList<>()).add(l));
+    layers.forEach(l -> out.computeIfAbsent(l.model(), k -> new ArrayList<>()).add(l));
     return out;
   }
 

@@ -30,6 +30,11 @@ final class Fmt {
     return String.format(Locale.ROOT, "%." + digits + "f", v);
   }
 
+  /** {@code 1,234,567}. */
+  static String thousands(long n) {
+    return String.format(Locale.ROOT, "%,d", n);
+  }
+
   /** {@code 1 reason}, {@code 3 reasons}. */
   static String count(long n, String noun) {
     return n + " " + noun + (n == 1 ? "" : "s");

@@ -73,6 +73,21 @@ final class Html {
     return this;
   }
 
+  /** Raw-data tables longer than this show their first rows and point to the CSV file. */
+  static final int MAX_ROWS = 1000;
+
+  /**
+   * A collapsed table of raw rows, cut at {@link #MAX_ROWS} with a note naming the file that has them all.
+   */
+  Html rawTable(String what, String file, List<String> header, List<List<String>> rows, boolean[] numeric) {
+    Html body = new Html();
+    if (rows.size() > MAX_ROWS) {
+      body.el("p", "dim", "First " + MAX_ROWS + " of " + rows.size() + " rows; " + file + " has them all.");
+    }
+    body.table(header, rows.size() > MAX_ROWS ? rows.subList(0, MAX_ROWS) : rows, numeric);
+    return details(what + " (" + rows.size() + " rows)", body.toString());
+  }
+
   /** A collapsed block with a one-line summary; {@code body} is markup. */
   Html details(String summary, String body) {
     out.append("<details><summary>").append(esc(summary)).append("</summary>\n").append(body).append("</details>\n");

@@ -119,7 +119,7 @@ final class SampleSection {
     }
     ClassProb cp = top.get(i);
     boolean right = cp.cls() == s.label();
-    h.raw(right ? "<td class=\"right\">" : "<td>").text(d.className(cp.cls()) + " "
-        + String.format(Locale.ROOT, "%.1f%%", 100 * cp.prob()) + (right ? " ✓" : "")).raw("</td>");
+    h.raw(right ? "<td class=\"right\">" : "<td>").text(d.className(cp.cls()) + " ").raw("<span class=\"p\">")
+        .text(String.format(Locale.ROOT, "%.1f%%", 100 * cp.prob()) + (right ? " ✓" : "")).raw("</span></td>");
   }
 }

@@ -55,9 +55,9 @@ final class UncertaintySections {
       rows.add(List.of(m.model(), m.variant(), m.set(), m.metric(), m.protocol(), Fmt.num(m.auroc(), 3),
           Fmt.num(m.aupr(), 3), Fmt.num(m.tnrAt95Tpr(), 3)));
     }
-    h.details("Every metric score, as in metrics.csv (" + rows.size() + " rows)", new Html().table(
+    h.rawTable("Every metric score, as in metrics.csv", "metrics.csv",
         List.of("model", "variant", "set", "metric", "protocol", "AUROC", "AUPR", "TNR@95%TPR"),
-        rows, Html.numericAfter(5, 8)).toString());
+        rows, Html.numericAfter(5, 8));
     h.raw("</section>\n");
   }
 
@@ -80,8 +80,8 @@ final class UncertaintySections {
         agree += m.agree()[i];
         disagree += m.disagree()[i];
       }
-      h.raw("<figure>").raw(svg.render(Charts.marginHistogram(e.getKey() + " (" + agree + " agree, " + disagree
-          + " disagree)", m), 340, 240)).raw("</figure>\n");
+      h.raw("<figure>").raw(svg.render(Charts.marginHistogram(e.getKey() + " (" + Fmt.thousands(agree) + " agree, "
+          + Fmt.thousands(disagree) + " disagree)", m), 340, 240)).raw("</figure>\n");
       for (int i = 0; i < m.agree().length; i++) {
         table.add(List.of(e.getKey(), String.format(Locale.ROOT, "%.2f–%.2f", m.edges()[i], m.edges()[i + 1]),
             Long.toString(m.agree()[i]), Long.toString(m.disagree()[i])));

@@ -65,11 +65,11 @@ class StudyReportTest {
   void everyChartForTheGivenDataIsDrawn() throws IOException {
     List<String> svgs = HtmlChecks.svgs(fullHtml());
     List<String> titles = List.of(
-        "Disagreement rate per variant: clean vs shifted", "Disagreements by kind",
+        "Disagreement rate per variant: clean vs shifted", "Disagreements by kind (share of each group)",
         "mnist-c/fog", "mnist-c/shot_noise", "lenet5-standard", "lenet5-qat",   // severity: 2 corruptions, 2 models
         "lenet5: clean data", "lenet5: shifted data", "Mean AUROC per metric and protocol",
         "static-int8 (900 agree, 100 disagree)",   // margins only for static-int8: sum of the hand-set bins
-        "Disagreements after retraining", "lenet5-standard · static-int8", "Nodes per model and variant");
+        "Disagreements after retraining", "lenet5-standard: SQNR gap per layer", "Nodes per model and variant");
     assertEquals(titles.size(), svgs.size());
     for (String title : titles) {
       assertTrue(svgs.stream().anyMatch(s -> HtmlChecks.svgText(s).startsWith(title + "\n")), "no chart titled " + title);
