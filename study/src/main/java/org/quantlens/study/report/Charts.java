@@ -74,13 +74,14 @@ final class Charts {
    * a shaded band; severity 0 is the clean set. {@code yMax} (percent) is shared by small multiples.
    */
   static JFreeChart severityLines(String title, Map<String, TreeMap<Integer, Rate>> byVariant,
-      List<String> variants, double yMax) {
+      List<String> variants, PercentScale scale) {
     YIntervalSeriesCollection data = new YIntervalSeriesCollection();
     DeviationRenderer r = new DeviationRenderer(true, true);
     int s = 0;
     for (var e : byVariant.entrySet()) {
       YIntervalSeries series = new YIntervalSeries(e.getKey());
-      e.getValue().forEach((sev, rate) -> series.add(sev, 100 * rate.value(), 100 * rate.low(), 100 * rate.high()));
+      e.getValue().forEach((sev, rate) -> series.add(sev, scale.clamp(100 * rate.value()),
+          scale.clamp(100 * rate.low()), scale.clamp(100 * rate.high())));
       data.addSeries(series);
       Color c = colorOf(variants, e.getKey());
       r.setSeriesPaint(s, c);
@@ -89,13 +90,11 @@ final class Charts {
       r.setSeriesShape(s, new Ellipse2D.Double(-3, -3, 6, 6));
       s++;
     }
-    r.setAlpha(0.12f);
+    r.setAlpha(0.10f);
     NumberAxis x = new NumberAxis("severity (0 = clean)");
     x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
     x.setRange(-0.2, 5.2);
-    NumberAxis y = new NumberAxis("disagreement %");
-    y.setRange(0, yMax);
-    XYPlot plot = new XYPlot(data, x, y, r);
+    XYPlot plot = new XYPlot(data, x, scale.axis("disagreement %"), r);
     return finish(new JFreeChart(title, titleFont(12), plot, false));
   }
 

@@ -108,25 +108,21 @@ final class DisagreementSections {
       h.p("One panel per corruption; severity 0 is the clean set. Lines are pooled over models, bands are "
           + "95% Wilson intervals. Panels share the vertical scale.");
       legend(h, f);
-      double max = 0;
-      for (SeverityCurves c : f.severityCurves) {
-        for (TreeMap<Integer, Rate> curve : c.byVariant().values()) {
-          for (Rate r : curve.values()) {
-            max = Math.max(max, 100 * r.high());
-          }
-        }
+      PercentScale yScale = severityScale(f);
+      if (yScale.log()) {
+        h.p("The variants' rates differ by more than a factor of ten, so the vertical axis is logarithmic; "
+            + "a rate of zero sits on the bottom edge.");
       }
-      double yMax = Charts.niceMax(max);
       h.raw("<div class=\"grid\">\n");
       for (SeverityCurves c : f.severityCurves) {
-        h.raw("<figure>").raw(svg.render(Charts.severityLines(c.corruption(), c.byVariant(), f.variants, yMax), 340, 230))
+        h.raw("<figure>").raw(svg.render(Charts.severityLines(c.corruption(), c.byVariant(), f.variants, yScale), 340, 230))
             .raw("</figure>\n");
       }
       h.raw("</div>\n");
       if (!f.severityByModel.isEmpty()) {
         h.raw("<h3>Per model, pooled over corruptions</h3>\n<div class=\"grid\">\n");
         for (var e : f.severityByModel.entrySet()) {
-          h.raw("<figure>").raw(svg.render(Charts.severityLines(e.getKey(), e.getValue(), f.variants, yMax), 340, 230))
+          h.raw("<figure>").raw(svg.render(Charts.severityLines(e.getKey(), e.getValue(), f.variants, yScale), 340, 230))
               .raw("</figure>\n");
         }
         h.raw("</div>\n");
@@ -148,6 +144,27 @@ final class DisagreementSections {
     }
     allCells(h, f);
     h.raw("</section>\n");
+  }
+
+  private static PercentScale severityScale(Facts f) {
+    java.util.Map<String, Double> maxPerVariant = new java.util.HashMap<>();
+    double smallest = Double.POSITIVE_INFINITY;
+    List<Map<String, TreeMap<Integer, Rate>>> all = new ArrayList<>();
+    f.severityCurves.forEach(c -> all.add(c.byVariant()));
+    all.addAll(f.severityByModel.values());
+    for (Map<String, TreeMap<Integer, Rate>> byVariant : all) {
+      for (var e : byVariant.entrySet()) {
+        for (Rate r : e.getValue().values()) {
+          maxPerVariant.merge(e.getKey(), 100 * r.high(), Math::max);
+          for (double v : new double[] {100 * r.value(), 100 * r.low()}) {
+            if (v > 0) {
+              smallest = Math.min(smallest, v);
+            }
+          }
+        }
+      }
+    }
+    return PercentScale.forRates(maxPerVariant.values(), smallest);
   }
 
   /** The variant colours used by every multi-variant chart. */

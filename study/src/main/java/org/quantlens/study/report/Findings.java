@@ -61,8 +61,8 @@ final class Findings {
         + (top.clean().overlaps(top.shifted()) ? "95% intervals overlap" : "95% intervals do not overlap") + ")";
     if (top.increase() > 0) {
       long up = both.stream().filter(s -> s.increase() > 0).count();
-      return Optional.of("Shift raises the disagreement rate most for " + numbers + "; it rises for " + up
-          + " of " + both.size() + " variants.");
+      return Optional.of("Shifted data raises the disagreement rate for " + up + " of " + both.size()
+          + " variants, most for " + numbers + ".");
     }
     return Optional.of("Shifted data does not raise disagreements in our runs; the largest change is for "
         + numbers + ".");
@@ -170,8 +170,9 @@ final class Findings {
         + Fmt.pct((double) c / total) + " are wrong both ways.");
   }
 
+  /** The lowest int8 coverage among variants that run int8 kernels at all (weight-only or fp16 ones do not). */
   static Optional<String> coverage(Facts f) {
-    return f.coverage.stream().filter(c -> c.total() > 0 && c.int8() < c.total())
+    return f.coverage.stream().filter(c -> c.int8() > 0 && c.int8() < c.total())
         .min(Comparator.comparingDouble(c -> (double) c.int8() / c.total()))
         .map(Findings::coverageSentence);
   }

@@ -6,17 +6,28 @@ import java.util.Locale;
 final class Fmt {
   private Fmt() {}
 
-  /** A fraction as a percentage with one decimal, e.g. 0.12 -> {@code 12.0%}; NaN -> {@code n/a}. */
+  /**
+   * A fraction as a percentage: one decimal ({@code 12.0%}), two below 1% so that small rates
+   * do not all read 0.0% ({@code 0.02%}); zero is {@code 0.0%}, NaN {@code n/a}.
+   */
   static String pct(double fraction) {
-    return Double.isFinite(fraction) ? String.format(Locale.ROOT, "%.1f%%", 100 * fraction) : "n/a";
+    if (!Double.isFinite(fraction)) {
+      return "n/a";
+    }
+    return String.format(Locale.ROOT, "%." + digits(fraction) + "f%%", 100 * fraction);
   }
 
-  /** An interval of fractions as {@code 9.4–15.2%}. */
+  /** An interval of fractions as {@code 9.4–15.2%}, with the precision its upper end needs. */
   static String pctRange(double low, double high) {
     if (!Double.isFinite(low) || !Double.isFinite(high)) {
       return "n/a";
     }
-    return String.format(Locale.ROOT, "%.1f–%.1f%%", 100 * low, 100 * high);
+    int d = digits(high);
+    return String.format(Locale.ROOT, "%." + d + "f–%." + d + "f%%", 100 * low, 100 * high);
+  }
+
+  private static int digits(double fraction) {
+    return fraction != 0 && Math.abs(fraction) < 0.00995 ? 2 : 1;
   }
 
   /** A number with {@code digits} decimals; NaN -> {@code n/a}. */

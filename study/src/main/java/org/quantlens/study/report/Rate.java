@@ -49,9 +49,4 @@ record Rate(long k, long n) {
   boolean overlaps(Rate other) {
     return low() <= other.high() && other.low() <= high();
   }
-
-  /** e.g. {@code 12.0% [9.4–15.2%], 24/200}. */
-  String describe() {
-    return Fmt.pct(value()) + " [" + Fmt.pctRange(low(), high()) + "], " + k + "/" + n;
-  }
 }

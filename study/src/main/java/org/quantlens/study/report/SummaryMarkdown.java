@@ -138,7 +138,7 @@ final class SummaryMarkdown {
         continue;
       }
       String list = ranked.stream().limit(5).map(m -> m.metric() + " " + Fmt.num(m.meanAuroc(), 3))
-          .collect(Collectors.joining(", "));
+          .collect(Collectors.joining(", ")) + (ranked.size() > 5 ? " and " + (ranked.size() - 5) + " more" : "");
       MetricSummary best = ranked.get(0);
       String margin = ranked.stream().filter(m -> Findings.isMargin(m.metric())).findFirst()
           .map(m -> m == best ? "Margin ranks first." : "Margin's best form (" + m.metric() + ") ranks " + m.rank()
@@ -146,7 +146,7 @@ final class SummaryMarkdown {
               + Fmt.num(best.meanAuroc() - m.meanAuroc(), 3) + " below the best).")
           .orElse("Margin was not scored.");
       parts.add("Under the " + protocol + " protocol, mean AUROC over " + best.cells() + " cells, best first: "
-          + list + (ranked.size() > 5 ? ", ..." : "") + ". " + best.metric() + " separates best (AUPR "
+          + list + ". " + best.metric() + " separates best (AUPR "
           + Fmt.num(best.meanAupr(), 3) + ", TNR at 95% TPR " + Fmt.num(best.meanTnr(), 3) + "). " + margin);
     }
     return String.join(" ", parts);

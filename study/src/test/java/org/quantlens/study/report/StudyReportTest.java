@@ -165,7 +165,8 @@ class StudyReportTest {
   @Test
   void findingsComeMostImportantFirstWithTheirNumbers() throws IOException {
     List<String> findings = fullFindings;
-    assertTrue(findings.get(0).startsWith("Shift raises the disagreement rate most for static-int8: shifted 12.0%"),
+    assertTrue(findings.get(0).startsWith(
+        "Shifted data raises the disagreement rate for 2 of 2 variants, most for static-int8: shifted 12.0%"),
         findings.get(0));
     assertTrue(findings.get(0).contains("vs clean 2.0%"));
     assertTrue(findings.get(1).startsWith("The worst corruption is mnist-c/fog"), findings.get(1));
