@@ -64,8 +64,8 @@ final class CauseSections {
     List<List<String>> table = new ArrayList<>();
     for (var e : f.layersByModel().entrySet()) {
       List<LayerSummary> ls = e.getValue();
-      List<String> tensors = ls.stream().map(LayerSummary::tensor).distinct().toList();
       List<String> variants = f.variants.stream().filter(v -> ls.stream().anyMatch(l -> l.variant().equals(v))).toList();
+      List<String> tensors = graphOrder(ls);
       double[][] gap = new double[variants.size()][tensors.size()];
       for (double[] row : gap) {
         java.util.Arrays.fill(row, Double.NaN);
@@ -88,6 +88,27 @@ final class CauseSections {
         List.of("model", "variant", "tensor", "op", "SQNR agree", "SQNR disagree", "gap dB", "cosine agree",
             "cosine disagree", "max abs agree", "max abs disagree"), table, Html.numericAfter(4, 11)).toString());
     h.raw("</section>\n");
+  }
+
+  /**
+   * The tensors of one model in graph order. Each variant lists the tensors it has in graph order,
+   * but variants differ (an int8 model may fuse a convolution with its activation), so the lists
+   * are merged: a tensor new to the merged order goes right after the one before it in its own list.
+   */
+  static List<String> graphOrder(List<LayerSummary> layers) {
+    java.util.Map<String, List<String>> byVariant = new java.util.LinkedHashMap<>();
+    layers.forEach(l -> byVariant.computeIfAbsent(l.variant(), k -> new ArrayList<>()).add(l.tensor()));
+    List<String> merged = new ArrayList<>();
+    for (List<String> own : byVariant.values()) {
+      String previous = null;
+      for (String t : own) {
+        if (!merged.contains(t)) {
+          merged.add(previous == null ? 0 : merged.indexOf(previous) + 1, t);
+        }
+        previous = t;
+      }
+    }
+    return merged;
   }
 
   static void coverage(Html h, Facts f, SvgCharts svg) {
