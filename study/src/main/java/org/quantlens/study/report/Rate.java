@@ -1,6 +1,8 @@
 package org.quantlens.study.report;
 
 import java.util.Collection;
+import org.quantlens.study.analysis.Interval;
+import org.quantlens.study.analysis.Wilson;
 
 /**
  * A count of disagreements out of a number of inputs, pooled over cells when needed, with its 95%
@@ -9,8 +11,6 @@ import java.util.Collection;
  * says so.
  */
 record Rate(long k, long n) {
-  private static final double Z = 1.959963984540054;
-
   static Rate pool(Collection<StudyData.Cell> cells) {
     long k = 0;
     long n = 0;
@@ -26,23 +26,17 @@ record Rate(long k, long n) {
     return n == 0 ? Double.NaN : (double) k / n;
   }
 
-  /** The Wilson score interval; (0, 1) when there are no inputs. */
+  /** The 95% Wilson score interval; (0, 1) when there are no inputs (or the counts are inconsistent). */
+  Interval interval() {
+    return k >= 0 && k <= n ? Wilson.interval95(k, n) : new Interval(0, 1);
+  }
+
   double low() {
-    return n == 0 ? 0 : Math.max(0, center() - half());
+    return interval().low();
   }
 
   double high() {
-    return n == 0 ? 1 : Math.min(1, center() + half());
-  }
-
-  private double center() {
-    double p = value();
-    return (p + Z * Z / (2.0 * n)) / (1 + Z * Z / n);
-  }
-
-  private double half() {
-    double p = value();
-    return Z / (1 + Z * Z / n) * Math.sqrt(p * (1 - p) / n + Z * Z / (4.0 * n * n));
+    return interval().high();
   }
 
   /** Whether the two 95% intervals share any value. */
