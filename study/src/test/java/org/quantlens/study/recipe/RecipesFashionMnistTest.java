@@ -81,6 +81,10 @@ class RecipesFashionMnistTest {
         .listener(TrainListener.printing(System.out, 100));
   }
 
+  private static TrainSettings settings(int epochs, double lr) {
+    return settings(epochs).lr(lr);
+  }
+
   /** Trains QAT, checks int8 vs float accuracy, the qat-int8 variant and ONNX Runtime's top-1. */
   private static void qat(Dataset train, Dataset test, int pretrainEpochs, double maxPoints)
       throws Exception {
@@ -123,10 +127,10 @@ class RecipesFashionMnistTest {
   }
 
   /** PGD(eps 0.1) accuracy of a standard and an adversarially trained LeNet-5. */
-  private static double[] robustness(Dataset train, Dataset test, int epochs, AdversarialRecipe adv,
-      Attack eval) {
-    Trained std = new StandardRecipe().train(LeNet.lenet5(1, 28, 28, 10, 1), train, null, settings(epochs));
-    Trained rob = adv.train(LeNet.lenet5(1, 28, 28, 10, 1), train, null, settings(epochs));
+  private static double[] robustness(Dataset train, Dataset test, TrainSettings s,
+      AdversarialRecipe adv, Attack eval) {
+    Trained std = new StandardRecipe().train(LeNet.lenet5(1, 28, 28, 10, 1), train, null, s);
+    Trained rob = adv.train(LeNet.lenet5(1, 28, 28, 10, 1), train, null, s);
     double[] r = {accuracy(predict(std.model(), test), test), eval.accuracy(std.model(), test, 100, 7),
         accuracy(predict(rob.model(), test), test), eval.accuracy(rob.model(), test, 100, 7)};
     System.out.printf(Locale.ROOT, "standard: clean %.2f%%, %s %.2f%%; adversarial %s: clean %.2f%%,"
@@ -136,9 +140,11 @@ class RecipesFashionMnistTest {
 
   @Test
   void adversarialLeNet5KeepsMoreAccuracyUnderPgdThanStandardOnTheBundledSubset() {
-    double[] r = robustness(mini(Split.TRAIN, 2000), mini(Split.TEST, 300), 1,
-        new AdversarialRecipe(Attack.pgd(0.1, 0.05, 3, true), 0.5), Attack.pgd(0.1, 0.025, 10, true));
-    assertTrue(r[3] > r[1] + 0.05, "adversarial " + r[3] + " vs standard " + r[1] + " under PGD");
+    // Two epochs, a 3-step PGD on half of each batch; evaluated by a 5-step PGD on 200 images.
+    // A development run measured 24.5% (standard) vs 42.0% (adversarial) under the attack.
+    double[] r = robustness(mini(Split.TRAIN, 5000), mini(Split.TEST, 200), settings(2, 3e-3),
+        new AdversarialRecipe(Attack.pgd(0.1, 0.05, 3, true), 0.5), Attack.pgd(0.1, 0.04, 5, true));
+    assertTrue(r[3] > r[1] + 0.08, "adversarial " + r[3] + " vs standard " + r[1] + " under PGD");
   }
 
   @Test
@@ -147,7 +153,7 @@ class RecipesFashionMnistTest {
         "the full run needs -Dquantlens.fullTraining=true");
     assumeTrue(Files.isDirectory(DIR), "Fashion-MNIST not installed at " + DIR);
     Dataset test = full("t10k");
-    double[] r = robustness(full("train"), head(test, 2000), 10, new AdversarialRecipe(),
+    double[] r = robustness(full("train"), head(test, 2000), settings(10), new AdversarialRecipe(),
         Attack.pgd(0.1, 0.025, 10, true));
     assertTrue(r[3] > r[1], "adversarial " + r[3] + " vs standard " + r[1] + " under PGD");
   }
