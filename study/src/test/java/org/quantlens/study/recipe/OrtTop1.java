@@ -12,13 +12,20 @@ import org.quantlens.engine.train.Dataset;
 final class OrtTop1 {
   private OrtTop1() {}
 
-  static int[] predict(byte[] model, String input, Dataset data) throws OrtException {
+  /**
+   * @param optimized let ONNX Runtime fuse QDQ into its int8 kernels; off, it runs every
+   *     QuantizeLinear/DequantizeLinear and float op as the ONNX spec defines them
+   */
+  static int[] predict(byte[] model, String input, Dataset data, boolean optimized) throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     int n = data.size();
     int row = data.x().size() / n;
     int[] pred = new int[n];
     try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
       o.setIntraOpNumThreads(1);
+      if (!optimized) {
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+      }
       try (OrtSession s = env.createSession(model, o)) {
         for (int from = 0; from < n; from += 500) {
           int count = Math.min(500, n - from);

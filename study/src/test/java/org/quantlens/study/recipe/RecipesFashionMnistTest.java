@@ -103,12 +103,21 @@ class RecipesFashionMnistTest {
     Graph back = OnnxReader.read(bytes, "qat.onnx", null);
     Graph variant = Variants.build(back, "qat-int8", null, null);
     assertTrue(java.util.Arrays.equals(int8, predict(variant, test)), "qat-int8 of the exported file");
-    int[] ort = OrtTop1.predict(bytes, "input", test);
+    // ONNX Runtime as the ONNX spec defines the QDQ model (no fusion): the oracle for the file.
+    int[] ort = OrtTop1.predict(bytes, "input", test, false);
     int same = 0;
     for (int i = 0; i < ort.length; i++) {
       same += ort[i] == int8[i] ? 1 : 0;
     }
-    System.out.printf(Locale.ROOT, "ONNX Runtime agrees on %d/%d top-1%n", same, ort.length);
+    // ONNX Runtime's fused uint8 x int8 kernels can saturate int16 pair sums on CPUs without VNNI
+    // (its documentation recommends reduce_range there): reported, not asserted.
+    int[] fused = OrtTop1.predict(bytes, "input", test, true);
+    int sameFused = 0;
+    for (int i = 0; i < fused.length; i++) {
+      sameFused += fused[i] == int8[i] ? 1 : 0;
+    }
+    System.out.printf(Locale.ROOT, "ONNX Runtime agrees on %d/%d top-1 (unfused QDQ), %d/%d (its fused"
+        + " int8 kernels)%n", same, ort.length, sameFused, fused.length);
     assertTrue(same >= Math.ceil(0.999 * ort.length), same + "/" + ort.length + " agree with ONNX Runtime");
   }
 
