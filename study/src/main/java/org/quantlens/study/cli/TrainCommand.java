@@ -25,7 +25,8 @@ import org.quantlens.study.recipe.Recipe;
 import org.quantlens.study.recipe.Recipes;
 import org.quantlens.study.recipe.TrainSettings;
 import org.quantlens.study.recipe.Trained;
-import org.quantlens.study.zoo.LeNet;
+import org.quantlens.study.zoo.ModelInput;
+import org.quantlens.study.zoo.Zoo;
 
 /**
  * {@code quantlens train}: trains a zoo architecture ({@code --arch}) or fine-tunes an imported ONNX
@@ -34,7 +35,9 @@ import org.quantlens.study.zoo.LeNet;
  * diverges (NaN loss) stops with the last good checkpoint in place. QAT writes its QDQ model.
  */
 final class TrainCommand implements Command {
-  private static final List<String> ARCHS = List.of("lenet5");
+  /** The zoo's image architectures: this command trains on registered image datasets. */
+  private static final List<String> ARCHS = Zoo.names().stream()
+      .filter(n -> Zoo.get(n).inputKind() == ModelInput.Kind.IMAGE).toList();
 
   @Override
   public String name() {
@@ -120,8 +123,7 @@ final class TrainCommand implements Command {
     Dataset train = Dataset.of(trainImages.toModelInput(), trainImages.labels());
     Dataset test = Dataset.of(testImages.toModelInput(), testImages.labels());
     Graph model = arch != null
-        ? LeNet.lenet5(trainImages.channels(), trainImages.height(), trainImages.width(),
-            trainImages.classes().size(), settings.seed())
+        ? Zoo.build(arch, ModelInput.of(trainImages), trainImages.classes().size(), settings.seed())
         : OnnxReader.read(Path.of(modelPath));
     Recipes.checkFit(model, train, "training");
     Recipes.checkFit(model, test, "test");
