@@ -47,7 +47,7 @@ final class OutputFolder {
       } catch (IOException e) {
         old = null;
       }
-      String diff = old == null ? "its study.json is unreadable" : difference(old, JSON.valueToTree(json));
+      String diff = old == null ? "its study.json is unreadable" : difference(old, asRead(json));
       if (diff != null) {
         if (!force) {
           throw new QuantLensException(out + " holds a study made by another config (" + diff
@@ -66,6 +66,15 @@ final class OutputFolder {
       AtomicFiles.write(file, JSON.writeValueAsBytes(json));
     } catch (IOException e) {
       throw new QuantLensException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code json} as it reads back from a file (number types as the parser picks them). */
+  private static JsonNode asRead(Map<String, Object> json) {
+    try {
+      return JSON.readTree(JSON.writeValueAsBytes(json));
+    } catch (IOException e) {
+      throw new QuantLensException("cannot describe the study config: " + e.getMessage(), e);
     }
   }
 

@@ -229,6 +229,7 @@ public final class StudyRunner {
     return v == null ? CellCache.FLOAT : v.name();
   }
 
+  /** Runs {@code jobs} on {@code pool}; the first failure cancels the jobs not yet started and is rethrown. */
   static void invokeAll(ExecutorService pool, List<Callable<Void>> jobs) {
     List<Future<Void>> fs = new ArrayList<>();
     for (Callable<Void> j : jobs) {
@@ -238,13 +239,17 @@ public final class StudyRunner {
     for (Future<Void> f : fs) {
       try {
         f.get();
+      } catch (java.util.concurrent.CancellationException e) {
+        // cancelled after an earlier failure
       } catch (ExecutionException e) {
         Throwable c = e.getCause();
         if (first == null) {
           first = c instanceof RuntimeException re ? re : new QuantLensException(String.valueOf(c), c);
+          fs.forEach(x -> x.cancel(false));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        fs.forEach(x -> x.cancel(true));
         throw new QuantLensException("interrupted", e);
       }
     }
