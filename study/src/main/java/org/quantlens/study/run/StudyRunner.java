@@ -138,13 +138,28 @@ public final class StudyRunner {
       SetStore sets = new SetStore(plan, o.setCacheBytes);
       CellCache cache = new CellCache(out);
       AtomicInteger computed = new AtomicInteger();
+      long tg = System.nanoTime();
       int cached = grid(plan, store, sets, cache, out, pool, o, computed);
+      if (computed.get() > 0) {
+        say(o, String.format(java.util.Locale.ROOT, "computed %d cells in %.1f s", computed.get(),
+            (System.nanoTime() - tg) / 1e9));
+      }
       StudyResults results = new StudyResults();
+      long t1 = System.nanoTime();
       analyse(plan, cache, results);
       samples(plan, sets, out, results);
       int8Nodes(plan, store, results);
+      say(o, String.format(java.util.Locale.ROOT, "analysed %d cells in %.1f s", results.cells.size(),
+          (System.nanoTime() - t1) / 1e9));
+      t1 = System.nanoTime();
       layers(plan, store, sets, out, results);
+      say(o, String.format(java.util.Locale.ROOT, "layer-wise error of %d tensors in %.1f s", results.layers.size(),
+          (System.nanoTime() - t1) / 1e9));
+      t1 = System.nanoTime();
       new Retraining(plan, store, sets, out, pool, o.log).run(results);
+      if (plan.config.retraining().enabled()) {
+        say(o, String.format(java.util.Locale.ROOT, "retraining in %.1f s", (System.nanoTime() - t1) / 1e9));
+      }
       Map<String, Object> header = new LinkedHashMap<>();
       header.put("study", config.name());
       header.put("seed", config.seed());
