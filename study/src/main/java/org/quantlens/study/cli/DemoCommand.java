@@ -37,7 +37,7 @@ final class DemoCommand implements Command {
     }
     Path dir = Path.of(args.get("out", DEFAULT_OUT));
     StudyRunner.Options o = new StudyRunner.Options().out(dir).force(args.flag("force")).log(out)
-        .progress(System.err);
+        .progress(System.err, System.console() != null);
     if (args.get("threads") != null) {
       o.threads(Math.max(1, args.intValue("threads", 1)));
     }

@@ -33,7 +33,8 @@ final class StudyCommand implements Command {
           : "one config expected, got " + args.positionals());
     }
     StudyConfig config = StudyConfigParser.read(Path.of(args.positionals().get(0)));
-    StudyRunner.Options o = new StudyRunner.Options().force(args.flag("force")).log(out).progress(System.err);
+    StudyRunner.Options o = new StudyRunner.Options().force(args.flag("force")).log(out)
+        .progress(System.err, System.console() != null);
     if (args.get("out") != null) {
       o.out(Path.of(args.get("out")));
     }

@@ -43,6 +43,7 @@ public final class StudyRunner {
     private int threads = Runtime.getRuntime().availableProcessors();
     private PrintStream log;
     private PrintStream progress;
+    private boolean terminal;
     private DatasetRegistry registry;
     private Runnable afterCell = () -> { };
     private boolean report = true;
@@ -75,9 +76,13 @@ public final class StudyRunner {
       return this;
     }
 
-    /** Where the progress bar is drawn (null: nowhere); stderr on the command line. */
-    public Options progress(PrintStream s) {
+    /**
+     * Where the progress bar is drawn (null: nowhere); stderr on the command line. On a
+     * {@code terminal} it redraws in place, elsewhere it prints a line per tenth of the work.
+     */
+    public Options progress(PrintStream s, boolean terminal) {
       this.progress = s;
+      this.terminal = terminal;
       return this;
     }
 
@@ -214,7 +219,7 @@ public final class StudyRunner {
       return cached;
     }
     say(o, missing + " cells to compute (" + cached + " cached)");
-    ProgressBar bar = new ProgressBar(o.progress, "cells", missing);
+    ProgressBar bar = new ProgressBar(o.progress, "cells", missing, o.terminal);
     try {
       for (Map.Entry<StudySet, List<Map.Entry<StudyPlan.Model, StudyConfig.VariantSpec>>> e : work.entrySet()) {
         StudySet s = e.getKey();
