@@ -9,7 +9,8 @@ import org.quantlens.engine.train.LrSchedule;
 import org.quantlens.engine.train.TrainListener;
 import org.quantlens.engine.train.Trainer;
 import org.quantlens.engine.train.TrainingSession;
-import org.quantlens.study.zoo.LeNet;
+import org.quantlens.study.zoo.ModelInput;
+import org.quantlens.study.zoo.Zoo;
 
 /**
  * The architectures and training recipes a study config may name for models it trains itself, and
@@ -18,9 +19,9 @@ import org.quantlens.study.zoo.LeNet;
 final class ModelZoo {
   private ModelZoo() {}
 
-  /** Architecture names a config may use. */
+  /** Architecture names a config may use: the zoo's image models. */
   static List<String> architectures() {
-    return List.of("lenet5");
+    return Zoo.names().stream().filter(n -> Zoo.get(n).inputKind() == ModelInput.Kind.IMAGE).toList();
   }
 
   /** Recipe names a config may use. */
@@ -28,14 +29,13 @@ final class ModelZoo {
     return List.of("standard");
   }
 
-  /** The untrained model for {@code [N, channels, height, width]} images of {@code classes} classes. */
+  /**
+   * The untrained model for {@code [N, channels, height, width]} images of {@code classes} classes.
+   *
+   * @throws org.quantlens.study.zoo.ArchitectureMismatchException when the data does not fit
+   */
   static Graph build(String arch, int channels, int height, int width, int classes, long seed) {
-    switch (arch) {
-      case "lenet5":
-        return LeNet.lenet5(channels, height, width, classes, seed);
-      default:
-        throw StudyConfigException.choice("arch", "architecture", arch, architectures());
-    }
+    return Zoo.build(arch, ModelInput.image(channels, height, width), classes, seed);
   }
 
   /**
