@@ -1,6 +1,7 @@
 package org.quantlens.engine.graph;
 
 import java.util.List;
+import org.quantlens.engine.InvalidAttributeException;
 import org.quantlens.engine.tensor.Tensor;
 
 /**
@@ -99,7 +100,7 @@ public final class Attribute {
 
   private Object as(Kind expected) {
     if (kind != expected) {
-      throw new IllegalStateException("attribute is " + kind + ", not " + expected);
+      throw new InvalidAttributeException("attribute is " + kind + " where " + expected + " was expected");
     }
     return value;
   }

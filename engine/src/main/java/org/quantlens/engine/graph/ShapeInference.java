@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.quantlens.engine.tensor.DType;
+import org.quantlens.engine.tensor.Shapes;
 import org.quantlens.engine.tensor.Tensor;
 
 /**
@@ -261,6 +262,9 @@ public final class ShapeInference {
   }
 
   private static int[] unknownDims(int rank) {
+    if (rank > Shapes.MAX_RANK) {
+      throw new IllegalArgumentException("rank " + rank + " over " + Shapes.MAX_RANK);
+    }
     int[] s = new int[rank];
     Arrays.fill(s, -1);
     return s;
@@ -847,7 +851,7 @@ public final class ShapeInference {
       return one(type(n, 0), new int[] {-1, -1});
     }
     long a = attrLong(n, "axis", 1);
-    int k = (int) (a < 0 ? a + x.length : a);
+    int k = (int) Math.max(0, Math.min(x.length, a < 0 ? a + x.length : a)); // the op reports a bad axis
     long p = product(Arrays.copyOfRange(x, 0, k));
     long q = product(Arrays.copyOfRange(x, k, x.length));
     return one(type(n, 0), new int[] {(int) p, (int) q});

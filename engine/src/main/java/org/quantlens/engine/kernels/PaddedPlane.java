@@ -38,14 +38,16 @@ public final class PaddedPlane {
     w = g.in[g.rank - 1];
     padTop = y < 0 ? 0 : g.padBegin[y];
     padLeft = g.padBegin[g.rank - 1];
-    strideY = y < 0 ? 1 : g.strides[y];
-    strideX = g.strides[g.rank - 1];
+    outH = y < 0 ? 1 : g.out[y];
+    outW = g.out[g.rank - 1];
+    // A stride past a single output window never applies: treating it as 1 keeps a huge stride
+    // (legal, but from a broken file) from sizing the layout.
+    strideY = y < 0 || outH == 1 ? 1 : g.strides[y];
+    strideX = outW == 1 ? 1 : g.strides[g.rank - 1];
     int kh = y < 0 ? 1 : g.kernel[y];
     int kw = g.kernel[g.rank - 1];
     int dy = y < 0 ? 1 : g.dilations[y];
     int dx = g.dilations[g.rank - 1];
-    outH = y < 0 ? 1 : g.out[y];
-    outW = g.out[g.rank - 1];
     rows = (outH - 1) * strideY + (kh - 1) * dy + 1;
     cols = (outW - 1) * strideX + (kw - 1) * dx + 1;
     phaseLen = (cols + strideX - 1) / strideX;

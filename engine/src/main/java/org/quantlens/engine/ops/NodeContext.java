@@ -1,5 +1,6 @@
 package org.quantlens.engine.ops;
 
+import java.util.function.Function;
 import org.quantlens.engine.InvalidAttributeException;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Node;
@@ -75,21 +76,33 @@ public final class NodeContext {
     return node.attributes().containsKey(attr);
   }
 
+  /** The attribute, or null when absent. Typed getters below name the node when its kind is wrong. */
   public Attribute attr(String name) {
     return node.attributes().get(name);
   }
 
-  public long attrLong(String name, long def) {
-    Attribute a = attr(name);
-    return a == null ? def : a.asLong();
-  }
-
-  public int attrInt(String name, int def) {
+  /** {@code get} applied to attribute {@code name}, or {@code def} when absent. */
+  private <T> T typed(String name, T def, Function<Attribute, T> get) {
     Attribute a = attr(name);
     if (a == null) {
       return def;
     }
-    long v = a.asLong();
+    try {
+      return get.apply(a);
+    } catch (InvalidAttributeException e) {
+      throw error("attribute '" + name + "': " + e.getMessage());
+    }
+  }
+
+  public long attrLong(String name, long def) {
+    return typed(name, def, Attribute::asLong);
+  }
+
+  public int attrInt(String name, int def) {
+    if (attr(name) == null) {
+      return def;
+    }
+    long v = attrLong(name, def);
     if (v != (int) v) {
       throw error("attribute " + name + "=" + v + " is out of range");
     }
@@ -97,27 +110,23 @@ public final class NodeContext {
   }
 
   public float attrFloat(String name, float def) {
-    Attribute a = attr(name);
-    return a == null ? def : a.asFloat();
+    return typed(name, def, Attribute::asFloat);
   }
 
   public String attrString(String name, String def) {
-    Attribute a = attr(name);
-    return a == null ? def : a.asString();
+    return typed(name, def, Attribute::asString);
   }
 
   public long[] attrLongs(String name, long[] def) {
-    Attribute a = attr(name);
-    return a == null ? def : a.asLongs();
+    return typed(name, def, Attribute::asLongs);
   }
 
   /** An INTS attribute as ints, or {@code def}; throws if a value does not fit. */
   public int[] attrInts(String name, int[] def) {
-    Attribute a = attr(name);
-    if (a == null) {
+    if (attr(name) == null) {
       return def;
     }
-    long[] l = a.asLongs();
+    long[] l = attrLongs(name, null);
     int[] r = new int[l.length];
     for (int i = 0; i < l.length; i++) {
       if (l[i] != (int) l[i]) {
@@ -129,13 +138,11 @@ public final class NodeContext {
   }
 
   public float[] attrFloats(String name, float[] def) {
-    Attribute a = attr(name);
-    return a == null ? def : a.asFloats();
+    return typed(name, def, Attribute::asFloats);
   }
 
   public Tensor attrTensor(String name) {
-    Attribute a = attr(name);
-    return a == null ? null : a.asTensor();
+    return typed(name, null, Attribute::asTensor);
   }
 
   /** An error about this node: the message is prefixed with the node's name and op type. */

@@ -177,6 +177,10 @@ final class ShapeJoinOps {
   private static Operator tile(NodeContext ctx) {
     Node node = ctx.node();
     boolean v1 = ctx.opset() < 6;
+    int arity = v1 ? 3 : 2;
+    if (node.inputs().size() != arity) {
+      throw ctx.error("Tile-" + (v1 ? 1 : 6) + " takes " + arity + " inputs, got " + node.inputs().size());
+    }
     return (in, ec) -> {
       Tensor x = in[0];
       int[] s = x.shape();

@@ -7,11 +7,15 @@ import org.quantlens.engine.ShapeMismatchException;
 public final class Shapes {
   /**
    * Largest element count a single tensor may have. Models are never trusted for sizes: a
-   * declared dimension that would need more is refused before allocating. Override with
-   * {@code -Dquantlens.maxTensorElements}.
+   * declared dimension that would need more is refused before allocating. The default, a
+   * sixteenth of the heap counted in elements (a quarter of it in float32 bytes), leaves room for
+   * the tensors around it; override with {@code -Dquantlens.maxTensorElements}.
    */
-  public static final long MAX_ELEMENTS =
-      Long.getLong("quantlens.maxTensorElements", Integer.MAX_VALUE - 8);
+  public static final long MAX_ELEMENTS = Long.getLong("quantlens.maxTensorElements",
+      Math.min(Integer.MAX_VALUE - 8, Math.max(1L << 24, Runtime.getRuntime().maxMemory() / 16)));
+
+  /** Largest rank a tensor may have; real models stay far below it. */
+  public static final int MAX_RANK = 64;
 
   private Shapes() {}
 

@@ -53,6 +53,17 @@ class PoolOpTest {
   }
 
   @Test
+  void aStrideBeyondTheOnlyOutputColumnIsHarmless() {
+    // Found by the importer fuzzer: a stride of 54 million along a dimension with one output
+    // window sized the padded layout by the stride and ran for minutes. x = 1..16 (4x4), k 2,
+    // dilations 2 (window rows/cols {0, 2} + offset): rows 0 and 1 start windows, column 0 only.
+    Tensor y = pool("MaxPool", 12, attrs("kernel_shape", new int[] {2, 2}, "dilations", new int[] {2, 2},
+        "strides", new int[] {1, 54525839}), iota(16, 1, 1, 4, 4), 1, 1)[0];
+    assertArrayEquals(new int[] {1, 1, 2, 1}, y.shape());
+    assertArrayEquals(new float[] {11, 15}, y.floats()); // max of {1,3,9,11} and {5,7,13,15}
+  }
+
+  @Test
   void averagePoolCeilModeDividesByTheClippedWindow() {
     Tensor y = pool("AveragePool", 11, attrs("kernel_shape", new int[] {3, 3}, "strides", new int[] {2, 2},
         "ceil_mode", 1), iota(16, 1, 1, 4, 4), 1, 1)[0];

@@ -119,7 +119,7 @@ class SessionAllocationTest {
         for (int t = 0; t < 8; t++) {
           int seed = t;
           fs.add(ex.submit(() -> {
-            for (int k = 0; k < 200; k++) {
+            for (int k = 0; k < 400; k++) { // 3,200 runs in all
               int i = (seed + k) % inputs;
               assertArrayEquals(expected[i], s.run(Map.of("x", xs[i])).get("y").floats(),
                   "thread " + seed + " run " + k);
@@ -134,6 +134,26 @@ class SessionAllocationTest {
         ex.shutdownNow();
       }
     }
+  }
+
+  @Test
+  void closedSessionsLeaveNoWorkerThreads() throws Exception {
+    java.util.Set<Thread> before = Thread.getAllStackTraces().keySet(); // other tests' sessions
+    for (int i = 0; i < 10; i++) {
+      try (Session s = new Session(cnn(2), new Session.Options().threads(3))) {
+        s.run(Map.of("x", random(new Random(i), 2, 1, 8, 8)));
+      }
+    }
+    long deadline = System.nanoTime() + 5_000_000_000L; // shutdown is asynchronous
+    List<String> alive;
+    do {
+      alive = Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && !before.contains(t))
+          .map(Thread::getName).filter(n -> n.startsWith("quantlens-worker-")).toList();
+      if (!alive.isEmpty()) {
+        Thread.sleep(20);
+      }
+    } while (!alive.isEmpty() && System.nanoTime() < deadline);
+    assertEquals(List.of(), alive, "worker threads still alive after every session was closed");
   }
 
   /**
