@@ -22,6 +22,15 @@ public interface QuantizeKernels {
    */
   void quantize(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, byte[] y, int yOff);
 
+  /**
+   * Saturation counting for {@link #quantize} (opt-in; call it on the same run when counting is
+   * on, so the quantize loop itself pays nothing when it is off). Adds to {@code counts[0]} the
+   * finite inputs whose {@code rint(x / scale) + zp} falls below {@code qmin} (clipped at the low
+   * end), to {@code counts[1]} those above {@code qmax}, and to {@code counts[2]} the NaN and
+   * infinite inputs (disjoint from the first two).
+   */
+  void countSaturation(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, long[] counts);
+
   /** {@code y[yOff + i] = (float) (q - zp) * scale}, q read as uint8 when {@code unsigned}. */
   void dequantize(byte[] q, int qOff, int n, boolean unsigned, int zp, float scale, float[] y, int yOff);
 

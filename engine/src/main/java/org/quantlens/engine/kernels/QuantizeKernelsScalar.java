@@ -13,6 +13,29 @@ final class QuantizeKernelsScalar implements QuantizeKernels {
   }
 
   @Override
+  public void countSaturation(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax,
+      long[] counts) {
+    float lo = qmin - zp;
+    float hi = qmax - zp;
+    long low = 0;
+    long high = 0;
+    long nonFinite = 0;
+    for (int i = 0; i < n; i++) {
+      float v = x[xOff + i];
+      if (!Float.isFinite(v)) {
+        nonFinite++;
+        continue;
+      }
+      double r = Math.rint(v / scale); // the float32 quotient, rounded as quantize rounds it
+      low += r < lo ? 1 : 0;
+      high += r > hi ? 1 : 0;
+    }
+    counts[0] += low;
+    counts[1] += high;
+    counts[2] += nonFinite;
+  }
+
+  @Override
   public void dequantize(byte[] q, int qOff, int n, boolean unsigned, int zp, float scale,
       float[] y, int yOff) {
     int mask = unsigned ? 0xff : -1;

@@ -10,9 +10,10 @@ package org.quantlens.engine.kernels;
  * max. Outputs are stored as bytes (uint8 values as their low 8 bits).
  *
  * <p>All methods are exact (float32 operations in a fixed order, no fused multiply-add), so the
- * SIMD implementation matches {@link #SCALAR} bit for bit. Saturation counting (clipped values
- * per tensor) can be added to the clamp step: it is the only place values leave the range, a
- * lane-wise compare against both bounds before clamping counts them without another pass.
+ * SIMD implementation matches {@link #SCALAR} bit for bit. Saturation counting is separate and
+ * opt-in ({@link #countRowSaturation}, {@link #countColumnsSaturation}): the caller runs it on the
+ * accumulators it just requantized (still in L1) only when counting is on, so requantization
+ * itself costs the same whether counting exists or not.
  */
 public interface Requantize {
   /** The scalar reference. */
@@ -33,6 +34,19 @@ public interface Requantize {
   /** Like {@link #requantizeRow} without bias and with one scale per element ({@code scale[scaleOff + i]}). */
   void requantizeColumns(int[] acc, int accOff, int n, float[] scale, int scaleOff, int zp, int lo,
       int hi, byte[] out, int outOff);
+
+  /**
+   * Adds to {@code counts[0]} / {@code counts[1]} how many of the values {@link #requantizeRow}
+   * would produce from these accumulators fall below {@code qmin} / above {@code qmax} before
+   * saturation: {@code rint((float) (acc + bias) * scale) + zp} out of the output type's range
+   * (the type's, not a fused activation's: clipping by Relu/Clip is not saturation).
+   */
+  void countRowSaturation(int[] acc, int accOff, int n, int bias, float scale, int zp, int qmin,
+      int qmax, long[] counts);
+
+  /** Like {@link #countRowSaturation} for {@link #requantizeColumns} (no bias, a scale per element). */
+  void countColumnsSaturation(int[] acc, int accOff, int n, float[] scale, int scaleOff, int zp,
+      int qmin, int qmax, long[] counts);
 
   /**
    * Float output ({@code QGemm} without y_scale, {@code MatMulIntegerToFloat}):

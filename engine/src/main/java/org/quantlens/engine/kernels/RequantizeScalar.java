@@ -25,6 +25,38 @@ final class RequantizeScalar implements Requantize {
   }
 
   @Override
+  public void countRowSaturation(int[] acc, int accOff, int n, int bias, float scale, int zp,
+      int qmin, int qmax, long[] counts) {
+    float lo = qmin - zp;
+    float hi = qmax - zp;
+    long low = 0;
+    long high = 0;
+    for (int i = 0; i < n; i++) {
+      double r = Math.rint((float) (acc[accOff + i] + bias) * scale);
+      low += r < lo ? 1 : 0;
+      high += r > hi ? 1 : 0;
+    }
+    counts[0] += low;
+    counts[1] += high;
+  }
+
+  @Override
+  public void countColumnsSaturation(int[] acc, int accOff, int n, float[] scale, int scaleOff,
+      int zp, int qmin, int qmax, long[] counts) {
+    float lo = qmin - zp;
+    float hi = qmax - zp;
+    long low = 0;
+    long high = 0;
+    for (int i = 0; i < n; i++) {
+      double r = Math.rint((float) acc[accOff + i] * scale[scaleOff + i]);
+      low += r < lo ? 1 : 0;
+      high += r > hi ? 1 : 0;
+    }
+    counts[0] += low;
+    counts[1] += high;
+  }
+
+  @Override
   public void toFloatColumns(int[] acc, int accOff, int n, float[] scale, int scaleOff,
       float[] bias, int biasOff, float[] out, int outOff) {
     for (int i = 0; i < n; i++) {

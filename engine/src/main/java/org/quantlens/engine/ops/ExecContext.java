@@ -17,6 +17,14 @@ public interface ExecContext extends Parallel {
     return Tensor.zeros(type, shape);
   }
 
+  /**
+   * Where the running node adds its saturation counts, or null when counting is off (the
+   * default). Read it once on the calling thread, before handing work to other threads.
+   */
+  default SaturationCounter saturation() {
+    return null;
+  }
+
   /** A context that runs everything on the calling thread. */
   ExecContext SERIAL = (tasks, body) -> {
     for (int t = 0; t < tasks; t++) {

@@ -99,6 +99,7 @@ final class QLinearElementwiseOps {
       int[] sb = Shapes.broadcastStrides(b.shape(), shape);
       int la = rank == 0 ? 0 : sa[rank - 1];
       int lb = rank == 0 ? 0 : sb[rank - 1];
+      SaturationCounter sat = ex.saturation();
       QuantParallel.forRuns(ex, rows, last, (row, from, to) -> {
         int oa = 0;
         int ob = 0;
@@ -114,6 +115,18 @@ final class QLinearElementwiseOps {
           float va = ta[ab[oa + j * la] & 0xff];
           float vb = tb[bb[ob + j * lb] & 0xff];
           yb[o + j] = (byte) QuantParams.quantize(mul ? va * vb : va + vb, sc, zc, qmin, qmax);
+        }
+        if (sat != null) { // a second pass only when counting
+          long low = 0;
+          long high = 0;
+          for (int j = from; j < to; j++) {
+            float va = ta[ab[oa + j * la] & 0xff];
+            float vb = tb[bb[ob + j * lb] & 0xff];
+            double r = Math.rint((mul ? va * vb : va + vb) / sc) + zc;
+            low += r < qmin ? 1 : 0;
+            high += r > qmax ? 1 : 0;
+          }
+          sat.add(low, high, 0, to - from);
         }
       });
       return new Tensor[] {y};

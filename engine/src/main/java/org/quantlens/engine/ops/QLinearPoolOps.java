@@ -55,6 +55,7 @@ final class QLinearPoolOps {
       byte[] yb = y.bytes();
       int qmin = QuantParams.qmin(x.dtype());
       int qmax = QuantParams.qmax(x.dtype());
+      RequantizeCounting counting = RequantizeCounting.of(ex, FusedActivation.NONE, qy.scale(0), qy.zeroPoint(0), x.dtype());
       QuantParallel.forItems(ex, n, (long) c * s, img -> {
         int[] acc = QuantScratch.ints(QuantScratch.TASK_A, c);
         Arrays.fill(acc, 0, c, 0);
@@ -75,6 +76,9 @@ final class QLinearPoolOps {
           }
         }
         Requantize.get().requantizeRow(acc, 0, c, bias, scale, qy.zeroPoint(0), qmin, qmax, yb, img * c);
+        if (counting != null) {
+          counting.row(acc, 0, c, bias, scale, qy.zeroPoint(0));
+        }
       });
       return new Tensor[] {y};
     };
@@ -129,7 +133,10 @@ final class QLinearPoolOps {
       byte[] yb = y.bytes();
       int inS = g.inSize;
       int outS = g.outSize;
+      SaturationCounter sat = ex.saturation();
       QuantParallel.forRuns(ex, n * c, outS, (plane, from, to) -> {
+        long low = 0;
+        long high = 0;
         int img = plane / c;
         int ch = plane % c;
         int xBase = last ? img * inS * c + ch : plane * inS;
@@ -177,12 +184,20 @@ final class QLinearPoolOps {
           float v = avg / ys + yz;
           int q = v != v ? qy.zeroPoint(0) : (int) Math.max(qmin, Math.min(qmax, Math.rint(v)));
           yb[yBase + op * (last ? c : 1)] = (byte) q;
+          if (sat != null) {
+            double rv = Math.rint(v);
+            low += rv < qmin ? 1 : 0;
+            high += rv > qmax ? 1 : 0;
+          }
           for (int d = r - 1; d >= 0; d--) {
             if (++o[d] < g.out[d]) {
               break;
             }
             o[d] = 0;
           }
+        }
+        if (sat != null) {
+          sat.add(low, high, 0, to - from);
         }
       });
       return new Tensor[] {y};

@@ -174,6 +174,7 @@ final class QuantConvOps {
       int zy = 0;
       int lo = 0;
       int hi = 0;
+      RequantizeCounting counting = null;
       DType outType = DType.I32;
       if (qlinear) {
         QuantArg xq = xArg.get(in);
@@ -199,6 +200,7 @@ final class QuantConvOps {
         int[] lh = QuantFused.bounds(act, yq.scale(0), zy, QuantParams.qmin(outType), QuantParams.qmax(outType));
         lo = lh[0];
         hi = lh[1];
+        counting = RequantizeCounting.of(ex, act, yq.scale(0), zy, outType);
       } else {
         int[] zxv = QuantMatMulOps.zeroPointValues(opt(in, ixZp), x.dtype(), where + ": x_zero_point");
         if (zxv != null && zxv.length != 1) {
@@ -249,7 +251,8 @@ final class QuantConvOps {
         int ch = pl % c;
         QuantIm2col.padImage(gf, xb, n * c * gf.inSize, xu, ch, ch + 1, padValue, padded, n * imgFloats);
       });
-      Epilogue epi = new Epilogue(qlinear, m, g.outSize, zw, bias, scale, zy, lo, hi, anyZw, qlinear ? y.bytes() : y.ints());
+      Epilogue epi = new Epilogue(qlinear, m, g.outSize, zw, bias, scale, zy, lo, hi, anyZw, qlinear ? y.bytes() : y.ints(),
+          counting);
       if (direct) {
         direct(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
       } else {
@@ -393,9 +396,11 @@ final class QuantConvOps {
     final int hi;
     final boolean anyZw;
     final Object out;
+    /** Saturation counting of the requantized output, null when off. */
+    final RequantizeCounting counting;
 
     Epilogue(boolean qlinear, int m, int pixels, int[] zw, int[] bias, float[] scale, int zy, int lo, int hi,
-        boolean anyZw, Object out) {
+        boolean anyZw, Object out, RequantizeCounting counting) {
       this.qlinear = qlinear;
       this.m = m;
       this.pixels = pixels;
@@ -407,6 +412,7 @@ final class QuantConvOps {
       this.hi = hi;
       this.anyZw = anyZw;
       this.out = out;
+      this.counting = counting;
     }
 
     /** {@code len} accumulators of channel co at acc[o], output positions from {@code pixel}. */
@@ -418,6 +424,9 @@ final class QuantConvOps {
       int at = (n * m + co) * pixels + pixel;
       if (qlinear) {
         rq.requantizeRow(acc, o, len, bias[co], scale[co], zy, lo, hi, (byte[]) out, at);
+        if (counting != null) {
+          counting.row(acc, o, len, bias[co], scale[co], zy);
+        }
       } else {
         int[] yi = (int[]) out;
         int b = bias[co];

@@ -140,7 +140,8 @@ final class QuantGemmOp implements Operator {
       int qmin = QuantParams.qmin(yq.type);
       int qmax = QuantParams.qmax(yq.type);
       int[] lh = QuantFused.bounds(act, yq.scale(0), yq.zeroPoint(0), qmin, qmax);
-      epi = QuantMatMul.Epilogue.quant(scale, yq.zeroPoint(0), lh[0], lh[1]);
+      epi = QuantMatMul.Epilogue.quant(scale, yq.zeroPoint(0), lh[0], lh[1],
+          RequantizeCounting.of(ex, act, yq.scale(0), yq.zeroPoint(0), yq.type));
       y = Tensor.zeros(yq.type, m, n);
       out = y.bytes();
     } else {

@@ -123,8 +123,15 @@ final class QuantMatMul {
     /** Float mode: per-column bias or null; activation applied to float results. */
     final float[] floatBias;
     final FusedActivation activation;
+    /** Quant mode with saturation counting on: the counting, else null. */
+    final RequantizeCounting counting;
 
     private Epilogue(Mode mode, float[] scale, int zp, int lo, int hi, float[] floatBias, FusedActivation act) {
+      this(mode, scale, zp, lo, hi, floatBias, act, null);
+    }
+
+    private Epilogue(Mode mode, float[] scale, int zp, int lo, int hi, float[] floatBias, FusedActivation act,
+        RequantizeCounting counting) {
       this.mode = mode;
       this.scale = scale;
       this.zp = zp;
@@ -132,6 +139,7 @@ final class QuantMatMul {
       this.hi = hi;
       this.floatBias = floatBias;
       this.activation = act;
+      this.counting = counting;
     }
 
     static Epilogue int32() {
@@ -139,7 +147,12 @@ final class QuantMatMul {
     }
 
     static Epilogue quant(float[] scale, int zp, int lo, int hi) {
-      return new Epilogue(Mode.QUANT, scale, zp, lo, hi, null, FusedActivation.NONE);
+      return quant(scale, zp, lo, hi, null);
+    }
+
+    /** Quantized output, saturation counted by {@code counting} when not null. */
+    static Epilogue quant(float[] scale, int zp, int lo, int hi, RequantizeCounting counting) {
+      return new Epilogue(Mode.QUANT, scale, zp, lo, hi, null, FusedActivation.NONE, counting);
     }
 
     static Epilogue toFloat(float[] scale, float[] bias, FusedActivation act) {
@@ -290,6 +303,9 @@ final class QuantMatMul {
         return;
       case QUANT:
         rq.requantizeColumns(acc, o, w, e.scale, j0, e.zp, e.lo, e.hi, (byte[]) out, at);
+        if (e.counting != null) {
+          e.counting.columns(acc, o, w, e.scale, j0, e.zp);
+        }
         return;
       default:
         float[] f = (float[]) out;

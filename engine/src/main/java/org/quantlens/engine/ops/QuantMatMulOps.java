@@ -202,7 +202,7 @@ final class QuantMatMulOps {
         if (aT.dtype() != DType.F32) {
           throw new ShapeMismatchException(where + ": A must be float32, got " + aT.dtype());
         }
-        float[] dyn = dynamicQuantize(aT, aw, rowSums, s.aMatrices * m, k);
+        float[] dyn = dynamicQuantize(aT, aw, rowSums, s.aMatrices * m, k, ex.saturation());
         aScale = dyn[0];
         za = (int) dyn[1] - 128;
         au = true;
@@ -294,7 +294,8 @@ final class QuantMatMulOps {
           int qmin = QuantParams.qmin(yq.type);
           int qmax = QuantParams.qmax(yq.type);
           int[] lh = QuantFused.bounds(act, yq.scale(0), yq.zeroPoint(0), qmin, qmax);
-          epi = QuantMatMul.Epilogue.quant(scale, yq.zeroPoint(0), lh[0], lh[1]);
+          epi = QuantMatMul.Epilogue.quant(scale, yq.zeroPoint(0), lh[0], lh[1],
+              RequantizeCounting.of(ex, act, yq.scale(0), yq.zeroPoint(0), yq.type));
           out = Tensor.zeros(yq.type, s.out);
           outData = out.bytes();
           break;
@@ -328,7 +329,8 @@ final class QuantMatMulOps {
     }
 
     /** DynamicQuantizeLinear of A into widened operands; returns {scale, zero point}. */
-    private static float[] dynamicQuantize(Tensor a, float[] aw, int[] rowSums, int rows, int k) {
+    private static float[] dynamicQuantize(Tensor a, float[] aw, int[] rowSums, int rows, int k,
+        SaturationCounter sat) {
       float[] x = a.floats();
       int n = a.size();
       float min = 0;
@@ -341,6 +343,13 @@ final class QuantMatMulOps {
       int zp = (int) Math.rint(Math.max(0f, Math.min(255f, 0f - min / scale)));
       byte[] q = QuantScratch.bytes(QuantScratch.OP_A, n);
       QuantizeKernels.get().quantize(x, 0, n, scale, zp, 0, 255, q, 0);
+      if (sat != null && Float.isFinite(scale)) {
+        long[] counts = new long[3];
+        QuantizeKernels.get().countSaturation(x, 0, n, scale, zp, 0, 255, counts);
+        sat.add(counts, n);
+      } else if (sat != null) { // NaN/Inf made the range meaningless
+        sat.add(0, 0, QuantizeOps.countNonFinite(x, n), n);
+      }
       QuantMatMul.widenA(q, 0, rows, k, true, false, aw, rowSums);
       return new float[] {scale, zp};
     }

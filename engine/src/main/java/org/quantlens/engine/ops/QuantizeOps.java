@@ -50,6 +50,7 @@ final class QuantizeOps {
       byte[] yb = y.bytes();
       int qmin = QuantParams.qmin(q.type);
       int qmax = QuantParams.qmax(q.type);
+      SaturationCounter sat = ex.saturation();
       if (x.dtype() == DType.I32) {
         int[] xi = x.ints();
         QuantParallel.forRuns(ex, l.blocks, l.inner, (b, from, to) -> {
@@ -57,10 +58,17 @@ final class QuantizeOps {
           int off = b * l.inner;
           double s = q.scale(c);
           int zp = q.zeroPoint(c);
+          long low = 0;
+          long high = 0;
           for (int i = off + from; i < off + to; i++) {
             // int32 / float32 is computed in double, as the ONNX reference (numpy) does
             double v = Math.rint(xi[i] / s) + zp;
             yb[i] = (byte) Math.max(qmin, Math.min(qmax, v));
+            low += v < qmin ? 1 : 0;
+            high += v > qmax ? 1 : 0;
+          }
+          if (sat != null) {
+            sat.add(low, high, 0, to - from);
           }
         });
         return new Tensor[] {y};
@@ -71,6 +79,11 @@ final class QuantizeOps {
         int c = b % l.channels;
         int off = b * l.inner + from;
         k.quantize(xf, off, to - from, q.scale(c), q.zeroPoint(c), qmin, qmax, yb, off);
+        if (sat != null) {
+          long[] counts = new long[3];
+          k.countSaturation(xf, off, to - from, q.scale(c), q.zeroPoint(c), qmin, qmax, counts);
+          sat.add(counts, to - from);
+        }
       });
       return new Tensor[] {y};
     };
@@ -157,17 +170,35 @@ final class QuantizeOps {
       float izp = 0f - min / scale;
       int zp = (int) Math.rint(Math.max(0f, Math.min(255f, izp)));
       Tensor y = Tensor.zeros(DType.U8, x.shape());
+      SaturationCounter sat = ex.saturation();
       if (Float.isFinite(scale) && scale > 0) {
         QuantizeKernels k = QuantizeKernels.get();
-        QuantParallel.forRuns(ex, 1, n, (b, from, to) ->
-            k.quantize(xf, from, to - from, scale, zp, 0, 255, y.bytes(), from));
+        QuantParallel.forRuns(ex, 1, n, (b, from, to) -> {
+          k.quantize(xf, from, to - from, scale, zp, 0, 255, y.bytes(), from);
+          if (sat != null) { // the range covers every value: only rounding at the ends could clip
+            long[] counts = new long[3];
+            k.countSaturation(xf, from, to - from, scale, zp, 0, 255, counts);
+            sat.add(counts, to - from);
+          }
+        });
       } else { // NaN or infinite inputs: no meaningful range; every value maps to the zero point
         Arrays.fill(y.bytes(), 0, n, (byte) zp);
+        if (sat != null) {
+          sat.add(0, 0, countNonFinite(xf, n), n);
+        }
       }
       Tensor zpt = Tensor.zeros(DType.U8);
       zpt.bytes()[0] = (byte) zp;
       return new Tensor[] {y, Tensor.of(new float[] {scale}), zpt};
     };
+  }
+
+  static long countNonFinite(float[] x, int n) {
+    long c = 0;
+    for (int i = 0; i < n; i++) {
+      c += Float.isFinite(x[i]) ? 0 : 1;
+    }
+    return c;
   }
 
   /** Axis value meaning "no per-axis parameters" (opset 10, or the contrib ops without axis). */

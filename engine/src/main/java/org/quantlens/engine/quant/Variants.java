@@ -14,9 +14,10 @@ import org.quantlens.engine.tensor.Tensor;
  * Builds the quantized variants of a float graph by name (see DESIGN.md):
  * <ul>
  *   <li>{@code static-int8}: calibrated QDQ ({@link Ptq}) folded into int8 ops ({@link QdqFolding});
- *       full integer where the ops allow, the report says where not;
+ *       full integer where the ops allow, the report says where not; LSTM/GRU run with int8
+ *       weights and x/h quantized with calibrated ranges ({@link RecurrentQuantizer});
  *   <li>{@code dynamic-int8}: int8 weights, activations quantized per batch at run time
- *       ({@link DynamicQuantizer}); no calibration;
+ *       ({@link DynamicQuantizer}; LSTM/GRU quantize x and h per step); no calibration;
  *   <li>{@code weight-int8}: weight-only: Conv/Gemm/MatMul weights stored as symmetric int8 (per
  *       channel) behind DequantizeLinear, which constant folding turns back into float at load;
  *       float compute (like CoreML 8-bit weights); no calibration;
@@ -110,6 +111,10 @@ public final class Variants {
       case "static-int8": {
         Ptq.Result p = Ptq.quantize(floatGraph, calib, cfg);
         QdqFolding.Result f = QdqFolding.fold(p.graph(), cfg.keepFloat());
+        List<Int8Report.Entry> entries = new ArrayList<>(f.report().entries());
+        if (RecurrentQuantizer.applyStatic(floatGraph, f.graph(), entries, calib, cfg) > 0) {
+          return new Built(variant, f.graph(), new Int8Report(entries), p);
+        }
         return new Built(variant, f.graph(), f.report(), p);
       }
       case "dynamic-int8": {

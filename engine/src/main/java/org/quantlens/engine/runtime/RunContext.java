@@ -3,6 +3,7 @@ package org.quantlens.engine.runtime;
 import java.util.IdentityHashMap;
 import java.util.function.IntConsumer;
 import org.quantlens.engine.ops.ExecContext;
+import org.quantlens.engine.ops.SaturationCounter;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -20,6 +21,9 @@ final class RunContext implements ExecContext {
   /** Dtype of each owned array, for returning it to the pool. */
   private final IdentityHashMap<Object, DType> types = new IdentityHashMap<>();
 
+  /** The running node's saturation counter, null when counting is off. */
+  private SaturationCounter saturation;
+
   RunContext(WorkerPool workers, BufferPool buffers) {
     this.workers = workers;
     this.buffers = buffers;
@@ -33,6 +37,16 @@ final class RunContext implements ExecContext {
   @Override
   public void forRange(int tasks, IntConsumer body) {
     workers.forRange(tasks, body);
+  }
+
+  @Override
+  public SaturationCounter saturation() {
+    return saturation;
+  }
+
+  /** Set by the session before each node runs (on this context's thread). */
+  void saturation(SaturationCounter c) {
+    this.saturation = c;
   }
 
   @Override

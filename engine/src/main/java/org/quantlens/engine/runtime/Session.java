@@ -11,6 +11,7 @@ import org.quantlens.engine.graph.Passes;
 import org.quantlens.engine.graph.Value;
 import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.ops.Operator;
+import org.quantlens.engine.ops.SaturationCounter;
 import org.quantlens.engine.quant.QdqFolding;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -33,6 +34,7 @@ public final class Session implements AutoCloseable {
     private boolean optimize = true;
     private ValueObserver observer;
     private long poolBytes = BufferPool.DEFAULT_MAX_BYTES;
+    private boolean countSaturation;
 
     /** Threads one call may use (default: available processors). */
     public Options threads(int n) {
@@ -69,6 +71,19 @@ public final class Session implements AutoCloseable {
       this.poolBytes = bytes;
       return this;
     }
+
+    /**
+     * Whether quantizing nodes count saturated values (clipped at the low or high end of the
+     * integer range: QuantizeLinear, DynamicQuantizeLinear, DynamicQuantizeMatMul's input, the
+     * requantized outputs of QLinearConv, QLinearMatMul, QGemm, QLinearAdd/Mul and QLinear average
+     * pooling) and non-finite inputs (table-driven ops such as QLinearSigmoid do not count); read them with
+     * {@link Session#saturation()}. Default false: then the kernels do no counting work at all.
+     * When on, each counting node makes one extra pass over data it just produced (still in cache).
+     */
+    public Options countSaturation(boolean on) {
+      this.countSaturation = on;
+      return this;
+    }
   }
 
   private final Graph graph;
@@ -76,6 +91,8 @@ public final class Session implements AutoCloseable {
   private final WorkerPool pool;
   private final ValueObserver observer;
   private final BufferPool buffers;
+  /** One counter per plan step when counting saturation, else null. */
+  private final SaturationCounter[] saturation;
 
   public Session(Graph graph) {
     this(graph, new Options());
@@ -91,6 +108,56 @@ public final class Session implements AutoCloseable {
     this.pool = new WorkerPool(options.threads);
     this.observer = options.observer;
     this.buffers = new BufferPool(options.poolBytes);
+    this.saturation = options.countSaturation ? newCounters(plan.steps.size()) : null;
+  }
+
+  private static SaturationCounter[] newCounters(int n) {
+    SaturationCounter[] c = new SaturationCounter[n];
+    for (int i = 0; i < n; i++) {
+      c[i] = new SaturationCounter();
+    }
+    return c;
+  }
+
+  /**
+   * The saturation counts of every node that quantized values, summed over all runs so far
+   * (runs still in flight may be partly included).
+   *
+   * @throws IllegalStateException unless the session was made with
+   *     {@link Options#countSaturation(boolean) countSaturation(true)}
+   */
+  public SaturationReport saturation() {
+    requireCounting();
+    List<SaturationReport.Entry> e = new java.util.ArrayList<>();
+    for (int i = 0; i < saturation.length; i++) {
+      SaturationCounter c = saturation[i];
+      long total = c.total();
+      if (total > 0) {
+        org.quantlens.engine.graph.Node n = plan.steps.get(i).node;
+        e.add(new SaturationReport.Entry(n.name(), n.opType(), c.low(), c.high(), c.nonFinite(), total));
+      }
+    }
+    return new SaturationReport(e);
+  }
+
+  /** Sets the saturation counts back to zero (e.g. between data sets). */
+  public void resetSaturation() {
+    requireCounting();
+    for (SaturationCounter c : saturation) {
+      c.reset();
+    }
+  }
+
+  /** True when the session counts saturation. */
+  public boolean countsSaturation() {
+    return saturation != null;
+  }
+
+  private void requireCounting() {
+    if (saturation == null) {
+      throw new IllegalStateException("this session does not count saturation; make it with "
+          + "new Session.Options().countSaturation(true)");
+    }
   }
 
   /** The session's buffer pool (for tests). */
@@ -126,7 +193,12 @@ public final class Session implements AutoCloseable {
     RunContext ctx = new RunContext(pool, buffers);
     // An observer may keep the values it sees, so nothing is recycled while one is attached.
     boolean recycle = observer == null;
+    int index = 0;
     for (ExecutionPlan.Step step : plan.steps) {
+      if (saturation != null) {
+        ctx.saturation(saturation[index]);
+      }
+      index++;
       Tensor[] in = new Tensor[step.in.length];
       for (int i = 0; i < in.length; i++) {
         in[i] = step.in[i] < 0 ? null : slots[step.in[i]];

@@ -23,7 +23,8 @@ final class RunCommand implements Command {
 
   @Override
   public String usage() {
-    return "run --model M.onnx --input NAME=X.npy ... --out DIR [--threads T] [--variant V --calib X.npy]";
+    return "run --model M.onnx --input NAME=X.npy ... --out DIR [--threads T] [--variant V --calib X.npy]"
+        + " [--saturation]";
   }
 
   @Override
@@ -35,7 +36,9 @@ final class RunCommand implements Command {
   public int run(List<String> argv, PrintStream out) {
     Set<String> valued = new java.util.HashSet<>(VariantOptions.VALUED);
     valued.addAll(Set.of("model", "input", "out", "threads"));
-    Args args = new Args(argv, valued, VariantOptions.FLAGS);
+    Set<String> flags = new java.util.HashSet<>(VariantOptions.FLAGS);
+    flags.add("saturation");
+    Args args = new Args(argv, valued, flags);
     if (!args.positionals().isEmpty()) {
       throw new UsageException("unexpected argument '" + args.positionals().get(0) + "'");
     }
@@ -47,14 +50,25 @@ final class RunCommand implements Command {
       graph = built.graph();
       out.println(built.variant() + ": " + built.report().int8Count() + " of "
           + built.report().entries().size() + " nodes int8");
+      for (org.quantlens.engine.quant.Int8Report.Entry e : built.report().entries()) {
+        if (!e.int8()) {
+          out.println("  not int8: " + e);
+        }
+      }
     }
     Map<String, Tensor> feeds = feeds(args.all("input"), graph);
     Session.Options options = new Session.Options();
     if (args.get("threads") != null) {
       options.threads(args.intValue("threads", 1));
     }
+    // With a variant (or --saturation), count values clipped when quantizing: the summary says
+    // where the int8 range was too narrow for this data.
+    options.countSaturation(built != null || args.flag("saturation"));
     try (Session session = new Session(graph, options)) {
       Map<String, Tensor> results = session.run(feeds);
+      if (session.countsSaturation()) {
+        printSaturation(session.saturation(), out);
+      }
       for (Map.Entry<String, Tensor> e : results.entrySet()) {
         Path file = outDir.resolve(fileName(e.getKey()) + ".npy");
         Npy.write(file, e.getValue());
@@ -62,6 +76,21 @@ final class RunCommand implements Command {
       }
     }
     return 0;
+  }
+
+  /** Nodes that clipped values or saw NaN/Inf, then the totals. */
+  static void printSaturation(org.quantlens.engine.runtime.SaturationReport r, PrintStream out) {
+    if (r.entries().isEmpty()) {
+      out.println("saturation: no node quantized values");
+      return;
+    }
+    for (org.quantlens.engine.runtime.SaturationReport.Entry e : r.entries()) {
+      if (e.low() + e.high() + e.nonFinite() > 0) {
+        out.println("  saturation " + e);
+      }
+    }
+    out.printf("saturation: %d low, %d high, %d non-finite of %d values quantized in %d nodes%n",
+        r.low(), r.high(), r.nonFinite(), r.total(), r.entries().size());
   }
 
   /** Reads {@code NAME=FILE.npy} pairs; a bare file is allowed when the model has one input. */

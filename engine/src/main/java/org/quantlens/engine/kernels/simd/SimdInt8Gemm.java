@@ -10,6 +10,23 @@ import org.quantlens.engine.kernels.Int8Gemm;
  * floats and the measurements). K is walked in blocks of {@link #KC} &lt;= {@link
  * Int8Gemm#EXACT_CHUNK} terms: each block's float sums are exact, are converted to int and added
  * to C, so results equal the scalar reference bit for bit.
+ *
+ * <p>Idiom chosen by measurement: JMH, {@code benchmarks} module ({@code Int8IdiomBench} and the
+ * int8 GEMM benchmark), numbers copied from {@code benchmarks/RESULTS.md} (run of 2026-11-25
+ * 22:04 GMT; JDK 25.0.3; AMD EPYC VM, 2 shared logical CPUs, AVX2 + FMA, no VNNI; one thread;
+ * medians of a loaded machine, JMH iteration range in brackets):
+ *
+ * <pre>
+ * int8 dot-product idiom                                       GOPS
+ * b2s: B2S widen, short multiply, S2I widen, int add           1.87 [1.57-18.3]
+ * b2i: B2I widen, int multiply and add                         1.67 [1.19-12.4]
+ * b2f: B2F convert in the loop, float FMA                     13.9  [10.4-14.5]
+ * f32: operands stored as float, float FMA (this kernel)      27.7  [24.5-29.7]
+ * this GEMM, 512x512x512                                      23.5  [21.7-25.3]  (0.85 of f32)
+ * </pre>
+ *
+ * The f32 idiom is fastest, about 2x B2F-in-the-loop and far ahead of the integer widening
+ * idioms; {@link Int8Gemm} has earlier per-shape timings that agree.
  */
 public final class SimdInt8Gemm implements Int8Gemm {
   private static final VectorSpecies<Float> F = SimdInfo.F;

@@ -47,6 +47,40 @@ public final class SimdInt8Quantize implements QuantizeKernels {
   }
 
   @Override
+  public void countSaturation(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax,
+      long[] counts) {
+    if (NARROW) {
+      SCALAR.countSaturation(x, xOff, n, scale, zp, qmin, qmax, counts);
+      return;
+    }
+    FloatVector vs = FloatVector.broadcast(F, scale);
+    // Clamping one past each bound keeps the magic-number rounding in range and the comparison exact.
+    FloatVector vlo = FloatVector.broadcast(F, qmin - zp - 1);
+    FloatVector vhi = FloatVector.broadcast(F, qmax - zp + 1);
+    IntVector ilo = IntVector.broadcast(I, qmin - zp);
+    IntVector ihi = IntVector.broadcast(I, qmax - zp);
+    FloatVector zero = FloatVector.zero(F);
+    long low = 0;
+    long high = 0;
+    long nonFinite = 0;
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+      VectorMask<Float> bad = v.test(VectorOperators.IS_FINITE).not();
+      nonFinite += bad.trueCount();
+      IntVector r = SimdInt8Requantize.round(v.div(vs).max(vlo).min(vhi).blend(zero, bad));
+      low += r.compare(VectorOperators.LT, ilo).trueCount();
+      high += r.compare(VectorOperators.GT, ihi).trueCount();
+    }
+    counts[0] += low;
+    counts[1] += high;
+    counts[2] += nonFinite;
+    if (i < n) {
+      SCALAR.countSaturation(x, xOff + i, n - i, scale, zp, qmin, qmax, counts);
+    }
+  }
+
+  @Override
   public void dequantize(byte[] q, int qOff, int n, boolean unsigned, int zp, float scale,
       float[] y, int yOff) {
     if (NARROW) {

@@ -68,6 +68,75 @@ public final class SimdInt8Requantize implements Requantize {
   }
 
   @Override
+  public void countRowSaturation(int[] acc, int accOff, int n, int bias, float scale, int zp,
+      int qmin, int qmax, long[] counts) {
+    if (NARROW) {
+      SCALAR.countRowSaturation(acc, accOff, n, bias, scale, zp, qmin, qmax, counts);
+      return;
+    }
+    IntVector vb = IntVector.broadcast(I, bias);
+    FloatVector vs = FloatVector.broadcast(F, scale);
+    Bounds b = new Bounds(qmin - zp, qmax - zp);
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + i).add(vb)
+          .convert(VectorOperators.I2F, 0);
+      b.count(f.mul(vs));
+    }
+    counts[0] += b.low;
+    counts[1] += b.high;
+    if (i < n) {
+      SCALAR.countRowSaturation(acc, accOff + i, n - i, bias, scale, zp, qmin, qmax, counts);
+    }
+  }
+
+  @Override
+  public void countColumnsSaturation(int[] acc, int accOff, int n, float[] scale, int scaleOff,
+      int zp, int qmin, int qmax, long[] counts) {
+    if (NARROW) {
+      SCALAR.countColumnsSaturation(acc, accOff, n, scale, scaleOff, zp, qmin, qmax, counts);
+      return;
+    }
+    Bounds b = new Bounds(qmin - zp, qmax - zp);
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + i).convert(VectorOperators.I2F, 0);
+      b.count(f.mul(FloatVector.fromArray(F, scale, scaleOff + i)));
+    }
+    counts[0] += b.low;
+    counts[1] += b.high;
+    if (i < n) {
+      SCALAR.countColumnsSaturation(acc, accOff + i, n - i, scale, scaleOff + i, zp, qmin, qmax, counts);
+    }
+  }
+
+  /**
+   * Counts rounded values below / above integer bounds. Clamping one past each bound first keeps
+   * the magic-number rounding in range without changing which side of a bound a value lands.
+   */
+  private static final class Bounds {
+    final FloatVector clampLo;
+    final FloatVector clampHi;
+    final IntVector lo;
+    final IntVector hi;
+    long low;
+    long high;
+
+    Bounds(int lo, int hi) {
+      this.clampLo = FloatVector.broadcast(F, lo - 1);
+      this.clampHi = FloatVector.broadcast(F, hi + 1);
+      this.lo = IntVector.broadcast(I, lo);
+      this.hi = IntVector.broadcast(I, hi);
+    }
+
+    void count(FloatVector f) {
+      IntVector r = round(f.max(clampLo).min(clampHi));
+      low += r.compare(VectorOperators.LT, lo).trueCount();
+      high += r.compare(VectorOperators.GT, hi).trueCount();
+    }
+  }
+
+  @Override
   public void toFloatColumns(int[] acc, int accOff, int n, float[] scale, int scaleOff,
       float[] bias, int biasOff, float[] out, int outOff) {
     int i = 0;
