@@ -69,7 +69,11 @@ final class StudyPlan {
       String field = "models[" + i + "]";
       Graph g;
       if (m.trained()) {
-        g = ModelZoo.build(m.arch(), c, h, w, classes, config.seed());
+        try {
+          g = ModelZoo.build(m.arch(), c, h, w, classes, config.seed());
+        } catch (QuantLensException e) {
+          throw new StudyConfigException(field + ".arch", e.getMessage());
+        }
       } else {
         try {
           g = OnnxReader.read(m.file());
