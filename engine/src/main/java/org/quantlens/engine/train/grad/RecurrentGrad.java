@@ -322,7 +322,11 @@ final class RecurrentGrad implements GradRule {
           int o = b * gh;
           for (int i = 0; i < gh; i++) {
             sum[i] += dA[o + i];
-            sum[gh + i] += dRec[o + i];
+          }
+          if (dRec != dA) { // GRU with linear_before_reset: Rb_h's gradient differs from Wb_h's
+            for (int i = 0; i < gh; i++) {
+              sum[gh + i] += dRec[o + i];
+            }
           }
         }
       }
@@ -518,8 +522,10 @@ final class RecurrentGrad implements GradRule {
       }
       if (sum != null) {
         int bo = d * 2 * gh;
-        for (int i = 0; i < 2 * gh; i++) {
+        boolean apart = spec.linearBeforeReset;
+        for (int i = 0; i < gh; i++) {
           dB[bo + i] += sum[i];
+          dB[bo + gh + i] += apart ? sum[gh + i] : sum[i];
         }
       }
     }
