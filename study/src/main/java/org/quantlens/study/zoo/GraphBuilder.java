@@ -200,6 +200,20 @@ public final class GraphBuilder {
     return this;
   }
 
+  /**
+   * Dropout of {@code ratio} (inverted: training scales kept values by {@code 1 / (1 - ratio)});
+   * the identity at inference. The ratio is a constant second input (opset 12+).
+   */
+  public GraphBuilder dropout(double ratio) {
+    requireFloat("dropout");
+    if (!(ratio >= 0 && ratio < 1)) {
+      throw new IllegalArgumentException("dropout ratio must be in [0, 1), got " + ratio);
+    }
+    String r = param("dropout", "ratio", Tensor.scalar((float) ratio));
+    node("Dropout", List.of(current, r), Map.of());
+    return this;
+  }
+
   /** {@code [N, C, H, W] -> [N, C, 1, 1]}: the mean of each channel. */
   public GraphBuilder globalAveragePool() {
     requireImage("globalAveragePool");

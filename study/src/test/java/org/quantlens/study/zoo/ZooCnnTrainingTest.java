@@ -42,8 +42,9 @@ class ZooCnnTrainingTest {
   @Test
   void ninAtAQuarterWidthLearnsFarBeyondChanceInEightyStepsOf16() {
     // Full width costs about 500 MMAC per training sample; a quarter width (48/40/24 channels)
-    // has the same nine layers at 1/16 of the cost. 49% on the 1000 test images with this seed.
-    double acc = trainAndTest("nin x0.25", NiN.nin(1, 28, 28, 10, 0.25, 1), 1280, 16, 2e-3, 500);
+    // has the same nine layers at 1/16 of the cost. Without dropout: with the original's 0.5,
+    // 80 steps reach only 17%. 49% on 500 test images with this seed.
+    double acc = trainAndTest("nin x0.25", NiN.nin(1, 28, 28, 10, 0.25, 0, 1), 1280, 16, 2e-3, 500);
     assertTrue(acc > 0.35, "NiN accuracy " + acc);
   }
 
