@@ -2,19 +2,22 @@ package org.quantlens.study.run;
 
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Map;
 import org.quantlens.engine.graph.Graph;
-import org.quantlens.engine.train.Adam;
 import org.quantlens.engine.train.Dataset;
-import org.quantlens.engine.train.LrSchedule;
+import org.quantlens.engine.train.EpochStats;
 import org.quantlens.engine.train.TrainListener;
-import org.quantlens.engine.train.Trainer;
-import org.quantlens.engine.train.TrainingSession;
+import org.quantlens.study.recipe.Recipes;
+import org.quantlens.study.recipe.Retrain;
+import org.quantlens.study.recipe.TrainSettings;
 import org.quantlens.study.zoo.ModelInput;
 import org.quantlens.study.zoo.Zoo;
 
 /**
- * The architectures and training recipes a study config may name for models it trains itself, and
- * the training itself (seeded, so a study trains the same model again for the same seed).
+ * The architectures ({@link Zoo}, those that read images) and training recipes ({@link Recipes})
+ * a study config may name for the models it trains, and the training itself: seeded, so a study
+ * trains the same model again for the same seed. A QAT model enters the grid as its trained float
+ * weights; its variants are built from them like any other model's.
  */
 final class ModelZoo {
   private ModelZoo() {}
@@ -26,7 +29,15 @@ final class ModelZoo {
 
   /** Recipe names a config may use. */
   static List<String> recipes() {
-    return List.of("standard");
+    return Recipes.NAMES;
+  }
+
+  /**
+   * Checks a recipe's options ({@code recipe_options}), throwing {@link IllegalArgumentException}
+   * with the valid ones.
+   */
+  static void checkRecipe(String recipe, Map<String, String> options) {
+    Recipes.of(recipe, options);
   }
 
   /**
@@ -43,31 +54,27 @@ final class ModelZoo {
    * model) and returns the trained float graph.
    */
   static Graph train(StudyConfig.ModelSpec spec, Graph untrained, Dataset train, long seed, PrintStream log) {
-    try (TrainingSession s = new TrainingSession(untrained, new TrainingSession.Options().seed(seed))) {
-      Trainer t = Trainer.builder().epochs(spec.epochs()).batchSize(spec.batchSize()).seed(seed)
-          .optimizer(new Adam()).schedule(LrSchedule.cosine(spec.learningRate(), spec.epochs(), 0))
-          .listener(log == null ? new TrainListener() {} : epochsOnly(log, spec.name())).build();
-      t.fit(s, train, null);
-      return s.exportGraph();
+    TrainSettings s = new TrainSettings().epochs(spec.epochs()).batchSize(spec.batchSize())
+        .lr(spec.learningRate()).seed(seed);
+    if (log != null) {
+      s.listener(epochsOnly(log, spec.name()));
     }
+    return Recipes.of(spec.recipe(), spec.recipeOptions()).train(untrained, train, null, s).model();
   }
 
   /**
-   * Fine-tunes {@code model} for {@code epochs} at {@code lr} on {@code data} (question 4: the
-   * training data plus the disagreements with their true labels).
+   * Fine-tunes {@code model} for {@code epochs} at {@code lr} on {@code train} plus {@code extra}
+   * (question 4: the disagreements with their true labels), with the standard recipe.
    */
-  static Graph fineTune(Graph model, Dataset data, int epochs, double lr, int batch, long seed) {
-    try (TrainingSession s = new TrainingSession(model, new TrainingSession.Options().seed(seed))) {
-      Trainer.builder().epochs(epochs).batchSize(batch).seed(seed).optimizer(new Adam())
-          .schedule(LrSchedule.constant(lr)).build().fit(s, data, null);
-      return s.exportGraph();
-    }
+  static Graph fineTune(Graph model, Dataset train, Dataset extra, int epochs, double lr, int batch, long seed) {
+    return Retrain.withExtra(model, train, extra,
+        new TrainSettings().epochs(epochs).lr(lr).batchSize(batch).seed(seed));
   }
 
   private static TrainListener epochsOnly(PrintStream log, String name) {
     return new TrainListener() {
       @Override
-      public void onEpoch(org.quantlens.engine.train.EpochStats s) {
+      public void onEpoch(EpochStats s) {
         log.println("  " + name + ": " + s.line());
       }
     };

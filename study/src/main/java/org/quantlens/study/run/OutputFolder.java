@@ -94,6 +94,7 @@ final class OutputFolder {
       if (s.trained()) {
         x.put("arch", s.arch());
         x.put("recipe", s.recipe());
+        x.put("recipe_options", new java.util.TreeMap<>(s.recipeOptions()));
         x.put("epochs", s.epochs());
         x.put("batch_size", s.batchSize());
         x.put("learning_rate", s.learningRate());

@@ -160,21 +160,22 @@ final class Retraining {
         }
       }
     }
-    int n = train.size() + extraX.size();
-    float[] xs = java.util.Arrays.copyOf(tx.floats(), n * per);
-    long[] ys = java.util.Arrays.copyOf(train.labels().longs(), n);
+    float[] xs = new float[extraX.size() * per];
+    long[] ys = new long[extraX.size()];
     for (int i = 0; i < extraX.size(); i++) {
-      System.arraycopy(extraX.get(i), 0, xs, (train.size() + i) * per, per);
-      ys[train.size() + i] = extraY.get(i);
+      System.arraycopy(extraX.get(i), 0, xs, i * per, per);
+      ys[i] = extraY.get(i);
     }
     if (log != null) {
       log.println("retraining " + m.name() + " with " + extraX.size() + " disagreements of " + v.name()
           + (half == null ? " (paper protocol)" : " (clean protocol)"));
     }
-    Tensor x = m.layout().view(Tensor.of(xs, n, tx.dim(1), tx.dim(2), tx.dim(3)));
+    Dataset base = Dataset.of(m.layout().view(tx), train.labels());
+    Dataset extra = Dataset.of(m.layout().view(Tensor.of(xs, ys.length, tx.dim(1), tx.dim(2), tx.dim(3))),
+        Tensor.of(ys, ys.length));
     StudyConfig.Retraining cfg = plan.config.retraining();
-    Graph g = ModelZoo.fineTune(store.floatGraph(m), Dataset.of(x, Tensor.of(ys, n)), cfg.epochs(),
-        cfg.learningRate(), m.spec().batchSize(), plan.config.seed());
+    Graph g = ModelZoo.fineTune(store.floatGraph(m), base, extra, cfg.epochs(), cfg.learningRate(),
+        m.spec().batchSize(), plan.config.seed());
     byte[] bytes = OnnxWriter.toBytes(g);
     AtomicFiles.write(file, bytes);
     return OnnxReader.read(bytes, file.toString(), file.getParent());

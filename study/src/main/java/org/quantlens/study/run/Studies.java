@@ -1,6 +1,7 @@
 package org.quantlens.study.run;
 
 import java.util.List;
+import java.util.Map;
 import org.quantlens.study.zoo.QuickTraining;
 import org.quantlens.study.zoo.Zoo;
 
@@ -24,8 +25,8 @@ public final class Studies {
         new StudyConfig.VariantSpec("fake-4", "minmax", 500, true));
     QuickTraining gru = Zoo.quickTrainingDefaults("row-gru");
     List<StudyConfig.ModelSpec> models = List.of(
-        new StudyConfig.ModelSpec("lenet5-standard", null, "lenet5", "standard", 6, 32, 3e-3),
-        new StudyConfig.ModelSpec("row-gru-standard", null, "row-gru", "standard", gru.epochs(),
+        new StudyConfig.ModelSpec("lenet5-standard", null, "lenet5", "standard", Map.of(), 6, 32, 3e-3),
+        new StudyConfig.ModelSpec("row-gru-standard", null, "row-gru", "standard", Map.of(), gru.epochs(),
             gru.batchSize(), gru.learningRate()));
     List<String> metrics = java.util.Arrays.stream(org.quantlens.study.analysis.UncertaintyMetric.values())
         .map(org.quantlens.study.analysis.UncertaintyMetric::id).toList();

@@ -24,11 +24,12 @@ public record StudyConfig(String name, String dataset, int testSize, int trainSi
   /**
    * A model: either an ONNX {@code file}, or a zoo {@code arch} trained with a {@code recipe}.
    *
+   * @param recipeOptions the recipe's options by name (see {@code quantlens train}), as strings
    * @param epochs training epochs (trained models)
    * @param learningRate Adam's initial learning rate, cosine-decayed (trained models)
    */
-  public record ModelSpec(String name, Path file, String arch, String recipe, int epochs, int batchSize,
-      double learningRate) {
+  public record ModelSpec(String name, Path file, String arch, String recipe,
+      java.util.Map<String, String> recipeOptions, int epochs, int batchSize, double learningRate) {
     public boolean trained() {
       return file == null;
     }

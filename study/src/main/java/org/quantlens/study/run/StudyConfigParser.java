@@ -29,8 +29,8 @@ public final class StudyConfigParser {
   private static final Set<String> TOP = Set.of("name", "dataset", "test_size", "train_size", "seed",
       "batch_size", "output", "models", "variants", "shifts", "natural", "metrics", "samples_per_cell",
       "layer_samples", "retraining", "description");
-  private static final Set<String> MODEL = Set.of("name", "file", "arch", "recipe", "epochs", "batch_size",
-      "learning_rate");
+  private static final Set<String> MODEL = Set.of("name", "file", "arch", "recipe", "recipe_options", "epochs",
+      "batch_size", "learning_rate");
   private static final Set<String> VARIANT = Set.of("name", "calibration", "calibration_size", "per_channel");
   private static final Set<String> SHIFTS = Set.of("corruptions", "severities");
   private static final Set<String> NATURAL = Set.of("name", "images", "labels");
@@ -110,8 +110,9 @@ public final class StudyConfigParser {
       Path file = null;
       String arch = null;
       String recipe = null;
+      java.util.Map<String, String> options = new java.util.TreeMap<>();
       if (m.has("file")) {
-        if (m.has("arch") || m.has("recipe")) {
+        if (m.has("arch") || m.has("recipe") || m.has("recipe_options")) {
           throw new StudyConfigException(at, "give either \"file\" or \"arch\" + \"recipe\", not both");
         }
         file = base.resolve(string(m, "file", null, at + ".")).normalize();
@@ -127,6 +128,12 @@ public final class StudyConfigParser {
         if (!ModelZoo.recipes().contains(recipe)) {
           throw StudyConfigException.choice(at + ".recipe", "recipe", recipe, ModelZoo.recipes());
         }
+        options = recipeOptions(m, at + ".recipe_options");
+        try {
+          ModelZoo.checkRecipe(recipe, options);
+        } catch (IllegalArgumentException e) {
+          throw new StudyConfigException(at + ".recipe_options", e.getMessage());
+        }
       }
       String def = file != null ? file.getFileName().toString().replaceFirst("\\.onnx$", "") : arch + "-" + recipe;
       String name = string(m, "name", def, at + ".");
@@ -140,9 +147,31 @@ public final class StudyConfigParser {
       int epochs = integer(m, "epochs", 5, 1, 10000, at + ".");
       int batch = integer(m, "batch_size", 64, 1, 1 << 16, at + ".");
       double lr = number(m, "learning_rate", 1e-3, at + ".");
-      out.add(new StudyConfig.ModelSpec(name, file, arch, recipe, epochs, batch, lr));
+      out.add(new StudyConfig.ModelSpec(name, file, arch, recipe, java.util.Map.copyOf(options), epochs, batch,
+          lr));
     }
     return List.copyOf(out);
+  }
+
+  /** {@code {"eps": 0.3, "attack": "pgd"}} as option name to string value. */
+  private static java.util.Map<String, String> recipeOptions(JsonNode m, String field) {
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    JsonNode o = m.get("recipe_options");
+    if (o == null || o.isNull()) {
+      return out;
+    }
+    if (!o.isObject()) {
+      throw new StudyConfigException(field, "expected an object of option name to value, e.g. {\"eps\": 0.3}");
+    }
+    for (Iterator<String> it = o.fieldNames(); it.hasNext();) {
+      String k = it.next();
+      JsonNode v = o.get(k);
+      if (!v.isValueNode() || v.isNull()) {
+        throw new StudyConfigException(field + "." + k, "expected a number, string or boolean, got " + v);
+      }
+      out.put(k, v.asText());
+    }
+    return out;
   }
 
   private static List<StudyConfig.VariantSpec> variants(JsonNode root) {

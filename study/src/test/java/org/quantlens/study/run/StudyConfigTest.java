@@ -99,6 +99,14 @@ class StudyConfigTest {
   }
 
   @Test
+  void aRecipeOptionTheRecipeDoesNotTakeIsRefusedWithItsOptions() {
+    StudyConfigException e = bad(with("models",
+        "[{\"arch\": \"lenet5\", \"recipe\": \"mixup\", \"recipe_options\": {\"eps\": 0.3}}]"), tmp);
+    assertEquals("models[0].recipe_options", e.field());
+    assertTrue(e.getMessage().contains("alpha"), e.getMessage());
+  }
+
+  @Test
   void aMisspelledFieldIsRefusedWithTheValidFields() {
     StudyConfigException e = bad(SmallStudy.json(1).replace("\"seed\"", "\"sed\""), tmp);
     assertEquals("sed", e.field());
