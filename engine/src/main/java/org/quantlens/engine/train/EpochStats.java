@@ -61,11 +61,12 @@ public final class EpochStats {
     return improved;
   }
 
+  /** One progress line; the validation part is left out when there was no validation set. */
   public String line() {
-    return String.format(Locale.ROOT,
-        "epoch %d: train loss %.4f acc %.2f%%, validation loss %.4f acc %.2f%%, %.1f s, lr %.3g%s",
-        epoch, trainLoss, 100 * trainAccuracy, valLoss, 100 * valAccuracy, seconds, lr,
-        improved ? " *" : "");
+    String validation = Double.isNaN(valLoss) ? ""
+        : String.format(Locale.ROOT, ", validation loss %.4f acc %.2f%%", valLoss, 100 * valAccuracy);
+    return String.format(Locale.ROOT, "epoch %d: train loss %.4f acc %.2f%%%s, %.1f s, lr %.3g%s",
+        epoch, trainLoss, 100 * trainAccuracy, validation, seconds, lr, improved ? " *" : "");
   }
 
   @Override
