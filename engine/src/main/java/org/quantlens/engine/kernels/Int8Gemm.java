@@ -61,6 +61,26 @@ public interface Int8Gemm {
       int[] c, int cOff, int ldc);
 
   /**
+   * As {@link #multiply} with B held as int8 bytes (uint8 data already shifted by -128): weights
+   * stay a quarter of their float size in memory. Rows of C that share a B block convert it to
+   * float once, in a small per-thread tile; a single row reads the bytes and widens them in
+   * registers.
+   */
+  void multiply(int m, int n, int k, float[] a, int aOff, int lda, byte[] b, int bOff, int ldb,
+      int[] c, int cOff, int ldc);
+
+  /**
+   * As {@link #multiplyRows} with A held as int8 bytes (the broadcast operand: a convolution's
+   * weights, kept as bytes).
+   */
+  void multiplyRows(int m, int n, int k, byte[] a, int aOff, int lda, float[] b, int[] bRows, int bCol,
+      int[] c, int cOff, int ldc);
+
+  /** As {@link #multiply} with A held as int8 bytes (a convolution's weights over im2col panels). */
+  void multiply(int m, int n, int k, byte[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      int[] c, int cOff, int ldc);
+
+  /**
    * As {@link #multiply} with B's rows anywhere: row p is {@code b[bRows[p] + bCol ...]}. A unit-stride
    * convolution reads its padded input planes this way, with no im2col copy.
    */
