@@ -169,19 +169,16 @@ public final class SimdInt8Gemm implements Int8Gemm {
   /** Rows {@code [0, rows)} of one panel of byte B, {@link #NR} wide, into {@code t} as floats. */
   private static void widenBlock(byte[] b, int b0, int ldb, int rows, float[] t) {
     for (int p = 0, o = 0; p < rows; p++, o += NR, b0 += ldb) {
-      widen(b, b0).intoArray(t, o);
-      widen(b, b0 + V).intoArray(t, o + V);
+      ((FloatVector) ByteVector.fromArray(BS, b, b0).convertShape(VectorOperators.B2F, F, 0)).intoArray(t, o);
+      ((FloatVector) ByteVector.fromArray(BS, b, b0 + V).convertShape(VectorOperators.B2F, F, 0)).intoArray(t, o + V);
     }
-  }
-
-  private static FloatVector widen(byte[] b, int o) {
-    return (FloatVector) ByteVector.fromArray(BS, b, o).convertShape(VectorOperators.B2F, F, 0);
   }
 
   /**
    * One row of C times one byte panel over all of K: exact float sums per {@link #KC} block are
    * added into int accumulators held in registers. Two p steps per iteration keep four FMA chains
-   * in flight.
+   * in flight. Vector expressions are written out: a helper returning a vector that C2 declines to
+   * inline boxes every vector.
    */
   private static void rowBytes(int k, float[] a, int a0, byte[] b, int b0, int ldb, int[] c, int c0) {
     IntVector t0 = IntVector.zero(I);
@@ -197,19 +194,24 @@ public final class SimdInt8Gemm implements Int8Gemm {
       for (; p + 1 < k1; p += 2, bp += 2 * ldb) {
         FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
         FloatVector u = FloatVector.broadcast(F, a[a0 + p + 1]);
-        s0 = widen(b, bp).fma(w, s0);
-        s1 = widen(b, bp + V).fma(w, s1);
-        s2 = widen(b, bp + ldb).fma(u, s2);
-        s3 = widen(b, bp + ldb + V).fma(u, s3);
+        FloatVector x0 = (FloatVector) ByteVector.fromArray(BS, b, bp).convertShape(VectorOperators.B2F, F, 0);
+        FloatVector x1 = (FloatVector) ByteVector.fromArray(BS, b, bp + V).convertShape(VectorOperators.B2F, F, 0);
+        FloatVector x2 = (FloatVector) ByteVector.fromArray(BS, b, bp + ldb).convertShape(VectorOperators.B2F, F, 0);
+        FloatVector x3 =
+            (FloatVector) ByteVector.fromArray(BS, b, bp + ldb + V).convertShape(VectorOperators.B2F, F, 0);
+        s0 = x0.fma(w, s0);
+        s1 = x1.fma(w, s1);
+        s2 = x2.fma(u, s2);
+        s3 = x3.fma(u, s3);
       }
       if (p < k1) {
         FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
-        s0 = widen(b, bp).fma(w, s0);
-        s1 = widen(b, bp + V).fma(w, s1);
+        s0 = ((FloatVector) ByteVector.fromArray(BS, b, bp).convertShape(VectorOperators.B2F, F, 0)).fma(w, s0);
+        s1 = ((FloatVector) ByteVector.fromArray(BS, b, bp + V).convertShape(VectorOperators.B2F, F, 0)).fma(w, s1);
       }
       // each of s0+s2, s1+s3 is a sum of at most KC products: exact, within +-2^21
-      t0 = t0.add(toInt(s0.add(s2)));
-      t1 = t1.add(toInt(s1.add(s3)));
+      t0 = t0.add(s0.add(s2).add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS)); // exact, as in put
+      t1 = t1.add(s1.add(s3).add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
     }
     t0.intoArray(c, c0);
     t1.intoArray(c, c0 + V);
