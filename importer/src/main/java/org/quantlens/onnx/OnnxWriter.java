@@ -82,6 +82,7 @@ public final class OnnxWriter {
 
   /** The model as a protobuf message. */
   public static ModelProto toModel(Graph g) {
+    g = org.quantlens.engine.quant.RecurrentExport.lower(g); // our int8 GRU/LSTM ops as QDQ
     if (g.opsets().isEmpty()) {
       throw new QuantLensException("graph '" + g.name()
           + "' declares no opset; set graph.opsets().put(\"\", version) before exporting");

@@ -66,7 +66,7 @@ public final class OpRegistry {
     OpRegistry r = new OpRegistry();
     OpFamily[] families = {
       new ElementwiseOps(), new ActivationOps(), new ReduceOps(), new ShapeOps(),
-      new MatMulOps(), new ConvOps(), new PoolOps(), new NormOps(), new RecurrentOps(), new QuantOps(),
+      new MatMulOps(), new ConvOps(), new PoolOps(), new NormOps(), new RecurrentOps(), new QuantOps(), new QuantRecurrentOps(),
     };
     for (OpFamily f : families) {
       f.register(r);

@@ -10,6 +10,7 @@ import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.ops.FusedActivation;
+import org.quantlens.engine.ops.QuantRecurrentOps;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -23,7 +24,11 @@ import org.quantlens.engine.tensor.Tensor;
  *   <li>Conv with a constant weight -> DynamicQuantizeLinear, ConvInteger, Cast to float, Mul by
  *       {@code x_scale * w_scale[c]}, Add bias.
  * </ul>
- * LSTM/GRU are not converted yet (they stay float, and the report says so).
+ * <ul>
+ *   <li>LSTM -> com.microsoft.DynamicQuantizeLSTM and GRU -> com.quantlens.QuantizedGRU (int8
+ *       weights per gate unit; x_t and h_{t-1} quantized per step; see {@link RecurrentQuantizer});
+ *       the simple RNN stays float.
+ * </ul>
  */
 public final class DynamicQuantizer {
   private DynamicQuantizer() {}
@@ -62,6 +67,8 @@ public final class DynamicQuantizer {
     List<Node> out = new ArrayList<>();
     List<Int8Report.Entry> report = new ArrayList<>();
     boolean ms = false;
+    boolean ql = false;
+    Map<String, String> recurrentAs = new java.util.HashMap<>();
     for (Node n : src.nodes()) {
       String why;
       if (cfg.keepFloat().contains(n.name())) {
@@ -73,15 +80,22 @@ public final class DynamicQuantizer {
         ms |= why == null;
       } else if (n.opType().equals("Conv")) {
         why = conv(src, g, n, cfg, wr, names, out);
-      } else if (n.opType().equals("LSTM") || n.opType().equals("GRU") || n.opType().equals("RNN")) {
-        why = "dynamic quantization of recurrent layers is not implemented yet";
+      } else if (n.opType().equals("LSTM") || n.opType().equals("GRU")) {
+        why = RecurrentQuantizer.whyNot(src, n);
+        if (why == null) {
+          Node q = RecurrentQuantizer.convert(src, g, n, cfg, names, null);
+          out.add(q);
+          recurrentAs.put(n.name(), q.domain() + "." + q.opType());
+          ms |= q.domain().equals("com.microsoft");
+          ql |= q.domain().equals(QuantRecurrentOps.DOMAIN);
+        }
+      } else if (n.opType().equals("RNN")) {
+        why = "no int8 form for the simple RNN (LSTM and GRU have one)";
       } else {
         why = "no dynamic int8 form for " + n.opType();
       }
       if (why == null) {
-        report.add(new Int8Report.Entry(n.name(), n.opType(), true,
-            n.opType().equals("Conv") ? "runs as DynamicQuantizeLinear + ConvInteger (int8 weights, per-batch uint8 input)"
-                : "runs as com.microsoft.DynamicQuantizeMatMul (int8 weights, per-batch uint8 input)"));
+        report.add(new Int8Report.Entry(n.name(), n.opType(), true, int8Reason(n.opType(), recurrentAs.get(n.name()))));
       } else {
         out.add(n);
         report.add(new Int8Report.Entry(n.name(), n.opType(), false, why));
@@ -92,11 +106,27 @@ public final class DynamicQuantizer {
     if (ms) {
       g.opsets().putIfAbsent("com.microsoft", 1);
     }
+    if (ql) {
+      g.opsets().putIfAbsent(QuantRecurrentOps.DOMAIN, 1);
+    }
     return new Result(g, new Int8Report(report));
   }
 
+  private static String int8Reason(String opType, String recurrentAs) {
+    switch (opType) {
+      case "Conv":
+        return "runs as DynamicQuantizeLinear + ConvInteger (int8 weights, per-batch uint8 input)";
+      case "LSTM":
+      case "GRU":
+        return "runs as " + recurrentAs + " (8-bit weights, x and h quantized to uint8 per step and "
+            + "row, float gates" + (opType.equals("LSTM") ? " and cell state)" : ")");
+      default:
+        return "runs as com.microsoft.DynamicQuantizeMatMul (int8 weights, per-batch uint8 input)";
+    }
+  }
+
   /** Unique names. */
-  private static final class Namer {
+  static final class Namer {
     private final Set<String> used;
 
     Namer(Set<String> used) {
@@ -248,7 +278,7 @@ public final class DynamicQuantizer {
   }
 
   /** Removes the float weight/bias initializers when no other node reads them. */
-  private static void dropIfUnused(Graph src, Graph g, Node self, String... names) {
+  static void dropIfUnused(Graph src, Graph g, Node self, String... names) {
     for (String name : names) {
       if (name.isEmpty()) {
         continue;

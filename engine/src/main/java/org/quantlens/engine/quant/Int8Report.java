@@ -55,7 +55,8 @@ public final class Int8Report {
       "com.microsoft.QLinearMul", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearAveragePool",
       "com.microsoft.QLinearConcat", "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearLeakyRelu",
       "com.microsoft.QLinearSoftmax", "com.microsoft.DynamicQuantizeMatMul", "com.microsoft.MatMulIntegerToFloat",
-      "com.microsoft.MatMulInteger16");
+      "com.microsoft.MatMulInteger16", "com.microsoft.DynamicQuantizeLSTM", "com.quantlens.QuantizedLSTM",
+      "com.quantlens.QuantizedGRU");
   /** Ops that only move or select values: they run on whatever type their input has. */
   private static final java.util.Set<String> MOVERS = java.util.Set.of("MaxPool", "Reshape", "Flatten",
       "Transpose", "Squeeze", "Unsqueeze", "Identity", "Slice", "Gather", "Concat", "Split", "Pad",

@@ -499,7 +499,7 @@ public final class TrainingSession implements AutoCloseable {
     }
     for (int k = steps.length - 1; k >= 0; k--) {
       Step st = steps[k];
-      if (!st.backward || st.out[0] < 0 || !hasGrad[st.out[0]]) {
+      if (!st.backward || !anyOutputGrad(st)) {
         continue;
       }
       context.step = st;
@@ -515,6 +515,16 @@ public final class TrainingSession implements AutoCloseable {
         st.backwardNanos += clock.getAsLong() - t0;
       }
     }
+  }
+
+  /** True when a gradient reached some output of {@code st} (LSTM's Y may be absent, Y_h used). */
+  private boolean anyOutputGrad(Step st) {
+    for (int s : st.out) {
+      if (s >= 0 && hasGrad[s]) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

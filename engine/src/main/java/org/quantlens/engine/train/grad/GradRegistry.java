@@ -31,6 +31,8 @@ public final class GradRegistry {
     ConvGrad.register(r);
     PoolGrad.register(r);
     NormGrad.register(r);
+    RecurrentGrad.register(r);
+    SliceGrad.register(r);
     for (String op : new String[] {"Shape", "Size", "ArgMax", "ArgMin", "Equal", "Less", "Greater",
         "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "IsNaN", "IsInf",
         "ConstantOfShape", "Constant", "Range", "NonZero"}) {

@@ -1,0 +1,152 @@
+package org.quantlens.engine.kernels;
+
+/**
+ * A constant 8-bit weight matrix {@code [k][n]} (k inputs, n output columns) with per-column
+ * scale and zero point, packed once into {@link Int8Gemm} panels, and the product that turns a
+ * block of quantized rows into float: {@code out[i][j] = (float) acc_ij * (s_a[i] * s_w[j])} with
+ * {@code acc_ij = sum_p (qa_ip - za_i) (qw_pj - zw_j)} exact in int32.
+ *
+ * <p>Zero points never enter the inner loop: the raw product S of the widened operands is
+ * corrected afterwards as {@code S - zw_j * rowA_i - za_i * (colW_j - k zw_j)} (widened values,
+ * wrapping int32 like the accumulation), skipped when a zero point is 0 (symmetric weights, the
+ * common case). The dequantization multiplies by {@code s_a * s_w} computed in float32, as ONNX
+ * Runtime's quantized GEMM output processor does. All steps are exact or fixed-order float32, so
+ * results equal those of the scalar kernels bit for bit. Immutable and thread-safe.
+ */
+public final class Int8WeightPanels {
+  /** Products smaller than this many multiply-adds run on one thread (a fork costs more). */
+  private static final long MIN_PARALLEL_MACS = 1 << 17;
+
+  private final int k;
+  private final int n;
+  private final int nr;
+  private final float[] data;
+  /** Widened zero point per column, or null when all are zero. */
+  private final int[] zw;
+  /** {@code colW_j - k * zw_j}, for the activation zero-point correction. */
+  private final int[] d;
+  private final float[] scale;
+  private final Int8Gemm gemm;
+  private final Requantize rq;
+
+  private Int8WeightPanels(int k, int n, int nr, float[] data, int[] zw, int[] d, float[] scale,
+      Int8Gemm gemm, Requantize rq) {
+    this.k = k;
+    this.n = n;
+    this.nr = nr;
+    this.data = data;
+    this.zw = zw;
+    this.d = d;
+    this.scale = scale;
+    this.gemm = gemm;
+    this.rq = rq;
+  }
+
+  /**
+   * Packs columns {@code [j0, j0 + n)} of the row-major matrix {@code w[off + p * ld + j]},
+   * {@code p < k}.
+   *
+   * @param unsigned the bytes are uint8 (else int8)
+   * @param scale per column, {@code scale[scaleOff + jj]} for column {@code j0 + jj}
+   * @param zp raw zero points (uint8 or int8 values), per column like scale
+   */
+  public static Int8WeightPanels pack(byte[] w, int off, int ld, int j0, int k, int n,
+      boolean unsigned, float[] scale, int scaleOff, int[] zp, int zpOff, Int8Gemm gemm,
+      Requantize rq) {
+    int nr = gemm.panelWidth();
+    int panels = (n + nr - 1) / nr;
+    float[] data = new float[panels * k * nr];
+    int flip = unsigned ? 0x80 : 0;
+    int[] colSums = new int[n];
+    for (int q = 0; q < panels; q++) {
+      int c0 = q * nr;
+      int width = Math.min(nr, n - c0);
+      for (int p = 0; p < k; p++) {
+        int src = off + p * ld + j0 + c0;
+        int dst = (q * k + p) * nr;
+        for (int jj = 0; jj < width; jj++) {
+          int v = (byte) (w[src + jj] ^ flip);
+          data[dst + jj] = v;
+          colSums[c0 + jj] += v;
+        }
+      }
+    }
+    int shift = unsigned ? 128 : 0;
+    int[] zw = new int[n];
+    int[] d = new int[n];
+    boolean zero = true;
+    float[] s = new float[n];
+    for (int j = 0; j < n; j++) {
+      zw[j] = zp[zpOff + j] - shift;
+      d[j] = colSums[j] - k * zw[j];
+      zero &= zw[j] == 0;
+      s[j] = scale[scaleOff + j];
+    }
+    return new Int8WeightPanels(k, n, nr, data, zero ? null : zw, d, s, gemm, rq);
+  }
+
+  public int k() {
+    return k;
+  }
+
+  public int n() {
+    return n;
+  }
+
+  /** Columns of the int32 scratch rows {@link #multiply} needs (n rounded up to the panel width). */
+  public int paddedWidth() {
+    return (n + nr - 1) / nr * nr;
+  }
+
+  /**
+   * Rows {@code [0, rows)}: {@code out[outOff + i * ldo + j] = (float) acc_ij * (aScale[i] *
+   * scale_j)} for {@code j < n}.
+   *
+   * @param a widened A (row i at {@code i * k}) with its row sums, widened zero points and scales,
+   *     as {@link RowQuantizer#quantizeRows} leaves them
+   * @param acc scratch of {@code rows * paddedWidth()} ints
+   * @param rowScale scratch of n floats
+   */
+  public void multiply(int rows, float[] a, int[] aSums, int[] aZps, float[] aScale, int[] acc,
+      float[] rowScale, float[] out, int outOff, int ldo) {
+    multiply(Parallel.SERIAL, rows, a, aSums, aZps, aScale, acc, rowScale, out, outOff, ldo);
+  }
+
+  /**
+   * As {@link #multiply(int, float[], int[], int[], float[], int[], float[], float[], int, int)},
+   * the integer product split over groups of panels on {@code par} when it is large enough (each
+   * panel is computed whole by one task, so results do not depend on the split).
+   */
+  public void multiply(Parallel par, int rows, float[] a, int[] aSums, int[] aZps, float[] aScale,
+      int[] acc, float[] rowScale, float[] out, int outOff, int ldo) {
+    int ldc = paddedWidth();
+    int panels = ldc / nr;
+    int groups = par.threads() > 1 && (long) rows * k * ldc >= MIN_PARALLEL_MACS
+        ? Math.min(panels, 2 * par.threads()) : 1;
+    if (groups == 1) {
+      for (int q = 0; q < panels; q++) {
+        gemm.multiply(rows, nr, k, a, 0, k, data, q * k * nr, nr, acc, q * nr, ldc);
+      }
+    } else {
+      par.forRange(groups, gi -> {
+        for (int q = panels * gi / groups; q < panels * (gi + 1) / groups; q++) {
+          gemm.multiply(rows, nr, k, a, 0, k, data, q * k * nr, nr, acc, q * nr, ldc);
+        }
+      });
+    }
+    for (int i = 0; i < rows; i++) {
+      int o = i * ldc;
+      if (zw != null) {
+        rq.addScaled(acc, o, n, -aSums[i], zw, 0);
+      }
+      if (aZps[i] != 0) {
+        rq.addScaled(acc, o, n, -aZps[i], d, 0);
+      }
+      float sa = aScale[i];
+      for (int j = 0; j < n; j++) {
+        rowScale[j] = sa * scale[j];
+      }
+      rq.toFloatColumns(acc, o, n, rowScale, 0, null, 0, out, outOff + i * ldo);
+    }
+  }
+}

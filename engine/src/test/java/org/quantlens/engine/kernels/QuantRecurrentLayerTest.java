@@ -1,0 +1,285 @@
+package org.quantlens.engine.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.quantlens.engine.kernels.simd.SimdInt8Gemm;
+import org.quantlens.engine.kernels.simd.SimdInt8Quantize;
+import org.quantlens.engine.kernels.simd.SimdInt8Requantize;
+
+/**
+ * The int8-weight recurrent layer: SIMD integer kernels equal the scalar ones bit for bit, the
+ * layer equals a naive reference written here (per-row uint8 quantization of x and h, integer
+ * products in long, float gates), results do not depend on the thread count, and it stays close to
+ * the float layer.
+ */
+class QuantRecurrentLayerTest {
+  private static final RecurrentLayer.Type LSTM = RecurrentLayer.Type.LSTM;
+  private static final RecurrentLayer.Type GRU = RecurrentLayer.Type.GRU;
+
+  /** One randomly drawn configuration with its data. */
+  static final class Case {
+    RecurrentLayer.Type type;
+    int hidden;
+    int input;
+    int dirs;
+    boolean reverse;
+    boolean lbr;
+    boolean unsigned;
+    boolean peep;
+    int seqLen;
+    int batch;
+    byte[] w;
+    byte[] r;
+    float[] wScale;
+    int[] wZp;
+    float[] rScale;
+    int[] rZp;
+    float[] b;
+    float[] p;
+    float[] x;
+    int[] lens;
+    float[] h0;
+    float[] c0;
+
+    int gh() {
+      return type.gates() * hidden;
+    }
+
+    List<List<RnnActivation>> acts() {
+      List<RnnActivation> one = type == LSTM
+          ? List.of(RnnActivation.SIGMOID, RnnActivation.TANH, RnnActivation.TANH)
+          : List.of(RnnActivation.SIGMOID, RnnActivation.TANH);
+      List<List<RnnActivation>> a = new ArrayList<>();
+      for (int d = 0; d < dirs; d++) {
+        a.add(one);
+      }
+      return a;
+    }
+
+    QuantRecurrentLayer layer(QuantRecurrentLayer.KernelSet k) {
+      return QuantRecurrentLayer.of(type, hidden, input, dirs, reverse,
+          new QuantRecurrentLayer.Weights(w, r, unsigned, wScale, wZp, rScale, rZp), b, p, acts(),
+          Float.POSITIVE_INFINITY, false, lbr, RowQuantizer.dynamic(k.qk), RowQuantizer.dynamic(k.qk), k);
+    }
+
+    float[][] run(QuantRecurrentLayer l, Parallel par) {
+      float[] y = new float[seqLen * dirs * batch * hidden];
+      float[] yh = new float[dirs * batch * hidden];
+      float[] yc = type == LSTM ? new float[dirs * batch * hidden] : null;
+      l.run(par, x, seqLen, batch, false, lens, h0, c0, y, yh, yc);
+      return new float[][] {y, yh, yc};
+    }
+  }
+
+  private static float[] rand(Random rnd, int n, double scale) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale);
+    }
+    return a;
+  }
+
+  static Case randomCase(Random rnd, RecurrentLayer.Type type, int hidden, int input, int dirs,
+      boolean reverse, boolean lbr, boolean unsigned, int seqLen, int batch) {
+    Case c = new Case();
+    c.type = type;
+    c.hidden = hidden;
+    c.input = input;
+    c.dirs = dirs;
+    c.reverse = reverse;
+    c.lbr = lbr;
+    c.unsigned = unsigned;
+    c.seqLen = seqLen;
+    c.batch = batch;
+    int gh = c.gh();
+    c.w = new byte[dirs * input * gh];
+    c.r = new byte[dirs * hidden * gh];
+    rnd.nextBytes(c.w);
+    rnd.nextBytes(c.r);
+    c.wScale = new float[dirs * gh];
+    c.rScale = new float[dirs * gh];
+    c.wZp = new int[dirs * gh];
+    c.rZp = new int[dirs * gh];
+    for (int j = 0; j < dirs * gh; j++) {
+      c.wScale[j] = 0.002f + rnd.nextFloat() * 0.004f;
+      c.rScale[j] = 0.002f + rnd.nextFloat() * 0.004f;
+      // uint8 weights carry zero points near the middle; int8 ones sometimes a nonzero one too
+      c.wZp[j] = unsigned ? 110 + rnd.nextInt(36) : rnd.nextInt(4) == 0 ? rnd.nextInt(9) - 4 : 0;
+      c.rZp[j] = unsigned ? 110 + rnd.nextInt(36) : 0;
+    }
+    c.b = rand(rnd, dirs * 2 * gh, 0.5);
+    c.peep = type == LSTM && rnd.nextBoolean();
+    c.p = c.peep ? rand(rnd, dirs * 3 * hidden, 0.5) : null;
+    c.x = rand(rnd, seqLen * batch * input, 2);
+    if (rnd.nextBoolean()) {
+      c.lens = new int[batch];
+      for (int i = 0; i < batch; i++) {
+        c.lens[i] = rnd.nextInt(seqLen + 1);
+      }
+    }
+    if (rnd.nextBoolean()) {
+      c.h0 = rand(rnd, dirs * batch * hidden, 1);
+      c.c0 = type == LSTM ? rand(rnd, dirs * batch * hidden, 1) : null;
+    }
+    return c;
+  }
+
+  private static QuantRecurrentLayer.KernelSet scalarKernels() {
+    return new QuantRecurrentLayer.KernelSet(Int8Gemm.SCALAR, Requantize.SCALAR,
+        QuantizeKernels.SCALAR, new RecurrentCellsScalar());
+  }
+
+  /** Odd shapes: hidden/input sizes off the panel width, every direction, both weight types. */
+  private static List<Case> cases() {
+    Random rnd = new Random(7);
+    List<Case> out = new ArrayList<>();
+    int[][] shapes = {{1, 1}, {7, 5}, {16, 16}, {19, 37}, {33, 3}};
+    int i = 0;
+    for (int[] s : shapes) {
+      for (RecurrentLayer.Type t : new RecurrentLayer.Type[] {LSTM, GRU}) {
+        for (int dir = 0; dir < 3; dir++) {
+          i++;
+          out.add(randomCase(rnd, t, s[0], s[1], dir == 2 ? 2 : 1, dir == 1, i % 2 == 0,
+              i % 3 == 0, 1 + rnd.nextInt(6), 1 + rnd.nextInt(9)));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void simdIntegerKernelsGiveBitIdenticalOutputsToScalarOnes() {
+    Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+        "SIMD kernels need --add-modules jdk.incubator.vector");
+    // the same scalar cells on both sides: any difference would come from the integer parts
+    QuantRecurrentLayer.KernelSet simd = new QuantRecurrentLayer.KernelSet(new SimdInt8Gemm(),
+        new SimdInt8Requantize(), new SimdInt8Quantize(), new RecurrentCellsScalar());
+    for (Case c : cases()) {
+      float[][] want = c.run(c.layer(scalarKernels()), Parallel.SERIAL);
+      float[][] got = c.run(c.layer(simd), Parallel.SERIAL);
+      for (int o = 0; o < 3; o++) {
+        if (want[o] != null) {
+          assertArrayEquals(want[o], got[o], c.type + " hidden " + c.hidden + " output " + o);
+        }
+      }
+    }
+  }
+
+  @Test
+  void resultsDoNotDependOnTheThreadCount() throws Exception {
+    Random rnd = new Random(11);
+    try (GemmTestPool pool = new GemmTestPool(3)) {
+      for (RecurrentLayer.Type t : new RecurrentLayer.Type[] {LSTM, GRU}) {
+        // many batch rows: split into row blocks; few rows and a wide R: each step's product split
+        Case[] cs = {randomCase(rnd, t, 24, 10, 2, false, false, false, 5, 70),
+            randomCase(rnd, t, 256, 10, 1, false, false, false, 3, 3)};
+        for (Case c : cs) {
+          QuantRecurrentLayer l = c.layer(QuantRecurrentLayer.KernelSet.selected());
+          float[][] serial = c.run(l, Parallel.SERIAL);
+          float[][] parallel = c.run(l, pool);
+          assertArrayEquals(serial[0], parallel[0]);
+          assertArrayEquals(serial[1], parallel[1]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void layerEqualsNaiveReferenceOfPerStepQuantizationAndLongProducts() {
+    for (Case c : cases()) {
+      float[][] got = c.run(c.layer(scalarKernels()), Parallel.SERIAL);
+      float[][] want = NaiveQuantRecurrent.run(c);
+      for (int o = 0; o < 3; o++) {
+        if (want[o] == null) {
+          continue;
+        }
+        for (int i = 0; i < want[o].length; i++) {
+          // same float32 operations in the same order: only the summation could differ, and the
+          // integer sums are exact
+          assertEquals(want[o][i], got[o][i], 1e-6f, c.type + " dirs " + c.dirs + " lbr " + c.lbr
+              + " unsigned " + c.unsigned + " hidden " + c.hidden + " output " + o + "[" + i + "]");
+        }
+      }
+    }
+  }
+
+  @Test
+  void rowWithNanGivesNanNotAQuietlyReplacedValue() {
+    Random rnd = new Random(3);
+    Case c = randomCase(rnd, LSTM, 8, 4, 1, false, false, false, 3, 2);
+    c.lens = null;
+    c.x[0] = Float.NaN; // step 0, batch row 0
+    float[][] got = c.run(c.layer(scalarKernels()), Parallel.SERIAL);
+    assertTrue(Float.isNaN(got[1][0]), "Y_h of the row that saw NaN");
+    assertTrue(Float.isFinite(got[1][8]), "the other row is not affected");
+  }
+
+  /**
+   * Float weights quantized to int8 per gate row: each product then carries the weight rounding
+   * (<= s_w / 2 per term, s_w = max|w| / 127) and the activation rounding (<= s_x / 2, s_x = range /
+   * 255); with |x| <= 2, |h| <= 1, |w| <= 0.4 and k <= 24 terms of random sign the gate inputs move
+   * by a few 1e-3, and sigmoid/tanh (slope <= 1) and the LSTM's forget gate do not amplify that:
+   * 0.03 bounds every output with margin (measured max ~0.01), the mean stays under 0.005.
+   */
+  @Test
+  void int8LayerStaysCloseToTheFloatLayer() {
+    Random rnd = new Random(5);
+    for (RecurrentLayer.Type t : new RecurrentLayer.Type[] {LSTM, GRU}) {
+      for (boolean lbr : new boolean[] {false, true}) {
+        int hidden = 24;
+        int input = 12;
+        int dirs = 2;
+        int gh = t.gates() * hidden;
+        float[] wf = rand(rnd, dirs * gh * input, 0.4);
+        float[] rf = rand(rnd, dirs * gh * hidden, 0.4);
+        Case c = randomCase(rnd, t, hidden, input, dirs, false, lbr, false, 12, 4);
+        c.w = quantizeTransposed(wf, dirs, gh, input, c.wScale);
+        c.r = quantizeTransposed(rf, dirs, gh, hidden, c.rScale);
+        java.util.Arrays.fill(c.wZp, 0);
+        java.util.Arrays.fill(c.rZp, 0);
+        c.unsigned = false;
+        float[][] q = c.run(c.layer(QuantRecurrentLayer.KernelSet.selected()), Parallel.SERIAL);
+        RecurrentLayer fl = RecurrentLayer.of(t, hidden, input, dirs, false, wf, rf, c.b, c.p,
+            c.acts(), Float.POSITIVE_INFINITY, false, lbr, RecurrentCells.get());
+        float[] y = new float[c.seqLen * dirs * c.batch * hidden];
+        fl.run(Parallel.SERIAL, c.x, c.seqLen, c.batch, false, c.lens, c.h0, c.c0, y, null, null);
+        double max = 0;
+        double sum = 0;
+        for (int i = 0; i < y.length; i++) {
+          double e = Math.abs(y[i] - q[0][i]);
+          max = Math.max(max, e);
+          sum += e;
+        }
+        assertTrue(max < 0.03, t + " lbr " + lbr + ": max |float - int8| = " + max);
+        assertTrue(sum / y.length < 0.005, t + " lbr " + lbr + ": mean |float - int8| = " + sum / y.length);
+      }
+    }
+  }
+
+  /** ONNX layout {@code [d][rows][k]} to symmetric int8 {@code [d][k][rows]}, scale per row. */
+  static byte[] quantizeTransposed(float[] w, int dirs, int rows, int k, float[] scaleOut) {
+    byte[] q = new byte[w.length];
+    for (int d = 0; d < dirs; d++) {
+      for (int j = 0; j < rows; j++) {
+        float max = 0;
+        for (int p = 0; p < k; p++) {
+          max = Math.max(max, Math.abs(w[(d * rows + j) * k + p]));
+        }
+        float s = max == 0 ? 1f : max / 127f;
+        scaleOut[d * rows + j] = s;
+        for (int p = 0; p < k; p++) {
+          q[(d * k + p) * rows + j] = (byte) Math.max(-127, Math.min(127,
+              Math.rint(w[(d * rows + j) * k + p] / s)));
+        }
+      }
+    }
+    return q;
+  }
+}
