@@ -10,26 +10,40 @@ import org.quantlens.engine.kernels.Int8Gemm;
 
 /**
  * {@link Int8Gemm} with float FMA on a 4-row x 2-vector register tile (see {@link Int8Gemm} for why
- * floats and the measurements). K is walked in blocks of {@link #KC} &lt;= {@link
- * Int8Gemm#EXACT_CHUNK} terms: each block's float sums are exact, are converted to int and added
- * to C, so results equal the scalar reference bit for bit.
+ * floats). K is walked in blocks of {@link #KC} &lt;= {@link Int8Gemm#EXACT_CHUNK} terms: each
+ * block's float sums are exact, are converted to int and added to C, so results equal the scalar
+ * reference bit for bit. Weights stay int8 bytes: with one row (batch 1) they are widened in
+ * registers (B2F); with more rows each KC x NR block of B is widened once into a per-thread float
+ * tile (8 KB, L1) that all rows reuse, so no float copy of the weights outlives a call.
  *
- * <p>Idiom chosen by measurement: JMH, {@code benchmarks} module ({@code Int8IdiomBench} and the
- * int8 GEMM benchmark), numbers copied from {@code benchmarks/RESULTS.md} (run of 2026-11-25
- * 22:04 GMT; JDK 25.0.3; AMD EPYC VM, 2 shared logical CPUs, AVX2 + FMA, no VNNI; one thread;
- * medians of a loaded machine, JMH iteration range in brackets):
+ * <p>Measured (JMH, {@code benchmarks}; JDK 25.0.3, AMD EPYC VM with 2 shared logical CPUs under
+ * heavy load from other builds, AVX2 + FMA, no VNNI; one thread; 2026-11-25 ~23:50 UTC; ratios
+ * within one run, medians of 4 iterations after 4-6 warm-ups):
  *
  * <pre>
- * int8 dot-product idiom                                       GOPS
- * b2s: B2S widen, short multiply, S2I widen, int add           1.87 [1.57-18.3]
- * b2i: B2I widen, int multiply and add                         1.67 [1.19-12.4]
- * b2f: B2F convert in the loop, float FMA                     13.9  [10.4-14.5]
- * f32: operands stored as float, float FMA (this kernel)      27.7  [24.5-29.7]
- * this GEMM, 512x512x512                                      23.5  [21.7-25.3]  (0.85 of f32)
+ * int8 dot-product idiom (Int8IdiomBench, both operands int8)   calls/s (x 8192 ops)
+ * b2s: B2S widen, short multiply, S2I widen, int add            0.94 M   (0.51 of f32)
+ * b2i: B2I widen, int multiply and add                          0.71 M   (0.39)
+ * b2f: B2F convert, float FMA                                   0.81 M   (0.44)
+ * f32: operands stored as float, float FMA                      1.8  M   (best)
  * </pre>
  *
- * The f32 idiom is fastest, about 2x B2F-in-the-loop and far ahead of the integer widening
- * idioms; {@link Int8Gemm} has earlier per-shape timings that agree.
+ * The earlier b2s/b2i figures (1.6-1.9 GOPS, range 1.6-18) were an artifact, not a failed
+ * intrinsic: helper methods returning vectors were inlined in one C2 compile and not in the next,
+ * which boxes every vector; with the expressions written out both idioms are stable on JDK 25.
+ * f32 still wins, so B is widened once per block into the float tile. At batch 1 the widening is
+ * in the loop (it costs a conversion per 8 MACs but reads a quarter of the bytes). Int8 against
+ * our float kernel, same shapes ({@code y = x W}), calls per second, same run:
+ *
+ * <pre>
+ * shape (in -> out)           batch   int8 / float
+ * fc1024 1024 -> 1024            1     ~2.8  (6,500 vs 2,300)
+ * lstm512 512 -> 2048            1     ~0.9  (5,070 vs 5,600)
+ * lstm128 128 -> 512             1     ~0.93
+ * lenet5-fc1 400 -> 120         64     ~1.14
+ * lstm128 128 -> 512            64     ~1.3
+ * fc1024 1024 -> 1024           64     ~0.9
+ * </pre>
  */
 public final class SimdInt8Gemm implements Int8Gemm {
   private static final VectorSpecies<Float> F = SimdInfo.F;
