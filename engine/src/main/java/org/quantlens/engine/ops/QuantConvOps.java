@@ -50,13 +50,17 @@ final class QuantConvOps {
       int kg = t.size() / Math.max(1, m);
       byte[] src = t.bytes();
       int flip = unsigned ? 0x80 : 0;
-      w = new byte[t.size()];
+      // int8 weights are already in the kernel's layout: share them (never written) instead of a copy
+      w = unsigned ? new byte[t.size()] : src;
       rowSums = new int[m];
       for (int co = 0; co < m; co++) {
         int s = 0;
         for (int p = co * kg; p < (co + 1) * kg; p++) {
-          w[p] = (byte) (src[p] ^ flip);
-          s += w[p];
+          byte v = (byte) (src[p] ^ flip);
+          if (unsigned) {
+            w[p] = v;
+          }
+          s += v;
         }
         rowSums[co] = s;
       }
