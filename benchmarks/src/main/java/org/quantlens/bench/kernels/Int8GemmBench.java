@@ -19,8 +19,9 @@ import org.quantlens.engine.kernels.Kernels;
 /**
  * The int8 GEMM kernel ({@link Int8Gemm}, exact int32 results) on one thread, at the shapes of
  * {@link GemmDenseBench} ({@code y[batch x out] = x[batch x in] * W}); {@link Int8SquareBench}
- * does 512^3. Operands hold integers in [-128, 127] as the kernel
- * takes them (widened to float, weights laid out once); {@code flops} counts 2 operations per
+ * does 512^3. Operands hold integers in [-128, 127] as the engine passes them: activations widened
+ * to float, weights as int8 bytes laid out once (the kernel widens them: in registers at batch 1,
+ * through a per-thread float tile at larger batches); {@code flops} counts 2 operations per
  * multiply-add, so the rate reads as GOPS next to the float kernel's GFLOP/s.
  */
 @State(Scope.Thread)
@@ -40,7 +41,7 @@ public class Int8GemmBench {
 
   private Int8Gemm k;
   private float[] x;
-  private float[] w;
+  private byte[] w;
   private int[] y;
   private int m;
   private int in;
@@ -60,15 +61,26 @@ public class Int8GemmBench {
     ldw = (out + k.panelWidth() - 1) / k.panelWidth() * k.panelWidth(); // callers pad to panels
     SplittableRandom rng = new SplittableRandom(6);
     x = int8s(rng, m * in);
-    w = int8s(rng, in * ldw);
+    w = bytes(int8s(rng, in * ldw)); // weights stay int8 bytes in [panel][in][nr], as the engine packs them
     y = new int[m * ldw];
   }
 
   @Benchmark
   public int[] multiply(Counters work) {
-    k.multiply(m, ldw, in, x, 0, in, w, 0, ldw, y, 0, ldw);
+    int nr = k.panelWidth();
+    for (int q = 0; q < ldw / nr; q++) { // panel by panel, as QuantMatMul calls it
+      k.multiply(m, nr, in, x, 0, in, w, q * in * nr, nr, y, q * nr, ldw);
+    }
     work.flops += 2L * m * in * out;
     return y;
+  }
+
+  static byte[] bytes(float[] f) {
+    byte[] b = new byte[f.length];
+    for (int i = 0; i < f.length; i++) {
+      b[i] = (byte) f[i];
+    }
+    return b;
   }
 
   static float[] int8s(SplittableRandom rng, int n) {

@@ -23,17 +23,20 @@ import org.quantlens.engine.kernels.simd.SimdInfo;
 
 /**
  * The int8 dot-product idioms the Vector API offers (it has no VNNI or VPMADDUBSW), each over two
- * 4096-element int8 vectors in L1 with four independent accumulators, one thread, at the engine's
+ * 4096-element int8 vectors in L1 (two accumulators for the integer idioms, whose adds take one
+ * cycle; four FMA chains for the float ones), one thread, at the engine's
  * vector width: {@code b2s} widens bytes to shorts, multiplies, widens to ints and adds;
  * {@code b2i} widens to ints, multiplies and adds; {@code b2f} converts to float and uses FMA;
  * {@code f32} reads operands already stored as floats (what {@code Int8Gemm} does) and uses FMA.
- * The best of them is the rate int8 GEMM is held against. {@code flops} counts 2 per multiply-add.
+ * The best of them is the rate int8 GEMM is held against. Every vector expression is written out
+ * in the loop: a helper method returning a vector, once C2 declines to inline it on a
+ * recompilation, boxes every vector (b2s/b2i swung between 1.6 and 18 GOPS that way). {@code flops} counts 2 per multiply-add.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xss16m"})
-@Warmup(iterations = 2, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Warmup(iterations = 4, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 4, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 public class Int8IdiomBench {
   private static final VectorSpecies<Float> F = SimdInfo.F;
@@ -69,42 +72,32 @@ public class Int8IdiomBench {
   public int b2s(Counters work) {
     IntVector s0 = IntVector.zero(I);
     IntVector s1 = IntVector.zero(I);
-    IntVector s2 = IntVector.zero(I);
-    IntVector s3 = IntVector.zero(I);
-    for (int i = 0; i < N; i += 4 * L) {
-      s0 = s0.add(b2sProduct(i));
-      s1 = s1.add(b2sProduct(i + L));
-      s2 = s2.add(b2sProduct(i + 2 * L));
-      s3 = s3.add(b2sProduct(i + 3 * L));
+    for (int i = 0; i < N; i += 2 * L) {
+      ShortVector x0 = (ShortVector) ByteVector.fromArray(B, a, i).convertShape(VectorOperators.B2S, S, 0);
+      ShortVector y0 = (ShortVector) ByteVector.fromArray(B, b, i).convertShape(VectorOperators.B2S, S, 0);
+      ShortVector x1 = (ShortVector) ByteVector.fromArray(B, a, i + L).convertShape(VectorOperators.B2S, S, 0);
+      ShortVector y1 = (ShortVector) ByteVector.fromArray(B, b, i + L).convertShape(VectorOperators.B2S, S, 0);
+      s0 = s0.add(x0.mul(y0).convertShape(VectorOperators.S2I, I, 0));
+      s1 = s1.add(x1.mul(y1).convertShape(VectorOperators.S2I, I, 0));
     }
     work.flops += 2L * N;
-    return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
-  }
-
-  private IntVector b2sProduct(int i) {
-    ShortVector x = (ShortVector) ByteVector.fromArray(B, a, i).convertShape(VectorOperators.B2S, S, 0);
-    ShortVector y = (ShortVector) ByteVector.fromArray(B, b, i).convertShape(VectorOperators.B2S, S, 0);
-    return (IntVector) x.mul(y).convertShape(VectorOperators.S2I, I, 0);
+    return s0.add(s1).reduceLanes(VectorOperators.ADD);
   }
 
   @Benchmark
   public int b2i(Counters work) {
     IntVector s0 = IntVector.zero(I);
     IntVector s1 = IntVector.zero(I);
-    IntVector s2 = IntVector.zero(I);
-    IntVector s3 = IntVector.zero(I);
-    for (int i = 0; i < N; i += 4 * L) {
-      s0 = s0.add(widen(a, i).mul(widen(b, i)));
-      s1 = s1.add(widen(a, i + L).mul(widen(b, i + L)));
-      s2 = s2.add(widen(a, i + 2 * L).mul(widen(b, i + 2 * L)));
-      s3 = s3.add(widen(a, i + 3 * L).mul(widen(b, i + 3 * L)));
+    for (int i = 0; i < N; i += 2 * L) {
+      IntVector x0 = (IntVector) ByteVector.fromArray(B, a, i).convertShape(VectorOperators.B2I, I, 0);
+      IntVector y0 = (IntVector) ByteVector.fromArray(B, b, i).convertShape(VectorOperators.B2I, I, 0);
+      IntVector x1 = (IntVector) ByteVector.fromArray(B, a, i + L).convertShape(VectorOperators.B2I, I, 0);
+      IntVector y1 = (IntVector) ByteVector.fromArray(B, b, i + L).convertShape(VectorOperators.B2I, I, 0);
+      s0 = s0.add(x0.mul(y0));
+      s1 = s1.add(x1.mul(y1));
     }
     work.flops += 2L * N;
-    return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
-  }
-
-  private static IntVector widen(byte[] x, int i) {
-    return (IntVector) ByteVector.fromArray(B, x, i).convertShape(VectorOperators.B2I, I, 0);
+    return s0.add(s1).reduceLanes(VectorOperators.ADD);
   }
 
   @Benchmark
@@ -113,18 +106,21 @@ public class Int8IdiomBench {
     FloatVector s1 = FloatVector.zero(F);
     FloatVector s2 = FloatVector.zero(F);
     FloatVector s3 = FloatVector.zero(F);
-    for (int i = 0; i < N; i += 4 * L) {
-      s0 = toFloat(a, i).fma(toFloat(b, i), s0);
-      s1 = toFloat(a, i + L).fma(toFloat(b, i + L), s1);
-      s2 = toFloat(a, i + 2 * L).fma(toFloat(b, i + 2 * L), s2);
-      s3 = toFloat(a, i + 3 * L).fma(toFloat(b, i + 3 * L), s3);
+    for (int i = 0; i < N; i += 2 * L) {
+      FloatVector x0 = (FloatVector) ByteVector.fromArray(B, a, i).convertShape(VectorOperators.B2F, F, 0);
+      FloatVector y0 = (FloatVector) ByteVector.fromArray(B, b, i).convertShape(VectorOperators.B2F, F, 0);
+      FloatVector x1 = (FloatVector) ByteVector.fromArray(B, a, i + L).convertShape(VectorOperators.B2F, F, 0);
+      FloatVector y1 = (FloatVector) ByteVector.fromArray(B, b, i + L).convertShape(VectorOperators.B2F, F, 0);
+      if ((i & 2 * L) == 0) {
+        s0 = x0.fma(y0, s0);
+        s1 = x1.fma(y1, s1);
+      } else {
+        s2 = x0.fma(y0, s2);
+        s3 = x1.fma(y1, s3);
+      }
     }
     work.flops += 2L * N;
     return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
-  }
-
-  private static FloatVector toFloat(byte[] x, int i) {
-    return (FloatVector) ByteVector.fromArray(B, x, i).convertShape(VectorOperators.B2F, F, 0);
   }
 
   @Benchmark

@@ -212,7 +212,7 @@ public final class ResultsReport {
     table("Int8 kernels (one thread): the dot-product idioms, GEMM against the best, int8 against float");
     String[][] idioms = {{"b2s", "B2S widen, short multiply, S2I widen, int add"},
         {"b2i", "B2I widen, int multiply and add"}, {"b2f", "B2F convert, float FMA"},
-        {"f32", "operands stored as float, float FMA (what Int8Gemm does)"}};
+        {"f32", "operands stored as float, float FMA (Int8Gemm's tile, B widened once per block)"}};
     double best = Double.NaN;
     String bestName = null;
     for (String[] id : idioms) {

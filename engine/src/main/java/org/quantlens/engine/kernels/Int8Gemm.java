@@ -2,9 +2,9 @@ package org.quantlens.engine.kernels;
 
 /**
  * The int8 matrix product with int32 results: {@code c[i][j] = sum_p a[i][p] * b[p][j]} where
- * every operand value is an 8-bit integer in {@code [-128, 127]}, stored widened to float (uint8
- * data is shifted by -128 first, see {@link Int8Operands}; zero points are applied afterwards from
- * row and column sums, never inside the inner loop). Results are exact, so every implementation
+ * every operand value is an 8-bit integer in {@code [-128, 127]}, given widened to float or, for
+ * constant weights, as int8 bytes the kernel widens itself (uint8 data is shifted by -128 first;
+ * zero points are applied afterwards from row and column sums, never inside the inner loop). Results are exact, so every implementation
  * is bit-identical to {@link #SCALAR}.
  *
  * <p>Why floats: products of such values are at most 2^14 in magnitude, so a sum of up to
@@ -24,8 +24,9 @@ package org.quantlens.engine.kernels;
  *     same, both operands pre-converted         23.0 / 24.0    9.4 / 37.8  26.1 / 28.5  18.0 / 43.5
  * </pre>
  *
- * The last row wins and is exact with chunking, so operands are packed as floats (weights once at
- * load). A 6x16 tile measured 1.5-2x slower than 4x16 (register spills). The vector F2I cast is
+ * The last row wins and is exact with chunking, so the kernel computes on floats; weights are kept
+ * as bytes and widened per block into a small tile (see {@code SimdInt8Gemm} for the current
+ * measurements). A 6x16 tile measured 1.5-2x slower than 4x16 (register spills). The vector F2I cast is
  * not intrinsified on JDK 17 with AVX2 (it fell back to Java and halved conv speed), so block sums
  * are converted with an exact magic-number reinterpretation instead.
  *
@@ -58,6 +59,26 @@ public interface Int8Gemm {
    * {@code i < m, j < n}. Operands must hold integers in [-128, 127]; the result is exact.
    */
   void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      int[] c, int cOff, int ldc);
+
+  /**
+   * As {@link #multiply} with B held as int8 bytes (uint8 data already shifted by -128): weights
+   * stay a quarter of their float size in memory. Rows of C that share a B block convert it to
+   * float once, in a small per-thread tile; a single row reads the bytes and widens them in
+   * registers.
+   */
+  void multiply(int m, int n, int k, float[] a, int aOff, int lda, byte[] b, int bOff, int ldb,
+      int[] c, int cOff, int ldc);
+
+  /**
+   * As {@link #multiplyRows} with A held as int8 bytes (the broadcast operand: a convolution's
+   * weights, kept as bytes).
+   */
+  void multiplyRows(int m, int n, int k, byte[] a, int aOff, int lda, float[] b, int[] bRows, int bCol,
+      int[] c, int cOff, int ldc);
+
+  /** As {@link #multiply} with A held as int8 bytes (a convolution's weights over im2col panels). */
+  void multiply(int m, int n, int k, byte[] a, int aOff, int lda, float[] b, int bOff, int ldb,
       int[] c, int cOff, int ldc);
 
   /**

@@ -2,6 +2,7 @@ package org.quantlens.engine.ops;
 
 import java.util.Arrays;
 import org.quantlens.engine.ShapeMismatchException;
+import org.quantlens.engine.kernels.BytePool;
 import org.quantlens.engine.kernels.ConvGeometry;
 import org.quantlens.engine.kernels.FloatPool;
 import org.quantlens.engine.kernels.GenericPool;
@@ -76,24 +77,11 @@ public final class PoolOps implements OpFamily {
     };
   }
 
-  /**
-   * int8/uint8 max pooling on the float kernels: every byte value is exact in float and the
-   * maximum of exact values is one of them, so the result converts back without loss.
-   */
+  /** int8/uint8 max pooling in the byte domain (widening to float and back cost more than the pool). */
   private static Tensor maxPoolBytes(ConvGeometry g, int planes, Tensor x, int[] outShape,
       ExecContext ec) {
-    boolean unsigned = x.dtype() == DType.U8;
-    byte[] xb = x.bytes();
-    float[] xf = new float[x.size()];
-    for (int i = 0; i < xf.length; i++) {
-      xf[i] = unsigned ? xb[i] & 0xff : xb[i];
-    }
-    float[] yf = new float[Shapes.size(outShape)];
-    FloatPool.max(g, planes, xf, yf, ec);
-    byte[] yb = new byte[yf.length];
-    for (int i = 0; i < yb.length; i++) {
-      yb[i] = (byte) (int) yf[i];
-    }
+    byte[] yb = new byte[Shapes.size(outShape)];
+    BytePool.max(g, planes, x.bytes(), x.dtype() == DType.U8, yb, ec);
     return Tensor.wrap(x.dtype(), yb, outShape);
   }
 

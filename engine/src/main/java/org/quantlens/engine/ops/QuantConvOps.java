@@ -15,7 +15,7 @@ import org.quantlens.engine.tensor.Tensor;
 /**
  * QLinearConv-10 and ConvInteger-10 (N-D, groups, depthwise, pads, strides, dilations, auto_pad,
  * per-output-channel weight scales and zero points, int32 bias). Per group the convolution is the
- * int8 GEMM {@code Y[co][pixel] = W[co][:] . Xcol[:][pixel]} with the weights (widened, with row
+ * int8 GEMM {@code Y[co][pixel] = W[co][:] . Xcol[:][pixel]} with the weights (int8 bytes, with row
  * sums) as the broadcast operand, packed once at load, and im2col tiles of the zero-point-padded
  * input as the vector operand. Zero points are applied from sums:
  * {@code Y = S - zx * rowW_co - zw_co * colX_p + K zw_co zx}; the per-channel part is folded into
@@ -36,9 +36,9 @@ final class QuantConvOps {
     return new ConvOp(ctx, false);
   }
 
-  /** Widened weights of all groups, {@code [M][Kg]}, with row sums. */
+  /** Weights of all groups, {@code [M][Kg]}, as int8 bytes (uint8 shifted by -128), with row sums. */
   private static final class Weights {
-    final float[] w;
+    final byte[] w;
     final int[] rowSums;
     final boolean unsigned;
     final int[] shape;
@@ -48,9 +48,22 @@ final class QuantConvOps {
       unsigned = t.dtype() == DType.U8;
       int m = shape[0];
       int kg = t.size() / Math.max(1, m);
-      w = new float[t.size()];
+      byte[] src = t.bytes();
+      int flip = unsigned ? 0x80 : 0;
+      // int8 weights are already in the kernel's layout: share them (never written) instead of a copy
+      w = unsigned ? new byte[t.size()] : src;
       rowSums = new int[m];
-      QuantMatMul.widenA(t.bytes(), 0, m, kg, unsigned, false, w, rowSums);
+      for (int co = 0; co < m; co++) {
+        int s = 0;
+        for (int p = co * kg; p < (co + 1) * kg; p++) {
+          byte v = (byte) (src[p] ^ flip);
+          if (unsigned) {
+            w[p] = v;
+          }
+          s += v;
+        }
+        rowSums[co] = s;
+      }
     }
   }
 
@@ -240,8 +253,9 @@ final class QuantConvOps {
       int imgFloats = QuantIm2col.paddedSize(g, c);
       boolean direct = r == 2 && g.strides[0] == 1 && g.strides[1] == 1;
       int slack = direct ? 2 * roundUp(TILE_FLOATS, nr) + g.padded(1) * g.kernel[0] * g.dilations[0] : 0;
+      // The direct path reads up to a panel past the last image; those columns are dropped, so the
+      // slack needs no clearing (clearing it cost 40% of a LeNet-5 int8 call at batch 1).
       float[] padded = QuantScratch.floats(QuantScratch.OP_B, batch * imgFloats + slack);
-      Arrays.fill(padded, batch * imgFloats, batch * imgFloats + slack, 0f);
       byte[] xb = x.bytes();
       float padValue = zx;
       int planes = batch * c;
@@ -284,9 +298,14 @@ final class QuantConvOps {
           colSums = QuantScratch.ints(QuantScratch.TASK_B, width);
           columnSums(col, kg, width, nr, colSums);
         }
+        // this group's weights widened once per unit (a transient of mg x kg floats), not per panel
+        float[] wf = QuantScratch.floats(QuantScratch.TASK_C, mg * kg);
+        for (int i = 0, o = gi * mg * kg; i < mg * kg; i++) {
+          wf[i] = wts.w[o + i];
+        }
         Int8Gemm gemm = Int8Gemm.get();
         for (int q = 0; q < width / nr; q++) {
-          gemm.multiply(mg, nr, kg, wts.w, gi * mg * kg, kg, col, q * kg * nr, nr, acc, q * nr, width);
+          gemm.multiply(mg, nr, kg, wf, 0, kg, col, q * kg * nr, nr, acc, q * nr, width);
         }
         for (int j = 0; j < mg; j++) {
           epi.row(acc, j * width, colSums, 0, gi * mg + j, n, p0, p1 - p0);

@@ -114,7 +114,7 @@ final class QuantGemmOp implements Operator {
     if (pb == null || bu != bUnsigned || !Arrays.equals(bShape, b.shape())) {
       int nr = Int8Gemm.get().panelWidth();
       pb = QuantMatMul.PackedB.pack(b.bytes(), 0, bu, transB, k, n, nr,
-          QuantScratch.floats(QuantScratch.OP_B, ((n + nr - 1) / nr) * k * nr), QuantScratch.ints(QuantScratch.OP_B, n));
+          QuantScratch.bytes(QuantScratch.OP_B, ((n + nr - 1) / nr) * k * nr), QuantScratch.ints(QuantScratch.OP_B, n));
     }
     QuantMatMul.ZeroB zb = zeroB != null && pb == packed ? zeroB : zeroB(pb, bq, bu);
     Tensor c = in.length > 6 ? in[6] : null;

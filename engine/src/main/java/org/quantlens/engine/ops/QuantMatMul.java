@@ -14,7 +14,7 @@ import org.quantlens.engine.tensor.Tensor;
  * DynamicQuantizeMatMul: {@code Y[i][j] = sum_p (A[i][p] - za_i) (B[p][j] - zb_j)}, computed as
  * {@code S - zb_j * rowA_i - za_i * (colB_j - K zb_j)} from the raw product S of the widened
  * operands (uint8 shifted by -128, its zero point too), so zero points never enter the inner
- * loop. B is packed into {@link Int8Gemm#panelWidth()}-column float panels with its column sums,
+ * loop. B is packed into {@link Int8Gemm#panelWidth()}-column int8 panels with its column sums,
  * once at load when constant. Work is split over (row block, panel range) tiles; each output is
  * computed by one task, exactly, so results do not depend on the thread count.
  */
@@ -29,15 +29,18 @@ final class QuantMatMul {
     return unsigned ? 128 : 0;
   }
 
-  /** B widened into panels of {@code nr} columns ({@code [panel][p][nr]}, zero padded) with column sums. */
+  /**
+   * B as int8 bytes (uint8 shifted by -128) in panels of {@code nr} columns ({@code [panel][p][nr]},
+   * zero padded) with column sums: a quarter of a float copy in memory; the kernel widens it.
+   */
   static final class PackedB {
     final int k;
     final int n;
     final int nr;
-    final float[] data;
+    final byte[] data;
     final int[] colSums;
 
-    private PackedB(int k, int n, int nr, float[] data, int[] colSums) {
+    private PackedB(int k, int n, int nr, byte[] data, int[] colSums) {
       this.k = k;
       this.n = n;
       this.nr = nr;
@@ -51,32 +54,24 @@ final class QuantMatMul {
 
     /** Packs B {@code [k][n]} (or {@code [n][k]} when {@code trans}) from {@code b[off..]}. */
     static PackedB pack(byte[] b, int off, boolean unsigned, boolean trans, int k, int n, int nr,
-        float[] into, int[] sumsInto) {
+        byte[] into, int[] sumsInto) {
       int panels = (n + nr - 1) / nr;
-      float[] d = into != null ? into : new float[panels * k * nr];
+      byte[] d = into != null ? into : new byte[panels * k * nr];
       int[] sums = sumsInto != null ? sumsInto : new int[n];
       Arrays.fill(sums, 0, n, 0);
       int flip = unsigned ? 0x80 : 0;
-      QuantizeKernels qk = QuantizeKernels.get();
       for (int q = 0; q < panels; q++) {
         int j0 = q * nr;
         int w = Math.min(nr, n - j0);
         int base = q * k * nr;
         for (int p = 0; p < k; p++) {
           int o = base + p * nr;
-          if (trans) {
-            for (int jj = 0; jj < w; jj++) {
-              d[o + jj] = (byte) (b[off + (j0 + jj) * k + p] ^ flip);
-            }
-          } else {
-            qk.widen(b, off + p * n + j0, w, unsigned, d, o);
-          }
-          for (int jj = w; jj < nr; jj++) {
-            d[o + jj] = 0;
-          }
           for (int jj = 0; jj < w; jj++) {
-            sums[j0 + jj] += (int) d[o + jj];
+            byte v = (byte) (b[off + (trans ? (j0 + jj) * k + p : p * n + j0 + jj)] ^ flip);
+            d[o + jj] = v;
+            sums[j0 + jj] += v;
           }
+          Arrays.fill(d, o + w, o + nr, (byte) 0);
         }
       }
       return new PackedB(k, n, nr, d, sums);

@@ -251,7 +251,7 @@ final class QuantMatMulOps {
         int panels = (n + nr - 1) / nr;
         pb = new QuantMatMul.PackedB[s.bMatrices];
         for (int t = 0; t < s.bMatrices; t++) {
-          float[] into = s.bMatrices == 1 ? QuantScratch.floats(QuantScratch.OP_B, panels * k * nr) : null;
+          byte[] into = s.bMatrices == 1 ? QuantScratch.bytes(QuantScratch.OP_B, panels * k * nr) : null;
           int[] sums = s.bMatrices == 1 ? QuantScratch.ints(QuantScratch.OP_B, n) : null;
           pb[t] = QuantMatMul.PackedB.pack(b.bytes(), t * k * n, bu, false, k, n, nr, into, sums);
         }

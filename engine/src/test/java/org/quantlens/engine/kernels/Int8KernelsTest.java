@@ -154,6 +154,94 @@ class Int8KernelsTest {
     assertArrayEquals(c, run(Int8Gemm.SCALAR, m, n, k, a, 0, k, b, 0, n));
   }
 
+  static byte[] bytes(float[] f) {
+    byte[] b = new byte[f.length];
+    for (int i = 0; i < f.length; i++) {
+      b[i] = (byte) f[i];
+    }
+    return b;
+  }
+
+  /** The byte-operand entry points, SIMD and scalar, against the naive product of the same values. */
+  @Test
+  void byteOperandGemmsMatchNaiveBitExactOverOddShapesTailsAndLongK() {
+    Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
+    Random r = new Random(15);
+    int cases = 0;
+    for (int m : new int[] {1, 2, 3, 4, 5, 9}) {
+      for (int n : new int[] {1, 15, 16, 17, 32, 40}) {
+        for (int k : new int[] {0, 1, 2, 127, 128, 129, 300, 1025}) {
+          int lda = k + 2;
+          int ldb = n + 1;
+          float[] a = int8s(r, 3 + m * lda);
+          float[] b = int8s(r, 1 + Math.max(1, k) * ldb);
+          byte[] ab = bytes(a);
+          byte[] bb = bytes(b);
+          int[] want = naive(m, n, k, a, 3, lda, b, 1, ldb);
+          int[] rows = new int[k];
+          for (int p = 0; p < k; p++) {
+            rows[p] = 1 + p * ldb;
+          }
+          for (Int8Gemm g : new Int8Gemm[] {Int8Gemm.SCALAR, simd}) {
+            String what = g + " " + m + "x" + n + "x" + k;
+            int ldc = n + 3;
+            int[][] c = new int[3][5 + m * ldc];
+            for (int[] x : c) {
+              java.util.Arrays.fill(x, 0x5a5a5a5a);
+            }
+            g.multiply(m, n, k, a, 3, lda, bb, 1, ldb, c[0], 5, ldc);
+            g.multiply(m, n, k, ab, 3, lda, b, 1, ldb, c[1], 5, ldc);
+            g.multiplyRows(m, n, k, ab, 3, lda, b, rows, 0, c[2], 5, ldc);
+            for (int v = 0; v < 3; v++) {
+              int[] got = new int[m * n];
+              for (int i = 0; i < m; i++) {
+                System.arraycopy(c[v], 5 + i * ldc, got, i * n, n);
+              }
+              assertArrayEquals(want, got, what + (v == 0 ? " byte B" : v == 1 ? " byte A" : " byte A, rows"));
+            }
+          }
+          cases++;
+        }
+      }
+    }
+    assertEquals(288, cases);
+  }
+
+  @Test
+  void byteOperandGemmsStayExactWhenEveryProductIsTheLargest() {
+    Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
+    for (int m : new int[] {1, 5}) {
+      int n = 35;
+      int k = 5000;
+      byte[] ab = new byte[m * k];
+      byte[] bb = new byte[k * n];
+      java.util.Arrays.fill(ab, (byte) -128);
+      java.util.Arrays.fill(bb, (byte) -128);
+      bb[7 * n + 3] = 127;
+      float[] a = new float[m * k];
+      float[] b = new float[k * n];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = ab[i];
+      }
+      for (int i = 0; i < b.length; i++) {
+        b[i] = bb[i];
+      }
+      for (Int8Gemm g : new Int8Gemm[] {Int8Gemm.SCALAR, simd}) {
+        int[] c1 = new int[m * n];
+        int[] c2 = new int[m * n];
+        g.multiply(m, n, k, a, 0, k, bb, 0, n, c1, 0, n);
+        g.multiply(m, n, k, ab, 0, k, b, 0, n, c2, 0, n);
+        for (int i = 0; i < m; i++) {
+          for (int j = 0; j < n; j++) {
+            int want = j == 3 ? 4999 * 16384 - 128 * 127 : 5000 * 16384;
+            assertEquals(want, c1[i * n + j], g + " byte B");
+            assertEquals(want, c2[i * n + j], g + " byte A");
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void requantizeRoundsTiesToEvenAndSaturatesHandComputed() {
     Requantize simd = simd(Requantize.class, "SimdInt8Requantize");

@@ -1,43 +1,65 @@
 package org.quantlens.engine.kernels.simd;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.quantlens.engine.kernels.Int8Gemm;
 
 /**
  * {@link Int8Gemm} with float FMA on a 4-row x 2-vector register tile (see {@link Int8Gemm} for why
- * floats and the measurements). K is walked in blocks of {@link #KC} &lt;= {@link
- * Int8Gemm#EXACT_CHUNK} terms: each block's float sums are exact, are converted to int and added
- * to C, so results equal the scalar reference bit for bit.
+ * floats). K is walked in blocks of {@link #KC} &lt;= {@link Int8Gemm#EXACT_CHUNK} terms: each
+ * block's float sums are exact, are converted to int and added to C, so results equal the scalar
+ * reference bit for bit. Weights stay int8 bytes: with one row (batch 1) they are widened in
+ * registers (B2F); with more rows each KC x NR block of B is widened once into a per-thread float
+ * tile (8 KB, L1) that all rows reuse, so no float copy of the weights outlives a call.
  *
- * <p>Idiom chosen by measurement: JMH, {@code benchmarks} module ({@code Int8IdiomBench} and the
- * int8 GEMM benchmark), numbers copied from {@code benchmarks/RESULTS.md} (run of 2026-11-25
- * 22:04 GMT; JDK 25.0.3; AMD EPYC VM, 2 shared logical CPUs, AVX2 + FMA, no VNNI; one thread;
- * medians of a loaded machine, JMH iteration range in brackets):
+ * <p>Measured (JMH, {@code benchmarks}; JDK 25.0.3, AMD EPYC VM with 2 shared logical CPUs under
+ * heavy load from other builds, AVX2 + FMA, no VNNI; one thread; 2026-11-25 ~23:50 UTC; ratios
+ * within one run, medians of 4 iterations after 4-6 warm-ups):
  *
  * <pre>
- * int8 dot-product idiom                                       GOPS
- * b2s: B2S widen, short multiply, S2I widen, int add           1.87 [1.57-18.3]
- * b2i: B2I widen, int multiply and add                         1.67 [1.19-12.4]
- * b2f: B2F convert in the loop, float FMA                     13.9  [10.4-14.5]
- * f32: operands stored as float, float FMA (this kernel)      27.7  [24.5-29.7]
- * this GEMM, 512x512x512                                      23.5  [21.7-25.3]  (0.85 of f32)
+ * int8 dot-product idiom (Int8IdiomBench, both operands int8)   calls/s (x 8192 ops)
+ * b2s: B2S widen, short multiply, S2I widen, int add            0.94 M   (0.51 of f32)
+ * b2i: B2I widen, int multiply and add                          0.71 M   (0.39)
+ * b2f: B2F convert, float FMA                                   0.81 M   (0.44)
+ * f32: operands stored as float, float FMA                      1.8  M   (best)
  * </pre>
  *
- * The f32 idiom is fastest, about 2x B2F-in-the-loop and far ahead of the integer widening
- * idioms; {@link Int8Gemm} has earlier per-shape timings that agree.
+ * The earlier b2s/b2i figures (1.6-1.9 GOPS, range 1.6-18) were an artifact, not a failed
+ * intrinsic: helper methods returning vectors were inlined in one C2 compile and not in the next,
+ * which boxes every vector; with the expressions written out both idioms are stable on JDK 25.
+ * f32 still wins, so B is widened once per block into the float tile. At batch 1 the widening is
+ * in the loop (it costs a conversion per 8 MACs but reads a quarter of the bytes). Int8 against
+ * our float kernel, same shapes ({@code y = x W}), calls per second, same run:
+ *
+ * <pre>
+ * shape (in -> out)           batch   int8 / float
+ * fc1024 1024 -> 1024            1     ~2.8  (6,500 vs 2,300)
+ * lstm512 512 -> 2048            1     ~0.9  (5,070 vs 5,600)
+ * lstm128 128 -> 512             1     ~0.93
+ * lenet5-fc1 400 -> 120         64     ~1.14
+ * lstm128 128 -> 512            64     ~1.3
+ * fc1024 1024 -> 1024           64     ~0.9
+ * </pre>
  */
 public final class SimdInt8Gemm implements Int8Gemm {
   private static final VectorSpecies<Float> F = SimdInfo.F;
   private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
   private static final int V = F.length();
+  /** Bytes that widen to one float vector: V lanes (null below 8 lanes, where no such shape exists). */
+  private static final VectorSpecies<Byte> BS =
+      V >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
   private static final int NR = 2 * V;
   /**
    * K block: B's block of one panel (KC x NR floats) stays in L1 while A's rows stream by, and a
    * block sum stays within +-2^21 (KC * 2^14) so {@link #put} can convert it exactly.
    */
   private static final int KC = 128;
+  /** Per thread: one B block widened to float ({@link #KC} x {@link #NR}), or 4 A rows of a K block. */
+  private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[KC * NR]);
   private static final float MAGIC = 12582912f; // 1.5 * 2^23
   private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
 
@@ -112,6 +134,196 @@ public final class SimdInt8Gemm implements Int8Gemm {
         c[cOff + i * ldc + j] = s;
       }
     }
+  }
+
+  @Override
+  public void multiply(int m, int n, int k, float[] a, int aOff, int lda, byte[] b, int bOff, int ldb,
+      int[] c, int cOff, int ldc) {
+    int nFull = BS == null ? 0 : n - n % NR;
+    if (k == 0) {
+      for (int i = 0; i < m; i++) {
+        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
+      }
+      return;
+    }
+    if (m == 1) { // one row: widen the bytes in registers, nothing to amortize a tile over
+      for (int j = 0; j < nFull; j += NR) {
+        rowBytes(k, a, aOff, b, bOff + j, ldb, c, cOff + j);
+      }
+    } else if (nFull > 0) {
+      float[] t = TILE.get();
+      for (int k0 = 0; k0 < k; k0 += KC) {
+        int k1 = Math.min(k, k0 + KC);
+        boolean accumulate = k0 > 0;
+        int tb = -k0 * NR; // the tile holds rows k0..k1 of the panel
+        for (int j = 0; j < nFull; j += NR) {
+          widenBlock(b, bOff + k0 * ldb + j, ldb, k1 - k0, t);
+          int i = 0;
+          for (; i + 4 <= m; i += 4) {
+            tile4Packed(k0, k1, a, aOff + i * lda, lda, t, tb, c, cOff + i * ldc + j, ldc, accumulate);
+          }
+          for (; i < m; i++) {
+            tile1(k0, k1, a, aOff + i * lda, t, tb, NR, c, cOff + i * ldc + j, accumulate);
+          }
+        }
+      }
+    }
+    for (int i = 0; i < m && nFull < n; i++) { // columns past the last full panel, in int
+      int ai = aOff + i * lda;
+      for (int j = nFull; j < n; j++) {
+        int s = 0;
+        for (int p = 0; p < k; p++) {
+          s += (int) a[ai + p] * b[bOff + p * ldb + j];
+        }
+        c[cOff + i * ldc + j] = s;
+      }
+    }
+  }
+
+  /** Rows {@code [0, rows)} of one panel of byte B, {@link #NR} wide, into {@code t} as floats. */
+  private static void widenBlock(byte[] b, int b0, int ldb, int rows, float[] t) {
+    for (int p = 0, o = 0; p < rows; p++, o += NR, b0 += ldb) {
+      ((FloatVector) ByteVector.fromArray(BS, b, b0).convertShape(VectorOperators.B2F, F, 0)).intoArray(t, o);
+      ((FloatVector) ByteVector.fromArray(BS, b, b0 + V).convertShape(VectorOperators.B2F, F, 0)).intoArray(t, o + V);
+    }
+  }
+
+  /**
+   * One row of C times one byte panel over all of K: exact float sums per {@link #KC} block are
+   * added into int accumulators held in registers. Two p steps per iteration keep four FMA chains
+   * in flight. Vector expressions are written out: a helper returning a vector that C2 declines to
+   * inline boxes every vector.
+   */
+  private static void rowBytes(int k, float[] a, int a0, byte[] b, int b0, int ldb, int[] c, int c0) {
+    IntVector t0 = IntVector.zero(I);
+    IntVector t1 = t0;
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      FloatVector s0 = FloatVector.zero(F);
+      FloatVector s1 = s0;
+      FloatVector s2 = s0;
+      FloatVector s3 = s0;
+      int p = k0;
+      int bp = b0 + k0 * ldb;
+      for (; p + 1 < k1; p += 2, bp += 2 * ldb) {
+        FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
+        FloatVector u = FloatVector.broadcast(F, a[a0 + p + 1]);
+        FloatVector x0 = (FloatVector) ByteVector.fromArray(BS, b, bp).convertShape(VectorOperators.B2F, F, 0);
+        FloatVector x1 = (FloatVector) ByteVector.fromArray(BS, b, bp + V).convertShape(VectorOperators.B2F, F, 0);
+        FloatVector x2 = (FloatVector) ByteVector.fromArray(BS, b, bp + ldb).convertShape(VectorOperators.B2F, F, 0);
+        FloatVector x3 =
+            (FloatVector) ByteVector.fromArray(BS, b, bp + ldb + V).convertShape(VectorOperators.B2F, F, 0);
+        s0 = x0.fma(w, s0);
+        s1 = x1.fma(w, s1);
+        s2 = x2.fma(u, s2);
+        s3 = x3.fma(u, s3);
+      }
+      if (p < k1) {
+        FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
+        s0 = ((FloatVector) ByteVector.fromArray(BS, b, bp).convertShape(VectorOperators.B2F, F, 0)).fma(w, s0);
+        s1 = ((FloatVector) ByteVector.fromArray(BS, b, bp + V).convertShape(VectorOperators.B2F, F, 0)).fma(w, s1);
+      }
+      // each of s0+s2, s1+s3 is a sum of at most KC products: exact, within +-2^21
+      t0 = t0.add(s0.add(s2).add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS)); // exact, as in put
+      t1 = t1.add(s1.add(s3).add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
+    }
+    t0.intoArray(c, c0);
+    t1.intoArray(c, c0 + V);
+  }
+
+  @Override
+  public void multiply(int m, int n, int k, byte[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      int[] c, int cOff, int ldc) {
+    if (k == 0) {
+      for (int i = 0; i < m; i++) {
+        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
+      }
+      return;
+    }
+    int nFull = n - n % NR;
+    float[] t = TILE.get();
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      boolean accumulate = k0 > 0;
+      for (int i = 0; i < m; i += 4) {
+        int rows = Math.min(4, m - i);
+        int ta = widenRows(a, aOff + i * lda, lda, rows, k0, k1, t);
+        for (int j = 0; j < nFull; j += NR) {
+          if (rows == 4) {
+            tile4(k0, k1, t, ta, KC, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, accumulate);
+          } else {
+            for (int r = 0; r < rows; r++) {
+              tile1(k0, k1, t, ta + r * KC, b, bOff + j, ldb, c, cOff + (i + r) * ldc + j, accumulate);
+            }
+          }
+        }
+      }
+    }
+    for (int i = 0; i < m && nFull < n; i++) {
+      int ai = aOff + i * lda;
+      for (int j = nFull; j < n; j++) {
+        int s = 0;
+        for (int p = 0; p < k; p++) {
+          s += a[ai + p] * (int) b[bOff + p * ldb + j];
+        }
+        c[cOff + i * ldc + j] = s;
+      }
+    }
+  }
+
+  @Override
+  public void multiplyRows(int m, int n, int k, byte[] a, int aOff, int lda, float[] b, int[] bRows,
+      int bCol, int[] c, int cOff, int ldc) {
+    if (k == 0) {
+      for (int i = 0; i < m; i++) {
+        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
+      }
+      return;
+    }
+    int nFull = n - n % NR;
+    float[] t = TILE.get();
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      boolean accumulate = k0 > 0;
+      for (int i = 0; i < m; i += 4) {
+        int rows = Math.min(4, m - i);
+        int ta = widenRows(a, aOff + i * lda, lda, rows, k0, k1, t);
+        for (int j = 0; j < nFull; j += NR) {
+          if (rows == 4) {
+            tile4Rows(k0, k1, t, ta, KC, b, bRows, bCol + j, c, cOff + i * ldc + j, ldc, accumulate);
+          } else {
+            for (int r = 0; r < rows; r++) {
+              tile1Rows(k0, k1, t, ta + r * KC, b, bRows, bCol + j, c, cOff + (i + r) * ldc + j, accumulate);
+            }
+          }
+        }
+      }
+    }
+    for (int i = 0; i < m && nFull < n; i++) {
+      int ai = aOff + i * lda;
+      for (int j = nFull; j < n; j++) {
+        int s = 0;
+        for (int p = 0; p < k; p++) {
+          s += a[ai + p] * (int) b[bRows[p] + bCol + j];
+        }
+        c[cOff + i * ldc + j] = s;
+      }
+    }
+  }
+
+  /**
+   * Columns {@code [k0, k1)} of up to 4 byte rows of A into {@code t} as floats, row r at
+   * {@code r * KC}; returns the offset that makes {@code t[offset + p]} column p of row 0.
+   */
+  private static int widenRows(byte[] a, int a0, int lda, int rows, int k0, int k1, float[] t) {
+    for (int r = 0; r < rows; r++) {
+      int src = a0 + r * lda + k0;
+      int dst = r * KC;
+      for (int p = 0; p < k1 - k0; p++) {
+        t[dst + p] = a[src + p];
+      }
+    }
+    return -k0;
   }
 
   private static void tile4Rows(int k0, int k1, float[] a, int a0, int lda, float[] b, int[] rows, int col,
@@ -268,11 +480,16 @@ public final class SimdInt8Gemm implements Int8Gemm {
    * with AVX2 and would fall back to a slow Java loop.)
    */
   private static void put(FloatVector s, int[] c, int o, boolean accumulate) {
-    IntVector v = s.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
+    IntVector v = toInt(s);
     if (accumulate) {
       v = v.add(IntVector.fromArray(I, c, o));
     }
     v.intoArray(c, o);
+  }
+
+  /** An exact float integer within +-2^22 as int (see {@link #put}). */
+  private static IntVector toInt(FloatVector s) {
+    return s.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
   }
 
   /** Columns past the last full panel, in int like the reference (callers pad to avoid this). */
