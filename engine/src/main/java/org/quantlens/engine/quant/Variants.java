@@ -25,7 +25,10 @@ import org.quantlens.engine.tensor.Tensor;
  *       through float16 (round to nearest even); float compute; no calibration;
  *   <li>{@code fake-N}, N in 2..16: the static plan at N bits as float simulation: weights
  *       fake-quantized in place (symmetric, per channel), activations through Div/Round/Clip/Mul
- *       with calibrated ranges, bias on its {@code s_in * s_w} grid.
+ *       with calibrated ranges, bias on its {@code s_in * s_w} grid;
+ *   <li>{@code qat-int8}: a model trained with quantization-aware training and converted to QDQ
+ *       ({@link QatGraph#convert}), folded into int8 ops like {@code static-int8}; no calibration
+ *       (the ranges were learned).
  * </ul>
  * The float graph is never changed.
  */
@@ -33,7 +36,7 @@ public final class Variants {
   private Variants() {}
 
   /** The fixed names; {@code fake-N} (N = 2..16) comes in addition. */
-  public static final List<String> NAMES = List.of("static-int8", "dynamic-int8", "weight-int8", "fp16");
+  public static final List<String> NAMES = List.of("static-int8", "dynamic-int8", "weight-int8", "fp16", "qat-int8");
 
   /** A built variant: its graph, what each node runs as, and the PTQ plan when there was one. */
   public static final class Built {
@@ -100,6 +103,9 @@ public final class Variants {
     if (needsCalibration(variant) && calib == null) {
       throw new QuantLensException("variant '" + variant + "' needs a calibration set");
     }
+    if (variant.equals("qat-int8")) {
+      return qatInt8(floatGraph, cfg);
+    }
     floatGraph = Ptq.prepare(floatGraph);
     switch (variant) {
       case "static-int8": {
@@ -129,6 +135,18 @@ public final class Variants {
         return new Built(variant, p.graph(), new Int8Report(e), p);
       }
     }
+  }
+
+  /** Folds a QAT model's QDQ form; preparing first would constant-fold its int8 weights back to float. */
+  private static Built qatInt8(Graph qdq, QuantConfig cfg) {
+    boolean hasQdq = qdq.nodes().stream().anyMatch(n -> n.opType().equals("DequantizeLinear"));
+    if (!hasQdq) {
+      throw new QuantLensException("variant 'qat-int8' needs a model trained with quantization-aware "
+          + "training and exported as QDQ (quantlens train --recipe qat); '" + qdq.name()
+          + "' has no DequantizeLinear");
+    }
+    QdqFolding.Result f = QdqFolding.fold(qdq, cfg.keepFloat());
+    return new Built("qat-int8", f.graph(), f.report(), null);
   }
 
   /** N of "fake-N" when 2 <= N <= 16, else -1. */

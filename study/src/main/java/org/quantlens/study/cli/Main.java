@@ -12,7 +12,7 @@ import org.quantlens.engine.QuantLensException;
 public final class Main {
   private static final List<Command> COMMANDS = List.of(
       new RunCommand(), new InspectCommand(), new ConformanceCommand(), new QuantizeCommand(),
-      new ShiftCommand(), new BenchCommand());
+      new ShiftCommand(), new BenchCommand(), new TrainCommand());
 
   private Main() {}
 
