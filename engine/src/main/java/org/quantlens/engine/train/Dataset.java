@@ -38,6 +38,22 @@ public final class Dataset {
     return new Dataset(x, y);
   }
 
+  /**
+   * For training methods that perturb or blend inputs (adversarial examples, Mixup), which only
+   * make sense for float inputs: returns this dataset when its inputs are float32.
+   *
+   * @param method what needs float inputs, for the message (e.g. "the mixup recipe")
+   * @throws ShapeMismatchException when the inputs are integers (token ids)
+   */
+  public Dataset requireFloatInputs(String method) {
+    if (x.dtype() != DType.F32) {
+      throw new ShapeMismatchException(method + " perturbs or blends inputs, so it needs float32"
+          + " inputs, but the inputs " + Arrays.toString(x.shape()) + " are " + x.dtype()
+          + " (token ids?); train this model with the standard or qat recipe");
+    }
+    return this;
+  }
+
   public Tensor x() {
     return x;
   }

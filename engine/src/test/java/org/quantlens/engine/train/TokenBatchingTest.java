@@ -88,6 +88,15 @@ class TokenBatchingTest {
     assertTrue(e.getMessage().contains(DType.U8.toString()), e.getMessage());
   }
 
+  @Test
+  void requireFloatInputsPassesFloatDataAndRefusesTokenIdsNamingTheMethodAndType() {
+    Dataset floats = Dataset.of(Tensor.zeros(DType.F32, 3, LEN), Tensor.of(new long[3], 3));
+    assertSame(floats, floats.requireFloatInputs("mixing"));
+    ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
+        () -> handMade(3, DType.I64).requireFloatInputs("mixing"));
+    assertTrue(e.getMessage().startsWith("mixing") && e.getMessage().contains("I64"), e.getMessage());
+  }
+
   /** ids[N, LEN] int64 -> Gather(emb[V, 3]) -> Flatten -> Gemm -> logits[N, 5]. */
   private static Graph embeddingModel(int vocab) {
     Random r = new Random(3);
