@@ -34,6 +34,7 @@ public final class ResultsReport {
   private Map<String, Object> peer;
   private Map<String, Object> pairs;
   private Map<String, Object> weights;
+  private Map<String, Object> trainEpoch;
   private final StringBuilder md = new StringBuilder();
   private final List<String[]> waiting = new ArrayList<>();
   private double peak = Double.NaN;
@@ -49,6 +50,7 @@ public final class ResultsReport {
         case "--peer": r.peer = r.readOptional(Path.of(argv[++i])); break;
         case "--weights": r.weights = r.readOptional(Path.of(argv[++i])); break;
         case "--pairs": r.pairs = r.readOptional(Path.of(argv[++i])); break;
+        case "--train-epoch": r.trainEpoch = r.readOptional(Path.of(argv[++i])); break;
         case "--out": out = Path.of(argv[++i]); break;
         case "--label": label = argv[++i]; break;
         case "--notes": notes = Path.of(argv[++i]); break;
@@ -82,6 +84,7 @@ public final class ResultsReport {
     inferenceSection();
     peerSection();
     weightsSection();
+    trainingSection();
     waitingSection();
     if (notes != null && Files.exists(notes)) {
       md.append("\n## Notes\n\n").append(Files.readString(notes).strip()).append('\n');
@@ -279,6 +282,61 @@ public final class ResultsReport {
           bytes(r.get("static-int8SessionBytes")), bytes(r.get("floatSessionBytes")), fmt(ratio),
           "≤ 0.27", ratio <= 0.27 ? "yes" : "**no**");
     }
+  }
+
+  /** {@code TrainEpochBench}: one LeNet-5 epoch, ours against PyTorch, rounds alternating. */
+  private void trainingSection() {
+    table("Training: one LeNet-5 epoch vs PyTorch");
+    String goal = "≤ 1.5x PyTorch's time";
+    if (trainEpoch == null) {
+      row("LeNet-5 epoch on Fashion-MNIST", "not run (needs python3-torch and the dataset)", "—",
+          "—", goal, "not measured");
+      return;
+    }
+    for (Object o : (List<?>) trainEpoch.get("results")) {
+      Map<String, Object> r = asMap(o);
+      double[] ours = doubles(r.get("oursSeconds"));
+      double[] theirs = doubles(r.get("pytorchSeconds"));
+      double[] ratios = doubles(r.get("ratios"));
+      double ratio = Stats.median(ratios);
+      double images = ((Number) r.get("images")).doubleValue();
+      row(String.format(Locale.ROOT, "LeNet-5, %,.0f images, batch %s, Adam, threads %s, %d rounds"
+          + " (test accuracy ours %.3f, PyTorch %s %.3f)", images, num(trainEpoch.get("batch")),
+          num(r.get("threads")), ratios.length, r.get("oursTestAccuracy"), r.get("torch"),
+          r.get("pytorchTestAccuracy")),
+          epochCell(ours, images), epochCell(theirs, images),
+          String.format(Locale.ROOT, "%s [%s-%s]; fastest rounds %s", fmt(ratio),
+              fmt(Stats.percentile(ratios, 25)), fmt(Stats.percentile(ratios, 75)),
+              fmt(min(ours) / min(theirs))),
+          goal, ratio <= 1.5 ? "yes" : "**no**");
+    }
+    md.append("\nTimes cover the epoch's training loop (per batch: copy, forward, loss, backward,"
+        + " Adam), not loading or testing; rounds alternate between our epoch (same JVM, fresh"
+        + " model) and `benchmarks/torch/lenet5_epoch.py` (fresh process). The ratio is the median"
+        + " of the per-round ratios; \"fastest rounds\" divides the two fastest epochs, which other"
+        + " load on the machine disturbs least.\n");
+  }
+
+  private static double min(double[] a) {
+    double m = Double.POSITIVE_INFINITY;
+    for (double v : a) {
+      m = Math.min(m, v);
+    }
+    return m;
+  }
+
+  private static String epochCell(double[] seconds, double images) {
+    double s = Stats.median(seconds);
+    return String.format(Locale.ROOT, "%.2f s (%,.0f images/s)", s, images / s);
+  }
+
+  private static double[] doubles(Object list) {
+    List<?> l = (List<?>) list;
+    double[] a = new double[l.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = ((Number) l.get(i)).doubleValue();
+    }
+    return a;
   }
 
   private static String bytes(Object v) {

@@ -41,6 +41,7 @@ public final class AdversarialRecipe implements Recipe {
 
   @Override
   public Trained train(Graph model, Dataset train, Dataset validation, TrainSettings settings) {
+    train.requireFloatInputs("the adversarial recipe");
     String in = StandardRecipe.inputName(model);
     String out = model.outputs().get(0).name();
     return StandardRecipe.fit(model, train, validation, settings, transform(in, out), Set.of(in));

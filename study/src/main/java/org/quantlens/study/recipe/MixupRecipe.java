@@ -29,6 +29,7 @@ public final class MixupRecipe implements Recipe {
 
   @Override
   public Trained train(Graph model, Dataset train, Dataset validation, TrainSettings settings) {
+    train.requireFloatInputs("the mixup recipe");
     Recipes.checkFit(model, train, "training");
     int classes = classes(model, train);
     return StandardRecipe.fit(model, train, validation, settings, new Mixup(alpha, classes), Set.of());

@@ -3,7 +3,6 @@ package org.quantlens.study.zoo;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,15 +10,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.quantlens.engine.tensor.Tensor;
 import org.quantlens.engine.train.grad.GradRegistry;
 import org.quantlens.engine.train.Adam;
-import org.quantlens.engine.train.SoftmaxCrossEntropy;
+import org.quantlens.engine.train.Dataset;
+import org.quantlens.engine.train.LrSchedule;
+import org.quantlens.engine.train.TrainResult;
+import org.quantlens.engine.train.Trainer;
 import org.quantlens.engine.train.TrainingSession;
 
 /**
  * The text LSTM and GRU learn through their embedding (Gather) and recurrence: on token sequences
  * where the class says whether one keyword occurs anywhere in the sequence, which needs the
  * model to carry it to the last step, a few hundred Adam steps reach near-perfect held-out
- * accuracy (chance 50%). Driven by hand because the engine's {@code Dataset} takes float inputs
- * only, and these models read int64 token ids.
+ * accuracy (chance 50%). The {@link Trainer} feeds the int64 token ids [N, LEN] as they are.
  */
 class TextModelTrainingTest {
   private static final int LEN = 12;
@@ -53,26 +54,17 @@ class TextModelTrainingTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"text-lstm", "text-gru"})
-  void keywordDetectionIsLearnedThroughEmbeddingAndRecurrence(String arch) {
-    int batch = 32;
+  void trainerLearnsKeywordDetectionFromInt64TokenIdsThroughEmbeddingAndRecurrence(String arch) {
+    Tensor[] train = keywordTask(2400, 1);
     Tensor[] test = keywordTask(512, 99);
-    SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
-    Adam adam = new Adam();
     try (TrainingSession s = new TrainingSession(
         Zoo.build(arch, ModelInput.tokens(LEN, VOCAB), 2, 1), new TrainingSession.Options().seed(1))) {
-      float[] grad = new float[batch * 2];
-      for (int step = 0; step < 300; step++) {
-        Tensor[] b = keywordTask(batch, step);
-        Tensor y = s.forward(Map.of("input", b[0])).get("logits");
-        loss.compute(y, b[1], grad);
-        s.zeroGrad();
-        s.backward("logits", grad);
-        adam.step(s.parameters(), 3e-3);
-      }
-      s.setTraining(false);
-      Tensor y = s.forward(Map.of("input", test[0])).get("logits");
-      double acc = loss.correct(y, test[1]) / 512.0;
-      System.out.println(arch + " keyword task: held-out accuracy " + acc);
+      Trainer trainer = Trainer.builder().epochs(4).batchSize(32).seed(1)
+          .optimizer(new Adam()).schedule(LrSchedule.constant(3e-3)).build();
+      TrainResult r = trainer.fit(s, Dataset.of(train[0], train[1]), null);
+      double acc = trainer.evaluate(s, Dataset.of(test[0], test[1])).accuracy();
+      System.out.println(arch + " keyword task: training loss " + r.epochs().get(0).trainLoss()
+          + " -> " + r.last().trainLoss() + ", held-out accuracy " + acc);
       assertTrue(acc > 0.9, arch + " held-out accuracy " + acc);
     }
   }
