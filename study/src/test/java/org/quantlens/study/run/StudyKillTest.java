@@ -140,6 +140,7 @@ class StudyKillTest {
     assertEquals(1, lines.size(), "one line expected: " + text);
     assertTrue(lines.get(0).startsWith("quantlens study: error: "), text);
     assertFalse(text.contains("\tat "), "no stack trace: " + text);
+    System.out.println("unwritable output: " + lines.get(0));
     return lines.get(0);
   }
 
