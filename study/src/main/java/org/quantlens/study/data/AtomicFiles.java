@@ -19,7 +19,15 @@ public final class AtomicFiles {
     void writeTo(OutputStream out) throws IOException;
   }
 
+  private static final String TEMP_SUFFIX = ".tmp";
+
   private AtomicFiles() {}
+
+  /** Whether {@code file} is named like the temporary file of a write (a dot file ending in .tmp). */
+  public static boolean isTemporary(Path file) {
+    String n = file.getFileName() == null ? "" : file.getFileName().toString();
+    return n.startsWith(".") && n.endsWith(TEMP_SUFFIX) && n.length() > 1 + TEMP_SUFFIX.length();
+  }
 
   /** Writes {@code content} to {@code target} atomically, creating parent folders. */
   public static void write(Path target, Content content) {
@@ -27,7 +35,7 @@ public final class AtomicFiles {
     Path tmp = null;
     try {
       Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      tmp = Files.createTempFile(dir, "." + target.getFileName(), TEMP_SUFFIX);
       if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
         // temp files are created owner-only; the result should read like any other output file
         Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));

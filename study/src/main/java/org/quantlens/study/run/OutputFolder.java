@@ -62,6 +62,7 @@ final class OutputFolder {
       }
       clear(out);
     }
+    removeTemporaries(out);
     try {
       AtomicFiles.write(file, JSON.writeValueAsBytes(json));
     } catch (IOException e) {
@@ -115,18 +116,30 @@ final class OutputFolder {
       variants.add(x);
     }
     m.put("variants", variants);
-    m.put("shifts", Map.of("corruptions", c.corruptions(), "severities", c.severities()));
+    m.put("shifts", ordered("corruptions", c.corruptions(), "severities", c.severities()));
     List<Object> natural = new ArrayList<>();
     for (StudyConfig.NaturalSet n : c.natural()) {
-      natural.add(Map.of("name", n.name(), "images", n.images().toString(), "labels", n.labels().toString(),
+      natural.add(ordered("name", n.name(), "images", n.images().toString(), "labels", n.labels().toString(),
           "sha256", sha256(n.images()) + sha256(n.labels())));
     }
     m.put("natural", natural);
     m.put("metrics", c.metrics());
     m.put("samples_per_cell", c.samplesPerCell());
     m.put("layer_samples", c.layerSamples());
-    m.put("retraining", Map.of("variants", c.retraining().variants(), "epochs", c.retraining().epochs(),
+    m.put("retraining", ordered("variants", c.retraining().variants(), "epochs", c.retraining().epochs(),
         "learning_rate", c.retraining().learningRate()));
+    return m;
+  }
+
+  /**
+   * A map of {@code key, value, ...} pairs in that order: unlike {@code Map.of}, whose order changes
+   * from one JVM to the next, it writes the same bytes on every run.
+   */
+  static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
     return m;
   }
 
@@ -147,6 +160,23 @@ final class OutputFolder {
       }
     }
     return null;
+  }
+
+  /**
+   * Deletes the temporary files of {@link AtomicFiles} writes that a killed run left behind (a
+   * SIGKILL skips its cleanup), so a resumed run ends with only whole files in the folder.
+   */
+  static void removeTemporaries(Path out) {
+    if (!Files.isDirectory(out)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(out)) {
+      for (Path f : s.filter(p -> AtomicFiles.isTemporary(p) && Files.isRegularFile(p)).toList()) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      throw new QuantLensException("cannot remove temporary files in " + out + ": " + e.getMessage(), e);
+    }
   }
 
   private static boolean isEmpty(Path dir) {

@@ -92,7 +92,7 @@ final class ResultsWriter {
       x.put("float_right_quant_wrong", s.floatRightQuantWrong());
       x.put("float_wrong_quant_right", s.floatWrongQuantRight());
       x.put("both_wrong", s.bothWrong());
-      x.put("margin_hist", Map.of("edges", c.margins().edges(), "agree", c.margins().agree(),
+      x.put("margin_hist", OutputFolder.ordered("edges", c.margins().edges(), "agree", c.margins().agree(),
           "disagree", c.margins().disagree()));
       cells.add(x);
     }
