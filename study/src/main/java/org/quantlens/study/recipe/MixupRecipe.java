@@ -38,10 +38,7 @@ public final class MixupRecipe implements Recipe {
   /** The model's number of classes: the size of its first output for one sample. */
   static int classes(Graph model, Dataset data) {
     String in = StandardRecipe.inputName(model);
-    int[] shape = data.x().shape();
-    shape[0] = 1;
-    int row = data.x().size() / data.size();
-    Tensor one = Tensor.of(java.util.Arrays.copyOf(data.x().floats(), row), shape);
+    Tensor one = data.head(1).x(); // any input type: image pixels or token ids
     try (Session s = new Session(model)) {
       return s.run(Map.of(in, one)).get(model.outputs().get(0).name()).size();
     }
