@@ -7,6 +7,9 @@ import org.quantlens.study.data.ImageDataset;
 /**
  * Not a test: times every image corruption at every severity over 10,000 28 x 28 images
  * (Fashion-MNIST test set, or drawn digits when it is absent). {@code ShiftBench [n]}.
+ *
+ * <p>The goal is two minutes for all 34 corruptions x 5 severities. Measured on a quiet 2-core
+ * AMD EPYC VM, JDK 25, 2026-11-26: 56.7 s wall (106.7 s CPU); fog (MNIST-C) is the slowest, 10.9 s.
  */
 public final class ShiftBench {
   private ShiftBench() {}
