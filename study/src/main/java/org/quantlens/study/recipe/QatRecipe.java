@@ -94,9 +94,10 @@ public final class QatRecipe implements Recipe {
       int count = Math.min(batch, n - from);
       int[] shape = data.x().shape();
       shape[0] = count;
-      Tensor x = Tensor.zeros(data.x().dtype(), shape); // float images or token ids, as given
-      System.arraycopy(data.x().data(), from * row, x.data(), 0, count * row);
-      feeds.add(Map.of(in, x));
+      Object src = data.x().data(); // float pixels or int64 token ids
+      Object x = java.lang.reflect.Array.newInstance(src.getClass().getComponentType(), count * row);
+      System.arraycopy(src, from * row, x, 0, count * row);
+      feeds.add(Map.of(in, Tensor.wrap(data.x().dtype(), x, shape)));
     }
     return Calibration.of(feeds);
   }
