@@ -37,7 +37,9 @@ public abstract class GemmKernel {
   private static final int SLOT_X = 2;
   private static final int SLOT_Y = 3;
   private static final int SLOT_P = 4;
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][]);
+  private static final int SLOT_T = 5;
+  private static final int SLOT_G = 6;
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[7][]);
 
   private final int mr;
   private final int nr;
@@ -66,12 +68,12 @@ public abstract class GemmKernel {
 
   /**
    * Accumulates one {@code mr x nr} register tile over {@code kc} steps, from zero, in order of
-   * the steps: {@code tile[i * nr + j] = sum_p a[ia + i * aLine + p * aStep] * pb[ib + p * nr +
-   * j]}. A packed A has {@code aLine = 1, aStep = mr}; an unpacked one is read in place with its
-   * own strides. B is always packed (a variable B stride made C2 on JDK 17 spill the tile).
+   * the steps: {@code tile[i * nr + j] = sum_p pa[ia + p * mr + i] * pb[ib + p * nr + j]}. Both
+   * operands are packed panels: with constant strides every index is linear in the step, so the
+   * JIT hoists the bounds checks out of the loop (a variable stride cost a compare per load).
    */
-  protected abstract void microKernel(int kc, float[] a, int ia, int aLine, int aStep, float[] pb,
-      int ib, float[] tile);
+  protected abstract void microKernel(int kc, float[] pa, int ia, float[] pb, int ib,
+      float[] tile);
 
   /**
    * Adds a finished block sum to C: for {@code r < rows, j < cols}, with {@code t = tile[tOff + r *
@@ -104,16 +106,16 @@ public abstract class GemmKernel {
    * Matrix-vector product against {@code panels} packed B panels, the first at {@code pb[pOff]}:
    * for the first {@code cols} columns {@code j} they cover, {@code c[cOff + j] = alpha * sum_p
    * x[xOff + p * xStride] * B[p][j] (+ beta * c)}, summed exactly like {@link #microKernel} plus
-   * {@link #storeTile} (blocks of {@link #KC}).
+   * {@link #storeTile} (blocks of {@link #KC}). {@code acc} is scratch of {@link #gemvScratch}
+   * floats.
    */
   protected void gemvPanels(int k, float[] x, int xOff, int xStride, float[] pb, int pOff,
-      int panels, int cols, float alpha, float beta, float[] c, int cOff) {
-    float[] acc = new float[nr];
+      int panels, int cols, float alpha, float beta, float[] c, int cOff, float[] acc) {
     for (int q = 0; q < panels; q++) {
       int w = Math.min(nr, cols - q * nr);
       for (int k0 = 0; k0 < k; k0 += KC) {
         int kc = Math.min(KC, k - k0);
-        java.util.Arrays.fill(acc, 0f);
+        java.util.Arrays.fill(acc, 0, nr, 0f);
         int ib = pOff + q * nr * k + k0 * nr;
         for (int p = 0; p < kc; p++, ib += nr) {
           float xv = x[xOff + (k0 + p) * xStride];
@@ -124,6 +126,11 @@ public abstract class GemmKernel {
         storeTile(acc, 0, nr, 1, w, alpha, beta, k0 == 0, c, cOff + q * nr, 0);
       }
     }
+  }
+
+  /** Floats of scratch {@link #gemvPanels} needs. */
+  protected int gemvScratch() {
+    return nr;
   }
 
   /**
@@ -348,7 +355,7 @@ public abstract class GemmKernel {
           cOff, epilogue);
       return;
     }
-    blocked(par, m, n, k, alpha, directA(transA, m, k, a, aOff, lda),
+    blocked(par, m, n, k, alpha, directA(transA, a, aOff, lda),
         sourceB(par, transB, m, n, k, b, bOff, ldb), beta, c, cOff, ldc, epilogue);
   }
 
@@ -375,8 +382,8 @@ public abstract class GemmKernel {
           cOff, epilogue);
       return;
     }
-    blocked(par, m, n, k, alpha, directA(transA, m, k, a, aOff, lda),
-        new Operand(b.data(), 0, nr * k, 1, nr, null, -1), beta, c, cOff, ldc, epilogue);
+    blocked(par, m, n, k, alpha, directA(transA, a, aOff, lda),
+        Operand.packed(b.data(), nr * k), beta, c, cOff, ldc, epilogue);
   }
 
   /** {@code C = alpha * A * op(B) + beta * C} with A packed by {@link #packA}: m and k come from it. */
@@ -394,7 +401,7 @@ public abstract class GemmKernel {
       scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
       return;
     }
-    blocked(par, m, n, k, alpha, new Operand(a.data(), 0, mr * k, 1, mr, null, -1),
+    blocked(par, m, n, k, alpha, Operand.packed(a.data(), mr * k),
         sourceB(par, transB, m, n, k, b, bOff, ldb), beta, c, cOff, ldc, epilogue);
   }
 
@@ -402,47 +409,39 @@ public abstract class GemmKernel {
   // Drivers.
 
   /**
-   * Where the micro-kernel reads one operand: panel q (mr rows of A, or nr columns of B) starts at
-   * {@code data[base + q * panelStride]}, its lines are {@code line} apart and its steps of k
-   * {@code step} apart. The last panel of an A read in place, when partial, comes from {@code
-   * tail} (packed, zero-padded) instead, so that reads never run past the matrix.
+   * Where the blocked path reads one operand. Packed ({@code packed}): panel q (mr rows of A, or
+   * nr columns of B) is {@code data[q * panelStride, ...)}, step p of it at {@code + p * width}.
+   * Unpacked (an A as the caller stored it): element (row i, step p) is {@code data[base + i *
+   * line + p * step]}, and each task packs its block of rows, a {@link #KC} slab at a time.
    */
   private static final class Operand {
     final float[] data;
-    final int base;
+    final boolean packed;
     final int panelStride;
+    final int base;
     final int line;
     final int step;
-    final float[] tail;
-    final int tailPanel;
 
-    Operand(float[] data, int base, int panelStride, int line, int step, float[] tail,
-        int tailPanel) {
+    private Operand(float[] data, boolean packed, int panelStride, int base, int line, int step) {
       this.data = data;
-      this.base = base;
+      this.packed = packed;
       this.panelStride = panelStride;
+      this.base = base;
       this.line = line;
       this.step = step;
-      this.tail = tail;
-      this.tailPanel = tailPanel;
+    }
+
+    static Operand packed(float[] data, int panelStride) {
+      return new Operand(data, true, panelStride, 0, 0, 0);
     }
   }
 
   /**
-   * A read in place: rows of op(A) are {@code lda} apart (steps 1), or, stored transposed, steps
-   * are {@code lda} apart (rows 1). Reading six rows' broadcasts straight from A runs as fast as
-   * from a packed copy, so A is never packed per call; only a partial last panel is copied.
+   * An A read in place: rows of op(A) are {@code lda} apart (steps 1), or, stored transposed,
+   * steps are {@code lda} apart (rows 1). The tasks pack it block by block into L2-sized scratch.
    */
-  private Operand directA(boolean transA, int m, int k, float[] a, int aOff, int lda) {
-    int line = transA ? 1 : lda;
-    int step = transA ? lda : 1;
-    int full = m / mr;
-    float[] tail = null;
-    if (full * mr < m) {
-      tail = scratch(SLOT_A, checkedSize(1, mr, k));
-      packPanels(a, aOff, line, step, m, k, mr, tail, 0, full, full + 1);
-    }
-    return new Operand(a, aOff, mr * line, line, step, tail, tail == null ? -1 : full);
+  private static Operand directA(boolean transA, float[] a, int aOff, int lda) {
+    return new Operand(a, false, 0, aOff, transA ? 1 : lda, transA ? lda : 1);
   }
 
   /** B for the blocked path, packed (by the calling thread's tasks) into per-thread scratch. */
@@ -450,7 +449,7 @@ public abstract class GemmKernel {
       int ldb) {
     float[] pb = scratch(SLOT_B, checkedSize(ceilDiv(n, nr), nr, k));
     packParallel(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
-    return new Operand(pb, 0, nr * k, 1, nr, null, -1);
+    return Operand.packed(pb, nr * k);
   }
 
   /** The blocked product, split into tiles of C owned by one task each. */
@@ -477,21 +476,26 @@ public abstract class GemmKernel {
   /** One task: register tiles {@code [ip0, ip1) x [jp0, jp1)}, all of k. */
   private void tile(int m, int n, int k, float alpha, Operand a, Operand b, float beta, float[] c,
       int cOff, int ldc, int ip0, int ip1, int jp0, int jp1, GemmEpilogue epilogue) {
-    float[] acc = new float[mr * nr];
+    float[] acc = scratch(SLOT_T, mr * nr);
+    float[] slab = a.packed ? null : scratch(SLOT_A, checkedSize(ip1 - ip0, mr, Math.min(KC, k)));
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
       boolean first = k0 == 0;
+      float[] pa = a.data;
+      int aBase = k0 * mr; // panel ip at aBase + ip * aStride
+      int aStride = a.panelStride;
+      if (slab != null) { // this block's rows of A, steps [k0, k0 + kc), zero-padded panels
+        packPanels(a.data, a.base + k0 * a.step, a.line, a.step, m, kc, mr, slab, 0, ip0, ip1);
+        pa = slab;
+        aBase = -ip0 * mr * kc;
+        aStride = mr * kc;
+      }
       // a B slab (kc x nr) stays in L1 while the row block's A panels stream from L2
       for (int jp = jp0; jp < jp1; jp++) {
-        int ib = b.base + jp * b.panelStride + k0 * nr;
+        int ib = jp * b.panelStride + k0 * nr;
         int cols = Math.min(nr, n - jp * nr);
         for (int ip = ip0; ip < ip1; ip++) {
-          if (ip == a.tailPanel) {
-            microKernel(kc, a.tail, k0 * mr, 1, mr, b.data, ib, acc);
-          } else {
-            microKernel(kc, a.data, a.base + ip * a.panelStride + k0 * a.step, a.line, a.step,
-                b.data, ib, acc);
-          }
+          microKernel(kc, pa, aBase + ip * aStride, b.data, ib, acc);
           storeTile(acc, 0, nr, Math.min(mr, m - ip * mr), cols, alpha, beta, first, c,
               cOff + ip * mr * ldc + jp * nr, ldc);
         }
@@ -524,19 +528,21 @@ public abstract class GemmKernel {
         return;
       }
       if (packed != null) {
+        float[] acc = scratch(SLOT_G, gemvScratch());
         gemvPanels(k, x, xOff, xStride, packed, j0 * k, ceilDiv(j1 - j0, nr), j1 - j0, alpha, beta,
-            c, cOff + j0);
+            c, cOff + j0, acc);
       } else if (transB) { // rows of B are columns of C: pack a few panels at a time, in cache
         float[] buf = scratch(SLOT_P, checkedSize(GEMV_PANELS, nr, k));
+        float[] acc = scratch(SLOT_G, gemvScratch());
         for (int s = j0; s < j1; s += unit) {
           int e = Math.min(j1, s + unit);
           int q0 = s / nr;
           int q1 = ceilDiv(e, nr);
           packPanels(b, bOff, ldb, 1, n, k, nr, buf, 0, q0, q1);
-          gemvPanels(k, x, xOff, xStride, buf, 0, q1 - q0, e - s, alpha, beta, c, cOff + s);
+          gemvPanels(k, x, xOff, xStride, buf, 0, q1 - q0, e - s, alpha, beta, c, cOff + s, acc);
         }
       } else {
-        float[] tmp = new float[Math.min(GEMV_CHUNK, j1 - j0)];
+        float[] tmp = scratch(SLOT_G, Math.min(GEMV_CHUNK, j1 - j0));
         for (int s = j0; s < j1; s += GEMV_CHUNK) {
           gemvRows(k, x, xOff, xStride, b, bOff, ldb, s, Math.min(j1, s + GEMV_CHUNK), alpha, beta,
               c, cOff, tmp);
@@ -587,7 +593,7 @@ public abstract class GemmKernel {
       int i0 = Math.min(m, (int) ((long) units * t / tasks) * 64);
       int i1 = Math.min(m, (int) ((long) units * (t + 1) / tasks) * 64);
       if (transA) {
-        float[] tmp = new float[Math.max(1, Math.min(GEMV_CHUNK, i1 - i0))];
+        float[] tmp = scratch(SLOT_G, Math.max(1, Math.min(GEMV_CHUNK, i1 - i0)));
         for (int s = i0; s < i1; s += GEMV_CHUNK) {
           gemvRows(k, xf, xo, xs, a, aOff, lda, s, Math.min(i1, s + GEMV_CHUNK), alpha, beta, yf,
               yo, tmp);

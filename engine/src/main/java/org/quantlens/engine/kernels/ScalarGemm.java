@@ -14,12 +14,11 @@ public final class ScalarGemm extends GemmKernel {
   }
 
   @Override
-  protected void microKernel(int kc, float[] a, int ia, int aLine, int aStep, float[] b, int ib,
-      float[] tile) {
+  protected void microKernel(int kc, float[] a, int ia, float[] b, int ib, float[] tile) {
     java.util.Arrays.fill(tile, 0, MR * NR, 0f);
-    for (int p = 0; p < kc; p++, ia += aStep, ib += NR) {
+    for (int p = 0; p < kc; p++, ia += MR, ib += NR) {
       for (int i = 0; i < MR; i++) {
-        float av = a[ia + i * aLine];
+        float av = a[ia + i];
         int t = i * NR;
         for (int j = 0; j < NR; j++) {
           tile[t + j] += av * b[ib + j];

@@ -454,4 +454,59 @@ class GemmKernelTest {
       assertTrue(Gemm.kernel() instanceof ScalarGemm);
     }
   }
+
+  /**
+   * Warm calls on every path keep their buffers per thread: the bytes allocated per call stay under
+   * a small bound (lambdas and operand descriptors) however large the scratch is. Measured on the
+   * portable kernel: a Vector API kernel boxes its vectors until C2 compiles it.
+   */
+  @Test
+  void warmCallsOnEveryPathAllocateOnlyASmallConstant() {
+    java.lang.management.ThreadMXBean std = java.lang.management.ManagementFactory.getThreadMXBean();
+    org.junit.jupiter.api.Assumptions.assumeTrue(std instanceof com.sun.management.ThreadMXBean,
+        "com.sun.management.ThreadMXBean not available");
+    com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) std;
+    org.junit.jupiter.api.Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported(),
+        "thread allocation measurement not supported");
+    mx.setThreadAllocatedMemoryEnabled(true);
+    GemmKernel g = new ScalarGemm();
+    Random rng = new Random(11);
+    int m = 20;
+    int n = 2000; // matrix-vector scratch of 1024 floats (4 KB) per call if it were not kept
+    int k = 300; // two blocks of k
+    float[] a = new float[m * k];
+    float[] b = new float[k * n];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = rng.nextFloat() - 0.5f;
+    }
+    for (int i = 0; i < b.length; i++) {
+      b[i] = rng.nextFloat() - 0.5f;
+    }
+    float[] c = new float[m * n];
+    PackedMatrix pb = g.packB(false, k, n, b, 0, n);
+    PackedMatrix pa = g.packA(false, m, k, a, 0, k);
+    Runnable[] paths = {
+      () -> g.sgemm(Parallel.SERIAL, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, null),
+      () -> g.sgemmPackedB(Parallel.SERIAL, false, m, 1f, a, 0, k, pb, 0f, c, 0, n, null),
+      () -> g.sgemmPackedA(Parallel.SERIAL, pa, false, n, 1f, b, 0, n, 0f, c, 0, n, null),
+      () -> g.sgemmPackedB(Parallel.SERIAL, false, 1, 1f, a, 0, k, pb, 0f, c, 0, n, null),
+      () -> g.sgemm(Parallel.SERIAL, false, false, 1, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, null),
+      () -> g.sgemm(Parallel.SERIAL, false, true, 1, k / 2, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n,
+          null),
+      () -> g.sgemm(Parallel.SERIAL, true, false, n, 1, k, 1f, b, 0, n, a, 0, 1, 0f, c, 0, 1, null),
+    };
+    long tid = Thread.currentThread().getId();
+    for (int path = 0; path < paths.length; path++) {
+      for (int i = 0; i < 3; i++) {
+        paths[path].run();
+      }
+      int calls = 10;
+      long before = mx.getThreadAllocatedBytes(tid);
+      for (int i = 0; i < calls; i++) {
+        paths[path].run();
+      }
+      long perCall = (mx.getThreadAllocatedBytes(tid) - before) / calls;
+      assertTrue(perCall < 1024, "path " + path + " allocated " + perCall + " bytes per call");
+    }
+  }
 }
