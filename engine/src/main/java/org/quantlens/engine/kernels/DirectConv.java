@@ -16,7 +16,7 @@ import java.util.Arrays;
  */
 public final class DirectConv {
   /** Output channels per kernel call (the packed weights' innermost extent). */
-  public static final int BLOCK = 4;
+  public static final int BLOCK = 6;
   /** Readable floats a padded image must have past its last plane (vector loads over-read). */
   public static final int SLACK = 64;
 
@@ -123,7 +123,8 @@ public final class DirectConv {
     final int rows;
     final int rowLen;
     final int planeLen;
-    final int[] taps;
+    /** Per (input channel, tap): where the tap reads, relative to the output position. */
+    final int[] offsets;
     final int inSize;
     final int outSize;
     final float[] w;
@@ -150,10 +151,12 @@ public final class DirectConv {
       rows = outH + kh - 1;
       rowLen = outW + kw - 1;
       planeLen = rows * rowLen;
-      taps = new int[kh * kw];
-      for (int ky = 0; ky < kh; ky++) {
-        for (int kx = 0; kx < kw; kx++) {
-          taps[ky * kw + kx] = ky * rowLen + kx;
+      offsets = new int[channels * kh * kw];
+      for (int c = 0, q = 0; c < channels; c++) {
+        for (int ky = 0; ky < kh; ky++) {
+          for (int kx = 0; kx < kw; kx++) {
+            offsets[q++] = c * planeLen + ky * rowLen + kx;
+          }
         }
       }
       inSize = g.inSize;
@@ -171,13 +174,13 @@ public final class DirectConv {
       for (int c = 0; c < channels; c++) {
         pad(x, (n * channels + c) * inSize, buf, c * planeLen);
       }
-      int wBlock = channels * taps.length * BLOCK;
+      int wBlock = offsets.length * BLOCK;
       for (int b = b0; b < b1; b++) {
         int m0 = b * BLOCK;
         int mr = Math.min(BLOCK, outChannels - m0);
         int yOff = (n * outChannels + m0) * outSize;
-        kern.directConv(buf, 0, planeLen, rowLen, channels, taps, w, b * wBlock, bias, m0, mr,
-            ep.lo, ep.hi, y, yOff, outH, outW);
+        kern.directConv(buf, 0, rowLen, offsets, w, b * wBlock, bias, m0, mr, ep.lo, ep.hi, y,
+            yOff, outH, outW);
         ep.finish(y, yOff, yOff + mr * outSize);
       }
     }

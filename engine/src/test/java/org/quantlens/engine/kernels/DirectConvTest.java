@@ -181,29 +181,28 @@ class DirectConvTest {
       int planeLen = (outH + kh - 1) * rowLen;
       int srcOff = rnd.nextInt(5);
       float[] src = random(rnd, srcOff + c * planeLen + DirectConv.SLACK);
-      int[] taps = new int[kh * kw];
-      for (int t = 0; t < taps.length; t++) {
-        taps[t] = t / kw * rowLen + t % kw;
+      int[] offsets = new int[c * kh * kw];
+      for (int q = 0; q < offsets.length; q++) {
+        int t = q % (kh * kw);
+        offsets[q] = q / (kh * kw) * planeLen + t / kw * rowLen + t % kw;
       }
       int mr = 1 + rnd.nextInt(DirectConv.BLOCK);
       int m0 = rnd.nextInt(3);
-      float[] w = random(rnd, 3 + c * taps.length * DirectConv.BLOCK);
+      float[] w = random(rnd, 3 + offsets.length * DirectConv.BLOCK);
       float[] bias = rnd.nextBoolean() ? random(rnd, m0 + mr) : null;
       float lo = rnd.nextBoolean() ? Float.NEGATIVE_INFINITY : -0.2f;
       float hi = rnd.nextBoolean() ? Float.POSITIVE_INFINITY : 0.3f;
       int plane = outH * outW;
       float[] a = new float[2 + DirectConv.BLOCK * plane];
       float[] b = new float[a.length];
-      simd.directConv(src, srcOff, planeLen, rowLen, c, taps, w, 3, bias, m0, mr, lo, hi, a, 1,
-          outH, outW);
-      ref.directConv(src, srcOff, planeLen, rowLen, c, taps, w, 3, bias, m0, mr, lo, hi, b, 1,
-          outH, outW);
+      simd.directConv(src, srcOff, rowLen, offsets, w, 3, bias, m0, mr, lo, hi, a, 1, outH, outW);
+      ref.directConv(src, srcOff, rowLen, offsets, w, 3, bias, m0, mr, lo, hi, b, 1, outH, outW);
       assertEquals(0f, a[0], "wrote before the block");
       for (int i = 1 + mr * plane; i < a.length; i++) {
         assertEquals(0f, a[i], "wrote past the block's " + mr + " channels");
       }
       for (int i = 1; i <= mr * plane; i++) {
-        float tol = 1e-6f * (c * taps.length + 1) * (1 + Math.abs(b[i]));
+        float tol = 1e-6f * (offsets.length + 1) * (1 + Math.abs(b[i]));
         assertTrue(Math.abs(a[i] - b[i]) <= tol, "output " + i + ": " + a[i] + " vs " + b[i]);
       }
     }

@@ -57,11 +57,11 @@ public final class SimdConv implements ConvKernels {
   }
 
   @Override
-  public void directConv(float[] src, int srcOff, int planeLen, int rowLen, int channels,
-      int[] taps, float[] w, int wOff, float[] bias, int m0, int mr, float lo, float hi,
-      float[] dst, int dstOff, int outH, int outW) {
-    SimdDirectConv.run(src, srcOff, planeLen, rowLen, channels, taps, w, wOff, bias, m0, mr, lo,
-        hi, dst, dstOff, outH, outW);
+  public void directConv(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
+      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
+      int outW) {
+    SimdDirectConv.run(src, srcOff, rowLen, offsets, w, wOff, bias, m0, mr, lo, hi, dst, dstOff,
+        outH, outW);
   }
 
   @Override

@@ -1,18 +1,21 @@
 package org.quantlens.engine.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import org.quantlens.engine.kernels.DirectConv;
+import org.quantlens.engine.kernels.Scratch;
 
 /**
  * The SIMD direct convolution behind {@link SimdConv#directConv}. A "slot" is one vector of
  * consecutive output columns {@code (oy, ox .. ox + L - 1)}: each output row is covered by
  * {@code ceil(outW / L)} slots, the last one shifted left to overlap its neighbour (stores are
- * overwrites of identical values), or, for rows narrower than a vector, one slot stored under a
- * mask. Slots are taken three at a time across row ends, so even an 8x8 plane fills the
- * registers: 4 channels x 3 slots = 12 accumulators, plus 3 input vectors and one broadcast
- * weight per tap. FMA rounds once per term where the scalar reference rounds twice.
+ * overwrites of identical values). Slots are taken two at a time across row ends, so even an 8x8
+ * plane fills the registers: 6 channels x 2 slots = 12 accumulators, plus 2 input vectors and
+ * one broadcast weight per term, in one flat loop over (channel, tap) (the shape that C2 keeps in
+ * registers, as in {@code SimdGemm}). The hot block always stores whole channel blocks of whole
+ * vectors; a partial channel block, or rows narrower than a vector (stored at a pitch of one
+ * vector), go to a scratch buffer first and are copied out. FMA rounds once per term where the
+ * scalar reference rounds twice.
  */
 final class SimdDirectConv {
   private static final VectorSpecies<Float> F = SimdInfo.F;
@@ -21,104 +24,96 @@ final class SimdDirectConv {
 
   private SimdDirectConv() {}
 
-  static void run(float[] src, int srcOff, int planeLen, int rowLen, int channels, int[] taps,
-      float[] w, int wOff, float[] bias, int m0, int mr, float lo, float hi, float[] dst,
-      int dstOff, int outH, int outW) {
+  static void run(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
+      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
+      int outW) {
     boolean narrow = outW < L;
-    VectorMask<Float> mask = narrow ? F.indexInRange(0, outW) : null;
+    int pitch = narrow ? L : outW;
+    int plane = outH * pitch;
+    boolean direct = mr == B && !narrow;
+    float[] out = direct ? dst : Scratch.floats(1, B * plane);
+    int outOff = direct ? dstOff : 0;
     int perRow = narrow ? 1 : (outW + L - 1) / L;
     int slots = outH * perRow;
-    int plane = outH * outW;
-    for (int s = 0; s < slots; s += 3) {
-      // A tail of one or two slots repeats its last slot: same values stored twice.
-      int s1 = Math.min(s + 1, slots - 1);
-      int s2 = Math.min(s + 2, slots - 1);
+    float[] b = BIAS.get();
+    for (int j = 0; j < B; j++) {
+      b[j] = bias == null || j >= mr ? 0f : bias[m0 + j];
+    }
+    for (int s = 0; s < slots; s += 2) {
+      int s1 = Math.min(s + 1, slots - 1); // an odd last slot is computed and stored twice
       int r0 = s / perRow;
       int r1 = s1 / perRow;
-      int r2 = s2 / perRow;
       int c0 = col(s, perRow, outW);
       int c1 = col(s1, perRow, outW);
-      int c2 = col(s2, perRow, outW);
-      block(src, planeLen, channels, taps, w, wOff, srcOff + r0 * rowLen + c0,
-          srcOff + r1 * rowLen + c1, srcOff + r2 * rowLen + c2, bias, m0, mr, lo, hi, dst,
-          dstOff + r0 * outW + c0, dstOff + r1 * outW + c1, dstOff + r2 * outW + c2, plane, mask);
+      block(src, offsets, w, wOff, srcOff + r0 * rowLen + c0, srcOff + r1 * rowLen + c1, b, lo,
+          hi, out, outOff + r0 * pitch + c0, outOff + r1 * pitch + c1, plane);
+    }
+    if (!direct) {
+      for (int j = 0; j < mr; j++) {
+        for (int oy = 0; oy < outH; oy++) {
+          System.arraycopy(out, j * plane + oy * pitch, dst, dstOff + (j * outH + oy) * outW, outW);
+        }
+      }
     }
   }
+
+  /** Per-thread bias block, so the kernel takes one array instead of six floats. */
+  private static final ThreadLocal<float[]> BIAS = ThreadLocal.withInitial(() -> new float[B]);
 
   /** Output column of slot {@code s}'s first lane. */
   private static int col(int s, int perRow, int outW) {
     return Math.max(0, Math.min((s % perRow) * L, outW - L));
   }
 
-  private static FloatVector init(float[] bias, int m0, int mr, int j) {
-    return FloatVector.broadcast(F, bias == null || j >= mr ? 0f : bias[m0 + j]);
-  }
-
-  private static void store(FloatVector a, int j, int mr, float lo, float hi, float[] dst, int o,
-      VectorMask<Float> mask) {
-    if (j >= mr) {
-      return; // a padding channel of the last block
-    }
-    FloatVector v = a.max(lo).min(hi);
-    if (mask == null) {
-      v.intoArray(dst, o);
-    } else {
-      v.intoArray(dst, o, mask);
-    }
-  }
-
-  private static void block(float[] src, int planeLen, int channels, int[] taps, float[] w,
-      int wOff, int i0, int i1, int i2, float[] bias, int m0, int mr, float lo, float hi,
-      float[] dst, int o0, int o1, int o2, int plane, VectorMask<Float> mask) {
-    FloatVector a00 = init(bias, m0, mr, 0);
-    FloatVector a10 = init(bias, m0, mr, 1);
-    FloatVector a20 = init(bias, m0, mr, 2);
-    FloatVector a30 = init(bias, m0, mr, 3);
+  private static void block(float[] src, int[] offsets, float[] w, int wOff, int i0, int i1,
+      float[] b, float lo, float hi, float[] dst, int o0, int o1, int plane) {
+    FloatVector a00 = FloatVector.broadcast(F, b[0]);
+    FloatVector a10 = FloatVector.broadcast(F, b[1]);
+    FloatVector a20 = FloatVector.broadcast(F, b[2]);
+    FloatVector a30 = FloatVector.broadcast(F, b[3]);
+    FloatVector a40 = FloatVector.broadcast(F, b[4]);
+    FloatVector a50 = FloatVector.broadcast(F, b[5]);
     FloatVector a01 = a00;
     FloatVector a11 = a10;
     FloatVector a21 = a20;
     FloatVector a31 = a30;
-    FloatVector a02 = a00;
-    FloatVector a12 = a10;
-    FloatVector a22 = a20;
-    FloatVector a32 = a30;
-    int nt = taps.length;
-    int wi = wOff;
-    for (int c = 0, base = 0; c < channels; c++, base += planeLen) {
-      for (int t = 0; t < nt; t++, wi += B) {
-        int o = base + taps[t];
-        FloatVector x0 = FloatVector.fromArray(F, src, i0 + o);
-        FloatVector x1 = FloatVector.fromArray(F, src, i1 + o);
-        FloatVector x2 = FloatVector.fromArray(F, src, i2 + o);
-        FloatVector wv = FloatVector.broadcast(F, w[wi]);
-        a00 = x0.fma(wv, a00);
-        a01 = x1.fma(wv, a01);
-        a02 = x2.fma(wv, a02);
-        wv = FloatVector.broadcast(F, w[wi + 1]);
-        a10 = x0.fma(wv, a10);
-        a11 = x1.fma(wv, a11);
-        a12 = x2.fma(wv, a12);
-        wv = FloatVector.broadcast(F, w[wi + 2]);
-        a20 = x0.fma(wv, a20);
-        a21 = x1.fma(wv, a21);
-        a22 = x2.fma(wv, a22);
-        wv = FloatVector.broadcast(F, w[wi + 3]);
-        a30 = x0.fma(wv, a30);
-        a31 = x1.fma(wv, a31);
-        a32 = x2.fma(wv, a32);
-      }
+    FloatVector a41 = a40;
+    FloatVector a51 = a50;
+    for (int q = 0, wi = wOff; q < offsets.length; q++, wi += B) {
+      int o = offsets[q];
+      FloatVector x0 = FloatVector.fromArray(F, src, i0 + o);
+      FloatVector x1 = FloatVector.fromArray(F, src, i1 + o);
+      FloatVector wv;
+      wv = FloatVector.broadcast(F, w[wi]);
+      a00 = x0.fma(wv, a00);
+      a01 = x1.fma(wv, a01);
+      wv = FloatVector.broadcast(F, w[wi + 1]);
+      a10 = x0.fma(wv, a10);
+      a11 = x1.fma(wv, a11);
+      wv = FloatVector.broadcast(F, w[wi + 2]);
+      a20 = x0.fma(wv, a20);
+      a21 = x1.fma(wv, a21);
+      wv = FloatVector.broadcast(F, w[wi + 3]);
+      a30 = x0.fma(wv, a30);
+      a31 = x1.fma(wv, a31);
+      wv = FloatVector.broadcast(F, w[wi + 4]);
+      a40 = x0.fma(wv, a40);
+      a41 = x1.fma(wv, a41);
+      wv = FloatVector.broadcast(F, w[wi + 5]);
+      a50 = x0.fma(wv, a50);
+      a51 = x1.fma(wv, a51);
     }
-    store(a00, 0, mr, lo, hi, dst, o0, mask);
-    store(a10, 1, mr, lo, hi, dst, o0 + plane, mask);
-    store(a20, 2, mr, lo, hi, dst, o0 + 2 * plane, mask);
-    store(a30, 3, mr, lo, hi, dst, o0 + 3 * plane, mask);
-    store(a01, 0, mr, lo, hi, dst, o1, mask);
-    store(a11, 1, mr, lo, hi, dst, o1 + plane, mask);
-    store(a21, 2, mr, lo, hi, dst, o1 + 2 * plane, mask);
-    store(a31, 3, mr, lo, hi, dst, o1 + 3 * plane, mask);
-    store(a02, 0, mr, lo, hi, dst, o2, mask);
-    store(a12, 1, mr, lo, hi, dst, o2 + plane, mask);
-    store(a22, 2, mr, lo, hi, dst, o2 + 2 * plane, mask);
-    store(a32, 3, mr, lo, hi, dst, o2 + 3 * plane, mask);
+    a00.max(lo).min(hi).intoArray(dst, o0);
+    a10.max(lo).min(hi).intoArray(dst, o0 + plane);
+    a20.max(lo).min(hi).intoArray(dst, o0 + 2 * plane);
+    a30.max(lo).min(hi).intoArray(dst, o0 + 3 * plane);
+    a40.max(lo).min(hi).intoArray(dst, o0 + 4 * plane);
+    a50.max(lo).min(hi).intoArray(dst, o0 + 5 * plane);
+    a01.max(lo).min(hi).intoArray(dst, o1);
+    a11.max(lo).min(hi).intoArray(dst, o1 + plane);
+    a21.max(lo).min(hi).intoArray(dst, o1 + 2 * plane);
+    a31.max(lo).min(hi).intoArray(dst, o1 + 3 * plane);
+    a41.max(lo).min(hi).intoArray(dst, o1 + 4 * plane);
+    a51.max(lo).min(hi).intoArray(dst, o1 + 5 * plane);
   }
 }
