@@ -232,6 +232,7 @@ class DirectConvTest {
     assertFalse(DirectConv.suits(k3, null, null, 2, 16, 16), "grouped");
     assertFalse(DirectConv.suits(new int[] {1, 1}, null, null, 1, 16, 16), "pointwise");
     assertFalse(DirectConv.suits(new int[] {3, 3, 3}, null, null, 1, 4, 4), "3-D");
+    assertFalse(DirectConv.suits(k3, null, null, 1, 64, 64), "many output channels: GEMM");
   }
 
   static float[] random(Random rnd, int n) {
