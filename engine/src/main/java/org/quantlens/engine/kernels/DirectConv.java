@@ -85,20 +85,58 @@ public final class DirectConv {
   }
 
   /**
+   * Where each (input channel, kernel tap) term reads in a padded image, relative to the output
+   * position: {@code c * planeLen + ky * rowLen + kx}. Immutable; an op keeps the last one and
+   * passes it back so steady-state calls allocate no array.
+   */
+  public static final class Layout {
+    final int channels;
+    final int kh;
+    final int kw;
+    final int rowLen;
+    final int planeLen;
+    final int[] offsets;
+
+    Layout(int channels, int kh, int kw, int rowLen, int planeLen) {
+      this.channels = channels;
+      this.kh = kh;
+      this.kw = kw;
+      this.rowLen = rowLen;
+      this.planeLen = planeLen;
+      offsets = new int[channels * kh * kw];
+      for (int c = 0, q = 0; c < channels; c++) {
+        for (int ky = 0; ky < kh; ky++) {
+          for (int kx = 0; kx < kw; kx++) {
+            offsets[q++] = c * planeLen + ky * rowLen + kx;
+          }
+        }
+      }
+    }
+
+    boolean fits(int channels, int kh, int kw, int rowLen, int planeLen) {
+      return this.channels == channels && this.kh == kh && this.kw == kw && this.rowLen == rowLen
+          && this.planeLen == planeLen;
+    }
+  }
+
+  /**
    * {@code y = conv(x, w) + bias} then the epilogue, for a geometry {@link #suits} accepted.
    *
    * @param packed weights from {@link #packWeights}, or null to repack {@code w} for this call
    * @param bias {@code M} values, or null
+   * @param cached the layout a previous call returned, or null
+   * @return the layout used, to pass back next time
    */
-  public static void run(ConvGeometry g, int batch, int channels, int outChannels, float[] x,
-      float[] w, float[] packed, float[] bias, Epilogue ep, float[] y, Parallel par) {
+  public static Layout run(ConvGeometry g, int batch, int channels, int outChannels, float[] x,
+      float[] w, float[] packed, float[] bias, Epilogue ep, float[] y, Parallel par,
+      Layout cached) {
     int k = g.kernelSize;
     float[] wp = packed;
     if (wp == null) {
       wp = Scratch.floats(2, packedSize(outChannels, channels, k));
       packWeights(w, outChannels, channels, k, wp);
     }
-    Plan plan = new Plan(g, channels, outChannels, wp, bias, ep, x, y);
+    Plan plan = new Plan(g, channels, outChannels, wp, bias, ep, x, y, cached);
     int blocks = plan.blocks;
     int threads = par.threads();
     int parts = threads <= 1 || batch >= 2 * threads ? 1
@@ -110,6 +148,7 @@ public final class DirectConv {
       int b0 = (t % parts) * perPart;
       plan.image(n, b0, Math.min(blocks, b0 + perPart));
     });
+    return plan.layout;
   }
 
   /** One call's shapes and operands; {@link #image} does one image's channel blocks. */
@@ -126,7 +165,7 @@ public final class DirectConv {
     final int rows;
     final int rowLen;
     final int planeLen;
-    /** Per (input channel, tap): where the tap reads, relative to the output position. */
+    final Layout layout;
     final int[] offsets;
     final int inSize;
     final int outSize;
@@ -138,7 +177,7 @@ public final class DirectConv {
     final ConvKernels kern = ConvKernels.get();
 
     Plan(ConvGeometry g, int channels, int outChannels, float[] w, float[] bias, Epilogue ep,
-        float[] x, float[] y) {
+        float[] x, float[] y, Layout cached) {
       boolean twoD = g.rank == 2;
       this.channels = channels;
       this.outChannels = outChannels;
@@ -154,14 +193,9 @@ public final class DirectConv {
       rows = outH + kh - 1;
       rowLen = outW + kw - 1;
       planeLen = rows * rowLen;
-      offsets = new int[channels * kh * kw];
-      for (int c = 0, q = 0; c < channels; c++) {
-        for (int ky = 0; ky < kh; ky++) {
-          for (int kx = 0; kx < kw; kx++) {
-            offsets[q++] = c * planeLen + ky * rowLen + kx;
-          }
-        }
-      }
+      layout = cached != null && cached.fits(channels, kh, kw, rowLen, planeLen) ? cached
+          : new Layout(channels, kh, kw, rowLen, planeLen);
+      offsets = layout.offsets;
       inSize = g.inSize;
       outSize = g.outSize;
       this.w = w;

@@ -1,6 +1,7 @@
 package org.quantlens.engine.ops;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.kernels.ConvGeometry;
 import org.quantlens.engine.kernels.DirectConv;
@@ -136,6 +137,9 @@ public final class ConvOps implements OpFamily {
         wConst.dim(1), wConst.size() / wConst.dim(0) / wConst.dim(1)) : null;
     PackedMatrix[] wGemm = wPacked == null || depthwiseWeights || directWeights ? null
         : FloatConv.packWeights(wPacked, wConst.dim(0), group, wConst.size() / wConst.dim(0));
+    // The direct kernel's read offsets for the last input shape (immutable, so a race between
+    // concurrent runs only costs a recomputation).
+    AtomicReference<DirectConv.Layout> layout = new AtomicReference<>();
     Tensor bConst = ctx.constant(2);
     float[] bPacked = bConst != null && bConst.dtype() == DType.F32 ? bConst.toFloats() : null;
     return (in, ec) -> {
@@ -156,8 +160,8 @@ public final class ConvOps implements OpFamily {
         if (group == c && group > 1 && g.rank <= 2) {
           FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, ep, y.floats(), ec);
         } else if (DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {
-          DirectConv.run(g, n, c, m, x.floats(), wf, w == wConst ? wDirect : null, bf, ep,
-              y.floats(), ec);
+          layout.set(DirectConv.run(g, n, c, m, x.floats(), wf, w == wConst ? wDirect : null, bf,
+              ep, y.floats(), ec, layout.get()));
         } else {
           FloatConv.gemm(g, n, c, group, m, x.floats(), wf, w == wConst ? wGemm : null, bf, ep,
               y.floats(), ec);

@@ -125,7 +125,7 @@ class DirectConvTest {
     float[] y = new float[cs.n * cs.m * cs.g.outSize];
     java.util.Arrays.fill(y, Float.NaN); // every output must be written
     DirectConv.run(cs.g, cs.n, cs.c, cs.m, cs.x, cs.wt, null, cs.bias,
-        new Epilogue(cs.lo, cs.hi, null), y, par);
+        new Epilogue(cs.lo, cs.hi, null), y, par, null);
     return y;
   }
 
@@ -146,9 +146,30 @@ class DirectConvTest {
       float[] packed = DirectConv.packWeights(cs.wt, cs.m, cs.c, cs.kh * cs.kw);
       float[] y = new float[cs.n * cs.m * cs.g.outSize];
       DirectConv.run(cs.g, cs.n, cs.c, cs.m, cs.x, null, packed, cs.bias,
-          new Epilogue(cs.lo, cs.hi, null), y, Parallel.SERIAL);
+          new Epilogue(cs.lo, cs.hi, null), y, Parallel.SERIAL, null);
       assertArrayEquals(runDirect(cs, Parallel.SERIAL), y, cs::toString);
     }
+  }
+
+  @Test
+  void aLayoutPassedBackIsReusedForTheSameShapeAndReplacedForAnother() {
+    Random rnd = new Random(5);
+    Case a = new Case(rnd);
+    float[] y = new float[a.n * a.m * a.g.outSize];
+    Epilogue ep = new Epilogue(a.lo, a.hi, null);
+    DirectConv.Layout first = DirectConv.run(a.g, a.n, a.c, a.m, a.x, a.wt, null, a.bias, ep, y,
+        Parallel.SERIAL, null);
+    assertTrue(first == DirectConv.run(a.g, a.n, a.c, a.m, a.x, a.wt, null, a.bias, ep, y,
+        Parallel.SERIAL, first), "same shape: cached layout");
+    Case b;
+    do {
+      b = new Case(rnd);
+    } while (b.c == a.c && b.g.in[b.g.rank - 1] == a.g.in[a.g.rank - 1]);
+    float[] yb = new float[b.n * b.m * b.g.outSize];
+    // A stale layout must not be used for another shape: the result still matches the naive one.
+    DirectConv.run(b.g, b.n, b.c, b.m, b.x, b.wt, null, b.bias, new Epilogue(b.lo, b.hi, null), yb,
+        Parallel.SERIAL, first);
+    assertClose(b.naive(), yb, b);
   }
 
   @Test
@@ -218,7 +239,7 @@ class DirectConvTest {
     java.util.Arrays.fill(w, 1f);
     float[] y = new float[4];
     DirectConv.run(g, 1, 1, 1, new float[] {1, 2, 3, 4}, w, null, new float[] {0.5f},
-        Epilogue.NONE, y, Parallel.SERIAL);
+        Epilogue.NONE, y, Parallel.SERIAL, null);
     assertArrayEquals(new float[] {10.5f, 10.5f, 10.5f, 10.5f}, y);
   }
 
