@@ -131,7 +131,10 @@ public final class ConvOps implements OpFamily {
     // per group), never both; the depthwise kernel reads ONNX's [C * mult, 1, kh, kw] as it is.
     float[] wPacked = wConst != null && wConst.dtype() == DType.F32 ? wConst.toFloats() : null;
     boolean depthwiseWeights = wConst != null && wConst.dim(1) == 1 && group > 1 && wConst.rank() <= 4;
-    boolean directWeights = wPacked != null && DirectConv.suits(kernel, win.strides,
+    // -Dquantlens.conv.direct=false (read when a session is built) keeps every conv on GEMM,
+    // for A/B timing of the two paths in one JVM.
+    boolean directAllowed = Boolean.parseBoolean(System.getProperty("quantlens.conv.direct", "true"));
+    boolean directWeights = directAllowed && wPacked != null && DirectConv.suits(kernel, win.strides,
         win.dilations, group, wConst.dim(1), wConst.dim(0));
     float[] wDirect = directWeights ? DirectConv.packWeights(wPacked, wConst.dim(0),
         wConst.dim(1), wConst.size() / wConst.dim(0) / wConst.dim(1)) : null;
@@ -159,7 +162,7 @@ public final class ConvOps implements OpFamily {
         Tensor y = ec.allocate(DType.F32, outShape);
         if (group == c && group > 1 && g.rank <= 2) {
           FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, ep, y.floats(), ec);
-        } else if (DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {
+        } else if (directAllowed && DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {
           layout.set(DirectConv.run(g, n, c, m, x.floats(), wf, w == wConst ? wDirect : null, bf,
               ep, y.floats(), ec, layout.get()));
         } else {
