@@ -83,6 +83,7 @@ public final class OnnxWriter {
   /** The model as a protobuf message. */
   public static ModelProto toModel(Graph g) {
     g = org.quantlens.engine.quant.RecurrentExport.lower(g); // our int8 GRU/LSTM ops as QDQ
+    g = org.quantlens.engine.quant.UnsignedWeightExport.lower(g); // exact in ONNX Runtime's fused mode
     if (g.opsets().isEmpty()) {
       throw new QuantLensException("graph '" + g.name()
           + "' declares no opset; set graph.opsets().put(\"\", version) before exporting");

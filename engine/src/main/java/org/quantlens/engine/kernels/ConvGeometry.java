@@ -133,6 +133,11 @@ public final class ConvGeometry {
     return new ConvGeometry(in.clone(), kernel.clone(), s, d, pb, pe, out);
   }
 
+  /** Extent of the padded input along dimension {@code i}. */
+  public int padded(int i) {
+    return in[i] + padBegin[i] + padEnd[i];
+  }
+
   /** Extent of the dilated kernel along dimension {@code i}. */
   public int span(int i) {
     return (kernel[i] - 1) * dilations[i] + 1;

@@ -12,7 +12,7 @@ public final class QuantIm2col {
   private QuantIm2col() {}
 
   /** Floats one padded image of {@code channels} planes takes. */
-  public static int paddedSize(QuantConvGeometry g, int channels) {
+  public static int paddedSize(ConvGeometry g, int channels) {
     long n = channels;
     for (int i = 0; i < g.rank; i++) {
       n *= g.padded(i);
@@ -25,7 +25,7 @@ public final class QuantIm2col {
    * into padded planes in {@code dst} (plane c at {@code dstOff + c * planeSize}); padding gets
    * {@code padValue} (the widened zero point).
    */
-  public static void padImage(QuantConvGeometry g, byte[] x, int xOff, boolean unsigned, int c0, int c1,
+  public static void padImage(ConvGeometry g, byte[] x, int xOff, boolean unsigned, int c0, int c1,
       float padValue, float[] dst, int dstOff) {
     int plane = paddedSize(g, 1);
     int lastIn = g.in[g.rank - 1];
@@ -65,7 +65,7 @@ public final class QuantIm2col {
    * panels of {@code nr} columns; {@code width} (a multiple of nr, &gt;= p1 - p0) columns are
    * written, the extra ones 0.
    */
-  public static void tile(QuantConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
+  public static void tile(ConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
       float[] col, int width, int nr) {
     Panels out = new Panels(col, channels * g.kernelSize, nr);
     if (g.rank == 2) {
@@ -122,7 +122,7 @@ public final class QuantIm2col {
     }
   }
 
-  private static void tile2d(QuantConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
+  private static void tile2d(ConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
       Panels out) {
     int ow = g.out[1];
     int pw = g.padded(1);
@@ -150,7 +150,7 @@ public final class QuantIm2col {
     }
   }
 
-  private static void tile1d(QuantConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
+  private static void tile1d(ConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
       Panels out) {
     int plane = g.padded(0);
     int sx = g.strides[0];
@@ -162,7 +162,7 @@ public final class QuantIm2col {
     }
   }
 
-  private static void tileNd(QuantConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
+  private static void tileNd(ConvGeometry g, float[] src, int srcOff, int channels, int p0, int p1,
       Panels out) {
     int r = g.rank;
     int[] pstride = new int[r];

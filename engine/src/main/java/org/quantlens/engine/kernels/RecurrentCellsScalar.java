@@ -5,6 +5,8 @@ package org.quantlens.engine.kernels;
  * computed in double through {@link RnnActivation#apply}. The SIMD kernels are tested against it.
  */
 public final class RecurrentCellsScalar implements RecurrentCells {
+  /** Use {@link RecurrentCells#SCALAR}. */
+  RecurrentCellsScalar() {}
 
   static float clip(float x, float c) {
     return Math.min(Math.max(x, -c), c); // keeps NaN; c = +Infinity is no clip

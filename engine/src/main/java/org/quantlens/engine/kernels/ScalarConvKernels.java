@@ -2,6 +2,9 @@ package org.quantlens.engine.kernels;
 
 /** Scalar reference of {@link ConvKernels}: plain loops, multiply then add (no FMA). */
 public final class ScalarConvKernels implements ConvKernels {
+  /** Use {@link ConvKernels#SCALAR}. */
+  ScalarConvKernels() {}
+
   @Override
   public void depthwiseRow(float[] src, int base, int[] taps, float[] w, int wOff, float bias,
       float lo, float hi, float[] dst, int dstOff, int n) {

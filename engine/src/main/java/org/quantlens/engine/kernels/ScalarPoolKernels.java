@@ -2,6 +2,9 @@ package org.quantlens.engine.kernels;
 
 /** Scalar reference of {@link PoolKernels}. */
 public final class ScalarPoolKernels implements PoolKernels {
+  /** Use {@link PoolKernels#SCALAR}. */
+  ScalarPoolKernels() {}
+
   @Override
   public void maxRow(float[] src, int base, int[] taps, float[] dst, int dstOff, int n) {
     for (int i = 0; i < n; i++) {

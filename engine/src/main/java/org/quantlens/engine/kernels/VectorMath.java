@@ -99,6 +99,9 @@ public abstract class VectorMath {
   public static final int R_MIN = 4;
   public static final int R_PROD = 5;
 
+  /** Implemented only inside the engine. */
+  VectorMath() {}
+
   private static final class Holder {
     static final VectorMath INSTANCE =
         Kernels.select(VectorMath.class, "SimdVectorMath", new VectorMathScalar());

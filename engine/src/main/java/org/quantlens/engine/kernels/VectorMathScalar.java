@@ -10,6 +10,9 @@ public class VectorMathScalar extends VectorMath {
   private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
   private static final double SQRT_PI = 1.7724538509055159;
 
+  /** The scalar reference (benchmarks and tests compare against it). */
+  public VectorMathScalar() {}
+
   @Override
   public void binary(int op, float[] a, int aOff, float[] b, int bOff, float[] out, int oOff,
       int n) {

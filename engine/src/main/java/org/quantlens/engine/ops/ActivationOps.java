@@ -16,6 +16,9 @@ public final class ActivationOps implements OpFamily {
   private static final float SELU_ALPHA = 1.67326319217681884765625f;
   private static final float SELU_GAMMA = 1.05070102214813232421875f;
 
+  /** The op family, ready to register into any {@link OpRegistry}. */
+  public ActivationOps() {}
+
   @Override
   public void register(OpRegistry r) {
     map(r, "Relu", 1, VectorMath.RELU, null, 0, null, 0);

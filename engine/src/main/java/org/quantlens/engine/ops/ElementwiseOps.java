@@ -33,6 +33,9 @@ import org.quantlens.engine.tensor.Tensor;
  * unary math functions. Registered versions are those where our semantics change.
  */
 public final class ElementwiseOps implements OpFamily {
+  /** The op family, ready to register into any {@link OpRegistry}. */
+  public ElementwiseOps() {}
+
   @Override
   public void register(OpRegistry r) {
     binary(r, "Add", ADD, 1, 7);

@@ -19,6 +19,9 @@ import org.quantlens.engine.tensor.Tensor;
  * final.
  */
 public final class MatMulOps implements OpFamily {
+  /** The op family, ready to register into any {@link OpRegistry}. */
+  public MatMulOps() {}
+
   @Override
   public void register(OpRegistry r) {
     // Gemm-1/6: C required, 'broadcast' attribute; 7: C unidirectionally broadcast; 9: more

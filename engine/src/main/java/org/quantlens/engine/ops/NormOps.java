@@ -17,6 +17,9 @@ import org.quantlens.engine.tensor.Tensor;
  * {@code input * momentum + batch * (1 - momentum)}.
  */
 public final class NormOps implements OpFamily {
+  /** The op family, ready to register into any {@link OpRegistry}. */
+  public NormOps() {}
+
   @Override
   public void register(OpRegistry r) {
     for (int v : new int[] {1, 6, 7, 9, 14, 15}) {

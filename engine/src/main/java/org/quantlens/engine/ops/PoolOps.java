@@ -19,6 +19,9 @@ import org.quantlens.engine.tensor.Tensor;
  * double precision (exact for the integer types).
  */
 public final class PoolOps implements OpFamily {
+  /** The op family, ready to register into any {@link OpRegistry}. */
+  public PoolOps() {}
+
   @Override
   public void register(OpRegistry r) {
     for (int v : new int[] {1, 8, 10, 11, 12}) {

@@ -2,7 +2,7 @@ package org.quantlens.engine.ops;
 
 import java.util.Arrays;
 import org.quantlens.engine.ShapeMismatchException;
-import org.quantlens.engine.kernels.QuantConvGeometry;
+import org.quantlens.engine.kernels.ConvGeometry;
 import org.quantlens.engine.kernels.QuantScratch;
 import org.quantlens.engine.kernels.Requantize;
 import org.quantlens.engine.tensor.DType;
@@ -95,7 +95,12 @@ final class QLinearPoolOps {
     }
     int[] strides = ctx.attrInts("strides", null);
     int[] pads = ctx.attrInts("pads", null);
-    String autoPad = ctx.attrString("auto_pad", "NOTSET");
+    ConvGeometry.AutoPad autoPad;
+    try {
+      autoPad = ConvGeometry.AutoPad.parse(ctx.attrString("auto_pad", "NOTSET"));
+    } catch (IllegalArgumentException e) {
+      throw ctx.error(e.getMessage());
+    }
     QuantArg.Input xArg = QuantArg.Input.of(ctx, 1, 2, DType.U8, false, "x_scale", 0);
     QuantArg.Input yArg = QuantArg.Input.of(ctx, 3, 4, DType.U8, false, "y_scale", 0);
     return (in, ex) -> {
@@ -113,9 +118,9 @@ final class QLinearPoolOps {
       int n = x.dim(0);
       int c = last ? x.dim(r + 1) : x.dim(1);
       int[] spatial = last ? Arrays.copyOfRange(x.shape(), 1, r + 1) : Arrays.copyOfRange(x.shape(), 2, r + 2);
-      QuantConvGeometry g;
+      ConvGeometry g;
       try {
-        g = QuantConvGeometry.of(spatial, kernel, strides, null, pads, autoPad, ceil);
+        g = ConvGeometry.of(spatial, kernel, strides, null, pads, autoPad, ceil);
       } catch (ShapeMismatchException e) {
         throw new ShapeMismatchException(where + ": " + e.getMessage());
       }

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.quantlens.engine.InvalidAttributeException;
 import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.kernels.Int8Gemm;
-import org.quantlens.engine.kernels.QuantConvGeometry;
+import org.quantlens.engine.kernels.ConvGeometry;
 import org.quantlens.engine.kernels.QuantIm2col;
 import org.quantlens.engine.kernels.QuantScratch;
 import org.quantlens.engine.kernels.Requantize;
@@ -81,7 +81,7 @@ final class QuantConvOps {
     private final int[] strides;
     private final int[] dilations;
     private final int[] pads;
-    private final String autoPad;
+    private final ConvGeometry.AutoPad autoPad;
     private final int group;
     private final FusedActivation act;
     private final Weights constW;
@@ -113,7 +113,11 @@ final class QuantConvOps {
       strides = ctx.attrInts("strides", null);
       dilations = ctx.attrInts("dilations", null);
       pads = ctx.attrInts("pads", null);
-      autoPad = ctx.attrString("auto_pad", "NOTSET");
+      try {
+        autoPad = ConvGeometry.AutoPad.parse(ctx.attrString("auto_pad", "NOTSET"));
+      } catch (IllegalArgumentException e) {
+        throw ctx.error(e.getMessage());
+      }
       group = ctx.attrInt("group", 1);
       if (group < 1) {
         throw ctx.error("group must be positive, got " + group);
@@ -170,10 +174,10 @@ final class QuantConvOps {
         throw new ShapeMismatchException(where + ": kernel_shape " + Arrays.toString(kernelAttr)
             + " does not match w " + Arrays.toString(ws));
       }
-      QuantConvGeometry g;
+      ConvGeometry g;
       try {
-        g = QuantConvGeometry.of(Arrays.copyOfRange(x.shape(), 2, x.rank()), kernel, strides, dilations,
-            pads, autoPad);
+        g = ConvGeometry.of(Arrays.copyOfRange(x.shape(), 2, x.rank()), kernel, strides, dilations,
+            pads, autoPad, false);
       } catch (ShapeMismatchException e) {
         throw new ShapeMismatchException(where + ": " + e.getMessage());
       }
@@ -259,7 +263,7 @@ final class QuantConvOps {
       byte[] xb = x.bytes();
       float padValue = zx;
       int planes = batch * c;
-      QuantConvGeometry gf = g;
+      ConvGeometry gf = g;
       QuantParallel.forItems(ex, planes, g.inSize, pl -> {
         int n = pl / c;
         int ch = pl % c;
@@ -276,7 +280,7 @@ final class QuantConvOps {
     }
 
     /** Im2col tiles of output positions, copied into packed panels, then the GEMM. */
-    private void im2col(ExecContext ex, QuantConvGeometry g, Weights wts, float[] padded, int imgFloats,
+    private void im2col(ExecContext ex, ConvGeometry g, Weights wts, float[] padded, int imgFloats,
         int batch, int c, int mg, int cg, int kg, Epilogue epi) {
       int nr = Int8Gemm.get().panelWidth();
       int pixels = g.outSize;
@@ -319,7 +323,7 @@ final class QuantConvOps {
      * plane starting at {@code c * plane + ky * dy * PW + kx * dx}: the GEMM reads it in place. The
      * {@code PW - OW} extra columns per output row are computed and dropped.
      */
-    private void direct(ExecContext ex, QuantConvGeometry g, Weights wts, float[] padded, int imgFloats,
+    private void direct(ExecContext ex, ConvGeometry g, Weights wts, float[] padded, int imgFloats,
         int batch, int c, int mg, int cg, int kg, Epilogue epi) {
       int nr = Int8Gemm.get().panelWidth();
       int pw = g.padded(1);

@@ -11,6 +11,9 @@ public final class QuantOps implements OpFamily {
   /** ONNX Runtime's contrib domain. */
   public static final String MS = "com.microsoft";
 
+  /** The op family, ready to register into any {@link OpRegistry}. */
+  public QuantOps() {}
+
   @Override
   public void register(OpRegistry r) {
     for (int v : new int[] {10, 13, 19}) {

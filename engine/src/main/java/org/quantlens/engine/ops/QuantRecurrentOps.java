@@ -38,6 +38,9 @@ public final class QuantRecurrentOps implements OpFamily {
   /** Our own operator domain. */
   public static final String DOMAIN = "com.quantlens";
 
+  /** The op family, ready to register into any {@link OpRegistry}. */
+  public QuantRecurrentOps() {}
+
   @Override
   public void register(OpRegistry r) {
     r.register(QuantOps.MS, "DynamicQuantizeLSTM", 1, ctx -> create(ctx, RecurrentLayer.Type.LSTM, false));

@@ -12,6 +12,9 @@ import org.quantlens.engine.tensor.Tensor;
  * opset 18), and ArgMax/ArgMin ({@code select_last_index} from opset 12).
  */
 public final class ReduceOps implements OpFamily {
+  /** The op family, ready to register into any {@link OpRegistry}. */
+  public ReduceOps() {}
+
   @Override
   public void register(OpRegistry r) {
     reduce(r, "ReduceSum", ReduceCompute.SUM, 13);

@@ -15,6 +15,9 @@ public final class SaturationCounter {
   private final LongAdder nonFinite = new LongAdder();
   private final LongAdder total = new LongAdder();
 
+  /** A counter at zero. */
+  public SaturationCounter() {}
+
   /**
    * Adds one chunk's counts: {@code counts[0]} low, {@code counts[1]} high, {@code counts[2]}
    * non-finite (as the quantize kernels fill them), over {@code values} values quantized.

@@ -20,6 +20,9 @@ import org.quantlens.engine.tensor.Tensor;
  * {@link CastOps} and {@link ShapeJoinOps}.
  */
 public final class ShapeOps implements OpFamily {
+  /** The op family, ready to register into any {@link OpRegistry}. */
+  public ShapeOps() {}
+
   @Override
   public void register(OpRegistry r) {
     r.register("Reshape", 1, ctx -> reshape(ctx, false));

@@ -6,6 +6,9 @@ public final class MinMaxObserver implements Observer {
   private double max = Double.NEGATIVE_INFINITY;
   private int batches;
 
+  /** An observer that has seen nothing yet. */
+  public MinMaxObserver() {}
+
   @Override
   public void observe(float[] x, int n) {
     float lo = Float.POSITIVE_INFINITY;

@@ -512,6 +512,33 @@ public final class QdqFolding {
       return addInit(w.q + "_const", out);
     }
 
+    /**
+     * The weight and zero-point names the int8 op reads: a constant uint8 weight whose zero points
+     * are all 128 (how {@link UnsignedWeightExport} writes symmetric int8 weights for ONNX Runtime)
+     * becomes the same values in int8 with zero point 0, so it runs on the int8 x int8 kernels
+     * exactly as before export; any other weight is read as it is.
+     */
+    private String[] signedWeight(Dq w, String wq) {
+      Tensor c = g.initializers().containsKey(wq) ? g.initializers().get(wq) : constant(wq);
+      if (c == null || c.dtype() != DType.U8 || w.zp == null || w.zp.dtype() != DType.U8) {
+        return new String[] {wq, zpName(w)};
+      }
+      for (byte z : w.zp.bytes()) {
+        if ((z & 0xff) != UnsignedWeightExport.ZERO_POINT) {
+          return new String[] {wq, zpName(w)};
+        }
+      }
+      byte[] u = c.bytes();
+      byte[] s = new byte[u.length];
+      for (int i = 0; i < s.length; i++) {
+        s[i] = (byte) ((u[i] & 0xff) - UnsignedWeightExport.ZERO_POINT);
+      }
+      String name = addInit(wq + "_int8", Tensor.wrap(DType.I8, s, c.shape()));
+      String zp = addInit(wq + "_int8_zero_point",
+          w.perTensor() ? Tensor.zeros(DType.I8) : Tensor.zeros(DType.I8, w.scale.size()));
+      return new String[] {name, zp};
+    }
+
     /** Checks a per-axis weight's axis; returns the per-channel scale count (1 if per tensor). */
     private void checkAxis(Dq w, int wantAxis, int rank, String what) throws NoFold {
       if (w.perTensor()) {
@@ -580,7 +607,8 @@ public final class QdqFolding {
         throw new NoFold("weight has " + w.scale.size() + " scales for " + m + " output channels");
       }
       float[] b = biasValues(n.input(2), m);
-      List<String> ins = new ArrayList<>(List.of(x.q, x.scaleName, zpName(x), wq, w.scaleName, zpName(w),
+      String[] ws = signedWeight(w, wq);
+      List<String> ins = new ArrayList<>(List.of(x.q, x.scaleName, zpName(x), ws[0], w.scaleName, ws[1],
           q.scaleName, q.zpName));
       if (b != null) {
         ins.add(int32Bias(n.name() + "_bias", b, (float) x.scale.getDouble(0), w.scale, 1f));
@@ -603,7 +631,8 @@ public final class QdqFolding {
       String bq = weight(b, "B '" + n.input(1) + "'", true);
       float alpha = n.attributes().containsKey("alpha") ? n.attributes().get("alpha").asFloat() : 1f;
       float beta = n.attributes().containsKey("beta") ? n.attributes().get("beta").asFloat() : 1f;
-      List<String> ins = new ArrayList<>(List.of(a.q, a.scaleName, zpName(a), bq, b.scaleName, zpName(b)));
+      String[] bs = signedWeight(b, bq);
+      List<String> ins = new ArrayList<>(List.of(a.q, a.scaleName, zpName(a), bs[0], b.scaleName, bs[1]));
       if (!n.input(2).isEmpty()) {
         Tensor bt = g.initializers().containsKey(bq) ? g.initializers().get(bq) : constant(bq);
         Tensor bias = constant(n.input(2));
@@ -651,7 +680,8 @@ public final class QdqFolding {
       if (!b.perTensor() && (bt == null || bt.rank() != 2)) {
         throw new NoFold("per-column B must be a 2-D constant");
       }
-      List<String> ins = List.of(a.q, a.scaleName, zpName(a), bq, b.scaleName, zpName(b), q.scaleName, q.zpName);
+      String[] bs = signedWeight(b, bq);
+      List<String> ins = List.of(a.q, a.scaleName, zpName(a), bs[0], b.scaleName, bs[1], q.scaleName, q.zpName);
       Map<String, Attribute> attrs = fusedAttributes(n);
       attrs.putAll(activation(q));
       absorb(n, q);

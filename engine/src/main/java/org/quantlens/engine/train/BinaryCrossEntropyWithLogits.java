@@ -11,6 +11,9 @@ import org.quantlens.engine.tensor.Tensor;
  * agrees with its target's side of 0.5.
  */
 public final class BinaryCrossEntropyWithLogits implements Loss {
+  /** The loss (stateless). */
+  public BinaryCrossEntropyWithLogits() {}
+
   @Override
   public double compute(Tensor output, Tensor target, float[] grad) {
     check(output, target);

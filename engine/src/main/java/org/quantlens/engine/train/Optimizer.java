@@ -12,6 +12,9 @@ public abstract class Optimizer {
   private final Map<Parameter, float[][]> state = new IdentityHashMap<>();
   private long steps;
 
+  /** For the optimizers of this package. */
+  Optimizer() {}
+
   /** One update of every parameter with learning rate {@code lr}. */
   public final void step(List<Parameter> params, double lr) {
     steps++;

@@ -82,6 +82,8 @@ public final class Trainer {
     private CheckpointSink checkpoint;
     private BatchTransform transform;
 
+    private Builder() {}
+
     public Builder epochs(int n) {
       if (n < 1) {
         throw new IllegalArgumentException("epochs must be at least 1, got " + n);

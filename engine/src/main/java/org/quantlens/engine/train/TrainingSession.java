@@ -62,6 +62,9 @@ public final class TrainingSession implements AutoCloseable {
     private GradRegistry rules = GradRegistry.standard();
     private java.util.function.LongSupplier clock;
 
+    /** Defaults: all cores, seed 0, every float initializer trainable. */
+    public Options() {}
+
     /** Threads kernels may use (default: available processors). */
     public Options threads(int n) {
       if (n < 1) {

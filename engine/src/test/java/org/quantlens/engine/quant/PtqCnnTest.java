@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Assumptions;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.runtime.Session;
@@ -33,11 +32,7 @@ class PtqCnnTest {
 
   @BeforeAll
   static void quantize() {
-    ReferenceQuantOps.installMissing();
     Graph plain = QuantTestModels.cnn(11, 13);
-    Assumptions.assumeTrue(QuantTestModels.unregistered(plain).isEmpty(),
-        "float ops not registered yet (they land on their own branches): "
-            + QuantTestModels.unregistered(plain));
     floatGraph = QuantTestModels.centeredCnn(11, 13);
     calib = QuantTestModels.images(100, 8, 8);
     ptq = Ptq.quantize(floatGraph, Calibration.of(calib), QuantConfig.defaults());

@@ -267,8 +267,6 @@ class QatGraphTest {
 
   @Test
   void recurrentModelsTrainThroughTheirFakeQuantPairs() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(GradRegistry.standard().find("LSTM") != null,
-        "LSTM has no backward rule in this build yet");
     for (String op : new String[] {"LSTM", "GRU"}) {
       Random r = new Random(9);
       Graph f = recurrent(r, op, op.equals("LSTM") ? 4 : 3);

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
@@ -27,11 +25,6 @@ import org.quantlens.engine.tensor.Tensor;
 class QdqFoldingTest {
   /** QDQ graphs run as written (fake-quant): a session would otherwise fold them to int8 kernels. */
   private static final Session.Options SIMULATE = new Session.Options().optimize(false);
-
-  @BeforeAll
-  static void ops() {
-    ReferenceQuantOps.installMissing();
-  }
 
   private static Tensor scalar(float v) {
     return Tensor.of(new float[] {v});
@@ -77,16 +70,10 @@ class QdqFoldingTest {
     return g;
   }
 
-  private static void assumeFloatOps(Graph g) {
-    Set<String> missing = QuantTestModels.unregistered(g);
-    Assumptions.assumeTrue(missing.isEmpty(), "ops not registered yet: " + missing);
-  }
-
   @Test
   void pytorchStyleQatConvFoldsAndComputesWhatTheQdqGraphComputes() {
     Random rnd = new Random(3);
     Graph g = pytorchStyleConv(rnd);
-    assumeFloatOps(g);
     QdqFolding.Result f = QdqFolding.fold(g);
     List<String> ops = new ArrayList<>();
     f.graph().nodes().forEach(n -> ops.add(n.opType()));
@@ -154,7 +141,6 @@ class QdqFoldingTest {
   void ortStyleQdqFoldsConvAndSaysWhySoftmaxStaysFloat() {
     Random rnd = new Random(4);
     Graph g = ortStyle(rnd, "c");
-    assumeFloatOps(g);
     QdqFolding.Result f = QdqFolding.fold(g);
     assertTrue(f.report().entry("conv").int8(), f.report().toString());
     Int8Report.Entry sm = f.report().entry("softmax");
@@ -222,7 +208,6 @@ class QdqFoldingTest {
     g.nodes().add(new Node("q2", "QuantizeLinear", List.of("c", "s2", "z"), List.of("d"), Map.of()));
     g.nodes().add(new Node("d2", "DequantizeLinear", List.of("d", "s2", "z"), List.of("y"), Map.of()));
     g.outputs().add(new Value("y", DType.F32, (int[]) null, null));
-    assumeFloatOps(g);
     Int8Report.Entry e = QdqFolding.fold(g).report().entry("pool");
     assertTrue(!e.int8() && e.reason().contains("differ"), e.toString());
     g.initializers().put("s2", scalar(0.1f));

@@ -5,13 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.graph.Value;
-import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -157,16 +154,5 @@ final class QuantTestModels {
       }
     }
     return best;
-  }
-
-  /** Ops of {@code g} the registry does not know (the float families land on their own branches). */
-  static Set<String> unregistered(Graph g) {
-    Set<String> missing = new TreeSet<>();
-    for (Node n : g.nodes()) {
-      if (!OpRegistry.standard().knows(n.domain(), n.opType())) {
-        missing.add(n.opType());
-      }
-    }
-    return missing;
   }
 }

@@ -7,7 +7,6 @@ import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.quant.Calibration;
 import org.quantlens.engine.quant.QatGraph;
 import org.quantlens.engine.quant.QuantConfig;
-import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 import org.quantlens.engine.train.Dataset;
 import org.quantlens.engine.train.TrainResult;
@@ -95,9 +94,10 @@ public final class QatRecipe implements Recipe {
       int count = Math.min(batch, n - from);
       int[] shape = data.x().shape();
       shape[0] = count;
-      float[] x = new float[count * row];
-      System.arraycopy(data.x().floats(), from * row, x, 0, x.length);
-      feeds.add(Map.of(in, Tensor.wrap(DType.F32, x, shape)));
+      Object src = data.x().data(); // float pixels or int64 token ids
+      Object x = java.lang.reflect.Array.newInstance(src.getClass().getComponentType(), count * row);
+      System.arraycopy(src, from * row, x, 0, count * row);
+      feeds.add(Map.of(in, Tensor.wrap(data.x().dtype(), x, shape)));
     }
     return Calibration.of(feeds);
   }

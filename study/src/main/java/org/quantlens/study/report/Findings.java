@@ -55,6 +55,9 @@ final class Findings {
       return Optional.empty();
     }
     ShiftContrast top = both.stream().max(Comparator.comparingDouble(ShiftContrast::increase)).get();
+    if (!(top.increase() > 0)) { // no variant rises: name the largest change, the steepest fall
+      top = both.stream().max(Comparator.comparingDouble(s -> Math.abs(s.increase()))).get();
+    }
     String numbers = top.variant() + ": shifted " + Fmt.pct(top.shifted().value()) + " ["
         + Fmt.pctRange(top.shifted().low(), top.shifted().high()) + "] vs clean " + Fmt.pct(top.clean().value())
         + " [" + Fmt.pctRange(top.clean().low(), top.clean().high()) + "] ("

@@ -194,8 +194,13 @@ final class StudyDataReader {
     if (t.isEmpty() || t.equalsIgnoreCase("nan") || t.equalsIgnoreCase("na")) {
       return Double.NaN;
     }
+    String magnitude = t.startsWith("-") || t.startsWith("+") ? t.substring(1) : t;
+    if (magnitude.equalsIgnoreCase("inf") || magnitude.equalsIgnoreCase("infinity")) {
+      // numpy/pandas write inf, Java writes Infinity: both, either sign, any case
+      return t.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+    }
     try {
-      return Double.parseDouble(t.replace("inf", "Infinity").replace("Inf", "Infinity"));
+      return Double.parseDouble(t);
     } catch (NumberFormatException e) {
       return Double.NaN;
     }

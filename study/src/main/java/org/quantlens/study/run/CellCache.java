@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import org.quantlens.engine.QuantLensException;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
+import org.quantlens.study.data.DataLoadException;
 import org.quantlens.study.data.Npy;
 
 /**
@@ -42,6 +43,21 @@ final class CellCache {
     } catch (QuantLensException e) {
       return null;
     }
+  }
+
+  /**
+   * The cached logits as floats, for a cell this run has computed.
+   *
+   * @throws DataLoadException naming the file when it is missing or invalid (changed on disk)
+   */
+  float[] require(String model, String variant, String set, int n, int classes) {
+    Tensor t = read(model, variant, set, n, classes);
+    if (t == null) {
+      throw new DataLoadException("cached logits " + file(model, variant, set) + " are missing or not float32 ["
+          + n + ", " + classes + "]; they were computed earlier in this run, so the output folder changed"
+          + " underneath it: rerun to recompute them");
+    }
+    return t.floats();
   }
 
   boolean valid(String model, String variant, String set, int n, int classes) {

@@ -8,7 +8,7 @@ import org.quantlens.engine.tensor.Tensor;
 
 /**
  * How a model takes images: its input's name and per-sample shape, which is the image's
- * {@code [C, H, W]} or the same pixels viewed as rows ({@code [H, W]} for one channel, a
+ * {@code [C, H, W]} or the same pixels viewed as rows ({@code [H, W]}, one channel only: a
  * row-sequential RNN's time steps) or flat ({@code [C*H*W]}). Conversion is a reshape, no copy.
  */
 record InputLayout(String input, int[] sampleShape) {
@@ -28,7 +28,9 @@ record InputLayout(String input, int[] sampleShape) {
           + "; a study model takes float32 images in [0, 1]");
     }
     int[] want = in.shape();
-    int[][] options = {{c, h, w}, c == 1 ? new int[] {h, w} : new int[] {h, w * c}, {c * h * w}};
+    // Rows only for one channel: with more, a row's pixels are not contiguous in [C, H, W], so an
+    // [H, W*C] model would need a transpose, not a view (the zoo's row models take [C, H, W]).
+    int[][] options = c == 1 ? new int[][] {{c, h, w}, {h, w}, {c * h * w}} : new int[][] {{c, h, w}, {c * h * w}};
     if (want != null) {
       for (int[] o : options) {
         if (fits(want, o)) {
@@ -40,8 +42,8 @@ record InputLayout(String input, int[] sampleShape) {
       return new InputLayout(in.name(), options[0]);
     }
     throw new StudyConfigException(field, "input '" + in.name() + "' expects " + in.shapeText() + " but "
-        + dataset + " gives images [N," + c + "," + h + "," + w + "] (also accepted: [N," + h + ","
-        + (w * c) + "] rows, [N," + (c * h * w) + "] flat)");
+        + dataset + " gives images [N," + c + "," + h + "," + w + "] (also accepted: "
+        + (c == 1 ? "[N," + h + "," + w + "] rows, " : "") + "[N," + (c * h * w) + "] flat)");
   }
 
   private static boolean fits(int[] want, int[] sample) {

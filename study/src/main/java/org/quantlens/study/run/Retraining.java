@@ -71,8 +71,8 @@ final class Retraining {
         List<CellAnalysis> before = new ArrayList<>();
         for (StudySet s : plan.sets) {
           int n = StudyRunner.size(plan, s);
-          before.add(new CellAnalysis(cache.read(m.name(), CellCache.FLOAT, s.id(), n, classes).floats(),
-              cache.read(m.name(), vn, s.id(), n, classes).floats(), StudyRunner.labels(plan, s), classes));
+          before.add(new CellAnalysis(cache.require(m.name(), CellCache.FLOAT, s.id(), n, classes),
+              cache.require(m.name(), vn, s.id(), n, classes), StudyRunner.labels(plan, s), classes));
         }
         for (String protocol : List.of("paper", "clean")) {
           boolean clean = protocol.equals("clean");
@@ -124,8 +124,8 @@ final class Retraining {
     List<CellAnalysis> result = new ArrayList<>();
     for (StudySet s : plan.sets) {
       int n = StudyRunner.size(plan, s);
-      result.add(new CellAnalysis(cache.read("float", "logits", s.id(), n, classes).floats(),
-          cache.read("quant", "logits", s.id(), n, classes).floats(), StudyRunner.labels(plan, s), classes));
+      result.add(new CellAnalysis(cache.require("float", "logits", s.id(), n, classes),
+          cache.require("quant", "logits", s.id(), n, classes), StudyRunner.labels(plan, s), classes));
     }
     return result;
   }

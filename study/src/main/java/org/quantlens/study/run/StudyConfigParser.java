@@ -338,6 +338,9 @@ public final class StudyConfigParser {
         throw StudyConfigException.choice("retraining.variants[" + i + "]", "variant (not among the study's variants)",
             v, names);
       }
+      if (chosen.contains(v)) {
+        throw new StudyConfigException("retraining.variants[" + i + "]", "variant '" + v + "' is listed twice");
+      }
       chosen.add(v);
     }
     int epochs = integer(r, "epochs", 1, 0, 1000, "retraining.");
@@ -419,7 +422,7 @@ public final class StudyConfigParser {
       return JSON.createArrayNode();
     }
     if (!v.isArray()) {
-      throw new StudyConfigException(prefix + key, "expected a JSON array, got " + v.getNodeType().name().toLowerCase());
+      throw new StudyConfigException(prefix + key, "expected a JSON array, got " + v.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
     }
     return v;
   }

@@ -292,9 +292,9 @@ public final class StudyRunner {
     for (StudyPlan.Model m : plan.models) {
       for (StudySet s : plan.sets) {
         int n = size(plan, s);
-        float[] lf = cache.read(m.name(), CellCache.FLOAT, s.id(), n, classes).floats();
+        float[] lf = cache.require(m.name(), CellCache.FLOAT, s.id(), n, classes);
         for (StudyConfig.VariantSpec v : plan.config.variants()) {
-          float[] lq = cache.read(m.name(), v.name(), s.id(), n, classes).floats();
+          float[] lq = cache.require(m.name(), v.name(), s.id(), n, classes);
           CellAnalysis a = new CellAnalysis(lf, lq, labels(plan, s), classes);
           r.cells.add(new StudyResults.Cell(m.name(), v.name(), s, a.stats, a.margins));
           a.metrics(m.name(), v.name(), s.id(), plan.config.metrics(), plan.config.seed(), r.metrics);
@@ -323,9 +323,9 @@ public final class StudyRunner {
       int n = size(plan, s);
       long[] labels = labels(plan, s);
       for (StudyPlan.Model m : plan.models) {
-        float[] lf = cache.read(m.name(), CellCache.FLOAT, s.id(), n, classes).floats();
+        float[] lf = cache.require(m.name(), CellCache.FLOAT, s.id(), n, classes);
         for (StudyConfig.VariantSpec v : plan.config.variants()) {
-          float[] lq = cache.read(m.name(), v.name(), s.id(), n, classes).floats();
+          float[] lq = cache.require(m.name(), v.name(), s.id(), n, classes);
           CellAnalysis a = new CellAnalysis(lf, lq, labels, classes);
           int taken = 0;
           for (int i = 0; i < n && taken < k; i++) {
@@ -379,8 +379,8 @@ public final class StudyRunner {
         CellCache cache = new CellCache(out);
         int n = size(plan, s);
         int classes = plan.classes.size();
-        CellAnalysis a = new CellAnalysis(cache.read(m.name(), CellCache.FLOAT, s.id(), n, classes).floats(),
-            cache.read(m.name(), v.name(), s.id(), n, classes).floats(), labels(plan, s), classes);
+        CellAnalysis a = new CellAnalysis(cache.require(m.name(), CellCache.FLOAT, s.id(), n, classes),
+            cache.require(m.name(), v.name(), s.id(), n, classes), labels(plan, s), classes);
         int[] dis = pick(a.disagree, true, per, plan.config.seed());
         int[] agr = pick(a.disagree, false, per, plan.config.seed() + 1);
         int count = dis.length + agr.length;

@@ -63,6 +63,15 @@ class StudyConfigTest {
   }
 
   @Test
+  void aVariantListedTwiceForRetrainingIsRefused() {
+    String json = SmallStudy.json(1).replace("\"retraining\": {\"variants\": [\"fake-3\"]",
+        "\"retraining\": {\"variants\": [\"fake-3\", \"fake-3\"]");
+    StudyConfigException e = bad(json, tmp);
+    assertEquals("retraining.variants[1]", e.field());
+    assertTrue(e.getMessage().contains("listed twice"), e.getMessage());
+  }
+
+  @Test
   void anUnknownShiftNamesTheFieldAndTheValidShifts() {
     StudyConfigException e = bad(with("corruptions", "[\"mnist-c/fog\", \"mnist-c/fogg\"]"), tmp);
     assertEquals("shifts.corruptions[1]", e.field());

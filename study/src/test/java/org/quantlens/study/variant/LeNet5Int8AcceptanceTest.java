@@ -167,26 +167,27 @@ class LeNet5Int8AcceptanceTest {
   }
 
   /**
-   * ONNX Runtime runs our exported QDQ model three ways. Its exact x64 int8 mode
-   * ({@code session.x64quantprecision = 1}: u8 x u8 products summed in 32 bits) must agree with our
-   * int8 path on at least 99.5% of top-1s. Without graph optimization it computes the QDQ
-   * semantics in float, so it must match our fake-quant simulation. Its default mode is printed
-   * only: on x86 CPUs without VNNI (AVX2, AVX-512F) its u8 x s8 kernels add pairs of products with
-   * saturating 16-bit arithmetic (VPMADDUBSW), a documented ONNX Runtime inexactness that moved
-   * up to 24 output steps and 3% of top-1s on this LeNet-5 (our kernels are exact).
+   * ONNX Runtime runs our exported QDQ model three ways. Its default (fused) mode and its exact x64
+   * int8 mode ({@code session.x64quantprecision = 1}) must agree with our int8 path on at least
+   * 99.9% of top-1s: the export writes the weights as uint8 with zero point 128, which ONNX Runtime
+   * runs on its exact uint8 x uint8 kernels (with int8 weights, its default mode on x86 CPUs without
+   * VNNI adds pairs of products in saturating 16 bits and moved 1-3% of top-1s). Without graph
+   * optimization it computes the QDQ semantics in float, so it must match our fake-quant simulation.
    */
   @Test
-  void exportedQdqModelRunsInOnnxRuntimeAndAgreesWithOurInt8Path() throws Exception {
+  void exportedQdqModelRunsInOnnxRuntimeDefaultAndExactModesAndAgreesWithOurInt8Path() throws Exception {
     byte[] model = OnnxWriter.toBytes(qdq);
     float[] exact = ortLogits(model, Ort.EXACT_INT8);
     int agree = agreement(int8Logits, exact, "ONNX Runtime (exact int8 mode) vs our int8");
     float[] unfused = ortLogits(model, Ort.UNOPTIMIZED);
     int agreeSim = agreement(simLogits, unfused, "ONNX Runtime (no graph optimization) vs our simulation");
-    agreement(int8Logits, ortLogits(model, Ort.DEFAULT), "ONNX Runtime (default, saturating on non-VNNI "
-        + "x86) vs our int8");
+    int agreeDefault = agreement(int8Logits, ortLogits(model, Ort.DEFAULT), "ONNX Runtime (default options)"
+        + " vs our int8");
     System.out.printf("ONNX Runtime accuracy (exact int8 mode) %.2f%%%n", 100 * accuracy(exact));
     int n = test.size();
-    assertTrue(agree >= 0.995 * n, "top-1 agreement with ONNX Runtime " + agree + " / " + n);
+    assertTrue(agreeDefault >= 0.999 * n, "top-1 agreement with ONNX Runtime's default mode " + agreeDefault
+        + " / " + n);
+    assertTrue(agree >= 0.999 * n, "top-1 agreement with ONNX Runtime's exact mode " + agree + " / " + n);
     assertTrue(agreeSim >= 0.999 * n, "top-1 agreement of ONNX Runtime's float QDQ with our simulation "
         + agreeSim + " / " + n);
   }

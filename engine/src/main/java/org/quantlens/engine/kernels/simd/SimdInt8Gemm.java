@@ -68,84 +68,49 @@ public final class SimdInt8Gemm implements Int8Gemm {
     return NR;
   }
 
+  /*
+   * Each entry point runs its full NR-wide panels here and hands the columns past the last full
+   * panel (callers pad to avoid them) to the scalar reference, which also zero-fills C when k = 0.
+   * A null bRows means B's rows are ldb apart. The drivers pick a tile kernel per panel; the
+   * kernels themselves stay separate so each inner loop is monomorphic with its own addressing.
+   */
+
   @Override
   public void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
       int ldb, int[] c, int cOff, int ldc) {
-    int nFull = n - n % NR;
-    if (k == 0) {
-      for (int i = 0; i < m; i++) {
-        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
-      }
-      return;
-    }
-    for (int k0 = 0; k0 < k; k0 += KC) {
-      int k1 = Math.min(k, k0 + KC);
-      boolean accumulate = k0 > 0;
-      for (int j = 0; j < nFull; j += NR) {
-        int i = 0;
-        if (ldb == NR) { // a packed panel: the constant stride keeps C2's loop tight (JDK 17)
-          for (; i + 4 <= m; i += 4) {
-            tile4Packed(k0, k1, a, aOff + i * lda, lda, b, bOff + j, c, cOff + i * ldc + j, ldc, accumulate);
-          }
-        }
-        for (; i + 4 <= m; i += 4) {
-          tile4(k0, k1, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, accumulate);
-        }
-        for (; i < m; i++) {
-          tile1(k0, k1, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, accumulate);
-        }
-      }
-    }
-    if (nFull < n) {
-      tailColumns(m, nFull, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-    }
+    int nFull = fullPanelColumns(n, k);
+    floatPanels(m, nFull, k, a, aOff, lda, b, bOff, ldb, null, c, cOff, ldc);
+    SCALAR.multiply(m, n - nFull, k, a, aOff, lda, b, bOff + nFull, ldb, c, cOff + nFull, ldc);
   }
 
   @Override
   public void multiplyRows(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int[] bRows,
       int bCol, int[] c, int cOff, int ldc) {
-    int nFull = n - n % NR;
-    if (k == 0) {
-      for (int i = 0; i < m; i++) {
-        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
-      }
-      return;
-    }
-    for (int k0 = 0; k0 < k; k0 += KC) {
-      int k1 = Math.min(k, k0 + KC);
-      boolean accumulate = k0 > 0;
-      for (int j = 0; j < nFull; j += NR) {
-        int i = 0;
-        for (; i + 4 <= m; i += 4) {
-          tile4Rows(k0, k1, a, aOff + i * lda, lda, b, bRows, bCol + j, c, cOff + i * ldc + j, ldc, accumulate);
-        }
-        for (; i < m; i++) {
-          tile1Rows(k0, k1, a, aOff + i * lda, b, bRows, bCol + j, c, cOff + i * ldc + j, accumulate);
-        }
-      }
-    }
-    for (int i = 0; i < m && nFull < n; i++) { // columns past the last full panel, in int
-      int ai = aOff + i * lda;
-      for (int j = nFull; j < n; j++) {
-        int s = 0;
-        for (int p = 0; p < k; p++) {
-          s += (int) a[ai + p] * (int) b[bRows[p] + bCol + j];
-        }
-        c[cOff + i * ldc + j] = s;
-      }
-    }
+    int nFull = fullPanelColumns(n, k);
+    floatPanels(m, nFull, k, a, aOff, lda, b, bCol, 0, bRows, c, cOff, ldc);
+    SCALAR.multiplyRows(m, n - nFull, k, a, aOff, lda, b, bRows, bCol + nFull, c, cOff + nFull, ldc);
+  }
+
+  @Override
+  public void multiply(int m, int n, int k, byte[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      int[] c, int cOff, int ldc) {
+    int nFull = fullPanelColumns(n, k);
+    byteRowPanels(m, nFull, k, a, aOff, lda, b, bOff, ldb, null, c, cOff, ldc);
+    SCALAR.multiply(m, n - nFull, k, a, aOff, lda, b, bOff + nFull, ldb, c, cOff + nFull, ldc);
+  }
+
+  @Override
+  public void multiplyRows(int m, int n, int k, byte[] a, int aOff, int lda, float[] b, int[] bRows,
+      int bCol, int[] c, int cOff, int ldc) {
+    int nFull = fullPanelColumns(n, k);
+    byteRowPanels(m, nFull, k, a, aOff, lda, b, bCol, 0, bRows, c, cOff, ldc);
+    SCALAR.multiplyRows(m, n - nFull, k, a, aOff, lda, b, bRows, bCol + nFull, c, cOff + nFull, ldc);
   }
 
   @Override
   public void multiply(int m, int n, int k, float[] a, int aOff, int lda, byte[] b, int bOff, int ldb,
       int[] c, int cOff, int ldc) {
-    int nFull = BS == null ? 0 : n - n % NR;
-    if (k == 0) {
-      for (int i = 0; i < m; i++) {
-        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
-      }
-      return;
-    }
+    int nFull = BS == null ? 0 : fullPanelColumns(n, k);
     if (m == 1) { // one row: widen the bytes in registers, nothing to amortize a tile over
       for (int j = 0; j < nFull; j += NR) {
         rowBytes(k, a, aOff, b, bOff + j, ldb, c, cOff + j);
@@ -168,14 +133,78 @@ public final class SimdInt8Gemm implements Int8Gemm {
         }
       }
     }
-    for (int i = 0; i < m && nFull < n; i++) { // columns past the last full panel, in int
-      int ai = aOff + i * lda;
-      for (int j = nFull; j < n; j++) {
-        int s = 0;
-        for (int p = 0; p < k; p++) {
-          s += (int) a[ai + p] * b[bOff + p * ldb + j];
+    SCALAR.multiply(m, n - nFull, k, a, aOff, lda, b, bOff + nFull, ldb, c, cOff + nFull, ldc);
+  }
+
+  /** Columns covered by whole panels; none when k = 0 (the scalar tail then zero-fills C). */
+  private static int fullPanelColumns(int n, int k) {
+    return k == 0 ? 0 : n - n % NR;
+  }
+
+  /** The first {@code nFull} columns of float A times float B. */
+  private static void floatPanels(int m, int nFull, int k, float[] a, int aOff, int lda, float[] b,
+      int bOff, int ldb, int[] bRows, int[] c, int cOff, int ldc) {
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      boolean accumulate = k0 > 0;
+      for (int j = 0; j < nFull; j += NR) {
+        int i = 0;
+        if (bRows != null) {
+          for (; i + 4 <= m; i += 4) {
+            tile4Rows(k0, k1, a, aOff + i * lda, lda, b, bRows, bOff + j, c, cOff + i * ldc + j, ldc, accumulate);
+          }
+          for (; i < m; i++) {
+            tile1Rows(k0, k1, a, aOff + i * lda, b, bRows, bOff + j, c, cOff + i * ldc + j, accumulate);
+          }
+          continue;
         }
-        c[cOff + i * ldc + j] = s;
+        if (ldb == NR) { // a packed panel: the constant stride keeps C2's loop tight (JDK 17)
+          for (; i + 4 <= m; i += 4) {
+            tile4Packed(k0, k1, a, aOff + i * lda, lda, b, bOff + j, c, cOff + i * ldc + j, ldc, accumulate);
+          }
+        }
+        for (; i + 4 <= m; i += 4) {
+          tile4(k0, k1, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, accumulate);
+        }
+        for (; i < m; i++) {
+          tile1(k0, k1, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, accumulate);
+        }
+      }
+    }
+  }
+
+  /**
+   * The first {@code nFull} columns of byte A times float B: each K block of 4 rows of A is widened
+   * once into the per-thread tile (rows {@link #KC} apart), then runs the float tile kernels.
+   */
+  private static void byteRowPanels(int m, int nFull, int k, byte[] a, int aOff, int lda, float[] b,
+      int bOff, int ldb, int[] bRows, int[] c, int cOff, int ldc) {
+    if (nFull == 0) {
+      return;
+    }
+    float[] t = TILE.get();
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      boolean accumulate = k0 > 0;
+      for (int i = 0; i < m; i += 4) {
+        int rows = Math.min(4, m - i);
+        int ta = widenRows(a, aOff + i * lda, lda, rows, k0, k1, t);
+        for (int j = 0; j < nFull; j += NR) {
+          int c0 = cOff + i * ldc + j;
+          if (rows == 4 && bRows == null) {
+            tile4(k0, k1, t, ta, KC, b, bOff + j, ldb, c, c0, ldc, accumulate);
+          } else if (rows == 4) {
+            tile4Rows(k0, k1, t, ta, KC, b, bRows, bOff + j, c, c0, ldc, accumulate);
+          } else {
+            for (int r = 0; r < rows; r++) {
+              if (bRows == null) {
+                tile1(k0, k1, t, ta + r * KC, b, bOff + j, ldb, c, c0 + r * ldc, accumulate);
+              } else {
+                tile1Rows(k0, k1, t, ta + r * KC, b, bRows, bOff + j, c, c0 + r * ldc, accumulate);
+              }
+            }
+          }
+        }
       }
     }
   }
@@ -229,86 +258,6 @@ public final class SimdInt8Gemm implements Int8Gemm {
     }
     t0.intoArray(c, c0);
     t1.intoArray(c, c0 + V);
-  }
-
-  @Override
-  public void multiply(int m, int n, int k, byte[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      int[] c, int cOff, int ldc) {
-    if (k == 0) {
-      for (int i = 0; i < m; i++) {
-        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
-      }
-      return;
-    }
-    int nFull = n - n % NR;
-    float[] t = TILE.get();
-    for (int k0 = 0; k0 < k; k0 += KC) {
-      int k1 = Math.min(k, k0 + KC);
-      boolean accumulate = k0 > 0;
-      for (int i = 0; i < m; i += 4) {
-        int rows = Math.min(4, m - i);
-        int ta = widenRows(a, aOff + i * lda, lda, rows, k0, k1, t);
-        for (int j = 0; j < nFull; j += NR) {
-          if (rows == 4) {
-            tile4(k0, k1, t, ta, KC, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, accumulate);
-          } else {
-            for (int r = 0; r < rows; r++) {
-              tile1(k0, k1, t, ta + r * KC, b, bOff + j, ldb, c, cOff + (i + r) * ldc + j, accumulate);
-            }
-          }
-        }
-      }
-    }
-    for (int i = 0; i < m && nFull < n; i++) {
-      int ai = aOff + i * lda;
-      for (int j = nFull; j < n; j++) {
-        int s = 0;
-        for (int p = 0; p < k; p++) {
-          s += a[ai + p] * (int) b[bOff + p * ldb + j];
-        }
-        c[cOff + i * ldc + j] = s;
-      }
-    }
-  }
-
-  @Override
-  public void multiplyRows(int m, int n, int k, byte[] a, int aOff, int lda, float[] b, int[] bRows,
-      int bCol, int[] c, int cOff, int ldc) {
-    if (k == 0) {
-      for (int i = 0; i < m; i++) {
-        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
-      }
-      return;
-    }
-    int nFull = n - n % NR;
-    float[] t = TILE.get();
-    for (int k0 = 0; k0 < k; k0 += KC) {
-      int k1 = Math.min(k, k0 + KC);
-      boolean accumulate = k0 > 0;
-      for (int i = 0; i < m; i += 4) {
-        int rows = Math.min(4, m - i);
-        int ta = widenRows(a, aOff + i * lda, lda, rows, k0, k1, t);
-        for (int j = 0; j < nFull; j += NR) {
-          if (rows == 4) {
-            tile4Rows(k0, k1, t, ta, KC, b, bRows, bCol + j, c, cOff + i * ldc + j, ldc, accumulate);
-          } else {
-            for (int r = 0; r < rows; r++) {
-              tile1Rows(k0, k1, t, ta + r * KC, b, bRows, bCol + j, c, cOff + (i + r) * ldc + j, accumulate);
-            }
-          }
-        }
-      }
-    }
-    for (int i = 0; i < m && nFull < n; i++) {
-      int ai = aOff + i * lda;
-      for (int j = nFull; j < n; j++) {
-        int s = 0;
-        for (int p = 0; p < k; p++) {
-          s += a[ai + p] * (int) b[bRows[p] + bCol + j];
-        }
-        c[cOff + i * ldc + j] = s;
-      }
-    }
   }
 
   /**
@@ -490,20 +439,5 @@ public final class SimdInt8Gemm implements Int8Gemm {
   /** An exact float integer within +-2^22 as int (see {@link #put}). */
   private static IntVector toInt(FloatVector s) {
     return s.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
-  }
-
-  /** Columns past the last full panel, in int like the reference (callers pad to avoid this). */
-  private static void tailColumns(int m, int j0, int n, int k, float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb, int[] c, int cOff, int ldc) {
-    for (int i = 0; i < m; i++) {
-      int ai = aOff + i * lda;
-      for (int j = j0; j < n; j++) {
-        int s = 0;
-        for (int p = 0; p < k; p++) {
-          s += (int) a[ai + p] * (int) b[bOff + p * ldb + j];
-        }
-        c[cOff + i * ldc + j] = s;
-      }
-    }
   }
 }

@@ -134,7 +134,7 @@ public final class FakeQuantGrad {
         store(new QuantMath.Params[] {QuantMath.params(min, max, activationRange,
             activationSymmetric)}, scale, zp);
       }
-      QuantMath.IntRange grid = gridOf(zp);
+      QuantMath.IntRange grid = kind == Kind.WEIGHT ? weightRange : activationRange;
       if (out.length < n) {
         out = new float[n];
         inside = new boolean[n];
@@ -148,10 +148,14 @@ public final class FakeQuantGrad {
         }
       }
       float[] s = scale.floats();
+      int[] zs = new int[channels]; // read once: Tensor.getLong per element would be a virtual call
+      for (int c = 0; zp != null && c < channels; c++) {
+        zs[c] = (int) zp.getLong(zp.size() == 1 ? 0 : c);
+      }
       for (int i = 0; i < n; i++) {
         int c = channels == 1 ? 0 : (i / inner) % channels;
         float sc = s[c];
-        int z = zp == null ? 0 : (int) zp.getLong(zp.size() == 1 ? 0 : c);
+        int z = zs[c];
         float v = (float) Math.rint(xf[i] / sc) + z;
         boolean ok = v >= grid.qmin && v <= grid.qmax;
         inside[i] = ok;
@@ -194,10 +198,6 @@ public final class FakeQuantGrad {
         min += momentum * (lo - min);
         max += momentum * (hi - max);
       }
-    }
-
-    private QuantMath.IntRange gridOf(Tensor zp) {
-      return kind == Kind.WEIGHT ? weightRange : activationRange;
     }
   }
 

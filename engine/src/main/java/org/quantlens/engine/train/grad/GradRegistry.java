@@ -10,6 +10,8 @@ import java.util.Map;
  * (shapes, indices, comparisons).
  */
 public final class GradRegistry {
+  private GradRegistry() {}
+
   private static final class Holder {
     static final GradRegistry STANDARD = build();
   }

@@ -280,7 +280,7 @@ final class RecurrentGrad implements GradRule {
                     0, n);
               }
             } else {
-              gruResetStep(acts, s, dA, 0, aS, hp, auxS, dH, dHp, tmp, rOff);
+              gruResetStep(acts, s, dA, 0, aS, hp, dH, dHp, tmp, rOff);
               if (needPrev) {
                 Gemm.sgemm(ec, false, false, batch, n, 2 * n, 1f, dA, 0, gh, r, rOff, n, 1f, dHp,
                     0, n);
@@ -416,9 +416,29 @@ final class RecurrentGrad implements GradRule {
       }
     }
 
+    /**
+     * The part of a GRU step both variants share, for one active row: H = (1 - z) h~ + z H_{t-1}
+     * gives dz (pre-activation, left for the caller's f backprop), dh~ through g, and the direct
+     * z * dH share of dH_{t-1}.
+     */
+    private void updateAndCandidate(RnnActivation gAct, float[] dA, int dr, int ar, int hp, int ho,
+        float[] dH, float[] dHp) {
+      float[] gt = tp.gt;
+      float[] hs = tp.hs;
+      for (int j = 0; j < n; j++) {
+        float dh = dH[ho + j];
+        float z = gt[ar + j];
+        dA[dr + j] = dh * (hs[hp + ho + j] - gt[ar + 2 * n + j]);
+        dA[dr + 2 * n + j] = dh * (1f - z);
+        dHp[ho + j] = dh * z;
+      }
+      GateMath.backprop(gAct, spec.clip, dA, dr + 2 * n, tp.a, ar + 2 * n, gt, ar + 2 * n, dA,
+          dr + 2 * n, n);
+    }
+
     /** GRU (linear_before_reset = 0) backward of step s, all rows. */
     private void gruResetStep(List<RnnActivation> acts, int s, float[] dA, int dS, int aS, int hp,
-        int auxS, float[] dH, float[] dHp, float[] dRH, int rOff) {
+        float[] dH, float[] dHp, float[] dRH, int rOff) {
       RnnActivation f = acts.get(0);
       RnnActivation gAct = acts.get(1);
       float[] gt = tp.gt;
@@ -432,15 +452,7 @@ final class RecurrentGrad implements GradRule {
           System.arraycopy(dH, ho, dHp, ho, n);
           continue;
         }
-        for (int j = 0; j < n; j++) {
-          float dh = dH[ho + j];
-          float z = gt[ar + j];
-          dA[dr + j] = dh * (hs[hp + ho + j] - gt[ar + 2 * n + j]);
-          dA[dr + 2 * n + j] = dh * (1f - z);
-          dHp[ho + j] = dh * z;
-        }
-        GateMath.backprop(gAct, spec.clip, dA, dr + 2 * n, tp.a, ar + 2 * n, gt, ar + 2 * n, dA,
-            dr + 2 * n, n);
+        updateAndCandidate(gAct, dA, dr, ar, hp, ho, dH, dHp);
       }
       // d(r*H_{t-1}) = dA_h R_h
       Gemm.sgemm(ec, false, false, batch, n, n, 1f, dA, dS + 2 * n, gh, r, rOff + 2 * n * n, n, 0f,
@@ -467,7 +479,6 @@ final class RecurrentGrad implements GradRule {
       RnnActivation f = acts.get(0);
       RnnActivation gAct = acts.get(1);
       float[] gt = tp.gt;
-      float[] hs = tp.hs;
       float[] lin = tp.aux;
       for (int b = 0; b < batch; b++) {
         int ho = b * n;
@@ -479,15 +490,7 @@ final class RecurrentGrad implements GradRule {
           System.arraycopy(dH, ho, dHp, ho, n);
           continue;
         }
-        for (int j = 0; j < n; j++) {
-          float dh = dH[ho + j];
-          float z = gt[ar + j];
-          dA[dr + j] = dh * (hs[hp + ho + j] - gt[ar + 2 * n + j]);
-          dA[dr + 2 * n + j] = dh * (1f - z);
-          dHp[ho + j] = dh * z;
-        }
-        GateMath.backprop(gAct, spec.clip, dA, dr + 2 * n, tp.a, ar + 2 * n, gt, ar + 2 * n, dA,
-            dr + 2 * n, n);
+        updateAndCandidate(gAct, dA, dr, ar, hp, ho, dH, dHp);
         int lo = auxS + ho;
         for (int j = 0; j < n; j++) {
           float dah = dA[dr + 2 * n + j];
