@@ -2,7 +2,8 @@ package org.quantlens.engine.kernels;
 
 /**
  * Float32 inner loops of convolution: the depthwise row (all kernel taps of one output row over a
- * {@link PaddedPlane}) and the GEMM epilogue (bias, then clamp). {@code lo}/{@code hi} clamp the
+ * {@link PaddedPlane}), the direct convolution of one output-channel block ({@link DirectConv})
+ * and the GEMM epilogue (bias, then clamp). {@code lo}/{@code hi} clamp the
  * result in the same pass: {@code -inf, +inf} for none, {@code 0, +inf} for Relu, Clip's bounds.
  * {@link #SCALAR} is the reference; {@link #get()} the implementation chosen for this JVM.
  */
@@ -21,6 +22,24 @@ public interface ConvKernels {
    */
   void depthwiseRow(float[] src, int base, int[] taps, float[] w, int wOff, float bias, float lo,
       float hi, float[] dst, int dstOff, int n);
+
+  /**
+   * Direct stride-1, dilation-1 convolution of one padded image for output channels
+   * {@code m0 .. m0 + mr - 1} ({@code mr <= DirectConv.BLOCK}): for each such channel {@code j},
+   * output {@code (oy, ox)} is {@code clamp(bias[m0 + j] + sum_q src[srcOff + oy * rowLen + ox +
+   * offsets[q]] * w[wOff + q * BLOCK + j - m0], lo, hi)}, summing in {@code q} order, written to
+   * {@code dst[dstOff + (j - m0) * outH * outW + oy * outW + ox]}.
+   *
+   * @param src padded input planes with rows of {@code rowLen}, followed by at least
+   *     {@link DirectConv#SLACK} readable floats (vector loads may run past the last row)
+   * @param offsets per (input channel, kernel tap), channel-major: {@code c * planeLen + ky *
+   *     rowLen + kx}
+   * @param w one block of {@link DirectConv#packWeights}, in the same (channel, tap) order
+   * @param bias {@code M} values, or null for zero
+   */
+  void directConv(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
+      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
+      int outW);
 
   /** {@code y[off + i] = clamp(y[off + i] + bias, lo, hi)} for {@code i < n}. */
   void biasClamp(float[] y, int off, int n, float bias, float lo, float hi);

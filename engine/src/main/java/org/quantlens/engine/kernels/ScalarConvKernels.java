@@ -18,6 +18,26 @@ public final class ScalarConvKernels implements ConvKernels {
   }
 
   @Override
+  public void directConv(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
+      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
+      int outW) {
+    int plane = outH * outW;
+    for (int j = 0; j < mr; j++) {
+      float b = bias == null ? 0f : bias[m0 + j];
+      for (int oy = 0; oy < outH; oy++) {
+        for (int ox = 0; ox < outW; ox++) {
+          int s = srcOff + oy * rowLen + ox;
+          float acc = b;
+          for (int q = 0, wi = wOff + j; q < offsets.length; q++, wi += DirectConv.BLOCK) {
+            acc += src[s + offsets[q]] * w[wi];
+          }
+          dst[dstOff + j * plane + oy * outW + ox] = Math.min(Math.max(acc, lo), hi);
+        }
+      }
+    }
+  }
+
+  @Override
   public void biasClamp(float[] y, int off, int n, float bias, float lo, float hi) {
     for (int i = off; i < off + n; i++) {
       y[i] = Math.min(Math.max(y[i] + bias, lo), hi);

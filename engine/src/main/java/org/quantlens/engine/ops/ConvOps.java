@@ -1,8 +1,10 @@
 package org.quantlens.engine.ops;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.kernels.ConvGeometry;
+import org.quantlens.engine.kernels.DirectConv;
 import org.quantlens.engine.kernels.Epilogue;
 import org.quantlens.engine.kernels.FloatConv;
 import org.quantlens.engine.kernels.GenericConv;
@@ -15,7 +17,7 @@ import org.quantlens.engine.tensor.Tensor;
  * strides, pads, dilations, auto_pad, kernel_shape inferred from W, optional bias, and an
  * activation fused by the graph passes ({@link FusedActivation}). Float32 runs the fast drivers of
  * {@link FloatConv} (depthwise kernel for one input channel per group in 1-D/2-D, patch matrix and
- * GEMM otherwise); float64 and float16 run {@link GenericConv} in double precision.
+ * GEMM otherwise) or {@link DirectConv} (stride-1 single-group 1-D/2-D convolutions it suits); float64 and float16 run {@link GenericConv} in double precision.
  */
 public final class ConvOps implements OpFamily {
   @Override
@@ -125,12 +127,22 @@ public final class ConvOps implements OpFamily {
     Window win = new Window(ctx, kernel, false);
     FusedActivation act = FusedActivation.of(ctx);
     Epilogue ep = epilogue(act);
-    // Constant float weights are packed once for the GEMM (one A operand per group); the
-    // depthwise kernel reads ONNX's [C * mult, 1, kh, kw] layout as it is.
+    // Constant float weights are packed once for the direct kernel or the GEMM (one A operand
+    // per group), never both; the depthwise kernel reads ONNX's [C * mult, 1, kh, kw] as it is.
     float[] wPacked = wConst != null && wConst.dtype() == DType.F32 ? wConst.toFloats() : null;
     boolean depthwiseWeights = wConst != null && wConst.dim(1) == 1 && group > 1 && wConst.rank() <= 4;
-    PackedMatrix[] wGemm = wPacked == null || depthwiseWeights ? null : FloatConv.packWeights(
-        wPacked, wConst.dim(0), group, wConst.size() / wConst.dim(0));
+    // -Dquantlens.conv.direct=false (read when a session is built) keeps every conv on GEMM,
+    // for A/B timing of the two paths in one JVM.
+    boolean directAllowed = Boolean.parseBoolean(System.getProperty("quantlens.conv.direct", "true"));
+    boolean directWeights = directAllowed && wPacked != null && DirectConv.suits(kernel, win.strides,
+        win.dilations, group, wConst.dim(1), wConst.dim(0));
+    float[] wDirect = directWeights ? DirectConv.packWeights(wPacked, wConst.dim(0),
+        wConst.dim(1), wConst.size() / wConst.dim(0) / wConst.dim(1)) : null;
+    PackedMatrix[] wGemm = wPacked == null || depthwiseWeights || directWeights ? null
+        : FloatConv.packWeights(wPacked, wConst.dim(0), group, wConst.size() / wConst.dim(0));
+    // The direct kernel's read offsets for the last input shape (immutable, so a race between
+    // concurrent runs only costs a recomputation).
+    AtomicReference<DirectConv.Layout> layout = new AtomicReference<>();
     Tensor bConst = ctx.constant(2);
     float[] bPacked = bConst != null && bConst.dtype() == DType.F32 ? bConst.toFloats() : null;
     return (in, ec) -> {
@@ -150,6 +162,9 @@ public final class ConvOps implements OpFamily {
         Tensor y = ec.allocate(DType.F32, outShape);
         if (group == c && group > 1 && g.rank <= 2) {
           FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, ep, y.floats(), ec);
+        } else if (directAllowed && DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {
+          layout.set(DirectConv.run(g, n, c, m, x.floats(), wf, w == wConst ? wDirect : null, bf,
+              ep, y.floats(), ec, layout.get()));
         } else {
           FloatConv.gemm(g, n, c, group, m, x.floats(), wf, w == wConst ? wGemm : null, bf, ep,
               y.floats(), ec);

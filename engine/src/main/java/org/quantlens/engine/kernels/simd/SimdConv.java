@@ -57,6 +57,14 @@ public final class SimdConv implements ConvKernels {
   }
 
   @Override
+  public void directConv(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
+      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
+      int outW) {
+    SimdDirectConv.run(src, srcOff, rowLen, offsets, w, wOff, bias, m0, mr, lo, hi, dst, dstOff,
+        outH, outW);
+  }
+
+  @Override
   public void biasClamp(float[] y, int off, int n, float bias, float lo, float hi) {
     int i = off;
     int end = off + n;

@@ -1,0 +1,119 @@
+package org.quantlens.engine.kernels.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.quantlens.engine.kernels.DirectConv;
+import org.quantlens.engine.kernels.Scratch;
+
+/**
+ * The SIMD direct convolution behind {@link SimdConv#directConv}. A "slot" is one vector of
+ * consecutive output columns {@code (oy, ox .. ox + L - 1)}: each output row is covered by
+ * {@code ceil(outW / L)} slots, the last one shifted left to overlap its neighbour (stores are
+ * overwrites of identical values). Slots are taken two at a time across row ends, so even an 8x8
+ * plane fills the registers: 6 channels x 2 slots = 12 accumulators, plus 2 input vectors and
+ * one broadcast weight per term, in one flat loop over (channel, tap) (the shape that C2 keeps in
+ * registers, as in {@code SimdGemm}). The hot block always stores whole channel blocks of whole
+ * vectors; a partial channel block, or rows narrower than a vector (stored at a pitch of one
+ * vector), go to a scratch buffer first and are copied out. FMA rounds once per term where the
+ * scalar reference rounds twice.
+ */
+final class SimdDirectConv {
+  private static final VectorSpecies<Float> F = SimdInfo.F;
+  private static final int L = F.length();
+  private static final int B = DirectConv.BLOCK;
+
+  private SimdDirectConv() {}
+
+  static void run(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
+      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
+      int outW) {
+    boolean narrow = outW < L;
+    int pitch = narrow ? L : outW;
+    int plane = outH * pitch;
+    boolean direct = mr == B && !narrow;
+    float[] out = direct ? dst : Scratch.floats(1, B * plane);
+    int outOff = direct ? dstOff : 0;
+    int perRow = narrow ? 1 : (outW + L - 1) / L;
+    int slots = outH * perRow;
+    float[] b = BIAS.get();
+    for (int j = 0; j < B; j++) {
+      b[j] = bias == null || j >= mr ? 0f : bias[m0 + j];
+    }
+    for (int s = 0; s < slots; s += 2) {
+      int s1 = Math.min(s + 1, slots - 1); // an odd last slot is computed and stored twice
+      int r0 = s / perRow;
+      int r1 = s1 / perRow;
+      int c0 = col(s, perRow, outW);
+      int c1 = col(s1, perRow, outW);
+      block(src, offsets, w, wOff, srcOff + r0 * rowLen + c0, srcOff + r1 * rowLen + c1, b, lo,
+          hi, out, outOff + r0 * pitch + c0, outOff + r1 * pitch + c1, plane);
+    }
+    if (!direct) {
+      for (int j = 0; j < mr; j++) {
+        for (int oy = 0; oy < outH; oy++) {
+          System.arraycopy(out, j * plane + oy * pitch, dst, dstOff + (j * outH + oy) * outW, outW);
+        }
+      }
+    }
+  }
+
+  /** Per-thread bias block, so the kernel takes one array instead of six floats. */
+  private static final ThreadLocal<float[]> BIAS = ThreadLocal.withInitial(() -> new float[B]);
+
+  /** Output column of slot {@code s}'s first lane. */
+  private static int col(int s, int perRow, int outW) {
+    return Math.max(0, Math.min((s % perRow) * L, outW - L));
+  }
+
+  private static void block(float[] src, int[] offsets, float[] w, int wOff, int i0, int i1,
+      float[] b, float lo, float hi, float[] dst, int o0, int o1, int plane) {
+    FloatVector a00 = FloatVector.broadcast(F, b[0]);
+    FloatVector a10 = FloatVector.broadcast(F, b[1]);
+    FloatVector a20 = FloatVector.broadcast(F, b[2]);
+    FloatVector a30 = FloatVector.broadcast(F, b[3]);
+    FloatVector a40 = FloatVector.broadcast(F, b[4]);
+    FloatVector a50 = FloatVector.broadcast(F, b[5]);
+    FloatVector a01 = a00;
+    FloatVector a11 = a10;
+    FloatVector a21 = a20;
+    FloatVector a31 = a30;
+    FloatVector a41 = a40;
+    FloatVector a51 = a50;
+    for (int q = 0, wi = wOff; q < offsets.length; q++, wi += B) {
+      int o = offsets[q];
+      FloatVector x0 = FloatVector.fromArray(F, src, i0 + o);
+      FloatVector x1 = FloatVector.fromArray(F, src, i1 + o);
+      FloatVector wv;
+      wv = FloatVector.broadcast(F, w[wi]);
+      a00 = x0.fma(wv, a00);
+      a01 = x1.fma(wv, a01);
+      wv = FloatVector.broadcast(F, w[wi + 1]);
+      a10 = x0.fma(wv, a10);
+      a11 = x1.fma(wv, a11);
+      wv = FloatVector.broadcast(F, w[wi + 2]);
+      a20 = x0.fma(wv, a20);
+      a21 = x1.fma(wv, a21);
+      wv = FloatVector.broadcast(F, w[wi + 3]);
+      a30 = x0.fma(wv, a30);
+      a31 = x1.fma(wv, a31);
+      wv = FloatVector.broadcast(F, w[wi + 4]);
+      a40 = x0.fma(wv, a40);
+      a41 = x1.fma(wv, a41);
+      wv = FloatVector.broadcast(F, w[wi + 5]);
+      a50 = x0.fma(wv, a50);
+      a51 = x1.fma(wv, a51);
+    }
+    a00.max(lo).min(hi).intoArray(dst, o0);
+    a10.max(lo).min(hi).intoArray(dst, o0 + plane);
+    a20.max(lo).min(hi).intoArray(dst, o0 + 2 * plane);
+    a30.max(lo).min(hi).intoArray(dst, o0 + 3 * plane);
+    a40.max(lo).min(hi).intoArray(dst, o0 + 4 * plane);
+    a50.max(lo).min(hi).intoArray(dst, o0 + 5 * plane);
+    a01.max(lo).min(hi).intoArray(dst, o1);
+    a11.max(lo).min(hi).intoArray(dst, o1 + plane);
+    a21.max(lo).min(hi).intoArray(dst, o1 + 2 * plane);
+    a31.max(lo).min(hi).intoArray(dst, o1 + 3 * plane);
+    a41.max(lo).min(hi).intoArray(dst, o1 + 4 * plane);
+    a51.max(lo).min(hi).intoArray(dst, o1 + 5 * plane);
+  }
+}
