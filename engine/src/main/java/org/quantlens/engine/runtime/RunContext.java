@@ -64,6 +64,16 @@ final class RunContext implements ExecContext {
     return Tensor.wrap(type, a, shape);
   }
 
+  @Override
+  public synchronized void release(Tensor t) {
+    Object a = t.data();
+    int[] c = owned.get(a);
+    if (c != null && c[0] == 0) { // allocated in this call and held by no slot
+      owned.remove(a);
+      buffers.give(types.remove(a), a);
+    }
+  }
+
   /** A slot now holds {@code t}. */
   synchronized void hold(Tensor t) {
     int[] c = owned.get(t.data());
