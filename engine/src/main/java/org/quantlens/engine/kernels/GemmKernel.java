@@ -37,7 +37,11 @@ public abstract class GemmKernel {
   private static final int SLOT_X = 2;
   private static final int SLOT_Y = 3;
   private static final int SLOT_P = 4;
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][]);
+  /** Register-tile accumulators ({@link #accumulator}). */
+  private static final int SLOT_ACC = 5;
+  /** Row segments of the matrix-vector loops. */
+  private static final int SLOT_T = 6;
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[7][]);
 
   private final int mr;
   private final int nr;
@@ -108,7 +112,7 @@ public abstract class GemmKernel {
    */
   protected void gemvPanels(int k, float[] x, int xOff, int xStride, float[] pb, int pOff,
       int panels, int cols, float alpha, float beta, float[] c, int cOff) {
-    float[] acc = new float[nr];
+    float[] acc = accumulator(nr);
     for (int q = 0; q < panels; q++) {
       int w = Math.min(nr, cols - q * nr);
       for (int k0 = 0; k0 < k; k0 += KC) {
@@ -376,7 +380,7 @@ public abstract class GemmKernel {
       return;
     }
     blocked(par, m, n, k, alpha, directA(transA, m, k, a, aOff, lda),
-        new Operand(b.data(), 0, nr * k, 1, nr, null, -1), beta, c, cOff, ldc, epilogue);
+        OPERANDS.get().b.set(b.data(), 0, nr * k, 1, nr, null, -1), beta, c, cOff, ldc, epilogue);
   }
 
   /** {@code C = alpha * A * op(B) + beta * C} with A packed by {@link #packA}: m and k come from it. */
@@ -394,7 +398,7 @@ public abstract class GemmKernel {
       scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
       return;
     }
-    blocked(par, m, n, k, alpha, new Operand(a.data(), 0, mr * k, 1, mr, null, -1),
+    blocked(par, m, n, k, alpha, OPERANDS.get().a.set(a.data(), 0, mr * k, 1, mr, null, -1),
         sourceB(par, transB, m, n, k, b, bOff, ldb), beta, c, cOff, ldc, epilogue);
   }
 
@@ -408,15 +412,15 @@ public abstract class GemmKernel {
    * tail} (packed, zero-padded) instead, so that reads never run past the matrix.
    */
   private static final class Operand {
-    final float[] data;
-    final int base;
-    final int panelStride;
-    final int line;
-    final int step;
-    final float[] tail;
-    final int tailPanel;
+    float[] data;
+    int base;
+    int panelStride;
+    int line;
+    int step;
+    float[] tail;
+    int tailPanel;
 
-    Operand(float[] data, int base, int panelStride, int line, int step, float[] tail,
+    Operand set(float[] data, int base, int panelStride, int line, int step, float[] tail,
         int tailPanel) {
       this.data = data;
       this.base = base;
@@ -425,8 +429,28 @@ public abstract class GemmKernel {
       this.step = step;
       this.tail = tail;
       this.tailPanel = tailPanel;
+      return this;
+    }
+
+    /** Drops the array references, so a finished product keeps nobody's matrix alive. */
+    void clear() {
+      data = null;
+      tail = null;
     }
   }
+
+  /**
+   * The calling thread's two operand descriptions, set afresh by every product (so steady-state
+   * calls allocate nothing), like the per-thread packing scratch. Safe because one thread runs one
+   * product at a time: tasks only read them, and a product never starts another (epilogues must
+   * not re-enter GEMM; nested parallel work runs serially inside the task).
+   */
+  private static final class Operands {
+    final Operand a = new Operand();
+    final Operand b = new Operand();
+  }
+
+  private static final ThreadLocal<Operands> OPERANDS = ThreadLocal.withInitial(Operands::new);
 
   /**
    * A read in place: rows of op(A) are {@code lda} apart (steps 1), or, stored transposed, steps
@@ -442,7 +466,7 @@ public abstract class GemmKernel {
       tail = scratch(SLOT_A, checkedSize(1, mr, k));
       packPanels(a, aOff, line, step, m, k, mr, tail, 0, full, full + 1);
     }
-    return new Operand(a, aOff, mr * line, line, step, tail, tail == null ? -1 : full);
+    return OPERANDS.get().a.set(a, aOff, mr * line, line, step, tail, tail == null ? -1 : full);
   }
 
   /** B for the blocked path, packed (by the calling thread's tasks) into per-thread scratch. */
@@ -450,7 +474,7 @@ public abstract class GemmKernel {
       int ldb) {
     float[] pb = scratch(SLOT_B, checkedSize(ceilDiv(n, nr), nr, k));
     packParallel(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
-    return new Operand(pb, 0, nr * k, 1, nr, null, -1);
+    return OPERANDS.get().b.set(pb, 0, nr * k, 1, nr, null, -1);
   }
 
   /** The blocked product, split into tiles of C owned by one task each. */
@@ -463,6 +487,22 @@ public abstract class GemmKernel {
     int want = tasks(par, (long) m * n * k, Integer.MAX_VALUE);
     want = want > 1 ? want * 2 : 1; // finer tasks even out uneven blocks over the threads
     int colChunks = Math.max(1, Math.min(np, ceilDiv(want, rowBlocks)));
+    try {
+      if (rowBlocks * colChunks == 1) { // called directly: no task lambda to allocate
+        tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, 0, mp, 0, np, epilogue);
+      } else {
+        tiles(par, m, n, k, alpha, a, b, beta, c, cOff, ldc, epilogue, mp, np, blockPanels,
+            rowBlocks, colChunks);
+      }
+    } finally {
+      a.clear();
+      b.clear();
+    }
+  }
+
+  private void tiles(Parallel par, int m, int n, int k, float alpha, Operand a, Operand b,
+      float beta, float[] c, int cOff, int ldc, GemmEpilogue epilogue, int mp, int np,
+      int blockPanels, int rowBlocks, int colChunks) {
     par.forRange(rowBlocks * colChunks, t -> {
       int rb = t / colChunks;
       int cc = t % colChunks;
@@ -477,7 +517,7 @@ public abstract class GemmKernel {
   /** One task: register tiles {@code [ip0, ip1) x [jp0, jp1)}, all of k. */
   private void tile(int m, int n, int k, float alpha, Operand a, Operand b, float beta, float[] c,
       int cOff, int ldc, int ip0, int ip1, int jp0, int jp1, GemmEpilogue epilogue) {
-    float[] acc = new float[mr * nr];
+    float[] acc = accumulator(mr * nr);
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
       boolean first = k0 == 0;
@@ -517,35 +557,49 @@ public abstract class GemmKernel {
     int unit = GEMV_PANELS * nr; // columns: the SIMD loop's unit of four panels
     int units = ceilDiv(n, unit);
     int tasks = tasks(par, (long) n * k, units);
+    if (tasks == 1) { // called directly: no task lambda to allocate
+      gemvRowPart(n, k, alpha, x, xOff, xStride, transB, b, bOff, ldb, packed, beta, c, cOff,
+          epilogue, 0, n);
+      return;
+    }
     par.forRange(tasks, t -> {
       int j0 = (int) ((long) units * t / tasks) * unit;
       int j1 = Math.min(n, (int) ((long) units * (t + 1) / tasks) * unit);
-      if (j0 >= j1) {
-        return;
-      }
-      if (packed != null) {
-        gemvPanels(k, x, xOff, xStride, packed, j0 * k, ceilDiv(j1 - j0, nr), j1 - j0, alpha, beta,
-            c, cOff + j0);
-      } else if (transB) { // rows of B are columns of C: pack a few panels at a time, in cache
-        float[] buf = scratch(SLOT_P, checkedSize(GEMV_PANELS, nr, k));
-        for (int s = j0; s < j1; s += unit) {
-          int e = Math.min(j1, s + unit);
-          int q0 = s / nr;
-          int q1 = ceilDiv(e, nr);
-          packPanels(b, bOff, ldb, 1, n, k, nr, buf, 0, q0, q1);
-          gemvPanels(k, x, xOff, xStride, buf, 0, q1 - q0, e - s, alpha, beta, c, cOff + s);
-        }
-      } else {
-        float[] tmp = new float[Math.min(GEMV_CHUNK, j1 - j0)];
-        for (int s = j0; s < j1; s += GEMV_CHUNK) {
-          gemvRows(k, x, xOff, xStride, b, bOff, ldb, s, Math.min(j1, s + GEMV_CHUNK), alpha, beta,
-              c, cOff, tmp);
-        }
-      }
-      if (epilogue != null) {
-        epilogue.apply(c, cOff + j0, 0, j0, j1 - j0);
-      }
+      gemvRowPart(n, k, alpha, x, xOff, xStride, transB, b, bOff, ldb, packed, beta, c, cOff,
+          epilogue, j0, j1);
     });
+  }
+
+  /** Columns {@code [j0, j1)} of {@link #gemvRow}. */
+  private void gemvRowPart(int n, int k, float alpha, float[] x, int xOff, int xStride,
+      boolean transB, float[] b, int bOff, int ldb, float[] packed, float beta, float[] c,
+      int cOff, GemmEpilogue epilogue, int j0, int j1) {
+    int unit = GEMV_PANELS * nr;
+    if (j0 >= j1) {
+      return;
+    }
+    if (packed != null) {
+      gemvPanels(k, x, xOff, xStride, packed, j0 * k, ceilDiv(j1 - j0, nr), j1 - j0, alpha, beta,
+          c, cOff + j0);
+    } else if (transB) { // rows of B are columns of C: pack a few panels at a time, in cache
+      float[] buf = scratch(SLOT_P, checkedSize(GEMV_PANELS, nr, k));
+      for (int s = j0; s < j1; s += unit) {
+        int e = Math.min(j1, s + unit);
+        int q0 = s / nr;
+        int q1 = ceilDiv(e, nr);
+        packPanels(b, bOff, ldb, 1, n, k, nr, buf, 0, q0, q1);
+        gemvPanels(k, x, xOff, xStride, buf, 0, q1 - q0, e - s, alpha, beta, c, cOff + s);
+      }
+    } else {
+      float[] tmp = scratch(SLOT_T, Math.min(GEMV_CHUNK, j1 - j0));
+      for (int s = j0; s < j1; s += GEMV_CHUNK) {
+        gemvRows(k, x, xOff, xStride, b, bOff, ldb, s, Math.min(j1, s + GEMV_CHUNK), alpha, beta,
+            c, cOff, tmp);
+      }
+    }
+    if (epilogue != null) {
+      epilogue.apply(c, cOff + j0, 0, j0, j1 - j0);
+    }
   }
 
   /**
@@ -587,7 +641,7 @@ public abstract class GemmKernel {
       int i0 = Math.min(m, (int) ((long) units * t / tasks) * 64);
       int i1 = Math.min(m, (int) ((long) units * (t + 1) / tasks) * 64);
       if (transA) {
-        float[] tmp = new float[Math.max(1, Math.min(GEMV_CHUNK, i1 - i0))];
+        float[] tmp = scratch(SLOT_T, Math.max(1, Math.min(GEMV_CHUNK, i1 - i0)));
         for (int s = i0; s < i1; s += GEMV_CHUNK) {
           gemvRows(k, xf, xo, xs, a, aOff, lda, s, Math.min(i1, s + GEMV_CHUNK), alpha, beta, yf,
               yo, tmp);
@@ -631,6 +685,15 @@ public abstract class GemmKernel {
       return 1;
     }
     return (int) Math.max(1, Math.min(max, Math.min(threads * 3L, macs / (PARALLEL_MIN_MACS / 2))));
+  }
+
+  /**
+   * This thread's accumulator array for one micro-kernel or matrix-vector tile, at least {@code
+   * size} floats, contents garbage (per thread, so steady-state products allocate nothing). Not
+   * to be held across a call that may need it again.
+   */
+  protected static float[] accumulator(int size) {
+    return scratch(SLOT_ACC, size);
   }
 
   /** A per-thread scratch array of at least {@code size} floats; contents are garbage. */

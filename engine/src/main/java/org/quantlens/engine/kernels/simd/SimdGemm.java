@@ -113,7 +113,7 @@ public final class SimdGemm extends GemmKernel {
   @Override
   protected void gemvPanels(int k, float[] x, int xOff, int xStride, float[] pb, int pOff,
       int panels, int cols, float alpha, float beta, float[] c, int cOff) {
-    float[] acc = new float[4 * NR];
+    float[] acc = accumulator(4 * NR);
     int ps = NR * k;
     int q = 0;
     for (; q + 4 <= panels; q += 4) {
