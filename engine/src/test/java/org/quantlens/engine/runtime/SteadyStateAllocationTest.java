@@ -85,8 +85,8 @@ class SteadyStateAllocationTest {
   }
 
   /**
-   * image rows x[N, rows, width] -> Transpose -> GRU (linear_before_reset 0: the split R_h
-   * product; only Y_h) -> Y_h reshaped -> Gemm to 10 -> Softmax: the study's gru-rows.
+   * image rows x[N, rows, width] -> Transpose -> GRU (linear_before_reset 1, as PyTorch exports
+   * it; only Y_h) -> Y_h reshaped -> Gemm to 10 -> Softmax: the study's gru-rows.
    */
   static Graph rowsGru(int rows, int width, int hidden) {
     Random r = new Random(12);
@@ -102,7 +102,8 @@ class SteadyStateAllocationTest {
     g.nodes().add(new Node("tmajor", "Transpose", List.of("x"), List.of("t"),
         Map.of("perm", Attribute.of(new long[] {1, 0, 2}))));
     g.nodes().add(new Node("gru", "GRU", List.of("t", "W", "R", "B"), List.of("", "h"),
-        Map.of("hidden_size", Attribute.of((long) hidden))));
+        Map.of("hidden_size", Attribute.of((long) hidden),
+            "linear_before_reset", Attribute.of(1L))));
     g.nodes().add(new Node("flat", "Reshape", List.of("h", "shape"), List.of("f"), Map.of()));
     g.nodes().add(new Node("fc", "Gemm", List.of("f", "fw", "fb"), List.of("z"),
         Map.of("transB", Attribute.of(1L))));
@@ -147,7 +148,7 @@ class SteadyStateAllocationTest {
    * Per-run bytes allocated by the calling thread and every session worker, in the best of
    * several rounds once the JIT has settled. Vector code still in the interpreter or C1 boxes its
    * vectors on the heap, so early rounds may allocate; a per-run allocation in the engine shows in
-   * every round, so the best round still catches it. Gives up after about 4 s of rounds.
+   * every round, so the best round still catches it. Gives up after 10 s of rounds.
    */
   private static long[] bestRound(Session s, Map<String, Tensor> feeds) {
     for (int i = 0; i < 200; i++) {
@@ -157,7 +158,7 @@ class SteadyStateAllocationTest {
     int runs = 40;
     long best = Long.MAX_VALUE;
     long outBytes = 0;
-    long deadline = System.nanoTime() + 4_000_000_000L;
+    long deadline = System.nanoTime() + 10_000_000_000L;
     do {
       long before = allocated(threads);
       long out = 0;
@@ -213,9 +214,9 @@ class SteadyStateAllocationTest {
     }
   }
 
-  @Disabled("in this test JVM the GRU run still allocates ~200 KB per run after 4 s (boxed vectors:"
-      + " its cell kernels not yet C2-compiled?), while benchmarks' AllocProbe measures gru-rows at"
-      + " 1.7 KB per run after 3,000 runs; to be settled before enabling")
+  @Disabled("open: here GRU batch 1 levels off at ~6.1 KB per run (lbr 0 and 1) after 10 s,"
+      + " while benchmarks' AllocProbe measures the zoo's gru-rows at 1.7 KB after 3,000 runs and"
+      + " this test passed with a 20 s budget; find the ~4 KB (JIT or a real per-step allocation)")
   @Test
   void gruOverRowsAllocatesOnlyOutputsAtBatch1And16OnOneAndTwoThreads() {
     Graph g = rowsGru(28, 28, 128);
