@@ -151,11 +151,11 @@ class SteadyStateAllocationTest {
    * every round, so the best round still catches it. Gives up after 10 s of rounds.
    */
   private static long[] bestRound(Session s, Map<String, Tensor> feeds) {
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 100; i++) {
       s.run(feeds);
     }
     long[] threads = measuredThreads();
-    int runs = 40;
+    int runs = 20;
     long best = Long.MAX_VALUE;
     long outBytes = 0;
     long deadline = System.nanoTime() + 10_000_000_000L;
@@ -206,9 +206,9 @@ class SteadyStateAllocationTest {
 
   @Test
   void embeddingLstmAllocatesOnlyOutputsAtBatch1And16OnOneAndTwoThreads() {
-    Graph g = textLstm(60, 500, 24, 48);
+    Graph g = textLstm(30, 500, 24, 48);
     for (int batch : new int[] {1, 16}) {
-      Map<String, Tensor> feeds = Map.of("tokens", tokens(batch, 60, 500));
+      Map<String, Tensor> feeds = Map.of("tokens", tokens(batch, 30, 500));
       check("text LSTM batch " + batch, g, feeds, 1);
       check("text LSTM batch " + batch, g, feeds, 2);
     }
