@@ -383,7 +383,7 @@ public abstract class GemmKernel {
       return;
     }
     blocked(par, m, n, k, alpha, directA(transA, a, aOff, lda),
-        Operand.packed(b.data(), nr * k), beta, c, cOff, ldc, epilogue);
+        packedB(b.data(), nr * k), beta, c, cOff, ldc, epilogue);
   }
 
   /** {@code C = alpha * A * op(B) + beta * C} with A packed by {@link #packA}: m and k come from it. */
@@ -401,7 +401,7 @@ public abstract class GemmKernel {
       scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
       return;
     }
-    blocked(par, m, n, k, alpha, Operand.packed(a.data(), mr * k),
+    blocked(par, m, n, k, alpha, packedA(a.data(), mr * k),
         sourceB(par, transB, m, n, k, b, bOff, ldb), beta, c, cOff, ldc, epilogue);
   }
 
@@ -415,25 +415,43 @@ public abstract class GemmKernel {
    * line + p * step]}, and each task packs its block of rows, a {@link #KC} slab at a time.
    */
   private static final class Operand {
-    final float[] data;
-    final boolean packed;
-    final int panelStride;
-    final int base;
-    final int line;
-    final int step;
+    float[] data;
+    boolean packed;
+    int panelStride;
+    int base;
+    int line;
+    int step;
 
-    private Operand(float[] data, boolean packed, int panelStride, int base, int line, int step) {
+    Operand set(float[] data, boolean packed, int panelStride, int base, int line, int step) {
       this.data = data;
       this.packed = packed;
       this.panelStride = panelStride;
       this.base = base;
       this.line = line;
       this.step = step;
+      return this;
     }
 
-    static Operand packed(float[] data, int panelStride) {
-      return new Operand(data, true, panelStride, 0, 0, 0);
+    /** Drops the array reference, so a finished product keeps nobody's matrix alive. */
+    void clear() {
+      data = null;
     }
+  }
+
+  /**
+   * The calling thread's A and B descriptions, set afresh by every product so that steady-state
+   * calls allocate nothing. Safe because a thread runs one product at a time: tasks only read
+   * them, and a product never starts another (epilogues do not re-enter GEMM).
+   */
+  private static final ThreadLocal<Operand[]> OPERANDS =
+      ThreadLocal.withInitial(() -> new Operand[] {new Operand(), new Operand()});
+
+  private static Operand packedA(float[] data, int panelStride) {
+    return OPERANDS.get()[0].set(data, true, panelStride, 0, 0, 0);
+  }
+
+  private static Operand packedB(float[] data, int panelStride) {
+    return OPERANDS.get()[1].set(data, true, panelStride, 0, 0, 0);
   }
 
   /**
@@ -441,7 +459,7 @@ public abstract class GemmKernel {
    * steps are {@code lda} apart (rows 1). The tasks pack it block by block into L2-sized scratch.
    */
   private static Operand directA(boolean transA, float[] a, int aOff, int lda) {
-    return new Operand(a, false, 0, aOff, transA ? 1 : lda, transA ? lda : 1);
+    return OPERANDS.get()[0].set(a, false, 0, aOff, transA ? 1 : lda, transA ? lda : 1);
   }
 
   /** B for the blocked path, packed (by the calling thread's tasks) into per-thread scratch. */
@@ -449,7 +467,7 @@ public abstract class GemmKernel {
       int ldb) {
     float[] pb = scratch(SLOT_B, checkedSize(ceilDiv(n, nr), nr, k));
     packParallel(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
-    return Operand.packed(pb, nr * k);
+    return packedB(pb, nr * k);
   }
 
   /** The blocked product, split into tiles of C owned by one task each. */
@@ -462,15 +480,24 @@ public abstract class GemmKernel {
     int want = tasks(par, (long) m * n * k, Integer.MAX_VALUE);
     want = want > 1 ? want * 2 : 1; // finer tasks even out uneven blocks over the threads
     int colChunks = Math.max(1, Math.min(np, ceilDiv(want, rowBlocks)));
-    par.forRange(rowBlocks * colChunks, t -> {
-      int rb = t / colChunks;
-      int cc = t % colChunks;
-      int ip0 = rb * blockPanels;
-      int ip1 = Math.min(mp, ip0 + blockPanels);
-      int jp0 = (int) ((long) np * cc / colChunks);
-      int jp1 = (int) ((long) np * (cc + 1) / colChunks);
-      tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, jp0, jp1, epilogue);
-    });
+    try {
+      if (rowBlocks * colChunks == 1) { // called directly: no task lambda to allocate
+        tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, 0, mp, 0, np, epilogue);
+        return;
+      }
+      par.forRange(rowBlocks * colChunks, t -> {
+        int rb = t / colChunks;
+        int cc = t % colChunks;
+        int ip0 = rb * blockPanels;
+        int ip1 = Math.min(mp, ip0 + blockPanels);
+        int jp0 = (int) ((long) np * cc / colChunks);
+        int jp1 = (int) ((long) np * (cc + 1) / colChunks);
+        tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, jp0, jp1, epilogue);
+      });
+    } finally {
+      a.clear();
+      b.clear();
+    }
   }
 
   /** One task: register tiles {@code [ip0, ip1) x [jp0, jp1)}, all of k. */
@@ -521,37 +548,51 @@ public abstract class GemmKernel {
     int unit = GEMV_PANELS * nr; // columns: the SIMD loop's unit of four panels
     int units = ceilDiv(n, unit);
     int tasks = tasks(par, (long) n * k, units);
+    if (tasks == 1) { // called directly: no task lambda to allocate
+      gemvRowPart(n, k, alpha, x, xOff, xStride, transB, b, bOff, ldb, packed, beta, c, cOff,
+          epilogue, 0, n);
+      return;
+    }
     par.forRange(tasks, t -> {
       int j0 = (int) ((long) units * t / tasks) * unit;
       int j1 = Math.min(n, (int) ((long) units * (t + 1) / tasks) * unit);
-      if (j0 >= j1) {
-        return;
-      }
-      if (packed != null) {
-        float[] acc = scratch(SLOT_G, gemvScratch());
-        gemvPanels(k, x, xOff, xStride, packed, j0 * k, ceilDiv(j1 - j0, nr), j1 - j0, alpha, beta,
-            c, cOff + j0, acc);
-      } else if (transB) { // rows of B are columns of C: pack a few panels at a time, in cache
-        float[] buf = scratch(SLOT_P, checkedSize(GEMV_PANELS, nr, k));
-        float[] acc = scratch(SLOT_G, gemvScratch());
-        for (int s = j0; s < j1; s += unit) {
-          int e = Math.min(j1, s + unit);
-          int q0 = s / nr;
-          int q1 = ceilDiv(e, nr);
-          packPanels(b, bOff, ldb, 1, n, k, nr, buf, 0, q0, q1);
-          gemvPanels(k, x, xOff, xStride, buf, 0, q1 - q0, e - s, alpha, beta, c, cOff + s, acc);
-        }
-      } else {
-        float[] tmp = scratch(SLOT_G, Math.min(GEMV_CHUNK, j1 - j0));
-        for (int s = j0; s < j1; s += GEMV_CHUNK) {
-          gemvRows(k, x, xOff, xStride, b, bOff, ldb, s, Math.min(j1, s + GEMV_CHUNK), alpha, beta,
-              c, cOff, tmp);
-        }
-      }
-      if (epilogue != null) {
-        epilogue.apply(c, cOff + j0, 0, j0, j1 - j0);
-      }
+      gemvRowPart(n, k, alpha, x, xOff, xStride, transB, b, bOff, ldb, packed, beta, c, cOff,
+          epilogue, j0, j1);
     });
+  }
+
+  /** Columns {@code [j0, j1)} of {@link #gemvRow}. */
+  private void gemvRowPart(int n, int k, float alpha, float[] x, int xOff, int xStride,
+      boolean transB, float[] b, int bOff, int ldb, float[] packed, float beta, float[] c,
+      int cOff, GemmEpilogue epilogue, int j0, int j1) {
+    int unit = GEMV_PANELS * nr;
+    if (j0 >= j1) {
+      return;
+    }
+    if (packed != null) {
+      float[] acc = scratch(SLOT_G, gemvScratch());
+      gemvPanels(k, x, xOff, xStride, packed, j0 * k, ceilDiv(j1 - j0, nr), j1 - j0, alpha, beta,
+          c, cOff + j0, acc);
+    } else if (transB) { // rows of B are columns of C: pack a few panels at a time, in cache
+      float[] buf = scratch(SLOT_P, checkedSize(GEMV_PANELS, nr, k));
+      float[] acc = scratch(SLOT_G, gemvScratch());
+      for (int s = j0; s < j1; s += unit) {
+        int e = Math.min(j1, s + unit);
+        int q0 = s / nr;
+        int q1 = ceilDiv(e, nr);
+        packPanels(b, bOff, ldb, 1, n, k, nr, buf, 0, q0, q1);
+        gemvPanels(k, x, xOff, xStride, buf, 0, q1 - q0, e - s, alpha, beta, c, cOff + s, acc);
+      }
+    } else {
+      float[] tmp = scratch(SLOT_G, Math.min(GEMV_CHUNK, j1 - j0));
+      for (int s = j0; s < j1; s += GEMV_CHUNK) {
+        gemvRows(k, x, xOff, xStride, b, bOff, ldb, s, Math.min(j1, s + GEMV_CHUNK), alpha, beta,
+            c, cOff, tmp);
+      }
+    }
+    if (epilogue != null) {
+      epilogue.apply(c, cOff + j0, 0, j0, j1 - j0);
+    }
   }
 
   /**

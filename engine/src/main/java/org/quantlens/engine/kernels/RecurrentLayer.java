@@ -162,8 +162,47 @@ public final class RecurrentLayer {
   }
 
   /**
+   * Floats of work space {@link #run(Parallel, float[], float[], int, int, boolean, int[], float[],
+   * float[], float[], float[], float[]) run} needs for {@code seqLen} steps of {@code batch} rows:
+   * the input projection of every step plus each row's recurrent state.
+   */
+  public int workSize(int seqLen, int batch) {
+    long gh = (long) type.gates * hidden;
+    long size = directions * ((long) seqLen * batch * gh + (long) batch * stateWidth());
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(type + " work space of " + size + " floats is too large");
+    }
+    return (int) size;
+  }
+
+  /** Floats of state one batch row needs per direction: h, LSTM c, H R^T, GRU r * h. */
+  private int stateWidth() {
+    int n = hidden;
+    return n + (type == Type.LSTM ? n : 0) + type.gates * n + (splitR() ? n : 0);
+  }
+
+  private boolean splitR() {
+    return rh != null;
+  }
+
+  /**
+   * Runs the layer with work space allocated here (see {@link #run(Parallel, float[], float[],
+   * int, int, boolean, int[], float[], float[], float[], float[], float[])}).
+   */
+  public void run(Parallel par, float[] x, int seqLen, int batch, boolean batchMajor, int[] lens,
+      float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
+    if (seqLen == 0 || batch == 0) {
+      return;
+    }
+    run(par, new float[workSize(seqLen, batch)], x, seqLen, batch, batchMajor, lens, h0, c0, y, yh,
+        yc);
+  }
+
+  /**
    * Runs the layer.
    *
+   * @param work at least {@link #workSize} floats, any contents; the call allocates nothing
+   *     else (so a caller that recycles it runs allocation-free)
    * @param x {@code [seqLen, batch, input]}, or {@code [batch, seqLen, input]} when batchMajor
    * @param lens per batch row, the number of valid steps in {@code [0, seqLen]}; null for all
    * @param h0 initial hidden {@code [directions, batch, hidden]} ({@code [batch, directions,
@@ -175,36 +214,48 @@ public final class RecurrentLayer {
    * @param yh zero-filled, shaped like h0: the last valid hidden state (zero for length 0), or null
    * @param yc LSTM: zero-filled, like yh: the last valid cell state, or null
    */
-  public void run(Parallel par, float[] x, int seqLen, int batch, boolean batchMajor, int[] lens,
-      float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
+  public void run(Parallel par, float[] work, float[] x, int seqLen, int batch,
+      boolean batchMajor, int[] lens, float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
     if (seqLen == 0 || batch == 0) {
       return;
     }
+    int size = workSize(seqLen, batch);
+    if (work.length < size) {
+      throw new IllegalArgumentException(type + " needs " + size + " floats of work space, got "
+          + work.length);
+    }
     int gh = type.gates * hidden;
     int rows = seqLen * batch;
-    float[][] xw = new float[directions][];
     for (int d = 0; d < directions; d++) {
-      xw[d] = new float[rows * gh];
-      Gemm.sgemmPackedB(par, false, rows, 1f, x, 0, input, w[d], 0f, xw[d], 0, gh, null);
+      Gemm.sgemmPackedB(par, false, rows, 1f, x, 0, input, w[d], 0f, work, d * rows * gh, gh,
+          null);
     }
     // two blocks per thread: a worker that starts late (shared machine) leaves its second block
     // to the others instead of holding up the whole call
     int perDirection = par.threads() == 1 ? 1 : (2 * par.threads() + directions - 1) / directions;
     int blocks = Math.max(1, Math.min(perDirection, batch / MIN_ROWS_PER_TASK));
     int tasks = directions * blocks;
-    Parallel inner = tasks == 1 ? par : Parallel.SERIAL;
-    Run run = new Run(seqLen, batch, batchMajor, lens, h0, c0, y, yh, yc);
+    Run run = new Run(work, directions * rows * gh, seqLen, batch, batchMajor, lens, h0, c0, y, yh,
+        yc);
+    if (tasks == 1) {
+      recur(par, run, 0, 0, batch);
+      return;
+    }
     par.forRange(tasks, t -> {
       int d = t / blocks;
       int k = t % blocks;
       int b0 = (int) ((long) batch * k / blocks);
       int b1 = (int) ((long) batch * (k + 1) / blocks);
-      recur(inner, run, d, xw[d], b0, b1);
+      recur(Parallel.SERIAL, run, d, b0, b1);
     });
   }
 
   /** The per-call arguments shared by the tasks of one {@link #run}. */
   private static final class Run {
+    /** The input projections (direction d at {@code d * seqLen * batch * gates * hidden}), then the states. */
+    final float[] work;
+    /** Where the rows' states start in {@link #work}. */
+    final int stateBase;
     final int seqLen;
     final int batch;
     final boolean batchMajor;
@@ -215,8 +266,10 @@ public final class RecurrentLayer {
     final float[] yh;
     final float[] yc;
 
-    Run(int seqLen, int batch, boolean batchMajor, int[] lens, float[] h0, float[] c0, float[] y,
-        float[] yh, float[] yc) {
+    Run(float[] work, int stateBase, int seqLen, int batch, boolean batchMajor, int[] lens,
+        float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
+      this.work = work;
+      this.stateBase = stateBase;
       this.seqLen = seqLen;
       this.batch = batch;
       this.batchMajor = batchMajor;
@@ -249,45 +302,57 @@ public final class RecurrentLayer {
     }
   }
 
-  /** Runs every step of direction d for batch rows [b0, b1). */
-  private void recur(Parallel par, Run run, int d, float[] xw, int b0, int b1) {
+  /**
+   * Runs every step of direction d for batch rows [b0, b1), keeping their state in the rows'
+   * own part of the work space (disjoint from every other task's).
+   */
+  private void recur(Parallel par, Run run, int d, int b0, int b1) {
     int n = hidden;
     int gh = type.gates * n;
     int rows = b1 - b0;
     boolean back = d == 1 || reverse;
     RecurrentCells.Params p = params[d];
-    float[] h = new float[rows * n];
-    float[] c = type == Type.LSTM ? new float[rows * n] : null;
-    float[] hr = new float[rows * gh];
-    float[] rhBuf = type == Type.GRU && !linearBeforeReset ? new float[rows * n] : null;
+    float[] ws = run.work;
+    int xwOff = d * run.seqLen * run.batch * gh;
+    int hOff = run.stateBase + (d * run.batch + b0) * stateWidth();
+    int cOff = hOff + rows * n;
+    int hrOff = cOff + (type == Type.LSTM ? rows * n : 0);
+    int rhOff = hrOff + rows * gh; // GRU without linear_before_reset: r * h
     int maxLen = 0;
     for (int k = 0; k < rows; k++) {
       int b = b0 + k;
       int so = run.stateOff(d, directions, n, b);
       if (run.h0 != null) {
-        System.arraycopy(run.h0, so, h, k * n, n);
+        System.arraycopy(run.h0, so, ws, hOff + k * n, n);
+      } else {
+        java.util.Arrays.fill(ws, hOff + k * n, hOff + k * n + n, 0f);
       }
-      if (c != null && run.c0 != null) {
-        System.arraycopy(run.c0, so, c, k * n, n);
+      if (type == Type.LSTM) {
+        if (run.c0 != null) {
+          System.arraycopy(run.c0, so, ws, cOff + k * n, n);
+        } else {
+          java.util.Arrays.fill(ws, cOff + k * n, cOff + k * n + n, 0f);
+        }
       }
       maxLen = Math.max(maxLen, run.len(b));
     }
     for (int s = 0; s < maxLen; s++) {
-      Gemm.sgemmPackedB(par, false, rows, 1f, h, 0, n, r[d], 0f, hr, 0, gh, null);
+      Gemm.sgemmPackedB(par, false, rows, 1f, ws, hOff, n, r[d], 0f, ws, hrOff, gh, null);
       for (int k = 0; k < rows; k++) {
         int len = run.len(b0 + k);
         if (s < len) {
-          int xo = run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
-          cell(p, xw, xo, hr, k * gh, h, c, rhBuf, k * n);
+          int xo = xwOff + run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
+          cell(p, ws, xo, hrOff + k * gh, hOff + k * n, cOff + k * n, rhOff + k * n);
         }
       }
-      if (rhBuf != null) {
-        Gemm.sgemmPackedB(par, false, rows, 1f, rhBuf, 0, n, rh[d], 0f, hr, 2 * n, gh, null);
+      if (splitR()) {
+        Gemm.sgemmPackedB(par, false, rows, 1f, ws, rhOff, n, rh[d], 0f, ws, hrOff + 2 * n, gh,
+            null);
         for (int k = 0; k < rows; k++) {
           int len = run.len(b0 + k);
           if (s < len) {
-            int xo = run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
-            cells.gruUpdate(p, xw, xo, hr, k * gh, h, k * n);
+            int xo = xwOff + run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
+            cells.gruUpdate(p, ws, xo, ws, hrOff + k * gh, ws, hOff + k * n);
           }
         }
       }
@@ -296,7 +361,7 @@ public final class RecurrentLayer {
           int len = run.len(b0 + k);
           if (s < len) {
             int t = back ? len - 1 - s : s;
-            System.arraycopy(h, k * n, run.y, run.yOff(t, d, directions, n, b0 + k), n);
+            System.arraycopy(ws, hOff + k * n, run.y, run.yOff(t, d, directions, n, b0 + k), n);
           }
         }
       }
@@ -308,29 +373,31 @@ public final class RecurrentLayer {
       }
       int so = run.stateOff(d, directions, n, b);
       if (run.yh != null) {
-        System.arraycopy(h, k * n, run.yh, so, n);
+        System.arraycopy(ws, hOff + k * n, run.yh, so, n);
       }
-      if (run.yc != null && c != null) {
-        System.arraycopy(c, k * n, run.yc, so, n);
+      if (run.yc != null && type == Type.LSTM) {
+        System.arraycopy(ws, cOff + k * n, run.yc, so, n);
       }
     }
   }
 
-  /** The first (or only) cell call of one step for one row. */
-  private void cell(RecurrentCells.Params p, float[] xw, int xo, float[] hr, int ho, float[] h,
-      float[] c, float[] rhBuf, int so) {
+  /**
+   * The first (or only) cell call of one step for one row; every operand lives in the work space
+   * {@code ws}: the input projection at xo, H R^T at ho, h at so, LSTM c at co, GRU r * h at ro.
+   */
+  private void cell(RecurrentCells.Params p, float[] ws, int xo, int ho, int so, int co, int ro) {
     switch (type) {
       case LSTM:
-        cells.lstm(p, xw, xo, hr, ho, c, so, h, so);
+        cells.lstm(p, ws, xo, ws, ho, ws, co, ws, so);
         break;
       case RNN:
-        cells.rnn(p, xw, xo, hr, ho, h, so);
+        cells.rnn(p, ws, xo, ws, ho, ws, so);
         break;
       default:
-        if (rhBuf != null) {
-          cells.gruReset(p, xw, xo, hr, ho, h, so, rhBuf, so);
+        if (splitR()) {
+          cells.gruReset(p, ws, xo, ws, ho, ws, so, ws, ro);
         } else {
-          cells.gruLinearBeforeReset(p, xw, xo, hr, ho, h, so);
+          cells.gruLinearBeforeReset(p, ws, xo, ws, ho, ws, so);
         }
     }
   }

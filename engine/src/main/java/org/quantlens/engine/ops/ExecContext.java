@@ -18,6 +18,13 @@ public interface ExecContext extends Parallel {
   }
 
   /**
+   * Hands back {@code t}, which came from {@link #allocate} in this same op call and is not among
+   * its outputs (scratch), so the session may reuse its array in later calls; nobody may touch it
+   * afterwards. The default does nothing (the garbage collector takes it).
+   */
+  default void release(Tensor t) {}
+
+  /**
    * Where the running node adds its saturation counts, or null when counting is off (the
    * default). Read it once on the calling thread, before handing work to other threads.
    */

@@ -21,11 +21,15 @@ final class GatherOps {
 
   /** Indices as ints in [0, n): negatives count from the end; anything else out of range fails. */
   static int[] indices(Node node, Tensor t, int n) {
+    return indices(node, t, n, new int[t.size()]);
+  }
+
+  /** {@link #indices(Node, Tensor, int)} written into {@code r} (at least {@code t.size()} long). */
+  static int[] indices(Node node, Tensor t, int n, int[] r) {
     if (t.dtype() != DType.I64 && t.dtype() != DType.I32) {
       throw fail(node, "indices must be int32 or int64, got " + t.dtype());
     }
-    int[] r = new int[t.size()];
-    for (int i = 0; i < r.length; i++) {
+    for (int i = 0, size = t.size(); i < size; i++) {
       long v = t.dtype() == DType.I64 ? t.longs()[i] : t.ints()[i];
       long k = v < 0 ? v + n : v;
       if (k < 0 || k >= n) {
@@ -44,7 +48,9 @@ final class GatherOps {
       int[] s = x.shape();
       int a = ShapeSupport.axis(node, axisAttr, s.length);
       int n = s[a];
-      int[] idx = indices(node, in[1], n);
+      // the converted indices live in a recycled session buffer, released below
+      Tensor idxBuf = ec.allocate(DType.I32, in[1].size());
+      int[] idx = indices(node, in[1], n, idxBuf.ints());
       int[] q = in[1].shape();
       int[] shape = new int[s.length - 1 + q.length];
       System.arraycopy(s, 0, shape, 0, a);
@@ -53,7 +59,7 @@ final class GatherOps {
       Tensor out = ec.allocate(x.dtype(), shape);
       int outer = ShapeSupport.product(s, 0, a);
       int inner = ShapeSupport.product(s, a + 1, s.length);
-      int m = idx.length;
+      int m = in[1].size();
       Object src = x.data();
       Object dst = out.data();
       for (int o = 0; o < outer; o++) {
@@ -65,6 +71,7 @@ final class GatherOps {
           System.arraycopy(src, (o * n + idx[j]) * inner, dst, (o * m + j) * inner, inner);
         }
       }
+      ec.release(idxBuf);
       return new Tensor[] {out};
     };
   }

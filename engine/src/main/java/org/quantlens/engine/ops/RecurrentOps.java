@@ -227,8 +227,13 @@ public final class RecurrentOps implements OpFamily {
     Tensor y = s.outputs[0] ? ec.allocate(DType.F32, yShape) : null;
     Tensor yh = s.outputs[1] ? ec.allocate(DType.F32, stateShape) : null;
     Tensor yc = s.outputs[2] ? ec.allocate(DType.F32, stateShape) : null;
-    layer.run(ec, x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0, floats(y), floats(yh),
-        floats(yc));
+    if (seqLen > 0 && batch > 0) {
+      // the input projections and states come from the session's recycled buffers
+      Tensor work = ec.allocate(DType.F32, layer.workSize(seqLen, batch));
+      layer.run(ec, work.floats(), x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0,
+          floats(y), floats(yh), floats(yc));
+      ec.release(work);
+    }
     Tensor[] out = new Tensor[s.type == RecurrentLayer.Type.LSTM ? 3 : 2];
     out[0] = y;
     out[1] = yh;

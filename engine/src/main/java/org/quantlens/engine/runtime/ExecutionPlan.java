@@ -46,9 +46,20 @@ final class ExecutionPlan {
   final Map<Object, Boolean> constantData;
   final Map<String, Integer> inputSlots;
   final Map<String, Integer> outputSlots;
+  /** The same as arrays, for runs that iterate without allocating. */
+  final Step[] stepArray;
+  final int[] constantSlots;
+  final Tensor[] constantTensors;
+  final String[] inputNames;
+  /** The declared graph input of each of {@link #inputNames}. */
+  final Value[] inputValues;
+  final int[] inputSlotArray;
+  final String[] outputNames;
+  final int[] outputSlotArray;
 
   private ExecutionPlan(List<Step> steps, int slotCount, Map<Integer, Tensor> constants,
-      Map<String, Integer> inputSlots, Map<String, Integer> outputSlots) {
+      Map<String, Integer> inputSlots, Map<String, Value> inputValues,
+      Map<String, Integer> outputSlots) {
     this.steps = steps;
     this.slotCount = slotCount;
     this.constants = constants;
@@ -56,6 +67,20 @@ final class ExecutionPlan {
     constants.values().forEach(t -> constantData.put(t.data(), true));
     this.inputSlots = inputSlots;
     this.outputSlots = outputSlots;
+    this.stepArray = steps.toArray(new Step[0]);
+    this.constantSlots = constants.keySet().stream().mapToInt(Integer::intValue).toArray();
+    this.constantTensors = new Tensor[constantSlots.length];
+    for (int i = 0; i < constantSlots.length; i++) {
+      constantTensors[i] = constants.get(constantSlots[i]);
+    }
+    this.inputNames = inputSlots.keySet().toArray(new String[0]);
+    this.inputValues = new Value[inputNames.length];
+    for (int i = 0; i < inputNames.length; i++) {
+      this.inputValues[i] = inputValues.get(inputNames[i]);
+    }
+    this.inputSlotArray = inputSlots.values().stream().mapToInt(Integer::intValue).toArray();
+    this.outputNames = outputSlots.keySet().toArray(new String[0]);
+    this.outputSlotArray = outputSlots.values().stream().mapToInt(Integer::intValue).toArray();
   }
 
   /**
@@ -69,6 +94,7 @@ final class ExecutionPlan {
     slots.put("", -1);
     Map<Integer, Tensor> constants = new HashMap<>();
     Map<String, Integer> inputSlots = new LinkedHashMap<>();
+    Map<String, Value> inputValues = new HashMap<>();
     for (Map.Entry<String, Tensor> e : g.initializers().entrySet()) {
       int s = slots.size() - 1;
       slots.put(e.getKey(), s);
@@ -77,6 +103,7 @@ final class ExecutionPlan {
     for (Value v : g.inputs()) {
       int s = slots.computeIfAbsent(v.name(), k -> slots.size() - 1);
       inputSlots.put(v.name(), s);
+      inputValues.putIfAbsent(v.name(), v);
     }
     List<int[]> ins = new ArrayList<>();
     List<int[]> outs = new ArrayList<>();
@@ -131,7 +158,8 @@ final class ExecutionPlan {
       steps.add(new Step(order.get(st), ops.get(st), ins.get(st), outs.get(st),
           rel.stream().mapToInt(Integer::intValue).toArray()));
     }
-    return new ExecutionPlan(List.copyOf(steps), slotCount, constants, inputSlots, outputSlots);
+    return new ExecutionPlan(List.copyOf(steps), slotCount, constants, inputSlots, inputValues,
+        outputSlots);
   }
 
   private static void checkSupported(Graph g, OpRegistry registry) {

@@ -11,22 +11,56 @@ import org.quantlens.engine.tensor.Tensor;
  * The context of one {@link Session#run} call: parallel work goes to the session's workers, and
  * outputs come from the session's {@link BufferPool}. It counts, per backing array allocated in
  * this call, how many live slots reference it (views such as Reshape share their input's array),
- * and returns an array to the pool only once no slot references it. Used by one thread.
+ * and returns an array to the pool only once no slot references it. Used by one thread at a time;
+ * a session keeps finished contexts and reuses them ({@link #reset}), so that with their slot
+ * array, input arrays and maps already sized a run allocates next to nothing for bookkeeping.
  */
 final class RunContext implements ExecContext {
   private final WorkerPool workers;
   private final BufferPool buffers;
-  /** Arrays allocated in this call (by identity) and the number of live slots holding each. */
-  private final IdentityHashMap<Object, int[]> owned = new IdentityHashMap<>();
+  /**
+   * Arrays allocated in this call (by identity) and the number of live slots holding each (small
+   * counts: boxed from Integer's cache, no allocation).
+   */
+  private final IdentityHashMap<Object, Integer> owned = new IdentityHashMap<>();
   /** Dtype of each owned array, for returning it to the pool. */
   private final IdentityHashMap<Object, DType> types = new IdentityHashMap<>();
 
   /** The running node's saturation counter, null when counting is off. */
   private SaturationCounter saturation;
 
-  RunContext(WorkerPool workers, BufferPool buffers) {
+  /** The run's value slots (see {@link ExecutionPlan}). */
+  final Tensor[] slots;
+  /** Per plan step, the array its operator receives its inputs in. */
+  final Tensor[][] inputs;
+  /** The feeds bound to the graph inputs, in the plan's input order. */
+  final Tensor[] feeds;
+  /** The outputs handed out so far by this run, in the plan's output order. */
+  final Tensor[] results;
+
+  RunContext(WorkerPool workers, BufferPool buffers, ExecutionPlan plan) {
     this.workers = workers;
     this.buffers = buffers;
+    this.slots = new Tensor[plan.slotCount];
+    this.inputs = new Tensor[plan.stepArray.length][];
+    for (int i = 0; i < inputs.length; i++) {
+      inputs[i] = new Tensor[plan.stepArray[i].in.length];
+    }
+    this.feeds = new Tensor[plan.inputNames.length];
+    this.results = new Tensor[plan.outputNames.length];
+  }
+
+  /** Forgets everything of the finished run (keeping the arrays' and maps' capacity). */
+  synchronized void reset() {
+    java.util.Arrays.fill(slots, null);
+    for (Tensor[] in : inputs) {
+      java.util.Arrays.fill(in, null);
+    }
+    java.util.Arrays.fill(feeds, null);
+    java.util.Arrays.fill(results, null);
+    owned.clear();
+    types.clear();
+    saturation = null;
   }
 
   @Override
@@ -58,27 +92,43 @@ final class RunContext implements ExecContext {
     Object a = buffers.take(type, n);
     // Ops may call allocate from worker threads (scratch); the maps are this call's alone.
     synchronized (this) {
-      owned.put(a, new int[1]);
+      owned.put(a, 0);
       types.put(a, type);
     }
     return Tensor.wrap(type, a, shape);
   }
 
+  @Override
+  public synchronized void release(Tensor t) {
+    Object a = t.data();
+    Integer c = owned.get(a);
+    if (c != null && c == 0) { // allocated in this call and held by no slot
+      owned.remove(a);
+      buffers.give(types.remove(a), a);
+    }
+  }
+
   /** A slot now holds {@code t}. */
   synchronized void hold(Tensor t) {
-    int[] c = owned.get(t.data());
+    Object a = t.data();
+    Integer c = owned.get(a);
     if (c != null) {
-      c[0]++;
+      owned.put(a, c + 1);
     }
   }
 
   /** A slot holding {@code t} is dead: recycle its array if no live slot references it. */
   synchronized void drop(Tensor t) {
     Object a = t.data();
-    int[] c = owned.get(a);
-    if (c != null && --c[0] == 0) {
+    Integer c = owned.get(a);
+    if (c == null) {
+      return;
+    }
+    if (c == 1) {
       owned.remove(a);
       buffers.give(types.remove(a), a);
+    } else {
+      owned.put(a, c - 1);
     }
   }
 

@@ -91,6 +91,8 @@ public final class Session implements AutoCloseable {
   private final WorkerPool pool;
   private final ValueObserver observer;
   private final BufferPool buffers;
+  /** Contexts of finished runs, kept for reuse by later runs (null entries are free places). */
+  private final java.util.concurrent.atomic.AtomicReferenceArray<RunContext> idle;
   /** One counter per plan step when counting saturation, else null. */
   private final SaturationCounter[] saturation;
 
@@ -108,6 +110,7 @@ public final class Session implements AutoCloseable {
     this.pool = new WorkerPool(options.threads);
     this.observer = options.observer;
     this.buffers = new BufferPool(options.poolBytes);
+    this.idle = new java.util.concurrent.atomic.AtomicReferenceArray<>(8);
     this.saturation = options.countSaturation ? newCounters(plan.steps.size()) : null;
   }
 
@@ -187,19 +190,28 @@ public final class Session implements AutoCloseable {
    * @throws ShapeMismatchException if an input is missing, unknown, or of the wrong type or shape
    */
   public Map<String, Tensor> run(Map<String, Tensor> feeds) {
-    Tensor[] slots = new Tensor[plan.slotCount];
-    plan.constants.forEach((s, t) -> slots[s] = t);
-    bindInputs(feeds, slots);
-    RunContext ctx = new RunContext(pool, buffers);
+    RunContext ctx = takeContext();
+    Map<String, Tensor> result = run(feeds, ctx);
+    ctx.reset();
+    giveContext(ctx);
+    return result;
+  }
+
+  private Map<String, Tensor> run(Map<String, Tensor> feeds, RunContext ctx) {
+    Tensor[] slots = ctx.slots;
+    for (int i = 0; i < plan.constantSlots.length; i++) {
+      slots[plan.constantSlots[i]] = plan.constantTensors[i];
+    }
+    bindInputs(feeds, ctx);
     // An observer may keep the values it sees, so nothing is recycled while one is attached.
     boolean recycle = observer == null;
-    int index = 0;
-    for (ExecutionPlan.Step step : plan.steps) {
+    ExecutionPlan.Step[] steps = plan.stepArray;
+    for (int index = 0; index < steps.length; index++) {
+      ExecutionPlan.Step step = steps[index];
       if (saturation != null) {
         ctx.saturation(saturation[index]);
       }
-      index++;
-      Tensor[] in = new Tensor[step.in.length];
+      Tensor[] in = ctx.inputs[index];
       for (int i = 0; i < in.length; i++) {
         in[i] = step.in[i] < 0 ? null : slots[step.in[i]];
       }
@@ -223,19 +235,51 @@ public final class Session implements AutoCloseable {
       }
     }
     Map<String, Tensor> result = new LinkedHashMap<>();
-    plan.outputSlots.forEach((name, s) -> {
-      Tensor t = slots[s];
+    for (int o = 0; o < plan.outputNames.length; o++) {
+      String name = plan.outputNames[o];
+      Tensor t = slots[plan.outputSlotArray[o]];
       if (t == null) {
         throw new QuantLensException("graph output '" + name + "' was not computed");
       }
       // Callers own what run returns: never hand out a constant (or a view of one), nor a feed.
-      boolean shared = plan.constantData.containsKey(t.data())
-          || feeds.values().stream().anyMatch(f -> f.data() == t.data())
-          || result.values().stream().anyMatch(r -> r.data() == t.data());
+      boolean shared = plan.constantData.containsKey(t.data()) || sharesData(ctx.feeds, t)
+          || sharesData(ctx.results, t);
       ctx.disown(t);
-      result.put(name, shared ? t.copy() : t);
-    });
+      Tensor r = shared ? t.copy() : t;
+      ctx.results[o] = r;
+      result.put(name, r);
+    }
     return result;
+  }
+
+  /** Whether a tensor of {@code ts} (nulls skipped) has {@code t}'s backing array. */
+  private static boolean sharesData(Tensor[] ts, Tensor t) {
+    for (Tensor f : ts) {
+      if (f != null && f.data() == t.data()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A finished run's context to reuse, else a new one. */
+  private RunContext takeContext() {
+    for (int i = 0; i < idle.length(); i++) {
+      RunContext c = idle.get(i);
+      if (c != null && idle.compareAndSet(i, c, null)) {
+        return c;
+      }
+    }
+    return new RunContext(pool, buffers, plan);
+  }
+
+  /** Keeps {@code c} for a later run if there is room (else the garbage collector takes it). */
+  private void giveContext(RunContext c) {
+    for (int i = 0; i < idle.length(); i++) {
+      if (idle.get(i) == null && idle.compareAndSet(i, null, c)) {
+        return;
+      }
+    }
   }
 
   private Tensor[] invoke(ExecutionPlan.Step step, Tensor[] in, RunContext ctx) {
@@ -249,7 +293,30 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  private void bindInputs(Map<String, Tensor> feeds, Tensor[] slots) {
+  private void bindInputs(Map<String, Tensor> feeds, RunContext ctx) {
+    String[] names = plan.inputNames;
+    int found = 0;
+    for (String name : names) {
+      if (feeds.get(name) != null) {
+        found++;
+      }
+    }
+    if (found != feeds.size() || found != names.length) {
+      reportBadFeeds(feeds);
+    }
+    for (int i = 0; i < names.length; i++) {
+      Tensor t = feeds.get(names[i]);
+      check(plan.inputValues[i], t);
+      ctx.slots[plan.inputSlotArray[i]] = t;
+      ctx.feeds[i] = t;
+      if (observer != null) {
+        observer.onValue(names[i], t);
+      }
+    }
+  }
+
+  /** Throws for the first unknown, missing or mismatched feed (some feed is unknown or missing). */
+  private void reportBadFeeds(Map<String, Tensor> feeds) {
     for (String name : feeds.keySet()) {
       if (!plan.inputSlots.containsKey(name)) {
         throw new ShapeMismatchException("unknown input '" + name + "'; the graph's inputs are "
@@ -261,11 +328,7 @@ public final class Session implements AutoCloseable {
       if (t == null) {
         throw new ShapeMismatchException("missing input '" + v.name() + "' " + v.dtype() + v.shapeText());
       }
-      check(v, t);
-      slots[plan.inputSlots.get(v.name())] = t;
-      if (observer != null) {
-        observer.onValue(v.name(), t);
-      }
+      check(v, t); // in the graph's order, as before any feed is bound
     }
   }
 

@@ -43,7 +43,7 @@ public final class WorkerPool implements ExecContext, AutoCloseable {
     Batch batch = new Batch(tasks, body);
     int helpers = Math.min(threads - 1, tasks - 1);
     for (int h = 0; h < helpers; h++) {
-      executor.execute(batch::work);
+      executor.execute(batch); // the batch is its own task: no method reference per helper
     }
     batch.work();
     batch.awaitAll();
@@ -57,7 +57,7 @@ public final class WorkerPool implements ExecContext, AutoCloseable {
   }
 
   /** One forRange call: workers claim task indices until none are left. */
-  private static final class Batch {
+  private static final class Batch implements Runnable {
     private final int tasks;
     private final IntConsumer body;
     private final AtomicInteger next = new AtomicInteger();
@@ -67,6 +67,11 @@ public final class WorkerPool implements ExecContext, AutoCloseable {
     Batch(int tasks, IntConsumer body) {
       this.tasks = tasks;
       this.body = body;
+    }
+
+    @Override
+    public void run() {
+      work();
     }
 
     void work() {
