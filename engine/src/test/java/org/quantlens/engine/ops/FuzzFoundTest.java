@@ -53,6 +53,44 @@ class FuzzFoundTest {
     assertTypedAllTheWayDown(g);
   }
 
+  @Test
+  void poolPadsBeyondTheKernelAreRefusedAtLoadInsteadOfComputingAHugeOutput() {
+    // MaxPool 5x5 with a pad of 16777215: a 5x5 input made an 84-million-element output (a hang)
+    Graph g = graph(13, new Node("mp", "MaxPool", List.of("x4"), List.of("y"),
+        Map.of("kernel_shape", Attribute.of(new long[] {1, 1}), "pads", Attribute.of(new long[] {0, 0, 0, 16777215}))));
+    long t0 = System.nanoTime();
+    assertTypedNamingNode(g, "'mp' (MaxPool)");
+    assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused quickly");
+  }
+
+  @Test
+  void batchNormConstantsOfDifferentLengthsAreATypedErrorAtLoad() {
+    // a bit flip left var shorter than scale: folding the constants read past var's end
+    Graph g = graph(15, new Node("bn", "BatchNormalization", List.of("x4", "s", "b", "m", "v"),
+        List.of("y"), Map.of()));
+    g.initializers().put("s", Tensor.of(new float[] {1, 1, 1, 1}, 4));
+    g.initializers().put("b", Tensor.of(new float[] {0, 0, 0, 0}, 4));
+    g.initializers().put("m", Tensor.of(new float[] {0, 0, 0, 0}, 4));
+    g.initializers().put("v", Tensor.of(new float[0], 0));
+    assertTypedNamingNode(g, "'bn' (BatchNormalization)");
+  }
+
+  @Test
+  void aConvIntegerWithScalarWeightsAtRunTimeIsATypedError() {
+    // w computed at run time (a graph input) as a scalar: the weight packer read its dimension 0
+    Graph g = graph(13, new Node("ci", "ConvInteger", List.of("x8", "w8"), List.of("y"), Map.of()));
+    g.inputs().add(new Value("x8", DType.U8, 1, 1, 2, 2));
+    g.inputs().add(new Value("w8", DType.U8, new int[0]));
+    QuantLensException e = assertThrows(QuantLensException.class, () -> {
+      try (Session s = new Session(g, new Session.Options().optimize(false).threads(1))) {
+        s.run(Map.of("x", Tensor.zeros(DType.F32, 2, 2), "x4", Tensor.zeros(DType.F32, 1, 4, 1, 1),
+            "x8", Tensor.zeros(DType.U8, 1, 1, 2, 2), "w8", Tensor.zeros(DType.U8)));
+      }
+    });
+    assertTrue(e.getCause() == null || e.getCause() instanceof QuantLensException, String.valueOf(e.getCause()));
+    assertTrue(e.getMessage().contains("w must have at least 3 dimensions"), e.getMessage());
+  }
+
   /** Building and running {@code g} fails with a typed error, with no untyped cause, naming the node. */
   private static void assertTypedNamingNode(Graph g, String node) {
     QuantLensException e = assertTypedAllTheWayDown(g);
