@@ -128,7 +128,7 @@ public final class ElementwiseOps implements OpFamily {
   /** B viewed with trailing 1s so numpy broadcasting puts its dimensions at {@code axis} of A. */
   static Tensor legacyAlign(Tensor a, Tensor b, int axis, String node) {
     int ax = axis < 0 ? axis + a.rank() : axis;
-    if (ax < 0 || ax + b.rank() > a.rank()) {
+    if (ax < 0 || ax > a.rank() - b.rank()) { // not ax + rank: a huge axis would overflow
       throw new ShapeMismatchException(node + ": cannot broadcast " + Arrays.toString(b.shape())
           + " into " + Arrays.toString(a.shape()) + " at axis " + axis);
     }

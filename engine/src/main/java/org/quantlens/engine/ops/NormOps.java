@@ -38,6 +38,13 @@ public final class NormOps implements OpFamily {
     double[][] folded = null;
     if (!training && ctx.constant(1) != null && ctx.constant(2) != null && ctx.constant(3) != null
         && ctx.constant(4) != null) {
+      for (int i = 2; i <= 4; i++) { // fold reads all four by scale's length
+        if (ctx.constant(i).size() != ctx.constant(1).size()) {
+          throw new ShapeMismatchException(ctx.node().describe() + ": scale, B, mean and var must hold "
+              + "one value per channel each, got " + ctx.constant(1).size() + " and " + ctx.constant(i).size()
+              + " (input " + i + ")");
+        }
+      }
       folded = fold(ConvOps.doubles(ctx.constant(1)), ConvOps.doubles(ctx.constant(2)),
           ConvOps.doubles(ctx.constant(3)), ConvOps.doubles(ctx.constant(4)), eps);
     }

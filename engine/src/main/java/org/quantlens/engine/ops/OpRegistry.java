@@ -20,12 +20,18 @@ public final class OpRegistry {
     private final String opType;
     private final int since;
     private final OpFactory factory;
+    private final OpArity arity;
 
     OpSpec(String domain, String opType, int since, OpFactory factory) {
       this.domain = domain;
       this.opType = opType;
       this.since = since;
-      this.factory = factory;
+      this.arity = OpArity.of(domain, opType, since);
+      // every caller gets the arity check first, so no operator sees fewer inputs than it reads
+      this.factory = arity == null ? factory : ctx -> {
+        arity.check(ctx.node());
+        return factory.create(ctx);
+      };
     }
 
     public String domain() {
@@ -41,8 +47,14 @@ public final class OpRegistry {
       return since;
     }
 
+    /** Builds the operator after checking the node's input and output counts ({@link #arity()}). */
     public OpFactory factory() {
       return factory;
+    }
+
+    /** How many inputs and outputs a node may list, or null when the table does not know the op. */
+    public OpArity arity() {
+      return arity;
     }
 
     @Override

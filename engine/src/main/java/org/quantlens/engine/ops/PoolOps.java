@@ -39,7 +39,29 @@ public final class PoolOps implements OpFamily {
     if (kernel == null) {
       throw ctx.error("kernel_shape is required");
     }
-    return new ConvOps.Window(ctx, kernel, ctx.opset() >= 10 && ctx.attrInt("ceil_mode", 0) != 0);
+    ConvOps.Window win = new ConvOps.Window(ctx, kernel, ctx.opset() >= 10 && ctx.attrInt("ceil_mode", 0) != 0);
+    checkPadsInsideKernel(ctx, kernel);
+    return win;
+  }
+
+  /**
+   * A pad as large as the kernel's extent adds windows that see only padding; ONNX Runtime refuses
+   * them too. Huge pads would otherwise make a tiny model compute a huge output (the fuzzer's hangs).
+   */
+  private static void checkPadsInsideKernel(NodeContext ctx, int[] kernel) {
+    int[] pads = ctx.attrInts("pads", null);
+    int[] dil = ctx.attrInts("dilations", null);
+    if (pads == null || pads.length != 2 * kernel.length) {
+      return;
+    }
+    for (int i = 0; i < pads.length; i++) {
+      int d = i % kernel.length;
+      long extent = (long) (kernel[d] - 1) * (dil != null && dil.length == kernel.length ? dil[d] : 1) + 1;
+      if (pads[i] >= extent) {
+        throw ctx.error("pads " + Arrays.toString(pads) + " must each be smaller than the kernel's extent ("
+            + extent + " on axis " + d + "); a window wholly in the padding sees no input");
+      }
+    }
   }
 
   private static ConvGeometry geometry(NodeContext ctx, ConvOps.Window win, Tensor x) {

@@ -155,6 +155,10 @@ final class QuantConvOps {
       boolean xu = QuantMatMul.unsignedOf(x, "x", where);
       Tensor wt = in[iw];
       QuantMatMul.unsignedOf(wt, "w", where);
+      if (constW == null && wt.rank() < 3) {
+        throw new ShapeMismatchException(where + ": w must have at least 3 dimensions [M, C/group, k...], got "
+            + Arrays.toString(wt.shape()));
+      }
       Weights wts = constW != null ? constW : new Weights(wt);
       int[] ws = wts.shape;
       int m = ws[0];

@@ -199,7 +199,12 @@ final class ShapeJoinOps {
       int[] r = ShapeSupport.dims(node, reps, "repeats");
       int[] out = new int[s.length];
       for (int d = 0; d < s.length; d++) {
-        out[d] = Math.multiplyExact(s[d], r[d]);
+        long o = (long) s[d] * r[d];
+        if (o > Integer.MAX_VALUE) {
+          throw fail(node, "repeats " + Arrays.toString(reps) + " make dimension " + d + " of "
+              + Arrays.toString(s) + " too large (" + o + ")");
+        }
+        out[d] = (int) o;
       }
       Tensor y = ec.allocate(x.dtype(), out);
       // The output read as [r0, s0, r1, s1, ...] in C order, with stride 0 on the repeat axes.

@@ -76,12 +76,15 @@ final class TransposeOps {
     return x.shape();
   }
 
+  /** Largest block whose square fits an int: b * b must not overflow (the fuzzer found it did). */
+  private static final int MAX_BLOCK = 46340;
+
   private static Operator depthToSpace(NodeContext ctx, boolean modes) {
     Node node = ctx.node();
     int b = ctx.attrInt("blocksize", 0);
     String mode = modes ? ctx.attrString("mode", "DCR") : "DCR";
-    if (b < 1) {
-      throw ctx.error("blocksize must be positive, got " + b);
+    if (b < 1 || b > MAX_BLOCK) {
+      throw ctx.error("blocksize must be in 1.." + MAX_BLOCK + ", got " + b);
     }
     if (!mode.equals("DCR") && !mode.equals("CRD")) {
       throw ctx.error("mode must be DCR or CRD, got " + mode);
@@ -103,8 +106,8 @@ final class TransposeOps {
   private static Operator spaceToDepth(NodeContext ctx) {
     Node node = ctx.node();
     int b = ctx.attrInt("blocksize", 0);
-    if (b < 1) {
-      throw ctx.error("blocksize must be positive, got " + b);
+    if (b < 1 || b > MAX_BLOCK) {
+      throw ctx.error("blocksize must be in 1.." + MAX_BLOCK + ", got " + b);
     }
     return (in, ec) -> {
       int[] s = nchw(node, in[0]);

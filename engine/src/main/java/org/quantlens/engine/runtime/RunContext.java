@@ -85,10 +85,7 @@ final class RunContext implements ExecContext {
 
   @Override
   public Tensor allocate(DType type, int... shape) {
-    int n = 1;
-    for (int d : shape) {
-      n = Math.multiplyExact(n, d);
-    }
+    int n = org.quantlens.engine.tensor.Shapes.size(shape); // typed error on a negative or huge shape
     Object a = buffers.take(type, n);
     // Ops may call allocate from worker threads (scratch); the maps are this call's alone.
     synchronized (this) {

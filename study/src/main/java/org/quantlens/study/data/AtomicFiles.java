@@ -2,7 +2,11 @@ package org.quantlens.study.data;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,6 +22,17 @@ public final class AtomicFiles {
   public interface Content {
     void writeTo(OutputStream out) throws IOException;
   }
+
+  /**
+   * Test hook: wraps the stream each write's content goes to, so a test can make a write fail the
+   * way a full disk does. Null (no fault) outside tests.
+   */
+  @FunctionalInterface
+  interface Fault {
+    OutputStream wrap(Path target, OutputStream out) throws IOException;
+  }
+
+  static volatile Fault fault;
 
   private static final String TEMP_SUFFIX = ".tmp";
 
@@ -40,7 +55,8 @@ public final class AtomicFiles {
         // temp files are created owner-only; the result should read like any other output file
         Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
       }
-      try (OutputStream out = Files.newOutputStream(tmp)) {
+      Fault f = fault;
+      try (OutputStream out = f == null ? Files.newOutputStream(tmp) : f.wrap(target, Files.newOutputStream(tmp))) {
         content.writeTo(out);
       }
       try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
@@ -54,7 +70,7 @@ public final class AtomicFiles {
       }
       tmp = null;
     } catch (IOException e) {
-      throw new QuantLensException("cannot write " + target + ": " + e.getMessage(), e);
+      throw new QuantLensException("cannot write " + target + ": " + explain(e), e);
     } finally {
       if (tmp != null) {
         try {
@@ -64,6 +80,27 @@ public final class AtomicFiles {
         }
       }
     }
+  }
+
+  /**
+   * Why a write failed and what to do, in words: the file system's reason (Java often gives only a
+   * path) and, since the target is left as it was, that fixing the cause and running again is safe.
+   */
+  static String explain(IOException e) {
+    String reason = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
+    if (e instanceof FileAlreadyExistsException fe) {
+      reason = fe.getFile() + " is a file, not a folder";
+    } else if (e instanceof NoSuchFileException ne && reason == null) {
+      reason = ne.getFile() + " does not exist and cannot be made";
+    } else if (e instanceof AccessDeniedException ae && reason == null) {
+      reason = ae.getFile() + ": permission denied";
+    } else if (reason == null) {
+      reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+    String what = reason.contains("No space left on device") || reason.contains("Disk quota exceeded")
+        ? "free space on that disk (or choose another folder) and run again"
+        : "choose a folder that can be written and run again";
+    return reason + "; " + what + " (nothing is left half-written: files written before are intact)";
   }
 
   /** Writes {@code bytes} to {@code target} atomically. */
