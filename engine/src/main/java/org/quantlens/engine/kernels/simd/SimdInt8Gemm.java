@@ -136,6 +136,12 @@ public final class SimdInt8Gemm implements Int8Gemm {
     SCALAR.multiply(m, n - nFull, k, a, aOff, lda, b, bOff + nFull, ldb, c, cOff + nFull, ldc);
   }
 
+  /*
+   * Batch 1 against the packed-panel byte path (rowBytes), GMAC/s, medians of 9 alternating 0.3 s
+   * rounds in one JVM (JDK 17, AVX2 EPYC VM, 2 shared CPUs, 2026-11-26 02:43 UTC): 1024x1024 6.3 ->
+   * 10.0, 512x2048 7.7 -> 8.8, 4096x4096 (16 MB, past L3) 4.6 -> 5.1. Each output reads one
+   * contiguous weight row, and no packed copy is needed.
+   */
   @Override
   public void multiplyTransposed(int m, int n, int k, float[] a, int aOff, int lda, byte[] bt, int bOff,
       int ldb, int[] c, int cOff, int ldc) {
