@@ -71,6 +71,15 @@ public interface Int8Gemm {
       int[] c, int cOff, int ldc);
 
   /**
+   * {@code c[cOff + i*ldc + j] = sum_{p<k} a[aOff + i*lda + p] * bt[bOff + j*ldb + p]}: B given
+   * transposed as int8 bytes, row j of {@code bt} being column j of B. A dense layer's weights are
+   * stored {@code [out][in]}; read in place they are held once, and at batch 1 each output is one
+   * contiguous dot product.
+   */
+  void multiplyTransposed(int m, int n, int k, float[] a, int aOff, int lda, byte[] bt, int bOff,
+      int ldb, int[] c, int cOff, int ldc);
+
+  /**
    * As {@link #multiplyRows} with A held as int8 bytes (the broadcast operand: a convolution's
    * weights, kept as bytes).
    */

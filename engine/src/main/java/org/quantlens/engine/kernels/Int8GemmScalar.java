@@ -43,6 +43,22 @@ final class Int8GemmScalar implements Int8Gemm {
     product(m, n, k, null, a, aOff, lda, b, null, bCol, 0, bRows, c, cOff, ldc);
   }
 
+  @Override
+  public void multiplyTransposed(int m, int n, int k, float[] a, int aOff, int lda, byte[] bt, int bOff,
+      int ldb, int[] c, int cOff, int ldc) {
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        int s = 0;
+        int ai = aOff + i * lda;
+        int bj = bOff + j * ldb;
+        for (int p = 0; p < k; p++) {
+          s += (int) a[ai + p] * bt[bj + p];
+        }
+        c[cOff + i * ldc + j] = s;
+      }
+    }
+  }
+
   /**
    * {@code c = a b} with A given as floats ({@code aF}) or bytes ({@code aB}), B likewise; B's row
    * p starts at {@code bRows[p] + bOff} when {@code bRows} is given, else at {@code bOff + p * ldb}.

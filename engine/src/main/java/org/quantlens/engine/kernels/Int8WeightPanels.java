@@ -2,7 +2,8 @@ package org.quantlens.engine.kernels;
 
 /**
  * A constant 8-bit weight matrix {@code [k][n]} (k inputs, n output columns) with per-column
- * scale and zero point, packed once into {@link Int8Gemm} panels, and the product that turns a
+ * scale and zero point, packed once into {@link Int8Gemm} panels of int8 bytes (one byte per
+ * weight; the kernel widens them), and the product that turns a
  * block of quantized rows into float: {@code out[i][j] = (float) acc_ij * (s_a[i] * s_w[j])} with
  * {@code acc_ij = sum_p (qa_ip - za_i) (qw_pj - zw_j)} exact in int32.
  *
@@ -20,7 +21,8 @@ public final class Int8WeightPanels {
   private final int k;
   private final int n;
   private final int nr;
-  private final float[] data;
+  /** int8 bytes (uint8 shifted by -128), {@code [panel][p][nr]}: a quarter of a float copy. */
+  private final byte[] data;
   /** Widened zero point per column, or null when all are zero. */
   private final int[] zw;
   /** {@code colW_j - k * zw_j}, for the activation zero-point correction. */
@@ -29,7 +31,7 @@ public final class Int8WeightPanels {
   private final Int8Gemm gemm;
   private final Requantize rq;
 
-  private Int8WeightPanels(int k, int n, int nr, float[] data, int[] zw, int[] d, float[] scale,
+  private Int8WeightPanels(int k, int n, int nr, byte[] data, int[] zw, int[] d, float[] scale,
       Int8Gemm gemm, Requantize rq) {
     this.k = k;
     this.n = n;
@@ -55,7 +57,7 @@ public final class Int8WeightPanels {
       Requantize rq) {
     int nr = gemm.panelWidth();
     int panels = (n + nr - 1) / nr;
-    float[] data = new float[panels * k * nr];
+    byte[] data = new byte[panels * k * nr];
     int flip = unsigned ? 0x80 : 0;
     int[] colSums = new int[n];
     for (int q = 0; q < panels; q++) {
@@ -65,7 +67,7 @@ public final class Int8WeightPanels {
         int src = off + p * ld + j0 + c0;
         int dst = (q * k + p) * nr;
         for (int jj = 0; jj < width; jj++) {
-          int v = (byte) (w[src + jj] ^ flip);
+          byte v = (byte) (w[src + jj] ^ flip);
           data[dst + jj] = v;
           colSums[c0 + jj] += v;
         }
@@ -91,6 +93,14 @@ public final class Int8WeightPanels {
 
   public int n() {
     return n;
+  }
+
+  /**
+   * Bytes of the arrays this object holds (weights, zero-point corrections, scales), without
+   * object headers: what the packed weights cost in memory.
+   */
+  public long residentBytes() {
+    return data.length + 4L * (d.length + scale.length + (zw == null ? 0 : zw.length));
   }
 
   /** Columns of the int32 scratch rows {@link #multiply} needs (n rounded up to the panel width). */

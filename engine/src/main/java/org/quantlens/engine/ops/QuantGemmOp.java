@@ -62,7 +62,10 @@ final class QuantGemmOp implements Operator {
         throw ctx.error("b_scale/b_zero_point have " + bArg.constant().size() + " values; expected 1 or " + n
             + " (per column of B)");
       }
-      packed = QuantMatMul.PackedB.pack(b.bytes(), 0, bUnsigned, transB, k, n, Int8Gemm.get().panelWidth(), null, null);
+      int nr = Int8Gemm.get().panelWidth();
+      // int8 weights are used where they are stored (held once); uint8 ones need the -128 shift
+      packed = bUnsigned ? QuantMatMul.PackedB.pack(b.bytes(), 0, true, transB, k, n, nr, null, null)
+          : QuantMatMul.PackedB.share(b.bytes(), 0, transB, k, n, nr);
       zeroB = bArg.constant() == null ? null : zeroB(packed, bArg.constant(), bUnsigned);
     } else {
       packed = null;

@@ -30,8 +30,10 @@ final class QuantMatMul {
   }
 
   /**
-   * B as int8 bytes (uint8 shifted by -128) in panels of {@code nr} columns ({@code [panel][p][nr]},
-   * zero padded) with column sums: a quarter of a float copy in memory; the kernel widens it.
+   * B as int8 bytes with column sums, in one of two layouts. Packed: uint8 shifted by -128, in
+   * panels of {@code nr} columns ({@code [panel][p][nr]}, zero padded), a copy made once. Shared:
+   * a constant int8 B read where it is stored ({@code [k][n]}, or {@code [n][k]} when transposed,
+   * from {@code off}), so the session holds the weights once instead of the initializer plus a copy.
    */
   static final class PackedB {
     final int k;
@@ -39,17 +41,58 @@ final class QuantMatMul {
     final int nr;
     final byte[] data;
     final int[] colSums;
+    /** Shared layouts only: where B starts in {@link #data}; -1 when packed. */
+    private final int off;
+    private final boolean trans;
 
-    private PackedB(int k, int n, int nr, byte[] data, int[] colSums) {
+    private PackedB(int k, int n, int nr, byte[] data, int[] colSums, int off, boolean trans) {
       this.k = k;
       this.n = n;
       this.nr = nr;
       this.data = data;
       this.colSums = colSums;
+      this.off = off;
+      this.trans = trans;
     }
 
     int panels() {
       return (n + nr - 1) / nr;
+    }
+
+    /**
+     * {@code acc[r * nr + jj] = sum_p a[aOff + r * k + p] * B[p][j0 + jj]} for {@code r < rows},
+     * {@code jj < min(nr, n - j0)}, where {@code j0 = q * nr}.
+     */
+    void multiplyPanel(Int8Gemm gemm, int q, int rows, float[] a, int aOff, int[] acc) {
+      int j0 = q * nr;
+      if (off < 0) {
+        gemm.multiply(rows, nr, k, a, aOff, k, data, q * k * nr, nr, acc, 0, nr);
+      } else if (trans) {
+        gemm.multiplyTransposed(rows, Math.min(nr, n - j0), k, a, aOff, k, data, off + j0 * k, k, acc, 0, nr);
+      } else {
+        gemm.multiply(rows, Math.min(nr, n - j0), k, a, aOff, k, data, off + j0, n, acc, 0, nr);
+      }
+    }
+
+    /** Bytes this object holds beyond a shared B: the packed copy (if any) and the column sums. */
+    long ownedBytes() {
+      return (off < 0 ? data.length : 0) + 4L * colSums.length;
+    }
+
+    /**
+     * A constant signed B ({@code int8}, {@code [k][n]} or {@code [n][k]} when {@code trans}) used
+     * in place: only its column sums are computed. The array must never be written afterwards.
+     */
+    static PackedB share(byte[] b, int off, boolean trans, int k, int n, int nr) {
+      int[] sums = new int[n];
+      for (int j = 0; j < n; j++) {
+        int s = 0;
+        for (int p = 0; p < k; p++) {
+          s += b[off + (trans ? j * k + p : p * n + j)];
+        }
+        sums[j] = s;
+      }
+      return new PackedB(k, n, nr, b, sums, off, trans);
     }
 
     /** Packs B {@code [k][n]} (or {@code [n][k]} when {@code trans}) from {@code b[off..]}. */
@@ -74,7 +117,7 @@ final class QuantMatMul {
           Arrays.fill(d, o + w, o + nr, (byte) 0);
         }
       }
-      return new PackedB(k, n, nr, d, sums);
+      return new PackedB(k, n, nr, d, sums, -1, false);
     }
   }
 
@@ -255,7 +298,7 @@ final class QuantMatMul {
       for (int q = q0; q < q1; q++) {
         int j0 = q * nr;
         int w = Math.min(nr, n - j0);
-        gemm.multiply(rows, nr, k, a, aOff + i0 * k, k, b.data, q * k * nr, nr, acc, 0, nr);
+        b.multiplyPanel(gemm, q, rows, a, aOff + i0 * k, acc);
         for (int r = 0; r < rows; r++) {
           int i = i0 + r;
           int o = r * nr;

@@ -125,7 +125,10 @@ final class QuantMatMulOps {
         int nr = Int8Gemm.get().panelWidth();
         packed = new QuantMatMul.PackedB[mats];
         for (int t = 0; t < mats; t++) {
-          packed[t] = QuantMatMul.PackedB.pack(b.bytes(), t * k * n, bUnsigned, false, k, n, nr, null, null);
+          // int8 weights are used where they are stored (held once); uint8 ones need the -128 shift
+          packed[t] = bUnsigned
+              ? QuantMatMul.PackedB.pack(b.bytes(), t * k * n, true, false, k, n, nr, null, null)
+              : QuantMatMul.PackedB.share(b.bytes(), t * k * n, false, k, n, nr);
         }
         int[] zbRaw = constantZb(ctx, n, mats);
         if (zbRaw != null || !ctx.hasInput(ibZp)) {

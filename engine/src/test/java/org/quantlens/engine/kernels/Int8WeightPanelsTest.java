@@ -1,0 +1,88 @@
+package org.quantlens.engine.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class Int8WeightPanelsTest {
+
+  /** Naive dequantized product, written independently of the panel code. */
+  private static float[] naive(int rows, int k, int n, byte[] w, boolean unsigned, int[] zp, float[] ws,
+      int[] a, int[] za, float[] as) {
+    float[] out = new float[rows * n];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < n; j++) {
+        int acc = 0;
+        for (int p = 0; p < k; p++) {
+          int wv = unsigned ? w[p * n + j] & 0xff : w[p * n + j];
+          acc += (a[i * k + p] - za[i]) * (wv - zp[j]);
+        }
+        float s = as[i] * ws[j];
+        out[i * n + j] = (float) acc * s;
+      }
+    }
+    return out;
+  }
+
+  private static void check(boolean unsigned, boolean zeroZp, int rows, int k, int n, long seed) {
+    Random r = new Random(seed);
+    byte[] w = new byte[k * n];
+    r.nextBytes(w);
+    int[] zp = new int[n];
+    float[] ws = new float[n];
+    for (int j = 0; j < n; j++) {
+      zp[j] = zeroZp ? (unsigned ? 128 : 0) : unsigned ? r.nextInt(256) : r.nextInt(256) - 128;
+      ws[j] = 0.001f + r.nextFloat() * 0.05f;
+    }
+    // A as RowQuantizer leaves it: int8 values widened to float, row sums, zero points, scales
+    int[] a = new int[rows * k];
+    float[] af = new float[rows * k];
+    int[] sums = new int[rows];
+    int[] za = new int[rows];
+    float[] as = new float[rows];
+    for (int i = 0; i < rows; i++) {
+      za[i] = r.nextInt(256) - 128;
+      as[i] = 0.01f + r.nextFloat() * 0.1f;
+      for (int p = 0; p < k; p++) {
+        a[i * k + p] = r.nextInt(256) - 128;
+        af[i * k + p] = a[i * k + p];
+        sums[i] += a[i * k + p];
+      }
+    }
+    for (Int8Gemm gemm : new Int8Gemm[] {Int8Gemm.SCALAR, Int8Gemm.get()}) {
+      Int8WeightPanels panels = Int8WeightPanels.pack(w, 0, n, 0, k, n, unsigned, ws, 0, zp, 0, gemm,
+          Requantize.get());
+      float[] out = new float[rows * n];
+      panels.multiply(rows, af, sums, za, as, new int[rows * panels.paddedWidth()], new float[n], out, 0, n);
+      float[] want = naive(rows, k, n, w, unsigned, zp, ws, a, za, as);
+      for (int x = 0; x < out.length; x++) {
+        assertEquals(Float.floatToIntBits(want[x]), Float.floatToIntBits(out[x]),
+            gemm.getClass().getSimpleName() + " element " + x + ": " + want[x] + " vs " + out[x]);
+      }
+    }
+  }
+
+  @Test
+  void productEqualsNaiveDequantizedSumBitForBitForInt8AndUint8Weights() {
+    check(false, false, 1, 300, 37, 1);
+    check(true, false, 1, 300, 37, 2);
+    check(false, true, 5, 1100, 50, 3);
+    check(true, true, 3, 64, 16, 4);
+    check(false, false, 9, 129, 70, 5);
+  }
+
+  @Test
+  void packedWeightsHoldOneByteEachNotAFloatCopy() {
+    int k = 512;
+    int n = 2048;
+    byte[] w = new byte[k * n];
+    new Random(7).nextBytes(w);
+    Int8WeightPanels p = Int8WeightPanels.pack(w, 0, n, 0, k, n, false, new float[n], 0, new int[n], 0,
+        Int8Gemm.get(), Requantize.get());
+    long floatBytes = 4L * k * n;
+    assertTrue(p.residentBytes() <= 0.27 * floatBytes,
+        "packed int8 weights hold " + p.residentBytes() + " B for " + floatBytes + " float bytes");
+  }
+}
