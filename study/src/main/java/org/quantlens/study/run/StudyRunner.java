@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.quantlens.engine.QuantLensException;
 import org.quantlens.engine.quant.Int8Report;
@@ -249,23 +250,35 @@ public final class StudyRunner {
     return v == null ? CellCache.FLOAT : v.name();
   }
 
-  /** Runs {@code jobs} on {@code pool}; the first failure cancels the jobs not yet started and is rethrown. */
+  /**
+   * Runs {@code jobs} on {@code pool}; after the first failure the jobs not yet started are skipped,
+   * and the failure is rethrown only once every started job has finished, so no job is still
+   * writing when the caller reports the error (a cancelled future's get() would not wait for it).
+   */
   static void invokeAll(ExecutorService pool, List<Callable<Void>> jobs) {
+    AtomicBoolean failed = new AtomicBoolean();
     List<Future<Void>> fs = new ArrayList<>();
     for (Callable<Void> j : jobs) {
-      fs.add(pool.submit(j));
+      fs.add(pool.submit(() -> {
+        if (failed.get()) {
+          return null;
+        }
+        try {
+          return j.call();
+        } catch (Exception | Error e) {
+          failed.set(true);
+          throw e;
+        }
+      }));
     }
     RuntimeException first = null;
     for (Future<Void> f : fs) {
       try {
         f.get();
-      } catch (java.util.concurrent.CancellationException e) {
-        // cancelled after an earlier failure
       } catch (ExecutionException e) {
         Throwable c = e.getCause();
         if (first == null) {
           first = c instanceof RuntimeException re ? re : new QuantLensException(String.valueOf(c), c);
-          fs.forEach(x -> x.cancel(false));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
