@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.quantlens.study.cli.Main;
+import org.quantlens.study.run.StudyFolders;
 
 /**
  * A study whose disk fills up midway (every write from the Nth on fails like ENOSPC, after part of
@@ -34,9 +33,7 @@ import org.quantlens.study.cli.Main;
  * cannot be made even by root (under /proc).
  */
 class StudyDiskFullTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** Files that carry the time of the run; results.json is compared without its time fields. */
-  private static final List<String> TIMED = List.of("report.html", "summary.md", "results.json");
 
   @TempDir
   static Path tmp;
@@ -111,7 +108,7 @@ class StudyDiskFullTest {
     // with space again the same command resumes and ends with the uninterrupted run's results
     assertEquals(0, study(out, new ByteArrayOutputStream()));
     assertNoTemporaries(out);
-    assertSameResults(reference, out);
+    StudyFolders.assertSameResults(reference, out);
   }
 
   @Test
@@ -176,25 +173,6 @@ class StudyDiskFullTest {
     try (Stream<Path> s = Files.walk(dir)) {
       assertEquals(List.of(), s.filter(AtomicFiles::isTemporary).toList(), "temporary files left in " + dir);
     }
-  }
-
-  /** Every file byte-identical, the same set of files, results.json equal without its time fields. */
-  private static void assertSameResults(Path a, Path b) throws IOException {
-    Map<Path, byte[]> fa = contents(a);
-    Map<Path, byte[]> fb = contents(b);
-    assertEquals(fa.keySet(), fb.keySet(), "the same files");
-    for (Map.Entry<Path, byte[]> e : fa.entrySet()) {
-      if (!TIMED.contains(e.getKey().toString())) {
-        assertArrayEquals(e.getValue(), fb.get(e.getKey()), e.getKey().toString());
-      }
-    }
-    ObjectNode ja = (ObjectNode) JSON.readTree(fa.get(Path.of("results.json")));
-    ObjectNode jb = (ObjectNode) JSON.readTree(fb.get(Path.of("results.json")));
-    for (ObjectNode j : List.of(ja, jb)) {
-      j.remove("created");
-      j.remove("elapsed_seconds");
-    }
-    assertEquals(ja, jb);
   }
 
   /** Every whole file under {@code dir}; retried when a concurrent write moves a file mid-walk. */

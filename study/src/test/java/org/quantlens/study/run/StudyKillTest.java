@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,9 +33,7 @@ import org.quantlens.study.data.AtomicFiles;
  * intact.
  */
 class StudyKillTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** Files that carry the time of the run; results.json is compared without its time fields. */
-  private static final List<String> TIMED = List.of("report.html", "summary.md", "results.json");
 
   @TempDir
   static Path tmp;
@@ -180,34 +176,15 @@ class StudyKillTest {
   /** Every file byte-identical, the same set of files, results.json equal without its time fields. */
   private static void assertSameResults(Path a, Path b) throws IOException {
     Map<Path, byte[]> fa = contents(a);
-    Map<Path, byte[]> fb = contents(b);
-    assertEquals(fa.keySet(), fb.keySet(), "the same files");
     for (String must : List.of("results.csv", "metrics.csv", "results.json", "study.json", "labels/clean.npy",
         "outputs/lenet5-tiny/fake-3/mnist-c_rotate_s4.npy")) {
       assertTrue(fa.containsKey(Path.of(must)), must);
     }
-    for (Map.Entry<Path, byte[]> e : fa.entrySet()) {
-      if (!TIMED.contains(e.getKey().toString())) {
-        assertArrayEquals(e.getValue(), fb.get(e.getKey()), e.getKey().toString());
-      }
-    }
-    ObjectNode ja = (ObjectNode) JSON.readTree(fa.get(Path.of("results.json")));
-    ObjectNode jb = (ObjectNode) JSON.readTree(fb.get(Path.of("results.json")));
-    for (ObjectNode j : List.of(ja, jb)) {
-      j.remove("created");
-      j.remove("elapsed_seconds");
-    }
-    assertEquals(ja, jb);
+    StudyFolders.assertSameResults(a, b);
   }
 
   private static Map<Path, byte[]> contents(Path dir) throws IOException {
-    Map<Path, byte[]> m = new TreeMap<>();
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.filter(Files::isRegularFile).toList()) {
-        m.put(dir.relativize(p), Files.readAllBytes(p));
-      }
-    }
-    return m;
+    return StudyFolders.contents(dir);
   }
 
   private static void assertContentsEqual(Map<Path, byte[]> a, Map<Path, byte[]> b) {
