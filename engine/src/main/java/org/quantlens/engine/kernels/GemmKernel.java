@@ -103,6 +103,27 @@ public abstract class GemmKernel {
   }
 
   /**
+   * {@link #microKernel} then {@link #storeTile} of the whole {@code mr x nr} tile into C at
+   * {@code c[ci]}, rows {@code ldc} apart. Subclasses may store straight from registers (same
+   * rounding); {@code tile} is scratch for those that do not.
+   */
+  protected void microKernelInto(int kc, float[] pa, int ia, float[] pb, int ib, float[] tile,
+      float alpha, float beta, boolean first, float[] c, int ci, int ldc) {
+    microKernel(kc, pa, ia, pb, ib, tile);
+    storeTile(tile, 0, nr, mr, nr, alpha, beta, first, c, ci, ldc);
+  }
+
+  /**
+   * Copies {@code w} floats from {@code src[s]} to {@code dst[d]}: one step of a panel while
+   * packing. Subclasses copy a panel width with vectors (the scalar loop ran at a third of it).
+   */
+  protected void copyRun(float[] src, int s, float[] dst, int d, int w) {
+    for (int i = 0; i < w; i++) {
+      dst[d + i] = src[s + i];
+    }
+  }
+
+  /**
    * Matrix-vector product against {@code panels} packed B panels, the first at {@code pb[pOff]}:
    * for the first {@code cols} columns {@code j} they cover, {@code c[cOff + j] = alpha * sum_p
    * x[xOff + p * xStride] * B[p][j] (+ beta * c)}, summed exactly like {@link #microKernel} plus
@@ -233,7 +254,7 @@ public abstract class GemmKernel {
    * depth]}; element (line o, step p) of the source is {@code src[off + o * so + p * sp]}. Lines
    * past {@code outer} are zero.
    */
-  static void packPanels(float[] src, int off, int so, int sp, int outer, int depth, int w,
+  final void packPanels(float[] src, int off, int so, int sp, int outer, int depth, int w,
       float[] dst, int dstOff, int q0, int q1) {
     if (so == 1) {
       packRuns(src, off, sp, outer, depth, w, dst, dstOff, q0, q1);
@@ -275,7 +296,7 @@ public abstract class GemmKernel {
    * are sequential and writes go to 16 sequential streams (panel by panel, the reads jump a whole
    * row at every step and ran at under 1 GB/s).
    */
-  private static void packRuns(float[] src, int off, int sp, int outer, int depth, int w,
+  private void packRuns(float[] src, int off, int sp, int outer, int depth, int w,
       float[] dst, int dstOff, int q0, int q1) {
     int panelSize = w * depth;
     for (int g0 = q0; g0 < q1; g0 += 16) {
@@ -285,10 +306,7 @@ public abstract class GemmKernel {
         int s = off + p * sp;
         int d = dstOff + (g0 - q0) * panelSize + p * w;
         for (int q = g0; q < fullEnd; q++, d += panelSize) {
-          int so = s + q * w;
-          for (int i = 0; i < w; i++) {
-            dst[d + i] = src[so + i];
-          }
+          copyRun(src, s + q * w, dst, d, w);
         }
       }
       if (fullEnd < g1) { // the partial last panel
@@ -311,7 +329,7 @@ public abstract class GemmKernel {
     }
   }
 
-  private static void packParallel(Parallel par, float[] src, int off, int so, int sp, int outer,
+  private void packParallel(Parallel par, float[] src, int off, int so, int sp, int outer,
       int depth, int w, float[] dst, long macs) {
     int panels = ceilDiv(outer, w);
     int tasks = tasks(par, macs, panels);
@@ -522,9 +540,15 @@ public abstract class GemmKernel {
         int ib = jp * b.panelStride + k0 * nr;
         int cols = Math.min(nr, n - jp * nr);
         for (int ip = ip0; ip < ip1; ip++) {
-          microKernel(kc, pa, aBase + ip * aStride, b.data, ib, acc);
-          storeTile(acc, 0, nr, Math.min(mr, m - ip * mr), cols, alpha, beta, first, c,
-              cOff + ip * mr * ldc + jp * nr, ldc);
+          int rows = Math.min(mr, m - ip * mr);
+          int ci = cOff + ip * mr * ldc + jp * nr;
+          if (rows == mr && cols == nr) {
+            microKernelInto(kc, pa, aBase + ip * aStride, b.data, ib, acc, alpha, beta, first, c,
+                ci, ldc);
+          } else {
+            microKernel(kc, pa, aBase + ip * aStride, b.data, ib, acc);
+            storeTile(acc, 0, nr, rows, cols, alpha, beta, first, c, ci, ldc);
+          }
         }
       }
     }

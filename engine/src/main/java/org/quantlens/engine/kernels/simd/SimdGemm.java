@@ -6,16 +6,23 @@ import jdk.incubator.vector.VectorSpecies;
 import org.quantlens.engine.kernels.GemmKernel;
 
 /**
- * The Vector API {@link GemmKernel}: a 6 x (2 vectors) register tile of fused multiply-adds (12
- * accumulators, 2 B loads and one A broadcast per row and step: 15 of the 16 AVX2 registers), fed
+ * The Vector API {@link GemmKernel}: a register tile of fused multiply-adds, two vectors wide, fed
  * from panels packed by the base class. Every accumulation is a fused multiply-add in order of k,
  * so the blocked, packed and row-streaming matrix-vector paths give identical bits.
+ *
+ * <p>The tile is 6 rows on JDK 17 and 4 rows on later JDKs. Six rows need 12 accumulators, 2 B
+ * vectors and a broadcast: 15 of the 16 AVX2 registers, which only works if C2 issues each
+ * broadcast just before its two FMAs. JDK 17's C2 does; JDK 25's hoists all six broadcasts to the
+ * top of the loop, spills an accumulator, and the store-to-load round trip through the stack in
+ * every step halves the rate (0.4 of the FMA peak). Four rows fit in registers however the loads
+ * are ordered (8 + 2 + 4) and reach about 0.9 of the peak there, against 0.7 on JDK 17.
  */
 public final class SimdGemm extends GemmKernel {
   private static final VectorSpecies<Float> F = SimdInfo.F;
   private static final int L = F.length();
-  private static final int MR = 6;
   private static final int NR = 2 * L;
+  /** Rows of the register tile on this JDK (see the class comment). */
+  private static final int MR = Runtime.version().feature() <= 17 ? 6 : 4;
 
   public SimdGemm() {
     super(MR, NR);
@@ -23,6 +30,15 @@ public final class SimdGemm extends GemmKernel {
 
   @Override
   protected void microKernel(int kc, float[] a, int ia, float[] b, int ib, float[] tile) {
+    if (MR == 6) {
+      micro6(kc, a, ia, b, ib, tile);
+    } else {
+      micro4(kc, a, ia, b, ib, tile);
+    }
+  }
+
+  /** The 6 x (2 vectors) tile. */
+  private static void micro6(int kc, float[] a, int ia, float[] b, int ib, float[] tile) {
     FloatVector c00 = FloatVector.zero(F);
     FloatVector c01 = c00;
     FloatVector c10 = c00;
@@ -35,11 +51,10 @@ public final class SimdGemm extends GemmKernel {
     FloatVector c41 = c00;
     FloatVector c50 = c00;
     FloatVector c51 = c00;
-    // Register allocation is fragile. One counter with constant strides makes every index linear
-    // in it, so C2 hoists all bounds checks; the earlier variable A stride (A read in place)
-    // left six compares per step and ran at 0.6-0.8 of the FMA peak.
+    // One counter with constant strides makes every index linear in it, so C2 hoists all bounds
+    // checks (a variable A stride left six compares per step).
     for (int p = 0; p < kc; p++) {
-      int pa = ia + p * MR;
+      int pa = ia + p * 6;
       int pb = ib + p * NR;
       FloatVector b0 = FloatVector.fromArray(F, b, pb);
       FloatVector b1 = FloatVector.fromArray(F, b, pb + L);
@@ -74,6 +89,99 @@ public final class SimdGemm extends GemmKernel {
     c41.intoArray(tile, 4 * NR + L);
     c50.intoArray(tile, 5 * NR);
     c51.intoArray(tile, 5 * NR + L);
+  }
+
+  @Override
+  protected void microKernelInto(int kc, float[] a, int ia, float[] b, int ib, float[] tile,
+      float alpha, float beta, boolean first, float[] c, int ci, int ldc) {
+    if (MR == 6) {
+      super.microKernelInto(kc, a, ia, b, ib, tile, alpha, beta, first, c, ci, ldc);
+    } else {
+      micro4(kc, a, ia, b, ib, null, alpha, beta, first, c, ci, ldc);
+    }
+  }
+
+  private static void micro4(int kc, float[] a, int ia, float[] b, int ib, float[] tile) {
+    micro4(kc, a, ia, b, ib, tile, 1f, 0f, true, null, 0, 0);
+  }
+
+  /**
+   * The 4 x (2 vectors) tile: 8 accumulators, so no spill whatever the load order. Writes the
+   * sums to {@code tile} when it is given, else adds them to C as {@link #storeTile} does.
+   */
+  private static void micro4(int kc, float[] a, int ia, float[] b, int ib, float[] tile,
+      float alpha, float beta, boolean first, float[] c, int ci, int ldc) {
+    FloatVector c00 = FloatVector.zero(F);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    for (int p = 0; p < kc; p++) {
+      int pa = ia + p * 4;
+      int pb = ib + p * NR;
+      FloatVector b0 = FloatVector.fromArray(F, b, pb);
+      FloatVector b1 = FloatVector.fromArray(F, b, pb + L);
+      FloatVector av = FloatVector.broadcast(F, a[pa]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(F, a[pa + 1]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(F, a[pa + 2]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(F, a[pa + 3]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+    }
+    if (tile != null) {
+      c00.intoArray(tile, 0);
+      c01.intoArray(tile, L);
+      c10.intoArray(tile, NR);
+      c11.intoArray(tile, NR + L);
+      c20.intoArray(tile, 2 * NR);
+      c21.intoArray(tile, 2 * NR + L);
+      c30.intoArray(tile, 3 * NR);
+      c31.intoArray(tile, 3 * NR + L);
+      return;
+    }
+    // storeTile's rounding, written out here: a helper taking vectors was not inlined (boxing)
+    int r1 = ci + ldc;
+    int r2 = r1 + ldc;
+    int r3 = r2 + ldc;
+    if (first && beta == 0) {
+      c00.mul(alpha).intoArray(c, ci);
+      c01.mul(alpha).intoArray(c, ci + L);
+      c10.mul(alpha).intoArray(c, r1);
+      c11.mul(alpha).intoArray(c, r1 + L);
+      c20.mul(alpha).intoArray(c, r2);
+      c21.mul(alpha).intoArray(c, r2 + L);
+      c30.mul(alpha).intoArray(c, r3);
+      c31.mul(alpha).intoArray(c, r3 + L);
+    } else { // alpha * t + beta * y on the first block, y + alpha * t (y * 1 is exact) after
+      float keep = first ? beta : 1f;
+      c00.mul(alpha).add(FloatVector.fromArray(F, c, ci).mul(keep)).intoArray(c, ci);
+      c01.mul(alpha).add(FloatVector.fromArray(F, c, ci + L).mul(keep)).intoArray(c, ci + L);
+      c10.mul(alpha).add(FloatVector.fromArray(F, c, r1).mul(keep)).intoArray(c, r1);
+      c11.mul(alpha).add(FloatVector.fromArray(F, c, r1 + L).mul(keep)).intoArray(c, r1 + L);
+      c20.mul(alpha).add(FloatVector.fromArray(F, c, r2).mul(keep)).intoArray(c, r2);
+      c21.mul(alpha).add(FloatVector.fromArray(F, c, r2 + L).mul(keep)).intoArray(c, r2 + L);
+      c30.mul(alpha).add(FloatVector.fromArray(F, c, r3).mul(keep)).intoArray(c, r3);
+      c31.mul(alpha).add(FloatVector.fromArray(F, c, r3 + L).mul(keep)).intoArray(c, r3 + L);
+    }
+  }
+
+  @Override
+  protected void copyRun(float[] src, int s, float[] dst, int d, int w) {
+    if (w == NR) {
+      FloatVector.fromArray(F, src, s).intoArray(dst, d);
+      FloatVector.fromArray(F, src, s + L).intoArray(dst, d + L);
+    } else {
+      super.copyRun(src, s, dst, d, w);
+    }
   }
 
   @Override
