@@ -1,7 +1,9 @@
 package org.quantlens.engine.runtime;
 
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import org.quantlens.engine.ops.ExecContext;
@@ -10,9 +12,15 @@ import org.quantlens.engine.ops.ExecContext;
  * Spreads a kernel's tasks over a fixed set of daemon threads. The calling thread always takes
  * part, so progress never depends on a free worker (many sessions calls may share one pool), and
  * a task that itself asks for parallel work runs it serially instead of waiting on the pool.
+ *
+ * <p>Idle workers, and a caller waiting for the last task, spin for {@link #SPIN_NANOS} before
+ * they block: kernels call the pool many times in a row (a recurrent layer once per time step,
+ * each a few tens of microseconds of work), and waking a parked thread costs about as much.
  */
 public final class WorkerPool implements ExecContext, AutoCloseable {
   private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
+  /** How long an idle thread polls for work before it parks. */
+  static final long SPIN_NANOS = 50_000;
   private final int threads;
   private final ExecutorService executor;
 
@@ -20,11 +28,12 @@ public final class WorkerPool implements ExecContext, AutoCloseable {
   public WorkerPool(int threads) {
     this.threads = Math.max(1, threads);
     AtomicInteger id = new AtomicInteger();
-    this.executor = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads - 1, r -> {
-      Thread t = new Thread(r, "quantlens-worker-" + id.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor = this.threads == 1 ? null : new ThreadPoolExecutor(this.threads - 1,
+        this.threads - 1, 0, TimeUnit.MILLISECONDS, new SpinningQueue(), r -> {
+          Thread t = new Thread(r, "quantlens-worker-" + id.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   @Override
@@ -61,7 +70,7 @@ public final class WorkerPool implements ExecContext, AutoCloseable {
     private final int tasks;
     private final IntConsumer body;
     private final AtomicInteger next = new AtomicInteger();
-    private int done;
+    private volatile int done;
     private Throwable failure;
 
     Batch(int tasks, IntConsumer body) {
@@ -99,7 +108,15 @@ public final class WorkerPool implements ExecContext, AutoCloseable {
       }
     }
 
-    synchronized void awaitAll() {
+    void awaitAll() {
+      long until = System.nanoTime() + SPIN_NANOS;
+      while (done < tasks && System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+      awaitBlocking();
+    }
+
+    private synchronized void awaitBlocking() {
       boolean interrupted = false;
       while (done < tasks) {
         try {
@@ -117,6 +134,26 @@ public final class WorkerPool implements ExecContext, AutoCloseable {
       if (failure instanceof Error) {
         throw (Error) failure;
       }
+    }
+  }
+
+  /** The workers' queue: {@code take} polls for {@link #SPIN_NANOS} before it blocks. */
+  private static final class SpinningQueue extends LinkedBlockingQueue<Runnable> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Runnable take() throws InterruptedException {
+      long until = System.nanoTime() + SPIN_NANOS;
+      do {
+        if (size() > 0) { // a lock-free read of the count; poll() takes the lock
+          Runnable r = poll();
+          if (r != null) {
+            return r;
+          }
+        }
+        Thread.onSpinWait();
+      } while (System.nanoTime() < until);
+      return super.take();
     }
   }
 }
