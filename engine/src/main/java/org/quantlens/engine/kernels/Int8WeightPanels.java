@@ -133,7 +133,9 @@ public final class Int8WeightPanels {
     int panels = ldc / nr;
     int groups = par.threads() > 1 && (long) rows * k * ldc >= MIN_PARALLEL_MACS
         ? Math.min(panels, 2 * par.threads()) : 1;
-    if (groups == 1) {
+    if (groups == 1 && rows == 1 && k > 0) {
+      gemm.multiplyPanelsRow(panels, k, a, 0, data, 0, acc, 0);
+    } else if (groups == 1) {
       for (int q = 0; q < panels; q++) {
         gemm.multiply(rows, nr, k, a, 0, k, data, q * k * nr, nr, acc, q * nr, ldc);
       }

@@ -73,6 +73,14 @@ class Int8WeightPanelsTest {
     check(false, false, 9, 129, 70, 5);
   }
 
+  /** One row against many panels: the SIMD kernel takes four panels per broadcast, then single ones. */
+  @Test
+  void batchOneProductOverManyPanelsEqualsNaiveSumBitForBit() {
+    check(false, false, 1, 300, 150, 6); // 10 panels of 16: two groups of four and two single
+    check(true, false, 1, 129, 64, 7); // exactly four panels; K one past a block
+    check(false, true, 1, 7, 130, 8); // short K, a partial last panel
+  }
+
   @Test
   void packedWeightsHoldOneByteEachNotAFloatCopy() {
     int k = 512;
