@@ -71,16 +71,17 @@ public interface Int8Gemm {
       int[] c, int cOff, int ldc);
 
   /**
-   * One row of A times {@code panels} consecutive packed byte panels (panel q is the {@code k x
-   * panelWidth()} block at {@code bOff + q * k * panelWidth()}, rows panelWidth() apart): {@code
-   * c[cOff + q * panelWidth() + j]}. The batch-1 step of a recurrent layer; a kernel may share each
-   * broadcast of A across several panels.
+   * One row of A times {@code panels} byte panels of {@code panelWidth()} columns: panel q starts
+   * at {@code bOff + q * panelStride}, its rows {@code ldb} apart (packed panels: {@code
+   * panelStride = k * panelWidth(), ldb = panelWidth()}; a row-major matrix read in place:
+   * {@code panelStride = panelWidth(), ldb} its row length); {@code c[cOff + q * panelWidth() + j]}.
+   * The batch-1 step of a recurrent layer; a kernel may share each broadcast of A across panels.
    */
-  default void multiplyPanelsRow(int panels, int k, float[] a, int aOff, byte[] b, int bOff, int[] c,
-      int cOff) {
+  default void multiplyPanelsRow(int panels, int k, float[] a, int aOff, byte[] b, int bOff,
+      int panelStride, int ldb, int[] c, int cOff) {
     int nr = panelWidth();
     for (int q = 0; q < panels; q++) {
-      multiply(1, nr, k, a, aOff, k, b, bOff + q * k * nr, nr, c, cOff + q * nr, nr);
+      multiply(1, nr, k, a, aOff, k, b, bOff + q * panelStride, ldb, c, cOff + q * nr, nr);
     }
   }
 

@@ -177,28 +177,28 @@ public final class SimdInt8Gemm implements Int8Gemm {
    * copy of the weights would reach 7.7 / 9.1 at four times the memory.
    */
   @Override
-  public void multiplyPanelsRow(int panels, int k, float[] a, int aOff, byte[] b, int bOff, int[] c,
-      int cOff) {
+  public void multiplyPanelsRow(int panels, int k, float[] a, int aOff, byte[] b, int bOff,
+      int panelStride, int ldb, int[] c, int cOff) {
     if (BS == null || k == 0) {
-      Int8Gemm.super.multiplyPanelsRow(panels, k, a, aOff, b, bOff, c, cOff);
+      Int8Gemm.super.multiplyPanelsRow(panels, k, a, aOff, b, bOff, panelStride, ldb, c, cOff);
       return;
     }
-    int ps = k * NR;
     int q = 0;
     for (; q + 4 <= panels; q += 4) {
-      rowBytes4(k, a, aOff, b, bOff + q * ps, ps, c, cOff + q * NR);
+      rowBytes4(k, a, aOff, b, bOff + q * panelStride, panelStride, ldb, c, cOff + q * NR);
     }
     for (; q < panels; q++) {
-      rowBytes(k, a, aOff, b, bOff + q * ps, NR, c, cOff + q * NR);
+      rowBytes(k, a, aOff, b, bOff + q * panelStride, ldb, c, cOff + q * NR);
     }
   }
 
   /**
-   * One row of A times four packed byte panels {@code ps} apart: one broadcast of A feeds eight
-   * FMAs. Each K block's float sums are exact (at most {@link #KC} products) and are added into int
+   * One row of A times four byte panels {@code ps} apart, rows {@code ldb} apart: one broadcast of
+   * A feeds eight FMAs. Each K block's float sums are exact (at most {@link #KC} products) and are added into int
    * accumulators, as in {@link #rowBytes}. Written out: see rowBytes on helpers returning vectors.
    */
-  private static void rowBytes4(int k, float[] a, int a0, byte[] b, int b0, int ps, int[] c, int c0) {
+  private static void rowBytes4(int k, float[] a, int a0, byte[] b, int b0, int ps, int ldb, int[] c,
+      int c0) {
     IntVector t0 = IntVector.zero(I);
     IntVector t1 = t0;
     IntVector t2 = t0;
@@ -220,7 +220,7 @@ public final class SimdInt8Gemm implements Int8Gemm {
       FloatVector s5 = s0;
       FloatVector s6 = s0;
       FloatVector s7 = s0;
-      for (int p = k0, o = k0 * NR; p < k1; p++, o += NR) {
+      for (int p = k0, o = k0 * ldb; p < k1; p++, o += ldb) {
         FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
         s0 = ((FloatVector) ByteVector.fromArray(BS, b, b0 + o).convertShape(VectorOperators.B2F, F, 0)).fma(w, s0);
         s1 = ((FloatVector) ByteVector.fromArray(BS, b, b0 + o + V).convertShape(VectorOperators.B2F, F, 0)).fma(w, s1);
