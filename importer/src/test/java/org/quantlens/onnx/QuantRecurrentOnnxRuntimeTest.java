@@ -16,7 +16,9 @@ import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.graph.Value;
 import org.quantlens.engine.quant.Calibration;
+import org.quantlens.engine.quant.QdqFolding;
 import org.quantlens.engine.quant.QuantConfig;
+import org.quantlens.engine.quant.RecurrentExport;
 import org.quantlens.engine.quant.Variants;
 import org.quantlens.engine.runtime.Session;
 import org.quantlens.engine.tensor.DType;
@@ -239,9 +241,47 @@ class QuantRecurrentOnnxRuntimeTest {
   }
 
   /**
+   * The benchmarks' static-int8 recurrent form: float LSTM/GRU written as standard ops reading
+   * int8 weights through DequantizeLinear. Read back, our session folds them into int8 layers
+   * (the weights stay int8 in memory) instead of dequantizing; ONNX Runtime computes in float on
+   * the same int8 weights, so ours differs from it only by the per-step x/h rounding (bound as
+   * above), and from the float model by that plus the weight rounding.
+   */
+  @Test
+  void int8WeightQdqRecurrentFileFoldsToInt8LayersAndAgreesWithOnnxRuntimeAndFloat() throws OrtException {
+    Graph f = floatRecurrentModel(5);
+    byte[] model = OnnxWriter.toBytes(RecurrentExport.int8Weights(f, QuantConfig.defaults()));
+    Graph back = OnnxReader.read(model, "int8-weights", null);
+    assertEquals(4, back.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear")).count());
+    assertEquals(DType.I8, back.initializers().get(back.nodes().stream()
+        .filter(n -> n.opType().equals("DequantizeLinear")).findFirst().orElseThrow().input(0)).dtype());
+    QdqFolding.Result folded = QdqFolding.fold(back);
+    List<String> ops = new ArrayList<>();
+    folded.graph().nodes().forEach(n -> ops.add(n.opType()));
+    assertEquals(List.of("QuantizedLSTM", "QuantizedGRU"), ops, "folded ops");
+    for (String node : new String[] {"lstm", "gru"}) {
+      assertTrue(folded.report().entry(node).int8(), folded.report().entry(node).toString());
+      Node n = folded.graph().nodes().stream().filter(x -> x.name().equals(node)).findFirst().orElseThrow();
+      assertEquals(DType.I8, folded.graph().initializers().get(n.input(1)).dtype(), node + " W");
+      assertEquals(DType.I8, folded.graph().initializers().get(n.input(2)).dtype(), node + " R");
+    }
+    double vsOrt = 0;
+    double vsFloat = 0;
+    for (Map<String, Tensor> feed : feeds(12, 3)) {
+      Map<String, Tensor> ours = ours(back, feed);
+      vsOrt = Math.max(vsOrt, maxDiff(Ort.run(model, feed), ours, List.of("lstm_Y", "gru_Y")));
+      vsFloat = Math.max(vsFloat, maxDiff(ours(f, feed), ours, List.of("lstm_Y", "gru_Y")));
+    }
+    System.out.println("int8-weight QDQ LSTM/GRU: max |ORT - ours| = " + vsOrt + ", max |float - ours| = "
+        + vsFloat);
+    assertTrue(vsOrt < TOL, "max |ORT - ours| = " + vsOrt);
+    assertTrue(vsFloat < 2 * TOL, "max |float - ours| = " + vsFloat);
+  }
+
+  /**
    * A batch-major LSTM (our QuantizedLSTM in the engine) exports as a weight-only QDQ LSTM with
    * layout 1. ONNX Runtime 1.23 runs no recurrent op with layout 1 (not even float), so the written
-   * model is read back and run here: as standard ops it computes in float on the int8 weights.
+   * model is read back and run here: our session folds it back into an int8 layer.
    */
   @Test
   void exportedBatchMajorDynamicInt8LstmIsAStandardLayoutOneLstm() {

@@ -8,6 +8,7 @@ import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.quant.Calibration;
 import org.quantlens.engine.quant.Ptq;
 import org.quantlens.engine.quant.QuantConfig;
+import org.quantlens.engine.quant.RecurrentExport;
 import org.quantlens.engine.quant.Variants;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -16,10 +17,15 @@ import org.quantlens.engine.tensor.Tensor;
  * <ul>
  *   <li>{@code float}: the model as built;
  *   <li>{@code static-int8}: our calibrated QDQ model (PTQ, default config: per-channel weights),
- *       which ONNX Runtime lowers to its int8 kernels and our session folds onto ours;
+ *       which ONNX Runtime lowers to its int8 kernels and our session folds onto ours; LSTM/GRU
+ *       weights as int8 per gate unit behind DequantizeLinear ({@link RecurrentExport#int8Weights}):
+ *       ONNX Runtime dequantizes them once and runs its float LSTM/GRU, our session folds them
+ *       into an int8 recurrent layer (x and h quantized per step from their own range);
  *   <li>{@code dynamic-int8}: our dynamically quantized graph (int8 weights, activations
- *       quantized per batch: DynamicQuantizeMatMul, ConvInteger; LSTM/GRU stay float), which
- *       ONNX Runtime runs with its own kernels for those ops.
+ *       quantized per batch: DynamicQuantizeMatMul, ConvInteger; LSTM as
+ *       com.microsoft.DynamicQuantizeLSTM, which both engines run as an int8 layer; GRU written as
+ *       int8 weights behind DequantizeLinear, which ONNX Runtime runs as a float GRU and our
+ *       session as an int8 layer).
  * </ul>
  */
 final class Variant {
@@ -37,8 +43,9 @@ final class Variant {
         for (int i = 0; i < CALIB_BATCHES; i++) {
           calib.add(m.inputs(32, 100 + i));
         }
-        return Ptq.quantize(Ptq.prepare(m.graph()), Calibration.of(calib), QuantConfig.defaults())
+        Graph qdq = Ptq.quantize(Ptq.prepare(m.graph()), Calibration.of(calib), QuantConfig.defaults())
             .graph();
+        return RecurrentExport.int8Weights(qdq, QuantConfig.defaults());
       }
       case "dynamic-int8":
         return Variants.build(m.graph(), "dynamic-int8", null, QuantConfig.defaults());

@@ -71,6 +71,21 @@ public interface Int8Gemm {
       int[] c, int cOff, int ldc);
 
   /**
+   * One row of A times {@code panels} byte panels of {@code panelWidth()} columns: panel q starts
+   * at {@code bOff + q * panelStride}, its rows {@code ldb} apart (packed panels: {@code
+   * panelStride = k * panelWidth(), ldb = panelWidth()}; a row-major matrix read in place:
+   * {@code panelStride = panelWidth(), ldb} its row length); {@code c[cOff + q * panelWidth() + j]}.
+   * The batch-1 step of a recurrent layer; a kernel may share each broadcast of A across panels.
+   */
+  default void multiplyPanelsRow(int panels, int k, float[] a, int aOff, byte[] b, int bOff,
+      int panelStride, int ldb, int[] c, int cOff) {
+    int nr = panelWidth();
+    for (int q = 0; q < panels; q++) {
+      multiply(1, nr, k, a, aOff, k, b, bOff + q * panelStride, ldb, c, cOff + q * nr, nr);
+    }
+  }
+
+  /**
    * {@code c[cOff + i*ldc + j] = sum_{p<k} a[aOff + i*lda + p] * bt[bOff + j*ldb + p]}: B given
    * transposed as int8 bytes, row j of {@code bt} being column j of B. A dense layer's weights are
    * stored {@code [out][in]}; read in place they are held once, and at batch 1 each output is one

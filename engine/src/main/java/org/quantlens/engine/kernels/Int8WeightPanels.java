@@ -21,8 +21,15 @@ public final class Int8WeightPanels {
   private final int k;
   private final int n;
   private final int nr;
-  /** int8 bytes (uint8 shifted by -128), {@code [panel][p][nr]}: a quarter of a float copy. */
+  /**
+   * int8 bytes (uint8 shifted by -128), {@code [panel][p][nr]}: a quarter of a float copy; or, for
+   * weights read in place, the caller's row-major int8 matrix.
+   */
   private final byte[] data;
+  /** Where panel 0 starts in data, how far apart panels are, and rows within a panel. */
+  private final int base;
+  private final int panelStride;
+  private final int rowStride;
   /** Widened zero point per column, or null when all are zero. */
   private final int[] zw;
   /** {@code colW_j - k * zw_j}, for the activation zero-point correction. */
@@ -31,12 +38,15 @@ public final class Int8WeightPanels {
   private final Int8Gemm gemm;
   private final Requantize rq;
 
-  private Int8WeightPanels(int k, int n, int nr, byte[] data, int[] zw, int[] d, float[] scale,
-      Int8Gemm gemm, Requantize rq) {
+  private Int8WeightPanels(int k, int n, int nr, byte[] data, int base, int panelStride,
+      int rowStride, int[] zw, int[] d, float[] scale, Int8Gemm gemm, Requantize rq) {
     this.k = k;
     this.n = n;
     this.nr = nr;
     this.data = data;
+    this.base = base;
+    this.panelStride = panelStride;
+    this.rowStride = rowStride;
     this.zw = zw;
     this.d = d;
     this.scale = scale;
@@ -55,7 +65,28 @@ public final class Int8WeightPanels {
   public static Int8WeightPanels pack(byte[] w, int off, int ld, int j0, int k, int n,
       boolean unsigned, float[] scale, int scaleOff, int[] zp, int zpOff, Int8Gemm gemm,
       Requantize rq) {
+    return pack(w, off, ld, j0, k, n, unsigned, scale, scaleOff, zp, zpOff, gemm, rq, false);
+  }
+
+  /**
+   * As {@link #pack(byte[], int, int, int, int, int, boolean, float[], int, int[], int, Int8Gemm,
+   * Requantize)}; with {@code inPlace}, int8 weights whose n is a whole number of panels are not
+   * copied: the products read {@code w} where it is (it must not change afterwards), so a model's
+   * int8 initializer is the only copy of its weights in memory.
+   */
+  public static Int8WeightPanels pack(byte[] w, int off, int ld, int j0, int k, int n,
+      boolean unsigned, float[] scale, int scaleOff, int[] zp, int zpOff, Int8Gemm gemm,
+      Requantize rq, boolean inPlace) {
     int nr = gemm.panelWidth();
+    if (inPlace && !unsigned && n % nr == 0) {
+      int[] colSums = new int[n];
+      for (int p = 0; p < k; p++) {
+        for (int j = 0; j < n; j++) {
+          colSums[j] += w[off + p * ld + j0 + j];
+        }
+      }
+      return finish(w, off + j0, nr, ld, colSums, k, n, nr, false, scale, scaleOff, zp, zpOff, gemm, rq);
+    }
     int panels = (n + nr - 1) / nr;
     byte[] data = new byte[panels * k * nr];
     int flip = unsigned ? 0x80 : 0;
@@ -73,6 +104,12 @@ public final class Int8WeightPanels {
         }
       }
     }
+    return finish(data, 0, k * nr, nr, colSums, k, n, nr, unsigned, scale, scaleOff, zp, zpOff, gemm, rq);
+  }
+
+  private static Int8WeightPanels finish(byte[] data, int base, int panelStride, int rowStride,
+      int[] colSums, int k, int n, int nr, boolean unsigned, float[] scale, int scaleOff, int[] zp,
+      int zpOff, Int8Gemm gemm, Requantize rq) {
     int shift = unsigned ? 128 : 0;
     int[] zw = new int[n];
     int[] d = new int[n];
@@ -84,7 +121,8 @@ public final class Int8WeightPanels {
       zero &= zw[j] == 0;
       s[j] = scale[scaleOff + j];
     }
-    return new Int8WeightPanels(k, n, nr, data, zero ? null : zw, d, s, gemm, rq);
+    return new Int8WeightPanels(k, n, nr, data, base, panelStride, rowStride, zero ? null : zw, d, s,
+        gemm, rq);
   }
 
   public int k() {
@@ -100,7 +138,8 @@ public final class Int8WeightPanels {
    * object headers: what the packed weights cost in memory.
    */
   public long residentBytes() {
-    return data.length + 4L * (d.length + scale.length + (zw == null ? 0 : zw.length));
+    long bytes = rowStride == nr ? data.length : (long) k * n; // in place: the part it reads
+    return bytes + 4L * (d.length + scale.length + (zw == null ? 0 : zw.length));
   }
 
   /** Columns of the int32 scratch rows {@link #multiply} needs (n rounded up to the panel width). */
@@ -133,14 +172,16 @@ public final class Int8WeightPanels {
     int panels = ldc / nr;
     int groups = par.threads() > 1 && (long) rows * k * ldc >= MIN_PARALLEL_MACS
         ? Math.min(panels, 2 * par.threads()) : 1;
-    if (groups == 1) {
+    if (groups == 1 && rows == 1 && k > 0) {
+      gemm.multiplyPanelsRow(panels, k, a, 0, data, base, panelStride, rowStride, acc, 0);
+    } else if (groups == 1) {
       for (int q = 0; q < panels; q++) {
-        gemm.multiply(rows, nr, k, a, 0, k, data, q * k * nr, nr, acc, q * nr, ldc);
+        gemm.multiply(rows, nr, k, a, 0, k, data, base + q * panelStride, rowStride, acc, q * nr, ldc);
       }
     } else {
       par.forRange(groups, gi -> {
         for (int q = panels * gi / groups; q < panels * (gi + 1) / groups; q++) {
-          gemm.multiply(rows, nr, k, a, 0, k, data, q * k * nr, nr, acc, q * nr, ldc);
+          gemm.multiply(rows, nr, k, a, 0, k, data, base + q * panelStride, rowStride, acc, q * nr, ldc);
         }
       });
     }

@@ -75,7 +75,8 @@ public final class QuantRecurrentLayer {
     final int[] rZp;
 
     /**
-     * @param w {@code [directions, input, gates*hidden]} (transposed: column j is gate unit j)
+     * @param w {@code [directions, input, gates*hidden]} (transposed: column j is gate unit j); int8
+   *     weights are read in place, so the array must not change while the layer is in use
      * @param r {@code [directions, hidden, gates*hidden]}
      * @param unsigned the weight bytes (and zero points) are uint8, else int8
      * @param wScale per column {@code [directions, gates*hidden]} (per-tensor scales repeated)
@@ -141,15 +142,16 @@ public final class QuantRecurrentLayer {
     Int8WeightPanels[] prh = split ? new Int8WeightPanels[directions] : null;
     for (int d = 0; d < directions; d++) {
       int so = d * gh;
+      // int8 weights are read where the model holds them (no second copy); uint8 ones are shifted
       pw[d] = Int8WeightPanels.pack(wt.w, d * input * gh, gh, 0, input, gh, wt.unsigned, wt.wScale,
-          so, wt.wZp, so, k.gemm, k.rq);
+          so, wt.wZp, so, k.gemm, k.rq, true);
       int ro = d * hidden * gh;
       int rn = split ? 2 * hidden : gh;
       pr[d] = Int8WeightPanels.pack(wt.r, ro, gh, 0, hidden, rn, wt.unsigned, wt.rScale, so,
-          wt.rZp, so, k.gemm, k.rq);
+          wt.rZp, so, k.gemm, k.rq, true);
       if (split) {
         prh[d] = Int8WeightPanels.pack(wt.r, ro, gh, 2 * hidden, hidden, hidden, wt.unsigned,
-            wt.rScale, so + 2 * hidden, wt.rZp, so + 2 * hidden, k.gemm, k.rq);
+            wt.rScale, so + 2 * hidden, wt.rZp, so + 2 * hidden, k.gemm, k.rq, true);
       }
     }
     RecurrentCells.Params[] params = cellParams(type, hidden, directions, b, p, activations, clip,

@@ -30,7 +30,9 @@ import org.quantlens.engine.tensor.Tensor;
  *   <li>MaxPool, Reshape, Flatten, Transpose, Squeeze, Unsqueeze -> the same op on the int8 tensor,
  *       when input and output parameters are equal (then the values map one to one);
  *   <li>a Relu/Clip between Conv/Gemm/MatMul/Add and the QuantizeLinear becomes the int8 op's
- *       {@link FusedActivation} attributes.
+ *       {@link FusedActivation} attributes;
+ *   <li>LSTM/GRU reading int8 W and R through DequantizeLinear -> com.quantlens.QuantizedLSTM /
+ *       QuantizedGRU ({@link RecurrentQdqFolding}).
  * </ul>
  * Everything else stays as it is (float ops between DequantizeLinear and QuantizeLinear: fake
  * quantization). Works on our {@link Ptq} output and on QDQ models from elsewhere: ONNX Runtime's
@@ -68,7 +70,12 @@ public final class QdqFolding {
 
   /** Folds {@code g}, leaving the nodes named in {@code keepFloat} in float. */
   public static Result fold(Graph g, Set<String> keepFloat) {
-    return new Folder(g, keepFloat).run();
+    Result r = new Folder(g, keepFloat).run();
+    List<Int8Report.Entry> entries = new ArrayList<>(r.report().entries());
+    if (RecurrentQdqFolding.apply(r.graph(), entries, keepFloat) > 0) {
+      return new Result(r.graph(), new Int8Report(entries));
+    }
+    return r;
   }
 
   /** Why a node cannot be folded. */

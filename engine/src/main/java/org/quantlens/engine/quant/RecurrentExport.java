@@ -27,6 +27,17 @@ import org.quantlens.engine.tensor.Tensor;
 public final class RecurrentExport {
   private RecurrentExport() {}
 
+  /**
+   * {@code g} with every LSTM/GRU that has constant float weights rewritten as the standard op
+   * reading int8 weights (symmetric, per gate unit when {@code cfg} is per-channel) through
+   * DequantizeLinear: the portable file form of the int8 recurrent layers of {@link Variants}.
+   * Both ONNX Runtime and our session (which folds it back into an int8 layer, see {@link
+   * QdqFolding}) run it. Other nodes are untouched, so this composes with a {@link Ptq} QDQ graph.
+   */
+  public static Graph int8Weights(Graph g, QuantConfig cfg) {
+    return lower(RecurrentQuantizer.quantizeWeights(g, cfg));
+  }
+
   /** {@code g} unchanged when it has no such node, else a lowered copy. */
   public static Graph lower(Graph g) {
     boolean any = false;

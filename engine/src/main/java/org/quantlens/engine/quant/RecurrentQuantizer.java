@@ -67,13 +67,19 @@ final class RecurrentQuantizer {
    */
   static Node convert(Graph src, Graph g, Node n, QuantConfig cfg, DynamicQuantizer.Namer names,
       Static st) {
+    return convert(src, g, n, cfg, names, st, false);
+  }
+
+  /** As above; {@code ownOps} keeps a dynamic LSTM as our QuantizedLSTM (int8, not uint8). */
+  static Node convert(Graph src, Graph g, Node n, QuantConfig cfg, DynamicQuantizer.Namer names,
+      Static st, boolean ownOps) {
     boolean lstm = n.opType().equals("LSTM");
     QuantMath.IntRange wr = cfg.weightRange(8);
     // ONNX Runtime's x86 u8 x s8 kernel sums product pairs in saturating int16, which full-range
     // int8 weights overflow (outputs off by 0.3 in a test); u8 x u8 is exact there. So the
     // DynamicQuantizeLSTM it runs gets the same symmetric grid stored as uint8 with zero point 128.
     boolean batchMajor = Ptq.attrLong(n, "layout", 0) != 0; // DynamicQuantizeLSTM has no layout
-    boolean u8 = st == null && lstm && !batchMajor;
+    boolean u8 = st == null && lstm && !batchMajor && !ownOps;
     String[] w = quantizeWeight(src.initializers().get(n.input(1)), n.input(1), cfg, wr, u8, g, names);
     String[] r = quantizeWeight(src.initializers().get(n.input(2)), n.input(2), cfg, wr, u8, g, names);
     List<String> ins = new ArrayList<>();
@@ -115,6 +121,38 @@ final class RecurrentQuantizer {
       DynamicQuantizer.dropIfUnused(src, g, n, o);
     }
     return new Node(n.name(), op, domain, ins, n.outputs(), attrs);
+  }
+
+  /**
+   * Every eligible LSTM/GRU of {@code g} (not in keep-float) as our QuantizedLSTM/GRU with int8
+   * weights and no activation parameters; a copy when anything changed.
+   */
+  static Graph quantizeWeights(Graph g, QuantConfig cfg) {
+    Graph out = null;
+    DynamicQuantizer.Namer names = null;
+    for (int at = 0; at < g.nodes().size(); at++) {
+      Node n = g.nodes().get(at);
+      if (!n.domain().isEmpty() || !n.opType().equals("LSTM") && !n.opType().equals("GRU")
+          || cfg.keepFloat().contains(n.name()) || whyNot(out == null ? g : out, n) != null) {
+        continue;
+      }
+      if (out == null) {
+        out = g.copy();
+        java.util.Set<String> used = new java.util.HashSet<>(g.initializers().keySet());
+        for (Node m : g.nodes()) {
+          used.add(m.name());
+          used.addAll(m.inputs());
+          used.addAll(m.outputs());
+        }
+        names = new DynamicQuantizer.Namer(used);
+      }
+      out.nodes().set(at, convert(out, out, out.nodes().get(at), cfg, names, null, true));
+    }
+    if (out == null) {
+      return g;
+    }
+    out.opsets().putIfAbsent(QuantRecurrentOps.DOMAIN, 1);
+    return out;
   }
 
   private static Tensor zeroPoint(DType type, int zp) {

@@ -51,15 +51,17 @@ class Int8WeightPanelsTest {
         sums[i] += a[i * k + p];
       }
     }
-    for (Int8Gemm gemm : new Int8Gemm[] {Int8Gemm.SCALAR, Int8Gemm.get()}) {
+    for (int v = 0; v < 4; v++) {
+      Int8Gemm gemm = v % 2 == 0 ? Int8Gemm.SCALAR : Int8Gemm.get();
+      // in place (v >= 2) applies to int8 weights of whole panels; the rest are packed either way
       Int8WeightPanels panels = Int8WeightPanels.pack(w, 0, n, 0, k, n, unsigned, ws, 0, zp, 0, gemm,
-          Requantize.get());
+          Requantize.get(), v >= 2);
       float[] out = new float[rows * n];
       panels.multiply(rows, af, sums, za, as, new int[rows * panels.paddedWidth()], new float[n], out, 0, n);
       float[] want = naive(rows, k, n, w, unsigned, zp, ws, a, za, as);
       for (int x = 0; x < out.length; x++) {
         assertEquals(Float.floatToIntBits(want[x]), Float.floatToIntBits(out[x]),
-            gemm.getClass().getSimpleName() + " element " + x + ": " + want[x] + " vs " + out[x]);
+            gemm.getClass().getSimpleName() + (v >= 2 ? " in place" : "") + " element " + x + ": " + want[x] + " vs " + out[x]);
       }
     }
   }
@@ -71,6 +73,63 @@ class Int8WeightPanelsTest {
     check(false, true, 5, 1100, 50, 3);
     check(true, true, 3, 64, 16, 4);
     check(false, false, 9, 129, 70, 5);
+  }
+
+  /** One row against many panels: the SIMD kernel takes four panels per broadcast, then single ones. */
+  @Test
+  void batchOneProductOverManyPanelsEqualsNaiveSumBitForBit() {
+    check(false, false, 1, 300, 150, 6); // 10 panels of 16: two groups of four and two single
+    check(true, false, 1, 129, 64, 7); // exactly four panels; K one past a block
+    check(false, true, 1, 7, 130, 8); // short K, a partial last panel
+    check(false, false, 1, 300, 128, 9); // int8, whole panels: read in place, not packed
+    check(false, false, 6, 200, 96, 10); // the same for several rows (widened B blocks)
+  }
+
+  /**
+   * Columns [j0, j0 + n) of a wider matrix at an offset (a GRU's R_h block inside R), read in
+   * place, give the same bits as the same columns copied out into their own matrix and packed.
+   */
+  @Test
+  void inPlaceColumnBlockOfAWiderMatrixEqualsPackedCopyOfThoseColumns() {
+    Random r = new Random(11);
+    int k = 150;
+    int ld = 96;
+    int off = 5;
+    int j0 = 32;
+    int n = 64;
+    byte[] w = new byte[off + k * ld];
+    r.nextBytes(w);
+    byte[] sub = new byte[k * n];
+    for (int p = 0; p < k; p++) {
+      System.arraycopy(w, off + p * ld + j0, sub, p * n, n);
+    }
+    float[] ws = new float[n];
+    for (int j = 0; j < n; j++) {
+      ws[j] = 0.001f + r.nextFloat() * 0.05f;
+    }
+    for (int rows : new int[] {1, 3, 4}) {
+      float[] a = new float[rows * k];
+      int[] sums = new int[rows];
+      int[] za = new int[rows];
+      float[] as = new float[rows];
+      for (int i = 0; i < rows; i++) {
+        za[i] = r.nextInt(256) - 128;
+        as[i] = 0.01f + r.nextFloat() * 0.1f;
+        for (int p = 0; p < k; p++) {
+          a[i * k + p] = r.nextInt(256) - 128;
+          sums[i] += (int) a[i * k + p];
+        }
+      }
+      Int8WeightPanels inPlace = Int8WeightPanels.pack(w, off, ld, j0, k, n, false, ws, 0, new int[n], 0,
+          Int8Gemm.get(), Requantize.get(), true);
+      Int8WeightPanels packed = Int8WeightPanels.pack(sub, 0, n, 0, k, n, false, ws, 0, new int[n], 0,
+          Int8Gemm.SCALAR, Requantize.get());
+      float[] got = new float[rows * n];
+      float[] want = new float[rows * n];
+      inPlace.multiply(rows, a, sums, za, as, new int[rows * inPlace.paddedWidth()], new float[n], got, 0, n);
+      packed.multiply(rows, a, sums, za, as, new int[rows * packed.paddedWidth()], new float[n], want, 0, n);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(want, got, rows + " rows");
+    }
   }
 
   @Test
