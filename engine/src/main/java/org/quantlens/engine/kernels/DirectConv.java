@@ -140,48 +140,73 @@ public final class DirectConv {
       wp = Scratch.floats(2, packedSize(outChannels, channels, k));
       packWeights(w, outChannels, channels, k, wp);
     }
-    Plan plan = new Plan(g, channels, outChannels, wp, bias, ep, x, y, cached);
-    int blocks = plan.blocks;
-    int threads = par.threads();
-    int parts = threads <= 1 || batch >= 2 * threads ? 1
-        : Math.min(blocks, (2 * threads + batch - 1) / batch);
-    int perPart = (blocks + parts - 1) / parts;
-    int tasks = batch * parts;
-    par.forRange(tasks, t -> {
-      int n = t / parts;
-      int b0 = (t % parts) * perPart;
-      plan.image(n, b0, Math.min(blocks, b0 + perPart));
-    });
-    return plan.layout;
+    // one reusable plan per calling thread (taken out while in use, so a nested call makes its
+    // own): a steady-state call allocates neither a plan nor a capturing task lambda
+    Plan plan = FREE_PLAN.get();
+    if (plan == null) {
+      plan = new Plan();
+    } else {
+      FREE_PLAN.set(null);
+    }
+    try {
+      plan.set(g, channels, outChannels, wp, bias, ep, x, y, cached);
+      int blocks = plan.blocks;
+      int threads = par.threads();
+      int parts = threads <= 1 || batch >= 2 * threads ? 1
+          : Math.min(blocks, (2 * threads + batch - 1) / batch);
+      plan.parts = parts;
+      plan.perPart = (blocks + parts - 1) / parts;
+      par.forRange(batch * parts, plan);
+      return plan.layout;
+    } finally {
+      plan.set(null, 0, 0, null, null, null, null, null, null); // drop the call's arrays
+      FREE_PLAN.set(plan);
+    }
   }
 
+  private static final ThreadLocal<Plan> FREE_PLAN = new ThreadLocal<>();
+
   /** One call's shapes and operands; {@link #image} does one image's channel blocks. */
-  private static final class Plan {
-    final int channels;
-    final int outChannels;
-    final int blocks;
-    final int inH;
-    final int inW;
-    final int padTop;
-    final int padLeft;
-    final int outH;
-    final int outW;
-    final int rows;
-    final int rowLen;
-    final int planeLen;
-    final Layout layout;
-    final int[] offsets;
-    final int inSize;
-    final int outSize;
-    final float[] w;
-    final float[] bias;
-    final Epilogue ep;
-    final float[] x;
-    final float[] y;
+  private static final class Plan implements java.util.function.IntConsumer {
+    int channels;
+    int outChannels;
+    int blocks;
+    int inH;
+    int inW;
+    int padTop;
+    int padLeft;
+    int outH;
+    int outW;
+    int rows;
+    int rowLen;
+    int planeLen;
+    Layout layout;
+    int[] offsets;
+    int inSize;
+    int outSize;
+    float[] w;
+    float[] bias;
+    Epilogue ep;
+    float[] x;
+    float[] y;
+    /** Channel blocks are split into this many parts per image, of perPart blocks each. */
+    int parts;
+    int perPart;
     final ConvKernels kern = ConvKernels.get();
 
-    Plan(ConvGeometry g, int channels, int outChannels, float[] w, float[] bias, Epilogue ep,
+    /** Sets up one call (null g: forgets the last call's operands). */
+    void set(ConvGeometry g, int channels, int outChannels, float[] w, float[] bias, Epilogue ep,
         float[] x, float[] y, Layout cached) {
+      this.w = w;
+      this.bias = bias;
+      this.ep = ep;
+      this.x = x;
+      this.y = y;
+      if (g == null) {
+        layout = null;
+        offsets = null;
+        return;
+      }
       boolean twoD = g.rank == 2;
       this.channels = channels;
       this.outChannels = outChannels;
@@ -202,11 +227,13 @@ public final class DirectConv {
       offsets = layout.offsets;
       inSize = g.inSize;
       outSize = g.outSize;
-      this.w = w;
-      this.bias = bias;
-      this.ep = ep;
-      this.x = x;
-      this.y = y;
+    }
+
+    /** Task t: part {@code t % parts} of image {@code t / parts}. */
+    @Override
+    public void accept(int t) {
+      int b0 = (t % parts) * perPart;
+      image(t / parts, b0, Math.min(blocks, b0 + perPart));
     }
 
     /** Channel blocks {@code [b0, b1)} of image {@code n}. */

@@ -52,41 +52,72 @@ public final class FloatConv {
     int tile = tileWidth(k, s);
     int tiles = (s + tile - 1) / tile;
     int tasks = batch * group * tiles;
-    GemmTask job = new GemmTask(g, channels, group, outChannels, cg, mg, k, tile, tiles, x, w,
-        packed, bias, ep, y);
-    if (tasks >= 4 * par.threads()) {
-      par.forRange(tasks, t -> job.run(t, Parallel.SERIAL));
+    // one reusable task per calling thread (taken out while in use, so a nested call makes its
+    // own): a steady-state call allocates no task, task lambda or per-tile epilogue
+    GemmTask job = FREE_TASK.get();
+    if (job == null) {
+      job = new GemmTask();
     } else {
-      // Too few tiles to share out evenly: run them in turn and let each GEMM split its C.
-      // Either way every tile is the same computation, so results do not depend on the threads.
-      for (int t = 0; t < tasks; t++) {
-        job.run(t, par);
+      FREE_TASK.set(null);
+    }
+    try {
+      job.set(g, channels, group, outChannels, cg, mg, k, tile, tiles, x, w, packed, bias, ep, y);
+      if (tasks >= 4 * par.threads()) {
+        par.forRange(tasks, job);
+      } else {
+        // Too few tiles to share out evenly: run them in turn and let each GEMM split its C.
+        // Either way every tile is the same computation, so results do not depend on the threads.
+        for (int t = 0; t < tasks; t++) {
+          job.run(t, par);
+        }
       }
+    } finally {
+      job.set(null, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null);
+      FREE_TASK.set(job);
+    }
+  }
+
+  private static final ThreadLocal<GemmTask> FREE_TASK = new ThreadLocal<>();
+
+  /** Adds group {@code gi}'s bias to a finished row of C and applies the epilogue. */
+  private static final class GroupEpilogue implements GemmEpilogue {
+    final ConvKernels kern = ConvKernels.get();
+    float[] bias;
+    int biasBase;
+    Epilogue ep;
+
+    @Override
+    public void apply(float[] c, int off, int row, int col, int cnt) {
+      kern.biasClamp(c, off, cnt, bias == null ? 0f : bias[biasBase + row], ep.lo, ep.hi);
+      ep.finish(c, off, off + cnt);
     }
   }
 
   /** One convolution's tiles; {@link #run} computes tile {@code t}. */
-  private static final class GemmTask {
-    final ConvGeometry g;
-    final int channels;
-    final int group;
-    final int outChannels;
-    final int cg;
-    final int mg;
-    final int k;
-    final int tile;
-    final int tiles;
-    final float[] x;
-    final float[] w;
-    final PackedMatrix[] packed;
-    final float[] bias;
-    final Epilogue ep;
-    final float[] y;
-    final ConvKernels kern = ConvKernels.get();
+  private static final class GemmTask implements java.util.function.IntConsumer {
+    ConvGeometry g;
+    int channels;
+    int group;
+    int outChannels;
+    int cg;
+    int mg;
+    int k;
+    int tile;
+    int tiles;
+    float[] x;
+    float[] w;
+    PackedMatrix[] packed;
+    float[] bias;
+    Epilogue ep;
+    float[] y;
+    /** Per group, its epilogue (null entries unused); grown as needed, kept between calls. */
+    GroupEpilogue[] epilogues = new GroupEpilogue[0];
+    boolean withEpilogue;
 
-    GemmTask(ConvGeometry g, int channels, int group, int outChannels, int cg, int mg, int k,
-        int tile, int tiles, float[] x, float[] w, PackedMatrix[] packed, float[] bias, Epilogue ep,
-        float[] y) {
+    /** Sets up one call (null g: forgets the last call's operands). */
+    void set(ConvGeometry g, int channels, int group, int outChannels, int cg, int mg, int k,
+        int tile, int tiles, float[] x, float[] w, PackedMatrix[] packed, float[] bias,
+        Epilogue ep, float[] y) {
       this.g = g;
       this.channels = channels;
       this.group = group;
@@ -102,6 +133,29 @@ public final class FloatConv {
       this.bias = bias;
       this.ep = ep;
       this.y = y;
+      withEpilogue = g != null && !(bias == null && ep == Epilogue.NONE);
+      if (epilogues.length < group) {
+        epilogues = java.util.Arrays.copyOf(epilogues, group);
+      }
+      for (int gi = 0; gi < epilogues.length; gi++) {
+        GroupEpilogue e = epilogues[gi];
+        if (gi < group && withEpilogue) {
+          if (e == null) {
+            e = epilogues[gi] = new GroupEpilogue();
+          }
+          e.bias = bias;
+          e.biasBase = gi * mg;
+          e.ep = ep;
+        } else if (e != null) {
+          e.bias = null;
+          e.ep = null;
+        }
+      }
+    }
+
+    @Override
+    public void accept(int t) {
+      run(t, Parallel.SERIAL);
     }
 
     void run(int t, Parallel inner) {
@@ -126,10 +180,7 @@ public final class FloatConv {
         ldb = len;
       }
       int cOff = (n * outChannels + gi * mg) * s + p0;
-      GemmEpilogue epi = bias == null && ep == Epilogue.NONE ? null : (c, off, row, col, cnt) -> {
-        kern.biasClamp(c, off, cnt, bias == null ? 0f : bias[gi * mg + row], ep.lo, ep.hi);
-        ep.finish(c, off, off + cnt);
-      };
+      GemmEpilogue epi = withEpilogue ? epilogues[gi] : null;
       if (packed != null) {
         Gemm.sgemmPackedA(inner, packed[gi], false, len, 1f, b, bOff, ldb, 0f, y, cOff, s, epi);
       } else {

@@ -15,22 +15,69 @@ public final class FloatPool {
 
   /** Max pooling (padding never wins: it reads as -inf). */
   public static void max(ConvGeometry g, int planes, float[] x, float[] y, Parallel par) {
-    if (isPlain2x2(g)) {
-      int w = g.in[1];
-      forPlanes(planes, g.inSize, par,
-          p -> max2x2(x, p * g.inSize, w, g.out[0], g.out[1], y, p * g.outSize));
-      return;
+    max(g, new PaddedPlane(g), planes, x, y, par);
+  }
+
+  /**
+   * Max pooling with the plane layout of {@code g} made beforehand (callers cache it per input
+   * shape); a steady-state call allocates nothing.
+   */
+  public static void max(ConvGeometry g, PaddedPlane plane, int planes, float[] x, float[] y,
+      Parallel par) {
+    MaxTask task = FREE_MAX.get();
+    if (task == null) {
+      task = new MaxTask();
+    } else {
+      FREE_MAX.set(null); // taken out while in use: a nested call makes its own
     }
-    PaddedPlane plane = new PaddedPlane(g);
-    PoolKernels kern = PoolKernels.get();
-    forPlanes(planes, g.inSize, par, p -> {
-      float[] buf = Scratch.floats(0, plane.size());
-      plane.fill(x, p * g.inSize, Float.NEGATIVE_INFINITY, buf);
-      int yOff = p * g.outSize;
-      for (int oy = 0; oy < plane.outH; oy++) {
-        kern.maxRow(buf, plane.rowBase(oy), plane.taps(), y, yOff + oy * plane.outW, plane.outW);
+    try {
+      task.g = g;
+      task.plane = plane;
+      task.x = x;
+      task.y = y;
+      task.planes = planes;
+      task.plain2x2 = isPlain2x2(g);
+      task.per = Math.max(1, TASK_ELEMENTS / Math.max(1, g.inSize));
+      par.forRange((planes + task.per - 1) / task.per, task);
+    } finally {
+      task.g = null;
+      task.plane = null;
+      task.x = null;
+      task.y = null;
+      FREE_MAX.set(task);
+    }
+  }
+
+  private static final ThreadLocal<MaxTask> FREE_MAX = new ThreadLocal<>();
+
+  /** One max-pooling call's operands, reused by the calling thread: tasks of whole planes. */
+  private static final class MaxTask implements java.util.function.IntConsumer {
+    final PoolKernels kern = PoolKernels.get();
+    ConvGeometry g;
+    PaddedPlane plane;
+    float[] x;
+    float[] y;
+    int planes;
+    int per;
+    boolean plain2x2;
+
+    @Override
+    public void accept(int t) {
+      int end = Math.min(planes, (t + 1) * per);
+      for (int p = t * per; p < end; p++) {
+        if (plain2x2) {
+          max2x2(x, p * g.inSize, g.in[1], g.out[0], g.out[1], y, p * g.outSize);
+          continue;
+        }
+        float[] buf = Scratch.floats(0, plane.size());
+        plane.fill(x, p * g.inSize, Float.NEGATIVE_INFINITY, buf);
+        int yOff = p * g.outSize;
+        for (int oy = 0; oy < plane.outH; oy++) {
+          kern.maxRow(buf, plane.rowBase(oy), plane.taps(), y, yOff + oy * plane.outW,
+              plane.outW);
+        }
       }
-    });
+    }
   }
 
   /** The usual 2x2 window with stride 2, no padding or dilation, every window inside the input. */

@@ -77,6 +77,17 @@ public final class ConvOps implements OpFamily {
       }
     }
 
+    /** A geometry and the output shape it gives (never modified: cached per input shape). */
+    static final class Shaped {
+      final ConvGeometry geometry;
+      final int[] outShape;
+
+      Shaped(ConvGeometry geometry, int[] outShape) {
+        this.geometry = geometry;
+        this.outShape = outShape;
+      }
+    }
+
     /** {@code [N, C, out...]}. */
     static int[] outShape(int n, int c, ConvGeometry g) {
       int[] s = new int[2 + g.rank];
@@ -145,17 +156,28 @@ public final class ConvOps implements OpFamily {
     AtomicReference<DirectConv.Layout> layout = new AtomicReference<>();
     Tensor bConst = ctx.constant(2);
     float[] bPacked = bConst != null && bConst.dtype() == DType.F32 ? bConst.toFloats() : null;
+    ShapeKeyed<Window.Shaped> shapes = new ShapeKeyed<>();
     return (in, ec) -> {
       Tensor x = in[0];
       Tensor w = in[1];
       Tensor b = in.length > 2 ? in[2] : null;
       checkShapes(ctx, x, w, b, group, kernelAttr);
-      int[] k = Arrays.copyOfRange(w.shape(), 2, w.rank());
-      ConvGeometry g = win.geometry(ctx, x, k);
+      // with the constant weights, the geometry of the last input shape is reused as it is
+      Window.Shaped shaped = w == wConst ? shapes.get(x) : null;
+      if (shaped == null) {
+        int[] k = Arrays.copyOfRange(w.shape(), 2, w.rank());
+        ConvGeometry geo = win.geometry(ctx, x, k);
+        shaped = new Window.Shaped(geo, Window.outShape(x.dim(0), w.dim(0), geo));
+        if (w == wConst) {
+          shapes.put(x, shaped);
+        }
+      }
+      ConvGeometry g = shaped.geometry;
+      int[] k = g.kernel;
       int n = x.dim(0);
       int c = x.dim(1);
       int m = w.dim(0);
-      int[] outShape = Window.outShape(n, m, g);
+      int[] outShape = shaped.outShape;
       if (x.dtype() == DType.F32 && w.dtype() == DType.F32 && (b == null || b.dtype() == DType.F32)) {
         float[] wf = wPacked != null && w == wConst ? wPacked : w.toFloats();
         float[] bf = b == null ? null : bPacked != null && b == bConst ? bPacked : b.toFloats();
@@ -191,7 +213,7 @@ public final class ConvOps implements OpFamily {
           + " channels and W " + Arrays.toString(w.shape()) + " with group " + group
           + "; expected C = W[1] * group and W[0] divisible by group");
     }
-    if (kernelAttr != null && !Arrays.equals(kernelAttr, Arrays.copyOfRange(w.shape(), 2, w.rank()))) {
+    if (kernelAttr != null && !kernelMatches(kernelAttr, w)) {
       throw new ShapeMismatchException(ctx.node().describe() + ": kernel_shape "
           + Arrays.toString(kernelAttr) + " disagrees with W's shape " + Arrays.toString(w.shape()));
     }
@@ -199,6 +221,19 @@ public final class ConvOps implements OpFamily {
       throw new ShapeMismatchException(ctx.node().describe() + ": bias B must have shape ["
           + w.dim(0) + "], got " + Arrays.toString(b.shape()));
     }
+  }
+
+  /** Whether W's spatial dimensions are {@code kernel} (compared in place: no shape copy). */
+  private static boolean kernelMatches(int[] kernel, Tensor w) {
+    if (kernel.length != w.rank() - 2) {
+      return false;
+    }
+    for (int i = 0; i < kernel.length; i++) {
+      if (kernel[i] != w.dim(2 + i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Tensor generic(ConvGeometry g, Tensor x, Tensor w, Tensor b, int group,

@@ -45,23 +45,77 @@ final class ElementwiseBinary {
 
   /** {@code a op b}, broadcast; a new tensor of a's type (BOOL for comparisons and logic). */
   static Tensor apply(int op, Tensor a, Tensor b, ExecContext ctx, String node) {
+    return apply(op, a, b, ctx, node, null);
+  }
+
+  /**
+   * As {@link #apply(int, Tensor, Tensor, ExecContext, String)}, reusing the broadcast plan kept
+   * in {@code plans} (one per node; null for none) while the input shapes stay the same.
+   */
+  static Tensor apply(int op, Tensor a, Tensor b, ExecContext ctx, String node, Plans plans) {
     if (op != POW && a.dtype() != b.dtype()) {
       throw new ShapeMismatchException(node + ": inputs have different types, " + a.dtype()
           + " and " + b.dtype());
     }
-    BroadcastPlan p = BroadcastPlan.of(node, a.shape(), b.shape());
+    BroadcastPlan p = plans == null ? null : plans.get(a, b);
+    if (p == null) {
+      p = BroadcastPlan.of(node, a.shape(), b.shape());
+      if (plans != null) {
+        plans.put(a, b, p);
+      }
+    }
     if (a.dtype() == DType.F32 && op <= PRELU) {
       float[] bf = b.dtype() == DType.F32 ? b.floats() : b.toFloats();
-      return Tensor.of(f32(op, p, a.floats(), bf, ctx), p.outShape);
+      Tensor out = ctx.allocate(DType.F32, p.outShape);
+      f32(op, p, a.floats(), bf, out.floats(), ctx);
+      return out;
     }
     return generic(op, p, a, b, node);
   }
 
-  /** The float32 path over VectorMath. */
-  static float[] f32(int op, BroadcastPlan p, float[] a, float[] b, ExecContext ctx) {
-    float[] out = ctx.allocate(DType.F32, p.size).floats();
+  /** A node's broadcast plan for the last pair of input shapes (immutable entries). */
+  static final class Plans {
+    private static final class Entry {
+      final int[] a;
+      final int[] b;
+      final BroadcastPlan plan;
+
+      Entry(int[] a, int[] b, BroadcastPlan plan) {
+        this.a = a;
+        this.b = b;
+        this.plan = plan;
+      }
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<Entry> last =
+        new java.util.concurrent.atomic.AtomicReference<>();
+
+    BroadcastPlan get(Tensor a, Tensor b) {
+      Entry e = last.get();
+      return e != null && same(e.a, a) && same(e.b, b) ? e.plan : null;
+    }
+
+    void put(Tensor a, Tensor b, BroadcastPlan p) {
+      last.set(new Entry(a.shape(), b.shape(), p));
+    }
+
+    private static boolean same(int[] shape, Tensor t) {
+      if (shape.length != t.rank()) {
+        return false;
+      }
+      for (int i = 0; i < shape.length; i++) {
+        if (shape[i] != t.dim(i)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** The float32 path over VectorMath, into {@code out} (p.size elements, zero-filled). */
+  static void f32(int op, BroadcastPlan p, float[] a, float[] b, float[] out, ExecContext ctx) {
     if (p.size == 0) {
-      return out;
+      return;
     }
     VectorMath vm = VectorMath.get();
     int sa = p.innerStride(0);
@@ -69,7 +123,7 @@ final class ElementwiseBinary {
     if (p.rows == 1) {
       ElementwiseData.chunks(ctx, p.inner, 1,
           (from, to) -> run(vm, op, a, from * sa, sa, b, from * sb, sb, out, from, to - from));
-      return out;
+      return;
     }
     int inner = p.inner;
     ElementwiseData.chunks(ctx, p.rows, inner, (r0, r1) -> {
@@ -80,7 +134,6 @@ final class ElementwiseBinary {
         c.next();
       }
     });
-    return out;
   }
 
   private static void run(VectorMath vm, int op, float[] a, int ao, int sa, float[] b, int bo,

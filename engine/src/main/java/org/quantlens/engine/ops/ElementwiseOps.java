@@ -107,9 +107,10 @@ public final class ElementwiseOps implements OpFamily {
   private static Operator binaryOp(NodeContext ctx, int op) {
     String node = ctx.node().describe();
     int axis = legacyAxis(ctx);
+    ElementwiseBinary.Plans plans = new ElementwiseBinary.Plans();
     return (in, ex) -> {
       Tensor b = axis == Integer.MIN_VALUE ? in[1] : legacyAlign(in[0], in[1], axis, node);
-      return new Tensor[] {ElementwiseBinary.apply(op, in[0], b, ex, node)};
+      return new Tensor[] {ElementwiseBinary.apply(op, in[0], b, ex, node, plans)};
     };
   }
 

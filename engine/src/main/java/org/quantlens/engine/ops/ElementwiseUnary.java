@@ -41,11 +41,12 @@ final class ElementwiseUnary {
     int n = x.size();
     if (t == DType.F32) {
       float[] in = x.floats();
-      float[] out = ctx.allocate(DType.F32, n).floats();
+      Tensor y = ctx.allocate(DType.F32, x.shape()); // one tensor, not a flat one re-wrapped
+      float[] out = y.floats();
       VectorMath vm = VectorMath.get();
       ElementwiseData.chunks(ctx, n, cost(op),
           (from, to) -> vm.map(op, alpha, beta, in, from, out, from, to - from));
-      return Tensor.of(out, x.shape());
+      return y;
     }
     if (t.isFloating()) {
       double[] in = ElementwiseData.doubles(x);

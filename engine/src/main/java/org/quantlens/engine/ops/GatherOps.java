@@ -43,22 +43,34 @@ final class GatherOps {
   private static Operator gather(NodeContext ctx) {
     Node node = ctx.node();
     long axisAttr = ctx.attrLong("axis", 0);
+    // with constant data (an embedding table), {output shape, {axis, n, outer, inner}} of the
+    // last indices shape: no shape arrays per call
+    Tensor constData = ctx.constant(0);
+    ShapeKeyed<int[][]> plans = new ShapeKeyed<>();
     return (in, ec) -> {
       Tensor x = in[0];
-      int[] s = x.shape();
-      int a = ShapeSupport.axis(node, axisAttr, s.length);
-      int n = s[a];
+      int[][] plan = x == constData ? plans.get(in[1]) : null;
+      if (plan == null) {
+        int[] s = x.shape();
+        int a = ShapeSupport.axis(node, axisAttr, s.length);
+        int[] q = in[1].shape();
+        int[] shape = new int[s.length - 1 + q.length];
+        System.arraycopy(s, 0, shape, 0, a);
+        System.arraycopy(q, 0, shape, a, q.length);
+        System.arraycopy(s, a + 1, shape, a + q.length, s.length - a - 1);
+        plan = new int[][] {shape, {a, s[a], ShapeSupport.product(s, 0, a),
+            ShapeSupport.product(s, a + 1, s.length)}};
+        if (x == constData) {
+          plans.put(in[1], plan);
+        }
+      }
+      int n = plan[1][1];
       // the converted indices live in a recycled session buffer, released below
       Tensor idxBuf = ec.allocate(DType.I32, in[1].size());
       int[] idx = indices(node, in[1], n, idxBuf.ints());
-      int[] q = in[1].shape();
-      int[] shape = new int[s.length - 1 + q.length];
-      System.arraycopy(s, 0, shape, 0, a);
-      System.arraycopy(q, 0, shape, a, q.length);
-      System.arraycopy(s, a + 1, shape, a + q.length, s.length - a - 1);
-      Tensor out = ec.allocate(x.dtype(), shape);
-      int outer = ShapeSupport.product(s, 0, a);
-      int inner = ShapeSupport.product(s, a + 1, s.length);
+      Tensor out = ec.allocate(x.dtype(), plan[0]);
+      int outer = plan[1][2];
+      int inner = plan[1][3];
       int m = in[1].size();
       Object src = x.data();
       Object dst = out.data();

@@ -130,11 +130,11 @@ public final class MatMulOps implements OpFamily {
 
   /** Writes C, unidirectionally broadcast to (m, n), into y. */
   private static void broadcastC(String where, Tensor c, int m, int n, Tensor y) {
-    int[] cs = c.shape();
-    int cm = cs.length == 2 ? cs[0] : 1;
-    int cn = cs.length >= 1 ? cs[cs.length - 1] : 1;
-    if (cs.length > 2 || (cm != 1 && cm != m) || (cn != 1 && cn != n)) {
-      throw new ShapeMismatchException(where + ": C " + Arrays.toString(cs)
+    int rank = c.rank(); // dims read in place: no shape copy per call
+    int cm = rank == 2 ? c.dim(0) : 1;
+    int cn = rank >= 1 ? c.dim(rank - 1) : 1;
+    if (rank > 2 || (cm != 1 && cm != m) || (cn != 1 && cn != n)) {
+      throw new ShapeMismatchException(where + ": C " + Arrays.toString(c.shape())
           + " does not broadcast to the output shape [" + m + ", " + n + "]");
     }
     if (c.dtype() == DType.F32) {

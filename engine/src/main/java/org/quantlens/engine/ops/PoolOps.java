@@ -6,6 +6,7 @@ import org.quantlens.engine.kernels.BytePool;
 import org.quantlens.engine.kernels.ConvGeometry;
 import org.quantlens.engine.kernels.FloatPool;
 import org.quantlens.engine.kernels.GenericPool;
+import org.quantlens.engine.kernels.PaddedPlane;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Shapes;
 import org.quantlens.engine.tensor.Tensor;
@@ -80,14 +81,23 @@ public final class PoolOps implements OpFamily {
       throw ctx.error("storage_order must be 0 (row major) or 1 (column major), got " + storageOrder);
     }
     boolean wantIndices = ctx.hasOutput(1);
+    ShapeKeyed<Object[]> shapes = new ShapeKeyed<>(); // {Shaped, PaddedPlane or null}
     return (in, ec) -> {
       Tensor x = in[0];
-      ConvGeometry g = geometry(ctx, win, x);
+      Object[] cached = shapes.get(x);
+      if (cached == null) {
+        ConvGeometry geo = geometry(ctx, win, x);
+        cached = shapes.put(x, new Object[] {
+            new ConvOps.Window.Shaped(geo, ConvOps.Window.outShape(x.dim(0), x.dim(1), geo)),
+            geo.rank <= 2 ? new PaddedPlane(geo) : null});
+      }
+      ConvOps.Window.Shaped shaped = (ConvOps.Window.Shaped) cached[0];
+      ConvGeometry g = shaped.geometry;
       int planes = x.dim(0) * x.dim(1);
-      int[] outShape = ConvOps.Window.outShape(x.dim(0), x.dim(1), g);
+      int[] outShape = shaped.outShape;
       if (x.dtype() == DType.F32 && !wantIndices && g.rank <= 2) {
         Tensor y = ec.allocate(DType.F32, outShape);
-        FloatPool.max(g, planes, x.floats(), y.floats(), ec);
+        FloatPool.max(g, (PaddedPlane) cached[1], planes, x.floats(), y.floats(), ec);
         return new Tensor[] {y};
       }
       boolean bytes = x.dtype() == DType.U8 || x.dtype() == DType.I8;

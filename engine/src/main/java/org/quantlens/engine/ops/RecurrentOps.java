@@ -59,6 +59,8 @@ public final class RecurrentOps implements OpFamily {
     final float[] alphas;
     final float[] betas;
     final boolean[] outputs = new boolean[3];
+    /** Output shapes per X shape (used with load-time weights, whose sizes never change). */
+    final ShapeKeyed<int[][]> shapes = new ShapeKeyed<>();
 
     Spec(NodeContext ctx, RecurrentLayer.Type type) {
       this.node = ctx.node().describe();
@@ -204,7 +206,16 @@ public final class RecurrentOps implements OpFamily {
       throw new ShapeMismatchException(s.node + ": X has input size " + x.dim(2)
           + " but W expects " + layer.input());
     }
-    int[] stateShape = s.batchMajor ? new int[] {batch, d, hidden} : new int[] {d, batch, hidden};
+    int[][] shapes = prepared == null ? null : s.shapes.get(x); // {state, Y} of the last X shape
+    if (shapes == null) {
+      shapes = new int[][] {
+          s.batchMajor ? new int[] {batch, d, hidden} : new int[] {d, batch, hidden},
+          s.batchMajor ? new int[] {batch, seqLen, d, hidden} : new int[] {seqLen, d, batch, hidden}};
+      if (prepared != null) {
+        s.shapes.put(x, shapes);
+      }
+    }
+    int[] stateShape = shapes[0];
     int[] lens = null;
     Tensor sl = in(inputs, SEQ_LENS);
     if (sl != null) {
@@ -222,8 +233,7 @@ public final class RecurrentOps implements OpFamily {
     float[] h0 = state(s, "initial_h", in(inputs, INITIAL_H), stateShape);
     float[] c0 = s.type == RecurrentLayer.Type.LSTM
         ? state(s, "initial_c", in(inputs, INITIAL_C), stateShape) : null;
-    int[] yShape = s.batchMajor ? new int[] {batch, seqLen, d, hidden}
-        : new int[] {seqLen, d, batch, hidden};
+    int[] yShape = shapes[1];
     Tensor y = s.outputs[0] ? ec.allocate(DType.F32, yShape) : null;
     Tensor yh = s.outputs[1] ? ec.allocate(DType.F32, stateShape) : null;
     Tensor yc = s.outputs[2] ? ec.allocate(DType.F32, stateShape) : null;

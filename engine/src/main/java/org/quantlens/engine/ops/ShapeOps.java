@@ -65,9 +65,20 @@ public final class ShapeOps implements OpFamily {
     if (!shapeInput && fixed == null) {
       throw ctx.error("attribute 'shape' is required before opset 5");
     }
+    // the target for the last input shape, while the shape input is the node's constant
+    Tensor constantShape = shapeInput ? ctx.constant(1) : null;
+    ShapeKeyed<int[]> targets = new ShapeKeyed<>();
     return (in, ec) -> {
-      long[] spec = shapeInput ? longs(node, in[1], "shape") : fixed;
-      return new Tensor[] {in[0].reshape(reshapeTarget(node, in[0].shape(), spec, allowZero))};
+      boolean cacheable = !shapeInput || constantShape != null && in[1] == constantShape;
+      int[] target = cacheable ? targets.get(in[0]) : null;
+      if (target == null) {
+        long[] spec = shapeInput ? longs(node, in[1], "shape") : fixed;
+        target = reshapeTarget(node, in[0].shape(), spec, allowZero);
+        if (cacheable) {
+          targets.put(in[0], target);
+        }
+      }
+      return new Tensor[] {in[0].reshape(target)};
     };
   }
 
@@ -121,15 +132,20 @@ public final class ShapeOps implements OpFamily {
   private static Operator flatten(NodeContext ctx) {
     Node node = ctx.node();
     long axisAttr = ctx.attrLong("axis", 1);
+    ShapeKeyed<int[]> targets = new ShapeKeyed<>(); // the 2-D shape of the last input shape
     return (in, ec) -> {
-      int[] s = in[0].shape();
-      long a = axisAttr < 0 ? axisAttr + s.length : axisAttr;
-      if (a < 0 || a > s.length) {
-        throw fail(node, "axis " + axisAttr + " is out of range for rank " + s.length);
+      int[] target = targets.get(in[0]);
+      if (target == null) {
+        int[] s = in[0].shape();
+        long a = axisAttr < 0 ? axisAttr + s.length : axisAttr;
+        if (a < 0 || a > s.length) {
+          throw fail(node, "axis " + axisAttr + " is out of range for rank " + s.length);
+        }
+        int k = (int) a;
+        target = targets.put(in[0], new int[] {ShapeSupport.product(s, 0, k),
+            ShapeSupport.product(s, k, s.length)});
       }
-      int k = (int) a;
-      return new Tensor[] {in[0].reshape(ShapeSupport.product(s, 0, k),
-          ShapeSupport.product(s, k, s.length))};
+      return new Tensor[] {in[0].reshape(target)};
     };
   }
 

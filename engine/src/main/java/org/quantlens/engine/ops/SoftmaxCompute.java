@@ -47,11 +47,11 @@ final class SoftmaxCompute {
       throw ElementwiseData.badType(node, x.dtype());
     }
     if (x.dtype() == DType.F32) {
-      float[] out = ctx.allocate(DType.F32, x.size()).floats();
+      Tensor y = ctx.allocate(DType.F32, shape); // one tensor, not a flat one re-wrapped
       if (x.size() > 0) {
-        f32(kind, x.floats(), out, outer, len, inner, ctx);
+        f32(kind, x.floats(), y.floats(), outer, len, inner, ctx);
       }
-      return Tensor.of(out, shape);
+      return y;
     }
     double[] out = new double[x.size()];
     if (x.size() > 0) {

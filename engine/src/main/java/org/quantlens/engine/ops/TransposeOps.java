@@ -22,12 +22,32 @@ final class TransposeOps {
   private static Operator transpose(NodeContext ctx) {
     Node node = ctx.node();
     int[] perm = ctx.attrInts("perm", null);
+    // {output shape, source strides} of the last input shape: no shape arrays per call
+    ShapeKeyed<int[][]> plans = new ShapeKeyed<>();
     return (in, ec) -> {
       Tensor x = in[0];
-      int[] p = perm == null ? reversed(x.rank()) : perm;
-      checkPerm(node, p, x.rank());
-      return new Tensor[] {permute(ec, x, x.shape(), p)};
+      int[][] plan = plans.get(x);
+      if (plan == null) {
+        int[] p = perm == null ? reversed(x.rank()) : perm;
+        checkPerm(node, p, x.rank());
+        plan = plans.put(x, permutation(x.shape(), p));
+      }
+      Tensor out = ec.allocate(x.dtype(), plan[0]);
+      Copy.strided(ec, x.data(), 0, plan[0], plan[1], out.data(), 0);
+      return new Tensor[] {out};
     };
+  }
+
+  /** {output shape, source strides} of permuting the axes of {@code shape} by {@code perm}. */
+  private static int[][] permutation(int[] shape, int[] perm) {
+    int[] strides = Shapes.strides(shape);
+    int[] outShape = new int[perm.length];
+    int[] srcStrides = new int[perm.length];
+    for (int i = 0; i < perm.length; i++) {
+      outShape[i] = shape[perm[i]];
+      srcStrides[i] = strides[perm[i]];
+    }
+    return new int[][] {outShape, srcStrides};
   }
 
   static int[] reversed(int rank) {
@@ -57,15 +77,9 @@ final class TransposeOps {
    * {@code perm} and copies: output axis i is view axis perm[i].
    */
   static Tensor permute(ExecContext ec, Tensor x, int[] shape, int[] perm) {
-    int[] strides = Shapes.strides(shape);
-    int[] outShape = new int[perm.length];
-    int[] srcStrides = new int[perm.length];
-    for (int i = 0; i < perm.length; i++) {
-      outShape[i] = shape[perm[i]];
-      srcStrides[i] = strides[perm[i]];
-    }
-    Tensor out = ec.allocate(x.dtype(), outShape);
-    Copy.strided(ec, x.data(), 0, outShape, srcStrides, out.data(), 0);
+    int[][] plan = permutation(shape, perm);
+    Tensor out = ec.allocate(x.dtype(), plan[0]);
+    Copy.strided(ec, x.data(), 0, plan[0], plan[1], out.data(), 0);
     return out;
   }
 

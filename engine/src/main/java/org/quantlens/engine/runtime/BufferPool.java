@@ -2,8 +2,6 @@ package org.quantlens.engine.runtime;
 
 import java.lang.reflect.Array;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
@@ -17,19 +15,42 @@ final class BufferPool {
   /** Default bound on the bytes kept: 256 MB. */
   static final long DEFAULT_MAX_BYTES = 256L << 20;
 
-  private final ConcurrentHashMap<Long, ConcurrentLinkedDeque<Object>> free =
-      new ConcurrentHashMap<>();
-  private final AtomicLong bytes = new AtomicLong();
+  /** Keys ((dtype ordinal << 32) | length) of the shelves, open addressing; 0 marks a free place. */
+  private static final Class<?>[] ELEMENT = elementClasses();
+
+  private static Class<?>[] elementClasses() {
+    DType[] all = DType.values();
+    Class<?>[] c = new Class<?>[all.length];
+    for (DType t : all) {
+      c[t.ordinal()] = Tensor.zeros(t, 0).data().getClass().getComponentType();
+    }
+    return c;
+  }
+
+  private long[] keys = new long[16];
+  private Shelf[] shelves = new Shelf[16];
+  private int shelfCount;
+  private long bytes;
   private final AtomicLong fresh = new AtomicLong();
   private final long maxBytes;
+
+  /**
+   * The free arrays of one dtype and length, as a stack. An array stack and a primitive-keyed
+   * table (not a map of boxed Long keys and linked deques) so that taking and giving allocate
+   * nothing once the shelves have grown to the session's working set.
+   */
+  private static final class Shelf {
+    Object[] items = new Object[2];
+    int count;
+  }
 
   BufferPool(long maxBytes) {
     this.maxBytes = maxBytes;
   }
 
   /** Bytes currently kept. */
-  long bytes() {
-    return bytes.get();
+  synchronized long bytes() {
+    return bytes;
   }
 
   /** How many arrays {@link #take} has had to create because none was free. */
@@ -39,14 +60,23 @@ final class BufferPool {
 
   /** A zero-filled array of {@code length} elements of {@code type}: a recycled one or a new one. */
   Object take(DType type, int length) {
-    ConcurrentLinkedDeque<Object> q = length == 0 ? null : free.get(key(type, length));
-    Object a = q == null ? null : q.pollFirst();
+    Object a = length == 0 ? null : poll(key(type, length));
     if (a == null) {
       fresh.incrementAndGet();
-      return Tensor.zeros(type, length).data();
+      return Array.newInstance(ELEMENT[type.ordinal()], length); // no Tensor around it
     }
-    bytes.addAndGet(-bytesOf(a));
-    clear(a);
+    clear(a); // outside the lock: the array is this caller's now
+    return a;
+  }
+
+  private synchronized Object poll(long key) {
+    Shelf s = find(key, false);
+    if (s == null || s.count == 0) {
+      return null;
+    }
+    Object a = s.items[--s.count];
+    s.items[s.count] = null;
+    bytes -= bytesOf(a);
     return a;
   }
 
@@ -56,15 +86,69 @@ final class BufferPool {
     if (length == 0) {
       return;
     }
-    long b = bytesOf(array);
-    if (bytes.addAndGet(b) > maxBytes) {
-      bytes.addAndGet(-b);
-      return;
-    }
-    free.computeIfAbsent(key(type, length), k -> new ConcurrentLinkedDeque<>()).offerFirst(array);
+    push(key(type, length), array, bytesOf(array));
   }
 
-  private static Long key(DType type, int length) {
+  private synchronized void push(long key, Object array, long b) {
+    if (bytes + b > maxBytes) {
+      return; // left to the garbage collector
+    }
+    Shelf s = find(key, true);
+    if (s.count == s.items.length) {
+      s.items = Arrays.copyOf(s.items, 2 * s.count);
+    }
+    s.items[s.count++] = array;
+    bytes += b;
+  }
+
+  /** The shelf of {@code key}, created when {@code create}, else null if there is none. */
+  private Shelf find(long key, boolean create) {
+    int mask = keys.length - 1;
+    int i = hash(key) & mask;
+    while (keys[i] != 0) {
+      if (keys[i] == key) {
+        return shelves[i];
+      }
+      i = (i + 1) & mask;
+    }
+    if (!create) {
+      return null;
+    }
+    if (2 * (shelfCount + 1) > keys.length) {
+      grow();
+      return find(key, true);
+    }
+    keys[i] = key;
+    shelves[i] = new Shelf();
+    shelfCount++;
+    return shelves[i];
+  }
+
+  private void grow() {
+    long[] oldKeys = keys;
+    Shelf[] oldShelves = shelves;
+    keys = new long[2 * oldKeys.length];
+    shelves = new Shelf[keys.length];
+    int mask = keys.length - 1;
+    for (int j = 0; j < oldKeys.length; j++) {
+      if (oldKeys[j] != 0) {
+        int i = hash(oldKeys[j]) & mask;
+        while (keys[i] != 0) {
+          i = (i + 1) & mask;
+        }
+        keys[i] = oldKeys[j];
+        shelves[i] = oldShelves[j];
+      }
+    }
+  }
+
+  private static int hash(long key) {
+    long h = key * 0x9E3779B97F4A7C15L;
+    return (int) (h ^ (h >>> 32));
+  }
+
+  /** Never 0 for a non-empty array (length >= 1), so 0 can mark a free place. */
+  private static long key(DType type, int length) {
     return ((long) type.ordinal() << 32) | length;
   }
 

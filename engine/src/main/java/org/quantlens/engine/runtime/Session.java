@@ -93,6 +93,8 @@ public final class Session implements AutoCloseable {
   private final BufferPool buffers;
   /** Contexts of finished runs, kept for reuse by later runs (null entries are free places). */
   private final java.util.concurrent.atomic.AtomicReferenceArray<RunContext> idle;
+  /** The declared shape of each plan input (Value.shape() copies it; a run must not). */
+  private final int[][] inputShapes;
   /** One counter per plan step when counting saturation, else null. */
   private final SaturationCounter[] saturation;
 
@@ -110,6 +112,10 @@ public final class Session implements AutoCloseable {
     this.pool = new WorkerPool(options.threads);
     this.observer = options.observer;
     this.buffers = new BufferPool(options.poolBytes);
+    this.inputShapes = new int[plan.inputValues.length][];
+    for (int i = 0; i < inputShapes.length; i++) {
+      inputShapes[i] = plan.inputValues[i].shape();
+    }
     this.idle = new java.util.concurrent.atomic.AtomicReferenceArray<>(8);
     this.saturation = options.countSaturation ? newCounters(plan.steps.size()) : null;
   }
@@ -234,7 +240,8 @@ public final class Session implements AutoCloseable {
         slots[s] = null;
       }
     }
-    Map<String, Tensor> result = new LinkedHashMap<>();
+    // sized for the outputs: the default table of 16 would be most of a small model's garbage
+    Map<String, Tensor> result = new LinkedHashMap<>(plan.outputNames.length * 4 / 3 + 1);
     for (int o = 0; o < plan.outputNames.length; o++) {
       String name = plan.outputNames[o];
       Tensor t = slots[plan.outputSlotArray[o]];
@@ -306,7 +313,7 @@ public final class Session implements AutoCloseable {
     }
     for (int i = 0; i < names.length; i++) {
       Tensor t = feeds.get(names[i]);
-      check(plan.inputValues[i], t);
+      check(plan.inputValues[i], inputShapes[i], t);
       ctx.slots[plan.inputSlotArray[i]] = t;
       ctx.feeds[i] = t;
       if (observer != null) {
@@ -328,16 +335,15 @@ public final class Session implements AutoCloseable {
       if (t == null) {
         throw new ShapeMismatchException("missing input '" + v.name() + "' " + v.dtype() + v.shapeText());
       }
-      check(v, t); // in the graph's order, as before any feed is bound
+      check(v, v.shape(), t); // in the graph's order, as before any feed is bound
     }
   }
 
-  private static void check(Value v, Tensor t) {
+  private static void check(Value v, int[] want, Tensor t) {
     if (v.dtype() != null && v.dtype() != t.dtype()) {
       throw new ShapeMismatchException("input '" + v.name() + "': expected " + v.dtype()
           + v.shapeText() + ", got " + t.dtype() + Arrays.toString(t.shape()));
     }
-    int[] want = v.shape();
     if (want == null) {
       return;
     }

@@ -23,6 +23,12 @@ public final class WorkerPool implements ExecContext, AutoCloseable {
   static final long SPIN_NANOS = 50_000;
   private final int threads;
   private final ExecutorService executor;
+  /**
+   * A finished batch kept for the next call (so a steady-state forRange allocates no batch); a
+   * batch comes back here only once its caller and every helper it was handed to are done with it.
+   */
+  private final java.util.concurrent.atomic.AtomicReference<Batch> free =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   /** A pool of {@code threads} threads in all (the caller counts as one). */
   public WorkerPool(int threads) {
@@ -49,13 +55,21 @@ public final class WorkerPool implements ExecContext, AutoCloseable {
       }
       return;
     }
-    Batch batch = new Batch(tasks, body);
+    Batch batch = free.getAndSet(null);
+    if (batch == null) {
+      batch = new Batch(free);
+    }
     int helpers = Math.min(threads - 1, tasks - 1);
+    batch.start(tasks, body, helpers);
     for (int h = 0; h < helpers; h++) {
       executor.execute(batch); // the batch is its own task: no method reference per helper
     }
-    batch.work();
-    batch.awaitAll();
+    try {
+      batch.work();
+      batch.awaitAll();
+    } finally {
+      batch.callerDone();
+    }
   }
 
   @Override
@@ -65,31 +79,72 @@ public final class WorkerPool implements ExecContext, AutoCloseable {
     }
   }
 
-  /** One forRange call: workers claim task indices until none are left. */
+  /** One forRange call: workers claim task indices until none are left. Reused between calls. */
   private static final class Batch implements Runnable {
-    private final int tasks;
-    private final IntConsumer body;
+    private final java.util.concurrent.atomic.AtomicReference<Batch> home;
     private final AtomicInteger next = new AtomicInteger();
+    private int tasks;
+    private IntConsumer body;
     private volatile int done;
     private Throwable failure;
+    /** Helpers handed this batch whose run() has not returned yet. */
+    private int helpersOut;
+    private boolean callerOut;
 
-    Batch(int tasks, IntConsumer body) {
+    Batch(java.util.concurrent.atomic.AtomicReference<Batch> home) {
+      this.home = home;
+    }
+
+    /** Sets up a call; the executor hand-off publishes these fields to the helpers. */
+    synchronized void start(int tasks, IntConsumer body, int helpers) {
       this.tasks = tasks;
       this.body = body;
+      this.done = 0;
+      this.failure = null;
+      this.helpersOut = helpers;
+      this.callerOut = false;
+      next.set(0);
     }
 
     @Override
     public void run() {
-      work();
+      try {
+        work();
+      } finally {
+        synchronized (this) {
+          helpersOut--;
+          recycleIfIdle();
+        }
+      }
+    }
+
+    synchronized void callerDone() {
+      callerOut = true;
+      recycleIfIdle();
+    }
+
+    /** Once nobody can touch this batch any more, offers it for the next call. */
+    private void recycleIfIdle() {
+      if (callerOut && helpersOut == 0) {
+        body = null; // keep no kernel state alive
+        failure = null;
+        home.compareAndSet(null, this);
+      }
     }
 
     void work() {
       INSIDE.set(true);
       try {
         int t;
-        while ((t = next.getAndIncrement()) < tasks) {
+        int n;
+        IntConsumer b;
+        synchronized (this) {
+          n = tasks;
+          b = body;
+        }
+        while ((t = next.getAndIncrement()) < n) {
           try {
-            body.accept(t);
+            b.accept(t);
           } catch (Throwable e) {
             synchronized (this) {
               if (failure == null) {
