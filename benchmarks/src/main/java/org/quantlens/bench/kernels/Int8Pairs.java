@@ -13,7 +13,8 @@ import org.quantlens.bench.report.Stats;
  * The int8 goals measured as pairs in one JVM, a fixed time per contestant, the order rotating
  * every round so each round gives ratios taken under the same machine load:
  * <ul>
- *   <li>int8 GEMM {@code size}^3 ({@link Int8SquareBench}) against each int8 dot-product idiom of
+ *   <li>int8 GEMM {@code size}^3 ({@link Int8SquareBench}, B as int8 panels as the engine packs
+ *       them; B as a float matrix is measured alongside) against each int8 dot-product idiom of
  *       {@link Int8IdiomBench}; the winning idiom is the one with the best median rate, and the
  *       goal ratio is GEMM / that idiom, per round;
  *   <li>int8 against float at batch 1 on dense layers whose float weights exceed the L3
@@ -66,6 +67,12 @@ public final class Int8Pairs {
     calls.add(idiom::f32);
     names.add("gemm");
     calls.add(square::multiply);
+    Int8SquareBench squareFloat = new Int8SquareBench(); // B as a row-major float matrix
+    squareFloat.size = square.size;
+    squareFloat.weights = "float";
+    squareFloat.setup();
+    names.add("gemm-float-b");
+    calls.add(squareFloat::multiply);
     for (String shape : shapes) {
       GemmDenseBench f = new GemmDenseBench();
       f.shape = shape;
@@ -120,10 +127,12 @@ public final class Int8Pairs {
         IDIOMS[best], rounds, Stats.median(gemmRatio), Stats.percentile(gemmRatio, 25),
         Stats.percentile(gemmRatio, 75), Stats.median(r[4]) / 1e9, Stats.median(r[0]) / 1e9,
         Stats.median(r[1]) / 1e9, Stats.median(r[2]) / 1e9, Stats.median(r[3]) / 1e9);
+    System.out.printf("  (B as int8 panels, the engine's layout; with B as a row-major float matrix:"
+        + " %.1f GOPS)%n", Stats.median(r[5]) / 1e9);
     Map<String, Object> dense = new LinkedHashMap<>();
     for (int s = 0; s < shapes.length; s++) {
-      double[] fl = r[5 + 2 * s];
-      double[] q8 = r[6 + 2 * s];
+      double[] fl = r[6 + 2 * s];
+      double[] q8 = r[7 + 2 * s];
       double[] ratio = ratios(q8, fl);
       Map<String, Object> row = summary(ratio);
       row.put("floatGflopsMedian", Stats.median(fl) / 1e9);

@@ -137,7 +137,7 @@ class Int8KernelsTest {
   void simdGemmStaysExactWhenEveryProductIsTheLargest() {
     // -128 * -128 = 2^14 per term; 5000 terms sum to 81,920,000 > 2^24: exact only with chunking.
     Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
-    int m = 5;
+    int m = 9; // >= 8 rows: B's blocks go through the packed tile; one row runs alone
     int n = 35;
     int k = 5000;
     float[] a = new float[m * k];

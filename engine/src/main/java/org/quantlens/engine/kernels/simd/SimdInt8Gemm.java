@@ -59,6 +59,8 @@ public final class SimdInt8Gemm implements Int8Gemm {
    */
   private static final int KC = 128;
   /** Per thread: one B block widened to float ({@link #KC} x {@link #NR}), or 4 A rows of a K block. */
+  /** Rows of A from which a strided float B block is copied to the tile first (8: two tiles). */
+  private static final int PACK_MIN_ROWS = 8;
   private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[KC * NR]);
   private static final float MAGIC = 12582912f; // 1.5 * 2^23
   private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
@@ -272,6 +274,7 @@ public final class SimdInt8Gemm implements Int8Gemm {
   /** The first {@code nFull} columns of float A times float B. */
   private static void floatPanels(int m, int nFull, int k, float[] a, int aOff, int lda, float[] b,
       int bOff, int ldb, int[] bRows, int[] c, int cOff, int ldc) {
+    float[] t = bRows == null && ldb != NR && m >= PACK_MIN_ROWS && nFull > 0 ? TILE.get() : null;
     for (int k0 = 0; k0 < k; k0 += KC) {
       int k1 = Math.min(k, k0 + KC);
       boolean accumulate = k0 > 0;
@@ -289,6 +292,14 @@ public final class SimdInt8Gemm implements Int8Gemm {
         if (ldb == NR) { // a packed panel: the constant stride keeps C2's loop tight (JDK 17)
           for (; i + 4 <= m; i += 4) {
             tile4Packed(k0, k1, a, aOff + i * lda, lda, b, bOff + j, c, cOff + i * ldc + j, ldc, accumulate);
+          }
+        } else if (t != null) {
+          // B rows ldb apart: copy the block to the tile once, so every 4-row tile runs the packed
+          // kernel (strided, C2 keeps two bounds checks and a stack reload per step, and a
+          // power-of-two ldb maps the block's rows onto a few L1 sets)
+          copyBlock(b, bOff + k0 * ldb + j, ldb, k1 - k0, t);
+          for (; i + 4 <= m; i += 4) {
+            tile4Packed(k0, k1, a, aOff + i * lda, lda, t, -k0 * NR, c, cOff + i * ldc + j, ldc, accumulate);
           }
         }
         for (; i + 4 <= m; i += 4) {
@@ -334,6 +345,14 @@ public final class SimdInt8Gemm implements Int8Gemm {
           }
         }
       }
+    }
+  }
+
+  /** Rows {@code [0, rows)} of one panel of float B, {@link #NR} wide, into {@code t}. */
+  private static void copyBlock(float[] b, int b0, int ldb, int rows, float[] t) {
+    for (int p = 0, o = 0; p < rows; p++, o += NR, b0 += ldb) {
+      FloatVector.fromArray(F, b, b0).intoArray(t, o);
+      FloatVector.fromArray(F, b, b0 + V).intoArray(t, o + V);
     }
   }
 
