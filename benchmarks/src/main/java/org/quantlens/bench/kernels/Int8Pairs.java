@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.quantlens.bench.report.Json;
 import org.quantlens.bench.report.Stats;
+import org.quantlens.engine.kernels.Int8Gemm;
 
 /**
  * The int8 goals measured as pairs in one JVM, a fixed time per contestant, the order rotating
@@ -18,7 +20,8 @@ import org.quantlens.bench.report.Stats;
  *       {@link Int8IdiomBench}; the winning idiom is the one with the best median rate, and the
  *       goal ratio is GEMM / that idiom, per round;
  *   <li>int8 against float at batch 1 on dense layers whose float weights exceed the L3
- *       ({@link Int8GemmBench} against {@link GemmDenseBench}, SIMD, one thread), per round.
+ *       ({@link Int8GemmBench} against {@link GemmDenseBench}, SIMD, one thread), per round; and
+ *       int8 on weights held {@code [out][in]} (read in place) alongside.
  * </ul>
  *
  * <pre>
@@ -87,6 +90,9 @@ public final class Int8Pairs {
       calls.add(f::dense);
       names.add("int8:" + shape);
       calls.add(q::multiply);
+      RowsLayout t = new RowsLayout(shape);
+      names.add("int8-rows:" + shape);
+      calls.add(t::multiply);
     }
     int n = calls.size();
     Counters c = new Counters();
@@ -131,16 +137,22 @@ public final class Int8Pairs {
         + " %.1f GOPS)%n", Stats.median(r[5]) / 1e9);
     Map<String, Object> dense = new LinkedHashMap<>();
     for (int s = 0; s < shapes.length; s++) {
-      double[] fl = r[6 + 2 * s];
-      double[] q8 = r[7 + 2 * s];
+      double[] fl = r[6 + 3 * s];
+      double[] q8 = r[7 + 3 * s];
+      double[] rows = r[8 + 3 * s];
       double[] ratio = ratios(q8, fl);
+      double[] rowsRatio = ratios(rows, fl);
       Map<String, Object> row = summary(ratio);
       row.put("floatGflopsMedian", Stats.median(fl) / 1e9);
       row.put("int8GopsMedian", Stats.median(q8) / 1e9);
+      row.put("int8RowsGopsMedian", Stats.median(rows) / 1e9);
+      row.put("rowsRatioMedian", Stats.median(rowsRatio));
       dense.put(shapes[s], row);
       System.out.printf("batch 1 %s: int8 / float median %.2f (IQR %.2f-%.2f); float %.2f GFLOP/s,"
-          + " int8 %.2f GOPS (medians)%n", shapes[s], Stats.median(ratio), Stats.percentile(ratio, 25),
-          Stats.percentile(ratio, 75), Stats.median(fl) / 1e9, Stats.median(q8) / 1e9);
+          + " int8 %.2f GOPS (medians); int8 on [out][in] rows %.2f GOPS, / float %.2f%n", shapes[s],
+          Stats.median(ratio), Stats.percentile(ratio, 25), Stats.percentile(ratio, 75),
+          Stats.median(fl) / 1e9, Stats.median(q8) / 1e9, Stats.median(rows) / 1e9,
+          Stats.median(rowsRatio));
     }
     doc.put("batch1Int8OverFloat", dense);
     doc.put("sink", sink);
@@ -166,6 +178,35 @@ public final class Int8Pairs {
     }
     m.put("ratios", l);
     return m;
+  }
+
+  /**
+   * Batch 1 on int8 weights held {@code [out][in]} (a transposed Gemm's initializer, which the
+   * engine reads in place), through {@link Int8Gemm#multiplyTransposed}.
+   */
+  private static final class RowsLayout {
+    private final Int8Gemm k = Int8Gemm.get();
+    private final int in;
+    private final int out;
+    private final float[] x;
+    private final byte[] w;
+    private final int[] y;
+
+    RowsLayout(String shape) {
+      String[] parts = shape.split(":");
+      in = Integer.parseInt(parts[1]);
+      out = Integer.parseInt(parts[2]);
+      SplittableRandom rng = new SplittableRandom(9);
+      x = Int8GemmBench.int8s(rng, in);
+      w = Int8GemmBench.bytes(Int8GemmBench.int8s(rng, out * in));
+      y = new int[out];
+    }
+
+    Object multiply(Counters work) {
+      k.multiplyTransposed(1, out, in, x, 0, in, w, 0, in, y, 0, out);
+      work.flops += 2L * in * out;
+      return y;
+    }
   }
 
   /** Keeps results alive so the JIT cannot drop the work. */

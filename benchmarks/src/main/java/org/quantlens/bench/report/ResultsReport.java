@@ -303,7 +303,10 @@ public final class ResultsReport {
       long weightBytes = 4L * Integer.parseInt(l[1]) * Integer.parseInt(l[2]);
       boolean memoryBound = weightBytes >= MEMORY_BOUND_BYTES;
       row("int8 vs float dense " + l[0] + " " + l[1] + "->" + l[2] + ", batch 1 (float weights "
-          + weightBytes / (1 << 20) + " MB" + (memoryBound ? ": memory-bound" : "") + "), paired rounds",
+          + weightBytes / (1 << 20) + " MB" + (memoryBound ? ": memory-bound" : "") + "), paired rounds"
+          + (d.containsKey("rowsRatioMedian") ? "; weights held [out][in] (in place): "
+              + fmt((Double) d.get("int8RowsGopsMedian")) + " GOPS, "
+              + fmt((Double) d.get("rowsRatioMedian")) + " x float" : ""),
           fmt((Double) d.get("int8GopsMedian")) + " GOPS",
           fmt((Double) d.get("floatGflopsMedian")) + " GFLOP/s", pairRatio(d),
           memoryBound ? "≥ 1.5" : "—", memoryBound ? met((Double) d.get("ratioMedian"), 1.5) : "—");
