@@ -16,34 +16,29 @@ import org.quantlens.engine.kernels.Int8Gemm;
  * registers (B2F); with more rows each KC x NR block of B is widened once into a per-thread float
  * tile (8 KB, L1) that all rows reuse, so no float copy of the weights outlives a call.
  *
- * <p>Measured (JMH, {@code benchmarks}; JDK 25.0.3, AMD EPYC VM with 2 shared logical CPUs under
- * heavy load from other builds, AVX2 + FMA, no VNNI; one thread; 2026-11-25 ~23:50 UTC; ratios
- * within one run, medians of 4 iterations after 4-6 warm-ups):
+ * <p>C2's code, checked with hsdis on JDK 25 (AVX2), 2026-11-26: the packed 4x2 tile
+ * ({@code tile4Packed}) keeps its 8 accumulators, 2 B vectors and broadcasts in the 16 ymm
+ * registers, with no bounds check and no vector spill (two scalar offsets are reloaded from the
+ * stack per step). The strided tile ({@code tile4}, B rows ldb apart) kept two bounds checks and a
+ * stack reload per step, so a strided float B is now copied block by block into the tile when A has
+ * 8+ rows. The batch-1 byte kernel {@code rowBytes} (p += 2 with a variable stride) was not a
+ * counted loop: six bounds checks and a safepoint poll per step (JDK 17 likewise); on packed panels
+ * {@code rowBytesPacked} is counted (unrolled 4x on JDK 25, one broadcast spilled, no checks).
+ *
+ * <p>Measured with {@code bench.kernels.Int8Pairs} (rotating rounds in one JVM, medians of 11
+ * per-round ratios; AMD EPYC VM, 2 logical CPUs shared with ~8 runnable jobs, so absolute rates
+ * are about a quarter of a quiet machine's; 2026-11-26 ~05:00 UTC):
  *
  * <pre>
- * int8 dot-product idiom (Int8IdiomBench, both operands int8)   calls/s (x 8192 ops)
- * b2s: B2S widen, short multiply, S2I widen, int add            0.94 M   (0.51 of f32)
- * b2i: B2I widen, int multiply and add                          0.71 M   (0.39)
- * b2f: B2F convert, float FMA                                   0.81 M   (0.44)
- * f32: operands stored as float, float FMA                      1.8  M   (best)
+ *                                                  JDK 25            JDK 17
+ * int8 GEMM 512^3 (B int8 panels) / best idiom    1.66-1.78 (f32)   1.71 (f32)
+ * batch 1, 4096x4096 (64 MB float), int8 / float  2.01-2.03         1.89
+ * batch 1, 1024 -> 4096 (16 MB float)             2.09-2.48         2.21
  * </pre>
  *
- * The earlier b2s/b2i figures (1.6-1.9 GOPS, range 1.6-18) were an artifact, not a failed
- * intrinsic: helper methods returning vectors were inlined in one C2 compile and not in the next,
- * which boxes every vector; with the expressions written out both idioms are stable on JDK 25.
- * f32 still wins, so B is widened once per block into the float tile. At batch 1 the widening is
- * in the loop (it costs a conversion per 8 MACs but reads a quarter of the bytes). Int8 against
- * our float kernel, same shapes ({@code y = x W}), calls per second, same run:
- *
- * <pre>
- * shape (in -> out)           batch   int8 / float
- * fc1024 1024 -> 1024            1     ~2.8  (6,500 vs 2,300)
- * lstm512 512 -> 2048            1     ~0.9  (5,070 vs 5,600)
- * lstm128 128 -> 512             1     ~0.93
- * lenet5-fc1 400 -> 120         64     ~1.14
- * lstm128 128 -> 512            64     ~1.3
- * fc1024 1024 -> 1024           64     ~0.9
- * </pre>
+ * The idioms are streaming dot products (bound by loads and widening); the GEMM tile reuses its
+ * operands from registers, hence above 1. At batch 1 the int8 kernels read a quarter of the bytes
+ * and widen in registers (B2F: a conversion per 8 multiply-adds).
  */
 public final class SimdInt8Gemm implements Int8Gemm {
   private static final VectorSpecies<Float> F = SimdInfo.F;
