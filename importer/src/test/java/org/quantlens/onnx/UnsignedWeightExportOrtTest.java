@@ -17,6 +17,7 @@ import org.quantlens.engine.quant.Calibration;
 import org.quantlens.engine.quant.Ptq;
 import org.quantlens.engine.quant.QdqFolding;
 import org.quantlens.engine.quant.QuantConfig;
+import org.quantlens.engine.quant.Variants;
 import org.quantlens.engine.runtime.Session;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
@@ -122,6 +123,34 @@ class UnsignedWeightExportOrtTest {
     double steps = maxSteps(OnnxWriter.toBytes(ptq.graph()), int8, vectors(5, 4),
         ptq.activations().get("logits").scale);
     assertEquals(0.0, steps, "ONNX Runtime default mode vs our int8 path, in output steps");
+  }
+
+  @Test
+  void dynamicInt8ConvolutionsRunInOnnxRuntimeAsUint8ConvIntegerAndMatchOurs() throws OrtException {
+    Graph dyn = Variants.build(PtqOnnxRuntimeTest.cnn(5), "dynamic-int8", null, QuantConfig.defaults());
+    assertTrue(dyn.nodes().stream().anyMatch(n -> n.opType().equals("ConvInteger")), "has ConvInteger");
+    byte[] model = OnnxWriter.toBytes(dyn);
+    Graph back = OnnxReader.read(model, "dyn.onnx", null);
+    for (Node n : back.nodes()) {
+      if (n.opType().equals("ConvInteger")) {
+        assertEquals(DType.U8, back.initializers().get(n.input(1)).dtype(), n.name() + " weight");
+        assertEquals(128L, back.initializers().get(n.input(3)).getLong(0), n.name() + " zero point");
+      }
+    }
+    try (Session ours = new Session(dyn); Session read = new Session(back)) {
+      for (Tensor x : PtqOnnxRuntimeTest.images(9, 3, 8)) {
+        float[] want = ours.run(Map.of("x", x)).get("logits").floats();
+        float[] ort = Ort.run(model, Map.of("x", x)).get("logits").floats();
+        assertArrayEquals(want, read.run(Map.of("x", x)).get("logits").floats(), "ours, written and read back");
+        double scale = 0;
+        for (float v : want) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < want.length; i++) {
+          assertEquals(want[i], ort[i], 1e-5 * scale, "ONNX Runtime vs ours, logit " + i);
+        }
+      }
+    }
   }
 
   @Test

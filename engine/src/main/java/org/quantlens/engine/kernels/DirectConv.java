@@ -15,8 +15,12 @@ import java.util.Arrays;
  * results do not depend on the thread count.
  */
 public final class DirectConv {
-  /** Output channels per kernel call (the packed weights' innermost extent). */
-  public static final int BLOCK = 6;
+  /**
+   * Output channels per kernel call (the packed weights' innermost extent): 6 on JDK 17 and 4
+   * later, for the register reason given in {@code SimdGemm}'s class comment (6 channels x 2
+   * vectors spill an accumulator under JDK 25's C2).
+   */
+  public static final int BLOCK = Runtime.version().feature() <= 17 ? 6 : 4;
   /** Readable floats a padded image must have past its last plane (vector loads over-read). */
   public static final int SLACK = 64;
 

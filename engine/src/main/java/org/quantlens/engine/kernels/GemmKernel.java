@@ -39,7 +39,8 @@ public abstract class GemmKernel {
   private static final int SLOT_P = 4;
   private static final int SLOT_T = 5;
   private static final int SLOT_G = 6;
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[7][]);
+  private static final int SLOT_SHARED_A = 7;
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[8][]);
 
   private final int mr;
   private final int nr;
@@ -498,6 +499,13 @@ public abstract class GemmKernel {
     int want = tasks(par, (long) m * n * k, Integer.MAX_VALUE);
     want = want > 1 ? want * 2 : 1; // finer tasks even out uneven blocks over the threads
     int colChunks = Math.max(1, Math.min(np, ceilDiv(want, rowBlocks)));
+    if (!a.packed && colChunks > 1) {
+      // Tasks that share rows would each pack the same slabs of A (at batch 64 every task packed
+      // all of A: two threads ran slower than one); pack it once for all of them instead.
+      float[] pa = scratch(SLOT_SHARED_A, checkedSize(mp, mr, k));
+      packParallel(par, a.data, a.base, a.line, a.step, m, k, mr, pa, (long) m * n * k);
+      a.set(pa, true, mr * k, 0, 0, 0);
+    }
     try {
       if (rowBlocks * colChunks == 1) { // called directly: no task lambda to allocate
         tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, 0, mp, 0, np, epilogue);

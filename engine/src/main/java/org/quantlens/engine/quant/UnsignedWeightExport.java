@@ -17,6 +17,10 @@ import org.quantlens.engine.tensor.Tensor;
  * mode computes what our int8 kernels compute. Only weights whose reader's data input is uint8
  * (read through a DequantizeLinear of uint8) are rewritten: ONNX Runtime fuses int8 activations
  * only with int8 weights. {@link QdqFolding} turns such weights back into int8 at load.
+ *
+ * <p>ConvInteger (our dynamic-int8 convolutions) gets the same treatment for another reason:
+ * ONNX Runtime implements it for uint8 weights only, with one zero point. Its int8 weights with
+ * zero points all 0 become uint8 with the scalar zero point 128 (our ConvInteger reads both).
  */
 public final class UnsignedWeightExport {
   /** The zero point a uint8 weight gets: the int8 value 0 shifted into uint8. */
@@ -38,6 +42,14 @@ public final class UnsignedWeightExport {
     }
     Graph out = null;
     for (Node n : g.nodes()) {
+      if (isConvInteger(n) && convertibleConvInteger(g, n, readers)) {
+        if (out == null) {
+          out = g.copy();
+        }
+        out.initializers().put(n.input(1), shifted(g.initializers().get(n.input(1))));
+        out.initializers().put(n.input(3), Tensor.wrap(DType.U8, new byte[] {(byte) ZERO_POINT}, new int[0]));
+        continue;
+      }
       if (!n.domain().isEmpty() || !isMatrixOp(n.opType()) || n.inputs().size() < 2) {
         continue;
       }
@@ -63,6 +75,33 @@ public final class UnsignedWeightExport {
 
   private static boolean isMatrixOp(String op) {
     return op.equals("Conv") || op.equals("Gemm") || op.equals("MatMul");
+  }
+
+  private static boolean isConvInteger(Node n) {
+    return n.domain().isEmpty() && n.opType().equals("ConvInteger") && n.inputs().size() == 4;
+  }
+
+  /**
+   * A ConvInteger with an int8 constant weight and an int8 constant weight zero point of zeros,
+   * both read by this node only.
+   */
+  private static boolean convertibleConvInteger(Graph g, Node n, Map<String, Integer> readers) {
+    Tensor q = g.initializers().get(n.input(1));
+    Tensor z = g.initializers().get(n.input(3));
+    if (q == null || z == null || q.dtype() != DType.I8 || z.dtype() != DType.I8) {
+      return false;
+    }
+    for (String name : List.of(n.input(1), n.input(3))) {
+      if (readers.getOrDefault(name, 0) != 1 || g.isOutput(name)) {
+        return false;
+      }
+    }
+    for (byte b : z.bytes()) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isDq(Node n) {

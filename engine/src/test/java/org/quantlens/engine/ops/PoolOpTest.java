@@ -217,6 +217,33 @@ class PoolOpTest {
   }
 
   @Test
+  void plainTwoByTwoMaxPoolsMatchNaivePoolingWithNaNsInfinitiesAndOddSizes() {
+    Random rnd = new Random(17);
+    for (int[] in : new int[][] {{28, 28}, {7, 9}, {2, 2}, {5, 16}, {3, 3}}) {
+      for (boolean ceil : new boolean[] {false, true}) {
+        Tensor x = ConvTestGraphs.randomF32(rnd, 2, 3, in[0], in[1]);
+        float[] f = x.floats();
+        f[rnd.nextInt(f.length)] = Float.NaN;
+        f[rnd.nextInt(f.length)] = Float.POSITIVE_INFINITY;
+        f[rnd.nextInt(f.length)] = Float.NEGATIVE_INFINITY;
+        int[] out = new int[2];
+        for (int i = 0; i < 2; i++) {
+          out[i] = ceil ? (in[i] - 2 + 1) / 2 + 1 : (in[i] - 2) / 2 + 1;
+        }
+        int[] k = {2, 2};
+        int[] zero = {0, 0};
+        Tensor y = pool("MaxPool", 12, attrs("kernel_shape", k, "strides", k, "ceil_mode", ceil ? 1 : 0),
+            x, 1, 1)[0];
+        double[] want = naivePool(f, 6, in, k, k, new int[] {1, 1}, zero, zero, out, true, false);
+        assertEquals(want.length, y.size());
+        for (int i = 0; i < want.length; i++) {
+          assertEquals(want[i], y.floats()[i], 0, Arrays.toString(in) + " ceil=" + ceil + " output " + i);
+        }
+      }
+    }
+  }
+
+  @Test
   void randomPoolsOfRank1To3MatchNaivePooling() {
     Random rnd = new Random(9);
     for (int t = 0; t < 300; t++) {

@@ -10,9 +10,9 @@ import org.quantlens.engine.kernels.Scratch;
  * consecutive output columns {@code (oy, ox .. ox + L - 1)}: each output row is covered by
  * {@code ceil(outW / L)} slots, the last one shifted left to overlap its neighbour (stores are
  * overwrites of identical values). Slots are taken two at a time across row ends, so even an 8x8
- * plane fills the registers: 6 channels x 2 slots = 12 accumulators, plus 2 input vectors and
- * one broadcast weight per term, in one flat loop over (channel, tap) (the shape that C2 keeps in
- * registers, as in {@code SimdGemm}). The hot block always stores whole channel blocks of whole
+ * plane fills the registers: {@link DirectConv#BLOCK} channels (6 on JDK 17, 4 later) x 2 slots
+ * of accumulators, plus 2 input vectors and one broadcast weight per channel, in one flat loop
+ * over (channel, tap) (the shapes that each JDK's C2 keeps in registers, as in {@code SimdGemm}). The hot block always stores whole channel blocks of whole
  * vectors; a partial channel block, or rows narrower than a vector (stored at a pitch of one
  * vector), go to a scratch buffer first and are copied out. FMA rounds once per term where the
  * scalar reference rounds twice.
@@ -45,8 +45,15 @@ final class SimdDirectConv {
       int r1 = s1 / perRow;
       int c0 = col(s, perRow, outW);
       int c1 = col(s1, perRow, outW);
-      block(src, offsets, w, wOff, srcOff + r0 * rowLen + c0, srcOff + r1 * rowLen + c1, b, lo,
-          hi, out, outOff + r0 * pitch + c0, outOff + r1 * pitch + c1, plane);
+      int i0 = srcOff + r0 * rowLen + c0;
+      int i1 = srcOff + r1 * rowLen + c1;
+      int o0 = outOff + r0 * pitch + c0;
+      int o1 = outOff + r1 * pitch + c1;
+      if (B == 6) {
+        block6(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
+      } else {
+        block4(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
+      }
     }
     if (!direct) {
       for (int j = 0; j < mr; j++) {
@@ -65,7 +72,7 @@ final class SimdDirectConv {
     return Math.max(0, Math.min((s % perRow) * L, outW - L));
   }
 
-  private static void block(float[] src, int[] offsets, float[] w, int wOff, int i0, int i1,
+  private static void block6(float[] src, int[] offsets, float[] w, int wOff, int i0, int i1,
       float[] b, float lo, float hi, float[] dst, int o0, int o1, int plane) {
     FloatVector a00 = FloatVector.broadcast(F, b[0]);
     FloatVector a10 = FloatVector.broadcast(F, b[1]);
@@ -79,7 +86,7 @@ final class SimdDirectConv {
     FloatVector a31 = a30;
     FloatVector a41 = a40;
     FloatVector a51 = a50;
-    for (int q = 0, wi = wOff; q < offsets.length; q++, wi += B) {
+    for (int q = 0, wi = wOff; q < offsets.length; q++, wi += 6) {
       int o = offsets[q];
       FloatVector x0 = FloatVector.fromArray(F, src, i0 + o);
       FloatVector x1 = FloatVector.fromArray(F, src, i1 + o);
@@ -115,5 +122,43 @@ final class SimdDirectConv {
     a31.max(lo).min(hi).intoArray(dst, o1 + 3 * plane);
     a41.max(lo).min(hi).intoArray(dst, o1 + 4 * plane);
     a51.max(lo).min(hi).intoArray(dst, o1 + 5 * plane);
+  }
+
+  private static void block4(float[] src, int[] offsets, float[] w, int wOff, int i0, int i1,
+      float[] b, float lo, float hi, float[] dst, int o0, int o1, int plane) {
+    FloatVector a00 = FloatVector.broadcast(F, b[0]);
+    FloatVector a10 = FloatVector.broadcast(F, b[1]);
+    FloatVector a20 = FloatVector.broadcast(F, b[2]);
+    FloatVector a30 = FloatVector.broadcast(F, b[3]);
+    FloatVector a01 = a00;
+    FloatVector a11 = a10;
+    FloatVector a21 = a20;
+    FloatVector a31 = a30;
+    for (int q = 0, wi = wOff; q < offsets.length; q++, wi += 4) {
+      int o = offsets[q];
+      FloatVector x0 = FloatVector.fromArray(F, src, i0 + o);
+      FloatVector x1 = FloatVector.fromArray(F, src, i1 + o);
+      FloatVector wv;
+      wv = FloatVector.broadcast(F, w[wi]);
+      a00 = x0.fma(wv, a00);
+      a01 = x1.fma(wv, a01);
+      wv = FloatVector.broadcast(F, w[wi + 1]);
+      a10 = x0.fma(wv, a10);
+      a11 = x1.fma(wv, a11);
+      wv = FloatVector.broadcast(F, w[wi + 2]);
+      a20 = x0.fma(wv, a20);
+      a21 = x1.fma(wv, a21);
+      wv = FloatVector.broadcast(F, w[wi + 3]);
+      a30 = x0.fma(wv, a30);
+      a31 = x1.fma(wv, a31);
+    }
+    a00.max(lo).min(hi).intoArray(dst, o0);
+    a10.max(lo).min(hi).intoArray(dst, o0 + plane);
+    a20.max(lo).min(hi).intoArray(dst, o0 + 2 * plane);
+    a30.max(lo).min(hi).intoArray(dst, o0 + 3 * plane);
+    a01.max(lo).min(hi).intoArray(dst, o1);
+    a11.max(lo).min(hi).intoArray(dst, o1 + plane);
+    a21.max(lo).min(hi).intoArray(dst, o1 + 2 * plane);
+    a31.max(lo).min(hi).intoArray(dst, o1 + 3 * plane);
   }
 }

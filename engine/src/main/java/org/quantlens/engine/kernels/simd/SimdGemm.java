@@ -254,7 +254,11 @@ public final class SimdGemm extends GemmKernel {
     return 4 * NR;
   }
 
-  /** Sums of four adjacent panels over kc steps into acc[0, 4 * NR). */
+  /**
+   * Sums of four adjacent panels over kc steps into acc[0, 4 * NR). Each load index is an
+   * invariant base plus {@code p * NR}, the form C2 hoists the bounds checks of (written with a
+   * second counter and {@code + ps} offsets it kept six compares in the loop).
+   */
   private static void panels4(int kc, float[] x, int xi, int xStride, float[] pb, int ib, int ps,
       float[] acc) {
     FloatVector s00 = FloatVector.zero(F);
@@ -265,16 +269,20 @@ public final class SimdGemm extends GemmKernel {
     FloatVector s21 = s00;
     FloatVector s30 = s00;
     FloatVector s31 = s00;
-    for (int p = 0; p < kc; p++, xi += xStride, ib += NR) {
-      FloatVector xv = FloatVector.broadcast(F, x[xi]);
-      s00 = xv.fma(FloatVector.fromArray(F, pb, ib), s00);
-      s01 = xv.fma(FloatVector.fromArray(F, pb, ib + L), s01);
-      s10 = xv.fma(FloatVector.fromArray(F, pb, ib + ps), s10);
-      s11 = xv.fma(FloatVector.fromArray(F, pb, ib + ps + L), s11);
-      s20 = xv.fma(FloatVector.fromArray(F, pb, ib + 2 * ps), s20);
-      s21 = xv.fma(FloatVector.fromArray(F, pb, ib + 2 * ps + L), s21);
-      s30 = xv.fma(FloatVector.fromArray(F, pb, ib + 3 * ps), s30);
-      s31 = xv.fma(FloatVector.fromArray(F, pb, ib + 3 * ps + L), s31);
+    int q1 = ib + ps;
+    int q2 = q1 + ps;
+    int q3 = q2 + ps;
+    for (int p = 0; p < kc; p++) {
+      int o = p * NR;
+      FloatVector xv = FloatVector.broadcast(F, x[xi + p * xStride]);
+      s00 = xv.fma(FloatVector.fromArray(F, pb, ib + o), s00);
+      s01 = xv.fma(FloatVector.fromArray(F, pb, ib + o + L), s01);
+      s10 = xv.fma(FloatVector.fromArray(F, pb, q1 + o), s10);
+      s11 = xv.fma(FloatVector.fromArray(F, pb, q1 + o + L), s11);
+      s20 = xv.fma(FloatVector.fromArray(F, pb, q2 + o), s20);
+      s21 = xv.fma(FloatVector.fromArray(F, pb, q2 + o + L), s21);
+      s30 = xv.fma(FloatVector.fromArray(F, pb, q3 + o), s30);
+      s31 = xv.fma(FloatVector.fromArray(F, pb, q3 + o + L), s31);
     }
     s00.intoArray(acc, 0);
     s01.intoArray(acc, L);
@@ -290,10 +298,11 @@ public final class SimdGemm extends GemmKernel {
   private static void panel1(int kc, float[] x, int xi, int xStride, float[] pb, int ib, float[] acc) {
     FloatVector s0 = FloatVector.zero(F);
     FloatVector s1 = s0;
-    for (int p = 0; p < kc; p++, xi += xStride, ib += NR) {
-      FloatVector xv = FloatVector.broadcast(F, x[xi]);
-      s0 = xv.fma(FloatVector.fromArray(F, pb, ib), s0);
-      s1 = xv.fma(FloatVector.fromArray(F, pb, ib + L), s1);
+    for (int p = 0; p < kc; p++) {
+      int o = ib + p * NR;
+      FloatVector xv = FloatVector.broadcast(F, x[xi + p * xStride]);
+      s0 = xv.fma(FloatVector.fromArray(F, pb, o), s0);
+      s1 = xv.fma(FloatVector.fromArray(F, pb, o + L), s1);
     }
     s0.intoArray(acc, 0);
     s1.intoArray(acc, L);
