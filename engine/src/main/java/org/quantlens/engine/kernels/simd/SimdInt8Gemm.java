@@ -26,14 +26,17 @@ import org.quantlens.engine.kernels.Int8Gemm;
  * {@code rowBytesPacked} is counted (unrolled 4x on JDK 25, one broadcast spilled, no checks).
  *
  * <p>Measured with {@code bench.kernels.Int8Pairs} (rotating rounds in one JVM, medians of 11
- * per-round ratios; AMD EPYC VM, 2 logical CPUs shared with ~8 runnable jobs, so absolute rates
- * are about a quarter of a quiet machine's; 2026-11-26 ~05:00 UTC):
+ * per-round ratios; AMD EPYC VM, 2 logical CPUs shared with 5-7 runnable jobs, so absolute rates
+ * are well below a quiet machine's; float side: main at ac86df1, GEMV panels without bounds checks;
+ * 2026-11-26 ~05:08 UTC):
  *
  * <pre>
- *                                                  JDK 25            JDK 17
- * int8 GEMM 512^3 (B int8 panels) / best idiom    1.66-1.78 (f32)   1.71 (f32)
- * batch 1, 4096x4096 (64 MB float), int8 / float  2.01-2.03         1.89
- * batch 1, 1024 -> 4096 (16 MB float)             2.09-2.48         2.21
+ *                                                     JDK 25        JDK 17
+ * int8 GEMM 512^3 (B int8 panels) / best idiom (f32)  1.83          1.58
+ * batch 1, 4096x4096 (64 MB float), int8 / float      2.02          1.89
+ *   weights held [out][in] (multiplyTransposed)       2.18          1.65
+ * batch 1, 1024 -> 4096 (16 MB float), int8 / float   1.98          1.93
+ *   weights held [out][in] (multiplyTransposed)       1.56          1.50
  * </pre>
  *
  * The idioms are streaming dot products (bound by loads and widening); the GEMM tile reuses its
