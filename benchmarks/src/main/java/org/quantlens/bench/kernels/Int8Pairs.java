@@ -90,9 +90,12 @@ public final class Int8Pairs {
       calls.add(f::dense);
       names.add("int8:" + shape);
       calls.add(q::multiply);
-      RowsLayout t = new RowsLayout(shape);
+      RowsLayout t = new RowsLayout(shape, true);
       names.add("int8-rows:" + shape);
       calls.add(t::multiply);
+      RowsLayout kn = new RowsLayout(shape, false);
+      names.add("int8-kn:" + shape);
+      calls.add(kn::multiply);
     }
     int n = calls.size();
     Counters c = new Counters();
@@ -137,22 +140,27 @@ public final class Int8Pairs {
         + " %.1f GOPS)%n", Stats.median(r[5]) / 1e9);
     Map<String, Object> dense = new LinkedHashMap<>();
     for (int s = 0; s < shapes.length; s++) {
-      double[] fl = r[6 + 3 * s];
-      double[] q8 = r[7 + 3 * s];
-      double[] rows = r[8 + 3 * s];
+      double[] fl = r[6 + 4 * s];
+      double[] q8 = r[7 + 4 * s];
+      double[] rows = r[8 + 4 * s];
+      double[] kn = r[9 + 4 * s];
       double[] ratio = ratios(q8, fl);
       double[] rowsRatio = ratios(rows, fl);
+      double[] knRatio = ratios(kn, fl);
       Map<String, Object> row = summary(ratio);
       row.put("floatGflopsMedian", Stats.median(fl) / 1e9);
       row.put("int8GopsMedian", Stats.median(q8) / 1e9);
       row.put("int8RowsGopsMedian", Stats.median(rows) / 1e9);
       row.put("rowsRatioMedian", Stats.median(rowsRatio));
+      row.put("int8KnGopsMedian", Stats.median(kn) / 1e9);
+      row.put("knRatioMedian", Stats.median(knRatio));
       dense.put(shapes[s], row);
       System.out.printf("batch 1 %s: int8 / float median %.2f (IQR %.2f-%.2f); float %.2f GFLOP/s,"
-          + " int8 %.2f GOPS (medians); int8 on [out][in] rows %.2f GOPS, / float %.2f%n", shapes[s],
+          + " int8 %.2f GOPS (medians); int8 on [out][in] rows %.2f GOPS, / float %.2f; int8 on"
+          + " [in][out] in place %.2f GOPS, / float %.2f%n", shapes[s],
           Stats.median(ratio), Stats.percentile(ratio, 25), Stats.percentile(ratio, 75),
           Stats.median(fl) / 1e9, Stats.median(q8) / 1e9, Stats.median(rows) / 1e9,
-          Stats.median(rowsRatio));
+          Stats.median(rowsRatio), Stats.median(kn) / 1e9, Stats.median(knRatio));
     }
     doc.put("batch1Int8OverFloat", dense);
     doc.put("sink", sink);
@@ -181,18 +189,21 @@ public final class Int8Pairs {
   }
 
   /**
-   * Batch 1 on int8 weights held {@code [out][in]} (a transposed Gemm's initializer, which the
-   * engine reads in place), through {@link Int8Gemm#multiplyTransposed}.
+   * Batch 1 on int8 weights the engine reads in place: held {@code [out][in]} (a transposed Gemm's
+   * initializer, through {@link Int8Gemm#multiplyTransposed}) or {@code [in][out]} (a MatMul's,
+   * one call over all columns as QuantMatMul makes it for one row).
    */
   private static final class RowsLayout {
     private final Int8Gemm k = Int8Gemm.get();
+    private final boolean transposed;
     private final int in;
     private final int out;
     private final float[] x;
     private final byte[] w;
     private final int[] y;
 
-    RowsLayout(String shape) {
+    RowsLayout(String shape, boolean transposed) {
+      this.transposed = transposed;
       String[] parts = shape.split(":");
       in = Integer.parseInt(parts[1]);
       out = Integer.parseInt(parts[2]);
@@ -203,7 +214,11 @@ public final class Int8Pairs {
     }
 
     Object multiply(Counters work) {
-      k.multiplyTransposed(1, out, in, x, 0, in, w, 0, in, y, 0, out);
+      if (transposed) {
+        k.multiplyTransposed(1, out, in, x, 0, in, w, 0, in, y, 0, out);
+      } else {
+        k.multiply(1, out, in, x, 0, in, w, 0, out, y, 0, out);
+      }
       work.flops += 2L * in * out;
       return y;
     }

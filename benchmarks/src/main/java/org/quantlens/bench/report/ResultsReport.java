@@ -306,7 +306,10 @@ public final class ResultsReport {
           + weightBytes / (1 << 20) + " MB" + (memoryBound ? ": memory-bound" : "") + "), paired rounds"
           + (d.containsKey("rowsRatioMedian") ? "; weights held [out][in] (in place): "
               + fmt((Double) d.get("int8RowsGopsMedian")) + " GOPS, "
-              + fmt((Double) d.get("rowsRatioMedian")) + " x float" : ""),
+              + fmt((Double) d.get("rowsRatioMedian")) + " x float" : "")
+          + (d.containsKey("knRatioMedian") ? "; held [in][out] (in place): "
+              + fmt((Double) d.get("int8KnGopsMedian")) + " GOPS, "
+              + fmt((Double) d.get("knRatioMedian")) + " x float" : ""),
           fmt((Double) d.get("int8GopsMedian")) + " GOPS",
           fmt((Double) d.get("floatGflopsMedian")) + " GFLOP/s", pairRatio(d),
           memoryBound ? "≥ 1.5" : "—", memoryBound ? met((Double) d.get("ratioMedian"), 1.5) : "—");

@@ -115,6 +115,8 @@ public final class SimdInt8Gemm implements Int8Gemm {
       for (int j = 0; j < nFull; j += NR) {
         rowBytesPacked(k, a, aOff, b, bOff + j, c, cOff + j);
       }
+    } else if (m == 1 && nFull > NR) {
+      rowBytesSweep(k, nFull, a, aOff, b, bOff, ldb, c, cOff);
     } else if (m == 1) { // one row: widen the bytes in registers, nothing to amortize a tile over
       for (int j = 0; j < nFull; j += NR) {
         rowBytes(k, a, aOff, b, bOff + j, ldb, c, cOff + j);
@@ -407,6 +409,69 @@ public final class SimdInt8Gemm implements Int8Gemm {
     }
     t0.intoArray(c, c0);
     t1.intoArray(c, c0 + V);
+  }
+
+  /** Per thread: float sums of one K block across a row's columns ({@link #rowBytesSweep}). */
+  private static final ThreadLocal<float[][]> ROW_SUMS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+  /**
+   * One row of A times B rows ldb apart ({@code [k][n]} used in place), columns {@code [0, nFull)}:
+   * rows of B outer, four at a time, and every column inner, so each B row is read as one
+   * contiguous run. Walking one 16-byte panel slice down K instead (as {@link #rowBytes} does)
+   * touches a new page of B per step when ldb is 4 KB, and ran at half the float kernel's rate. The
+   * float sums of a K block live in a per-thread array (exact: at most {@link #KC} products each)
+   * and are added to C as ints after each block.
+   */
+  private static void rowBytesSweep(int k, int nFull, float[] a, int a0, byte[] b, int b0, int ldb,
+      int[] c, int c0) {
+    float[][] holder = ROW_SUMS.get();
+    if (holder[0].length < nFull) {
+      holder[0] = new float[nFull];
+    }
+    float[] sums = holder[0];
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      java.util.Arrays.fill(sums, 0, nFull, 0f);
+      int p = k0;
+      for (; p + 4 <= k1; p += 4) {
+        sweep4(nFull, a[a0 + p], a[a0 + p + 1], a[a0 + p + 2], a[a0 + p + 3], b, b0 + p * ldb, ldb, sums);
+      }
+      for (; p < k1; p++) {
+        sweep1(nFull, a[a0 + p], b, b0 + p * ldb, sums);
+      }
+      for (int j = 0; j < nFull; j += V) {
+        put(FloatVector.fromArray(F, sums, j), c, c0 + j, k0 > 0);
+      }
+    }
+  }
+
+  /** {@code sums[j] += w0 B[r][j] + w1 B[r+1][j] + w2 B[r+2][j] + w3 B[r+3][j]}, B row r at r0. */
+  private static void sweep4(int nFull, float w0, float w1, float w2, float w3, byte[] b, int r0, int ldb,
+      float[] sums) {
+    FloatVector v0 = FloatVector.broadcast(F, w0);
+    FloatVector v1 = FloatVector.broadcast(F, w1);
+    FloatVector v2 = FloatVector.broadcast(F, w2);
+    FloatVector v3 = FloatVector.broadcast(F, w3);
+    int r1 = r0 + ldb;
+    int r2 = r1 + ldb;
+    int r3 = r2 + ldb;
+    for (int j = 0; j < nFull; j += V) {
+      FloatVector s = FloatVector.fromArray(F, sums, j);
+      s = ((FloatVector) ByteVector.fromArray(BS, b, r0 + j).convertShape(VectorOperators.B2F, F, 0)).fma(v0, s);
+      s = ((FloatVector) ByteVector.fromArray(BS, b, r1 + j).convertShape(VectorOperators.B2F, F, 0)).fma(v1, s);
+      s = ((FloatVector) ByteVector.fromArray(BS, b, r2 + j).convertShape(VectorOperators.B2F, F, 0)).fma(v2, s);
+      s = ((FloatVector) ByteVector.fromArray(BS, b, r3 + j).convertShape(VectorOperators.B2F, F, 0)).fma(v3, s);
+      s.intoArray(sums, j);
+    }
+  }
+
+  /** {@code sums[j] += w B[r][j]}, B row r at r0. */
+  private static void sweep1(int nFull, float w, byte[] b, int r0, float[] sums) {
+    FloatVector v = FloatVector.broadcast(F, w);
+    for (int j = 0; j < nFull; j += V) {
+      ((FloatVector) ByteVector.fromArray(BS, b, r0 + j).convertShape(VectorOperators.B2F, F, 0))
+          .fma(v, FloatVector.fromArray(F, sums, j)).intoArray(sums, j);
+    }
   }
 
   /**
