@@ -23,9 +23,9 @@ import org.quantlens.engine.kernels.Parallel;
  * connected layers, the MLP's first layer, and the recurrent products of LSTM(128) (4 gates) and
  * GRU(128) (3 gates), which run once per time step; two larger layers (4 MB of float weights,
  * which still fit this machine's 32 MB L3); and two whose float weights stream from memory at
- * batch 1 (4096x4096: 64 MB; 1024 -> 4096, an LSTM(1024)-like recurrent product: 16 MB, past the
- * L3 share one core gets on a loaded machine), where int8 weights should pay off
- * ({@link Int8GemmBench}, {@link Int8Pairs}).
+ * batch 1 (4096x4096: 64 MB, past the 32 MB L3; 1024 -> 4096, an LSTM(1024)-like recurrent
+ * product: 16 MB, in L3 on a quiet machine), where int8 weights should pay off
+ * ({@link Int8GemmBench}; {@link Int8Pairs} also runs a 64 MB LSTM(2048)-like product).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

@@ -31,9 +31,9 @@ public final class ResultsReport {
   private static final long ALLOC_SLACK = 1024;
   /**
    * Float weights from which a batch-1 dense product counts as memory-bound for the int8 goal:
-   * 16 MB, half this machine's L3, which one core of a loaded shared VM does not keep to itself.
+   * more than this machine's 32 MB L3 (16 MB of float weights stay in L3 on a quiet machine).
    */
-  private static final long MEMORY_BOUND_BYTES = 16L << 20;
+  private static final long MEMORY_BOUND_BYTES = (32L << 20) + 1;
 
   private final List<Map<String, Object>> jmh = new ArrayList<>();
   private Map<String, Object> peer;
@@ -312,8 +312,20 @@ public final class ResultsReport {
               + fmt((Double) d.get("knRatioMedian")) + " x float" : ""),
           fmt((Double) d.get("int8GopsMedian")) + " GOPS",
           fmt((Double) d.get("floatGflopsMedian")) + " GFLOP/s", pairRatio(d),
-          memoryBound ? "≥ 1.5" : "—", memoryBound ? met((Double) d.get("ratioMedian"), 1.5) : "—");
+          memoryBound ? "≥ 1.5 (every weight layout)" : "—",
+          memoryBound ? met(worstLayout(d), 1.5) : "—");
     }
+  }
+
+  /** The lowest int8 / float ratio over the weight layouts measured (panels, [out][in], [in][out]). */
+  private static double worstLayout(Map<String, Object> d) {
+    double w = (Double) d.get("ratioMedian");
+    for (String key : new String[] {"rowsRatioMedian", "knRatioMedian"}) {
+      if (d.containsKey(key)) {
+        w = Math.min(w, (Double) d.get(key));
+      }
+    }
+    return w;
   }
 
   private static String pairRatio(Map<String, Object> d) {
