@@ -75,13 +75,14 @@ final class QuantMatMul {
     }
 
     /**
-     * Panels one kernel call covers for {@code rows} rows: all of them for one row on a shared
-     * {@code [k][n]} B, where the kernel then reads each B row as one contiguous run instead of a
-     * 16-byte slice per panel (a new page per step when n is 4096: batch 1 ran at half the float
-     * kernel's rate; with 1024-column runs at about par, with whole rows at 1.9x); else 1.
+     * Panels one kernel call covers for {@code rows} rows: all of them for one row on a shared B.
+     * {@code [k][n]}: the kernel then reads each B row as one contiguous run instead of a 16-byte
+     * slice per panel (a new page per step when n is 4096: batch 1 ran at half the float kernel's
+     * rate; with 1024-column runs at about par, with whole rows at 1.9x). {@code [n][k]}: the
+     * kernel reads B as four long sequential streams. Else 1.
      */
     int span(int rows) {
-      return rows == 1 && off >= 0 && !trans ? panels() : 1;
+      return rows == 1 && off >= 0 ? panels() : 1;
     }
 
     /**
@@ -94,7 +95,12 @@ final class QuantMatMul {
         return;
       }
       int j0 = q * nr;
-      gemm.multiply(1, Math.min(count * nr, n - j0), k, a, aOff, k, data, off + j0, n, acc, 0, count * nr);
+      int w = Math.min(count * nr, n - j0);
+      if (trans) {
+        gemm.multiplyTransposed(1, w, k, a, aOff, k, data, off + j0 * k, k, acc, 0, count * nr);
+      } else {
+        gemm.multiply(1, w, k, a, aOff, k, data, off + j0, n, acc, 0, count * nr);
+      }
     }
 
     /** Bytes this object holds beyond a shared B: the packed copy (if any) and the column sums. */

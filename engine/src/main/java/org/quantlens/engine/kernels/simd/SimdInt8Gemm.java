@@ -167,10 +167,14 @@ public final class SimdInt8Gemm implements Int8Gemm {
     for (; i < m; i++) { // one row: four B rows at once keep four FMA chains in flight
       int a0 = aOff + i * lda;
       int ci = cOff + i * ldc;
-      int j = 0;
-      for (; j + 4 <= n; j += 4) {
-        dot4Cols(kv, k, a, a0, bt, bOff + j * ldb, ldb, c, ci + j);
+      // the four rows are taken a quarter of B apart, so each is a long sequential stream (rows
+      // side by side made four short streams that restart every group: 1.3x float at 2048 ->
+      // 8192, against 1.8x at 4096 -> 4096)
+      int quarter = n / 4;
+      for (int g = 0; g < quarter; g++) {
+        dot4Cols(kv, k, a, a0, bt, bOff + g * ldb, quarter * ldb, c, ci + g, quarter);
       }
+      int j = 4 * quarter;
       for (; j < n; j++) {
         c[ci + j] = dotTail(kv, k, a, a0, bt, bOff + j * ldb)
             + dot1(kv, a, a0, bt, bOff + j * ldb);
@@ -205,8 +209,9 @@ public final class SimdInt8Gemm implements Int8Gemm {
     return t.reduceLanes(VectorOperators.ADD);
   }
 
-  /** Row a0 of A against B rows b0, b0 + ldb, b0 + 2 ldb, b0 + 3 ldb: c[c0 .. c0 + 3]. */
-  private static void dot4Cols(int kv, int k, float[] a, int a0, byte[] b, int b0, int ldb, int[] c, int c0) {
+  /** Row a0 of A against B rows b0, b0 + ldb, b0 + 2 ldb, b0 + 3 ldb: c[c0], c[c0 + cs], ... */
+  private static void dot4Cols(int kv, int k, float[] a, int a0, byte[] b, int b0, int ldb, int[] c, int c0,
+      int cs) {
     IntVector t0 = IntVector.zero(I);
     IntVector t1 = t0;
     IntVector t2 = t0;
@@ -233,9 +238,9 @@ public final class SimdInt8Gemm implements Int8Gemm {
       t3 = t3.add(s3.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
     }
     c[c0] = t0.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b0);
-    c[c0 + 1] = t1.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b1);
-    c[c0 + 2] = t2.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b2);
-    c[c0 + 3] = t3.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b3);
+    c[c0 + cs] = t1.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b1);
+    c[c0 + 2 * cs] = t2.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b2);
+    c[c0 + 3 * cs] = t3.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b3);
   }
 
   /** Rows a0 .. a0 + 3 lda of A against one B row b0: c[c0], c[c0 + ldc], ... */
