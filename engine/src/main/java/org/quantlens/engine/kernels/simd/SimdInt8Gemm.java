@@ -26,19 +26,19 @@ import org.quantlens.engine.kernels.Int8Gemm;
  * {@code rowBytesPacked} is counted (unrolled 4x on JDK 25, one broadcast spilled, no checks).
  *
  * <p>Measured with {@code bench.kernels.Int8Pairs} (rotating rounds in one JVM, medians of 11
- * per-round ratios; AMD EPYC VM, 2 logical CPUs shared with 3-5 runnable jobs; float side: main at
- * ac86df1; 2026-11-26 ~05:22 UTC). Batch 1, int8 / float, by how the int8 weights are held:
+ * per-round ratios; AMD EPYC VM, 2 logical CPUs shared with 4-5 runnable jobs; float side: main at
+ * ac86df1; 2026-11-26 ~05:30 UTC). Batch 1, int8 / float, by how the int8 weights are held:
  *
  * <pre>
  *                                                     JDK 25        JDK 17
- * int8 GEMM 512^3 (B int8 panels) / best idiom (f32)  1.78          1.95
- * 4096 -> 4096 (64 MB float): panels                  1.90          1.87
- *                             [out][in] in place      1.83          1.71
- *                             [in][out] in place      2.07          1.79
- * 2048 -> 8192 (64 MB float): panels                  1.94          1.92
- *                             [out][in] in place      1.31          1.32
- *                             [in][out] in place      2.15          2.10
- * 1024 -> 4096 (16 MB float, in L3): panels           1.55          1.27
+ * int8 GEMM 512^3 (B int8 panels) / best idiom (f32)  1.96          1.65
+ * 4096 -> 4096 (64 MB float): panels                  2.02          1.94
+ *                             [out][in] in place      2.77          2.51
+ *                             [in][out] in place      1.93          1.89
+ * 2048 -> 8192 (64 MB float): panels                  2.00          1.99
+ *                             [out][in] in place      2.55          2.33
+ *                             [in][out] in place      2.20          2.07
+ * 1024 -> 4096 (16 MB float, in L3): panels           1.40          1.50
  * </pre>
  *
  * The idioms are streaming dot products (bound by loads and widening); the GEMM tile reuses its
