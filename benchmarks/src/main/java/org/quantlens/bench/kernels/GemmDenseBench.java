@@ -21,8 +21,11 @@ import org.quantlens.engine.kernels.Parallel;
  * The zoo's dense products as inference runs them: {@code y[batch x out] = x[batch x in] * W^T}
  * with W ({@code out x in}, PyTorch layout) packed once, on one thread. Layers: LeNet-5's fully
  * connected layers, the MLP's first layer, and the recurrent products of LSTM(128) (4 gates) and
- * GRU(128) (3 gates), which run once per time step; and two layers whose weights (4 MB as float)
- * do not fit in cache, where int8 weights should pay off ({@link Int8GemmBench}).
+ * GRU(128) (3 gates), which run once per time step; two larger layers (4 MB of float weights,
+ * which still fit this machine's 32 MB L3); and two whose float weights stream from memory at
+ * batch 1 (4096x4096: 64 MB, past the 32 MB L3; 1024 -> 4096, an LSTM(1024)-like recurrent
+ * product: 16 MB, in L3 on a quiet machine), where int8 weights should pay off
+ * ({@link Int8GemmBench}; {@link Int8Pairs} also runs a 64 MB LSTM(2048)-like product).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -34,7 +37,9 @@ public class GemmDenseBench {
   /** {@code layer:in:out}. */
   @Param({"lenet5-fc1:400:120", "lenet5-fc2:120:84", "lenet5-fc3:84:10", "mlp-fc1:784:256",
       "lstm128-recurrent:128:512", "gru128-recurrent:128:384", "fc1024:1024:1024",
-      "lstm512-recurrent:512:2048"})
+      "lstm512-recurrent:512:2048",
+      // past the L3 as float (64 MB, 16 MB): where int8 weights should pay off at batch 1
+      "fc4096:4096:4096", "lstm1024-recurrent:1024:4096"})
   public String shape;
 
   @Param({"1", "64"})

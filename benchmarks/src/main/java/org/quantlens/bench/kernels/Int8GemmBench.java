@@ -33,7 +33,9 @@ import org.quantlens.engine.kernels.Kernels;
 public class Int8GemmBench {
   @Param({"lenet5-fc1:400:120", "lenet5-fc2:120:84", "lenet5-fc3:84:10",
       "mlp-fc1:784:256", "lstm128-recurrent:128:512", "gru128-recurrent:128:384",
-      "fc1024:1024:1024", "lstm512-recurrent:512:2048"})
+      "fc1024:1024:1024", "lstm512-recurrent:512:2048",
+      // past the L3 as float (64 MB, 16 MB): where int8 weights should pay off at batch 1
+      "fc4096:4096:4096", "lstm1024-recurrent:1024:4096"})
   public String shape;
 
   @Param({"1", "64"})

@@ -23,7 +23,7 @@ import org.quantlens.engine.kernels.simd.SimdInfo;
 
 /**
  * The int8 dot-product idioms the Vector API offers (it has no VNNI or VPMADDUBSW), each over two
- * 4096-element int8 vectors in L1 (two accumulators for the integer idioms, whose adds take one
+ * 2048-element int8 vectors in L1 (two accumulators for the integer idioms, whose adds take one
  * cycle; four FMA chains for the float ones), one thread, at the engine's
  * vector width: {@code b2s} widens bytes to shorts, multiplies, widens to ints and adds;
  * {@code b2i} widens to ints, multiplies and adds; {@code b2f} converts to float and uses FMA;
@@ -31,6 +31,19 @@ import org.quantlens.engine.kernels.simd.SimdInfo;
  * The best of them is the rate int8 GEMM is held against. Every vector expression is written out
  * in the loop: a helper method returning a vector, once C2 declines to inline it on a
  * recompilation, boxes every vector (b2s/b2i swung between 1.6 and 18 GOPS that way). {@code flops} counts 2 per multiply-add.
+ *
+ * <p>Checked in C2's code (hsdis, JDK 25, AVX2), 2026-11-26: with 4096 elements the f32 operands
+ * took 2 x 16 KB, the whole 32 KB L1 of this CPU, so f32 ran from L2; and C2, which unrolls these
+ * loops 4-8 times and hoists the loads of all copies to the top, kept over a dozen vectors of b2i and
+ * b2s on the stack per iteration. With 2048 elements (all operands in L1 with room to spare) f32
+ * and b2f have no spill and no bounds check; b2i keeps one accumulator on the stack and b2s one
+ * accumulator and two loaded vectors (a store and a load per unrolled iteration of 8-16 vector
+ * multiplies, off the throughput bound). On JDK 17 (not unrolled) b2s and b2i are clean, but b2f
+ * chose between two accumulator pairs with a branch in the loop: the vectors merged at the branch
+ * were boxed (32 calls and some 250 stack accesses in its code); it now runs four chains
+ * unconditionally, like f32. What remains is each idiom's own cost: a dot product
+ * streams both operands, so it is bound by loads and widening (f32: two loads per FMA, at most one
+ * FMA a cycle), while a GEMM tile reuses them from registers and may run faster than the idiom.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -46,7 +59,7 @@ public class Int8IdiomBench {
       VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
   private static final VectorSpecies<Byte> B =
       VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4));
-  private static final int N = 4096;
+  private static final int N = 2048;
 
   private byte[] a;
   private byte[] b;
@@ -106,18 +119,15 @@ public class Int8IdiomBench {
     FloatVector s1 = FloatVector.zero(F);
     FloatVector s2 = FloatVector.zero(F);
     FloatVector s3 = FloatVector.zero(F);
-    for (int i = 0; i < N; i += 2 * L) {
-      FloatVector x0 = (FloatVector) ByteVector.fromArray(B, a, i).convertShape(VectorOperators.B2F, F, 0);
-      FloatVector y0 = (FloatVector) ByteVector.fromArray(B, b, i).convertShape(VectorOperators.B2F, F, 0);
-      FloatVector x1 = (FloatVector) ByteVector.fromArray(B, a, i + L).convertShape(VectorOperators.B2F, F, 0);
-      FloatVector y1 = (FloatVector) ByteVector.fromArray(B, b, i + L).convertShape(VectorOperators.B2F, F, 0);
-      if ((i & 2 * L) == 0) {
-        s0 = x0.fma(y0, s0);
-        s1 = x1.fma(y1, s1);
-      } else {
-        s2 = x0.fma(y0, s2);
-        s3 = x1.fma(y1, s3);
-      }
+    for (int i = 0; i < N; i += 4 * L) { // four chains, no branch (see the class comment)
+      s0 = ((FloatVector) ByteVector.fromArray(B, a, i).convertShape(VectorOperators.B2F, F, 0))
+          .fma((FloatVector) ByteVector.fromArray(B, b, i).convertShape(VectorOperators.B2F, F, 0), s0);
+      s1 = ((FloatVector) ByteVector.fromArray(B, a, i + L).convertShape(VectorOperators.B2F, F, 0))
+          .fma((FloatVector) ByteVector.fromArray(B, b, i + L).convertShape(VectorOperators.B2F, F, 0), s1);
+      s2 = ((FloatVector) ByteVector.fromArray(B, a, i + 2 * L).convertShape(VectorOperators.B2F, F, 0))
+          .fma((FloatVector) ByteVector.fromArray(B, b, i + 2 * L).convertShape(VectorOperators.B2F, F, 0), s2);
+      s3 = ((FloatVector) ByteVector.fromArray(B, a, i + 3 * L).convertShape(VectorOperators.B2F, F, 0))
+          .fma((FloatVector) ByteVector.fromArray(B, b, i + 3 * L).convertShape(VectorOperators.B2F, F, 0), s3);
     }
     work.flops += 2L * N;
     return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);

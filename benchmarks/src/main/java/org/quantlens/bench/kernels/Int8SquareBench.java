@@ -18,7 +18,11 @@ import org.quantlens.engine.kernels.Kernels;
 
 /**
  * The int8 GEMM kernel at {@code size}^3 on one thread, held against the best int8 dot-product
- * idiom ({@link Int8IdiomBench}): 2 operations per multiply-add in {@code flops}.
+ * idiom ({@link Int8IdiomBench}): 2 operations per multiply-add in {@code flops}. A holds int8
+ * values widened to float (as the engine passes activations). {@code weights}: {@code int8-panels}
+ * is the engine's path (QuantMatMul, Int8WeightPanels): B as int8 bytes packed once in panels of
+ * the kernel's width, called panel by panel; {@code float} is B as a row-major float matrix (the
+ * entry point im2col convolutions use), which the kernel copies block by block into a packed tile.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -30,9 +34,14 @@ public class Int8SquareBench {
   @Param({"512"})
   public int size;
 
+  @Param({"int8-panels", "float"})
+  public String weights = "int8-panels";
+
   private Int8Gemm k;
   private float[] a;
   private float[] b;
+  private byte[] panels;
+  private int ldc;
   private int[] c;
 
   @Setup
@@ -43,14 +52,29 @@ public class Int8SquareBench {
     k = Int8Gemm.get();
     SplittableRandom rng = new SplittableRandom(7);
     a = Int8GemmBench.int8s(rng, size * size);
-    b = Int8GemmBench.int8s(rng, size * size);
-    c = new int[size * size];
+    int nr = k.panelWidth();
+    ldc = (size + nr - 1) / nr * nr;
+    if (weights.equals("float")) {
+      b = Int8GemmBench.int8s(rng, size * size);
+    } else if (weights.equals("int8-panels")) {
+      panels = Int8GemmBench.bytes(Int8GemmBench.int8s(rng, size * ldc)); // [panel][k][nr]
+    } else {
+      throw new IllegalArgumentException("weights: int8-panels or float, got " + weights);
+    }
+    c = new int[size * ldc];
   }
 
   @Benchmark
   public int[] multiply(Counters work) {
     int n = size;
-    k.multiply(n, n, n, a, 0, n, b, 0, n, c, 0, n);
+    if (panels == null) {
+      k.multiply(n, n, n, a, 0, n, b, 0, n, c, 0, ldc);
+    } else {
+      int nr = k.panelWidth();
+      for (int q = 0; q < ldc / nr; q++) {
+        k.multiply(n, nr, n, a, 0, n, panels, q * n * nr, nr, c, q * nr, ldc);
+      }
+    }
     work.flops += 2L * n * n * n;
     return c;
   }

@@ -137,7 +137,7 @@ class Int8KernelsTest {
   void simdGemmStaysExactWhenEveryProductIsTheLargest() {
     // -128 * -128 = 2^14 per term; 5000 terms sum to 81,920,000 > 2^24: exact only with chunking.
     Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
-    int m = 5;
+    int m = 9; // >= 8 rows: B's blocks go through the packed tile; one row runs alone
     int n = 35;
     int k = 5000;
     float[] a = new float[m * k];
@@ -205,6 +205,37 @@ class Int8KernelsTest {
       }
     }
     assertEquals(288, cases);
+  }
+
+  /**
+   * Byte B in packed panels (rows exactly one panel width apart, the engine's layout), one row of
+   * A (the batch-1 kernel for that stride) and a few rows, odd and even K across several K blocks,
+   * including all-largest products, against the naive sums.
+   */
+  @Test
+  void byteWeightPanelsMatchNaiveBitExactAtBatchOneAndAbove() {
+    Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
+    int nr = simd.panelWidth();
+    Random r = new Random(21);
+    for (int m : new int[] {1, 2, 5}) {
+      for (int k : new int[] {1, 2, 3, 127, 128, 129, 256, 301, 1000}) {
+        for (boolean extreme : new boolean[] {false, true}) {
+          float[] a = int8s(r, 3 + m * k);
+          float[] b = int8s(r, 2 + k * nr);
+          if (extreme) {
+            java.util.Arrays.fill(a, -128);
+            java.util.Arrays.fill(b, -128);
+          }
+          int[] want = naive(m, nr, k, a, 3, k, b, 2, nr);
+          for (Int8Gemm g : new Int8Gemm[] {Int8Gemm.SCALAR, simd}) {
+            int[] c = new int[m * nr];
+            java.util.Arrays.fill(c, 0x5a5a5a5a);
+            g.multiply(m, nr, k, a, 3, k, bytes(b), 2, nr, c, 0, nr);
+            assertArrayEquals(want, c, g + " " + m + "x" + nr + "x" + k + (extreme ? " all -128" : ""));
+          }
+        }
+      }
+    }
   }
 
   @Test

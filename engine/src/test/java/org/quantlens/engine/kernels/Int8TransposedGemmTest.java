@@ -40,7 +40,7 @@ class Int8TransposedGemmTest {
   @Test
   void transposedProductEqualsNaiveSumsForRowAndColumnTails() {
     int[] ms = {1, 3, 4, 9};
-    int[] ns = {1, 4, 7, 33};
+    int[] ns = {1, 4, 7, 33, 70};
     int[] ks = {0, 1, 7, 8, 17, 120, 1030, 2049};
     long seed = 1;
     for (int m : ms) {

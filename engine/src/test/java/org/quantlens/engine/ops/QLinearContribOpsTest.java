@@ -39,9 +39,11 @@ class QLinearContribOpsTest {
       boolean tb = (t & 2) != 0;
       boolean au = (t & 4) != 0;
       boolean floatOut = (t & 8) != 0;
-      int m = 1 + r.nextInt(20);
+      // the first four cases: one row over several panels (the batch-1 path that hands the kernel
+      // all panels of the row, B as [k][n] and as [n][k])
+      int m = t < 4 ? 1 : 1 + r.nextInt(20);
       int k = 1 + r.nextInt(70);
-      int n = 1 + r.nextInt(40);
+      int n = t < 4 ? 33 + r.nextInt(40) : 1 + r.nextInt(40);
       boolean bu = au && t % 3 == 0;
       Tensor a = ta ? bytes(r, au, k, m) : bytes(r, au, m, k);
       Tensor b = tb ? bytes(r, bu, n, k) : bytes(r, bu, k, n);
@@ -89,7 +91,9 @@ class QLinearContribOpsTest {
             int bv = q(b, tb ? j * k + p : p * n + j) - zb[col];
             acc += (long) av * bv;
           }
-          int ci = cs.length == 0 ? 0 : cs.length == 1 ? j : cs[0] == 1 ? j : cs[1] == 1 ? i : i * n + j;
+          // broadcast index of C (a dimension of 1 repeats; with m = 1, {m, 1} is a single value)
+          int ci = cs.length == 0 ? 0 : cs.length == 1 ? (cs[0] == 1 ? 0 : j)
+              : (cs[0] == 1 ? 0 : i) * cs[1] + (cs[1] == 1 ? 0 : j);
           double real = (double) alpha * sa * sb[col] * (acc + cv[ci]);
           v[i * n + j] = floatOut ? real : real / sy + zy;
         }

@@ -44,7 +44,9 @@ class QuantMatMulOpsTest {
   @Test
   void matMulIntegerMatchesNaiveForAllSignCombinationsPerRowAndPerColumnZeroPointsAndThreads() {
     Random r = new Random(3);
-    int[][] shapes = {{1, 7, 5}, {3, 16, 16}, {5, 33, 17}, {70, 300, 40}, {2, 1, 1}, {9, 1100, 3}};
+    // one row over many panels (1 x 300 x 600, 1 x 129 x 40): the batch-1 path that sweeps K blocks outside panels
+    int[][] shapes = {{1, 7, 5}, {3, 16, 16}, {5, 33, 17}, {70, 300, 40}, {2, 1, 1}, {9, 1100, 3}, {1, 300, 600},
+        {1, 129, 40}};
     for (int[] s : shapes) {
       int m = s[0], k = s[1], n = s[2];
       for (int combo = 0; combo < 4; combo++) {

@@ -16,34 +16,34 @@ import org.quantlens.engine.kernels.Int8Gemm;
  * registers (B2F); with more rows each KC x NR block of B is widened once into a per-thread float
  * tile (8 KB, L1) that all rows reuse, so no float copy of the weights outlives a call.
  *
- * <p>Measured (JMH, {@code benchmarks}; JDK 25.0.3, AMD EPYC VM with 2 shared logical CPUs under
- * heavy load from other builds, AVX2 + FMA, no VNNI; one thread; 2026-11-25 ~23:50 UTC; ratios
- * within one run, medians of 4 iterations after 4-6 warm-ups):
+ * <p>C2's code, checked with hsdis on JDK 25 (AVX2), 2026-11-26: the packed 4x2 tile
+ * ({@code tile4Packed}) keeps its 8 accumulators, 2 B vectors and broadcasts in the 16 ymm
+ * registers, with no bounds check and no vector spill (two scalar offsets are reloaded from the
+ * stack per step). The strided tile ({@code tile4}, B rows ldb apart) kept two bounds checks and a
+ * stack reload per step, so a strided float B is now copied block by block into the tile when A has
+ * 8+ rows. The batch-1 byte kernel {@code rowBytes} (p += 2 with a variable stride) was not a
+ * counted loop: six bounds checks and a safepoint poll per step (JDK 17 likewise); on packed panels
+ * {@code rowBytesPacked} is counted (unrolled 4x on JDK 25, one broadcast spilled, no checks).
+ *
+ * <p>Measured with {@code bench.kernels.Int8Pairs} (rotating rounds in one JVM, medians of 11
+ * per-round ratios; AMD EPYC VM, 2 logical CPUs shared with 4-5 runnable jobs; float side: main at
+ * ac86df1; 2026-11-26 ~05:30 UTC). Batch 1, int8 / float, by how the int8 weights are held:
  *
  * <pre>
- * int8 dot-product idiom (Int8IdiomBench, both operands int8)   calls/s (x 8192 ops)
- * b2s: B2S widen, short multiply, S2I widen, int add            0.94 M   (0.51 of f32)
- * b2i: B2I widen, int multiply and add                          0.71 M   (0.39)
- * b2f: B2F convert, float FMA                                   0.81 M   (0.44)
- * f32: operands stored as float, float FMA                      1.8  M   (best)
+ *                                                     JDK 25        JDK 17
+ * int8 GEMM 512^3 (B int8 panels) / best idiom (f32)  1.96          1.65
+ * 4096 -> 4096 (64 MB float): panels                  2.02          1.94
+ *                             [out][in] in place      2.77          2.51
+ *                             [in][out] in place      1.93          1.89
+ * 2048 -> 8192 (64 MB float): panels                  2.00          1.99
+ *                             [out][in] in place      2.55          2.33
+ *                             [in][out] in place      2.20          2.07
+ * 1024 -> 4096 (16 MB float, in L3): panels           1.40          1.50
  * </pre>
  *
- * The earlier b2s/b2i figures (1.6-1.9 GOPS, range 1.6-18) were an artifact, not a failed
- * intrinsic: helper methods returning vectors were inlined in one C2 compile and not in the next,
- * which boxes every vector; with the expressions written out both idioms are stable on JDK 25.
- * f32 still wins, so B is widened once per block into the float tile. At batch 1 the widening is
- * in the loop (it costs a conversion per 8 MACs but reads a quarter of the bytes). Int8 against
- * our float kernel, same shapes ({@code y = x W}), calls per second, same run:
- *
- * <pre>
- * shape (in -> out)           batch   int8 / float
- * fc1024 1024 -> 1024            1     ~2.8  (6,500 vs 2,300)
- * lstm512 512 -> 2048            1     ~0.9  (5,070 vs 5,600)
- * lstm128 128 -> 512             1     ~0.93
- * lenet5-fc1 400 -> 120         64     ~1.14
- * lstm128 128 -> 512            64     ~1.3
- * fc1024 1024 -> 1024           64     ~0.9
- * </pre>
+ * The idioms are streaming dot products (bound by loads and widening); the GEMM tile reuses its
+ * operands from registers, hence above 1. At batch 1 the int8 kernels read a quarter of the bytes
+ * and widen in registers (B2F: a conversion per 8 multiply-adds).
  */
 public final class SimdInt8Gemm implements Int8Gemm {
   private static final VectorSpecies<Float> F = SimdInfo.F;
@@ -59,6 +59,8 @@ public final class SimdInt8Gemm implements Int8Gemm {
    */
   private static final int KC = 128;
   /** Per thread: one B block widened to float ({@link #KC} x {@link #NR}), or 4 A rows of a K block. */
+  /** Rows of A from which a strided float B block is copied to the tile first (8: two tiles). */
+  private static final int PACK_MIN_ROWS = 8;
   private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[KC * NR]);
   private static final float MAGIC = 12582912f; // 1.5 * 2^23
   private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
@@ -111,7 +113,13 @@ public final class SimdInt8Gemm implements Int8Gemm {
   public void multiply(int m, int n, int k, float[] a, int aOff, int lda, byte[] b, int bOff, int ldb,
       int[] c, int cOff, int ldc) {
     int nFull = BS == null ? 0 : fullPanelColumns(n, k);
-    if (m == 1) { // one row: widen the bytes in registers, nothing to amortize a tile over
+    if (m == 1 && ldb == NR) { // one row on a packed panel (the engine's layout)
+      for (int j = 0; j < nFull; j += NR) {
+        rowBytesPacked(k, a, aOff, b, bOff + j, c, cOff + j);
+      }
+    } else if (m == 1 && nFull > NR) {
+      rowBytesSweep(k, nFull, a, aOff, b, bOff, ldb, c, cOff);
+    } else if (m == 1) { // one row: widen the bytes in registers, nothing to amortize a tile over
       for (int j = 0; j < nFull; j += NR) {
         rowBytes(k, a, aOff, b, bOff + j, ldb, c, cOff + j);
       }
@@ -159,10 +167,14 @@ public final class SimdInt8Gemm implements Int8Gemm {
     for (; i < m; i++) { // one row: four B rows at once keep four FMA chains in flight
       int a0 = aOff + i * lda;
       int ci = cOff + i * ldc;
-      int j = 0;
-      for (; j + 4 <= n; j += 4) {
-        dot4Cols(kv, k, a, a0, bt, bOff + j * ldb, ldb, c, ci + j);
+      // the four rows are taken a quarter of B apart, so each is a long sequential stream (rows
+      // side by side made four short streams that restart every group: 1.3x float at 2048 ->
+      // 8192, against 1.8x at 4096 -> 4096)
+      int quarter = n / 4;
+      for (int g = 0; g < quarter; g++) {
+        dot4Cols(kv, k, a, a0, bt, bOff + g * ldb, quarter * ldb, c, ci + g, quarter);
       }
+      int j = 4 * quarter;
       for (; j < n; j++) {
         c[ci + j] = dotTail(kv, k, a, a0, bt, bOff + j * ldb)
             + dot1(kv, a, a0, bt, bOff + j * ldb);
@@ -277,8 +289,9 @@ public final class SimdInt8Gemm implements Int8Gemm {
     return t.reduceLanes(VectorOperators.ADD);
   }
 
-  /** Row a0 of A against B rows b0, b0 + ldb, b0 + 2 ldb, b0 + 3 ldb: c[c0 .. c0 + 3]. */
-  private static void dot4Cols(int kv, int k, float[] a, int a0, byte[] b, int b0, int ldb, int[] c, int c0) {
+  /** Row a0 of A against B rows b0, b0 + ldb, b0 + 2 ldb, b0 + 3 ldb: c[c0], c[c0 + cs], ... */
+  private static void dot4Cols(int kv, int k, float[] a, int a0, byte[] b, int b0, int ldb, int[] c, int c0,
+      int cs) {
     IntVector t0 = IntVector.zero(I);
     IntVector t1 = t0;
     IntVector t2 = t0;
@@ -305,9 +318,9 @@ public final class SimdInt8Gemm implements Int8Gemm {
       t3 = t3.add(s3.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
     }
     c[c0] = t0.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b0);
-    c[c0 + 1] = t1.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b1);
-    c[c0 + 2] = t2.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b2);
-    c[c0 + 3] = t3.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b3);
+    c[c0 + cs] = t1.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b1);
+    c[c0 + 2 * cs] = t2.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b2);
+    c[c0 + 3 * cs] = t3.reduceLanes(VectorOperators.ADD) + dotTail(kv, k, a, a0, b, b3);
   }
 
   /** Rows a0 .. a0 + 3 lda of A against one B row b0: c[c0], c[c0 + ldc], ... */
@@ -352,6 +365,7 @@ public final class SimdInt8Gemm implements Int8Gemm {
   /** The first {@code nFull} columns of float A times float B. */
   private static void floatPanels(int m, int nFull, int k, float[] a, int aOff, int lda, float[] b,
       int bOff, int ldb, int[] bRows, int[] c, int cOff, int ldc) {
+    float[] t = bRows == null && ldb != NR && m >= PACK_MIN_ROWS && nFull > 0 ? TILE.get() : null;
     for (int k0 = 0; k0 < k; k0 += KC) {
       int k1 = Math.min(k, k0 + KC);
       boolean accumulate = k0 > 0;
@@ -369,6 +383,14 @@ public final class SimdInt8Gemm implements Int8Gemm {
         if (ldb == NR) { // a packed panel: the constant stride keeps C2's loop tight (JDK 17)
           for (; i + 4 <= m; i += 4) {
             tile4Packed(k0, k1, a, aOff + i * lda, lda, b, bOff + j, c, cOff + i * ldc + j, ldc, accumulate);
+          }
+        } else if (t != null) {
+          // B rows ldb apart: copy the block to the tile once, so every 4-row tile runs the packed
+          // kernel (strided, C2 keeps two bounds checks and a stack reload per step, and a
+          // power-of-two ldb maps the block's rows onto a few L1 sets)
+          copyBlock(b, bOff + k0 * ldb + j, ldb, k1 - k0, t);
+          for (; i + 4 <= m; i += 4) {
+            tile4Packed(k0, k1, a, aOff + i * lda, lda, t, -k0 * NR, c, cOff + i * ldc + j, ldc, accumulate);
           }
         }
         for (; i + 4 <= m; i += 4) {
@@ -417,6 +439,14 @@ public final class SimdInt8Gemm implements Int8Gemm {
     }
   }
 
+  /** Rows {@code [0, rows)} of one panel of float B, {@link #NR} wide, into {@code t}. */
+  private static void copyBlock(float[] b, int b0, int ldb, int rows, float[] t) {
+    for (int p = 0, o = 0; p < rows; p++, o += NR, b0 += ldb) {
+      FloatVector.fromArray(F, b, b0).intoArray(t, o);
+      FloatVector.fromArray(F, b, b0 + V).intoArray(t, o + V);
+    }
+  }
+
   /** Rows {@code [0, rows)} of one panel of byte B, {@link #NR} wide, into {@code t} as floats. */
   private static void widenBlock(byte[] b, int b0, int ldb, int rows, float[] t) {
     for (int p = 0, o = 0; p < rows; p++, o += NR, b0 += ldb) {
@@ -457,6 +487,108 @@ public final class SimdInt8Gemm implements Int8Gemm {
       }
       if (p < k1) {
         FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
+        s0 = ((FloatVector) ByteVector.fromArray(BS, b, bp).convertShape(VectorOperators.B2F, F, 0)).fma(w, s0);
+        s1 = ((FloatVector) ByteVector.fromArray(BS, b, bp + V).convertShape(VectorOperators.B2F, F, 0)).fma(w, s1);
+      }
+      // each of s0+s2, s1+s3 is a sum of at most KC products: exact, within +-2^21
+      t0 = t0.add(s0.add(s2).add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS)); // exact, as in put
+      t1 = t1.add(s1.add(s3).add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
+    }
+    t0.intoArray(c, c0);
+    t1.intoArray(c, c0 + V);
+  }
+
+  /** Per thread: float sums of one K block across a row's columns ({@link #rowBytesSweep}). */
+  private static final ThreadLocal<float[][]> ROW_SUMS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+  /**
+   * One row of A times B rows ldb apart ({@code [k][n]} used in place), columns {@code [0, nFull)}:
+   * rows of B outer, four at a time, and every column inner, so each B row is read as one
+   * contiguous run. Walking one 16-byte panel slice down K instead (as {@link #rowBytes} does)
+   * touches a new page of B per step when ldb is 4 KB, and ran at half the float kernel's rate. The
+   * float sums of a K block live in a per-thread array (exact: at most {@link #KC} products each)
+   * and are added to C as ints after each block.
+   */
+  private static void rowBytesSweep(int k, int nFull, float[] a, int a0, byte[] b, int b0, int ldb,
+      int[] c, int c0) {
+    float[][] holder = ROW_SUMS.get();
+    if (holder[0].length < nFull) {
+      holder[0] = new float[nFull];
+    }
+    float[] sums = holder[0];
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      java.util.Arrays.fill(sums, 0, nFull, 0f);
+      int p = k0;
+      for (; p + 4 <= k1; p += 4) {
+        sweep4(nFull, a[a0 + p], a[a0 + p + 1], a[a0 + p + 2], a[a0 + p + 3], b, b0 + p * ldb, ldb, sums);
+      }
+      for (; p < k1; p++) {
+        sweep1(nFull, a[a0 + p], b, b0 + p * ldb, sums);
+      }
+      for (int j = 0; j < nFull; j += V) {
+        put(FloatVector.fromArray(F, sums, j), c, c0 + j, k0 > 0);
+      }
+    }
+  }
+
+  /** {@code sums[j] += w0 B[r][j] + w1 B[r+1][j] + w2 B[r+2][j] + w3 B[r+3][j]}, B row r at r0. */
+  private static void sweep4(int nFull, float w0, float w1, float w2, float w3, byte[] b, int r0, int ldb,
+      float[] sums) {
+    FloatVector v0 = FloatVector.broadcast(F, w0);
+    FloatVector v1 = FloatVector.broadcast(F, w1);
+    FloatVector v2 = FloatVector.broadcast(F, w2);
+    FloatVector v3 = FloatVector.broadcast(F, w3);
+    int r1 = r0 + ldb;
+    int r2 = r1 + ldb;
+    int r3 = r2 + ldb;
+    for (int j = 0; j < nFull; j += V) {
+      FloatVector s = FloatVector.fromArray(F, sums, j);
+      s = ((FloatVector) ByteVector.fromArray(BS, b, r0 + j).convertShape(VectorOperators.B2F, F, 0)).fma(v0, s);
+      s = ((FloatVector) ByteVector.fromArray(BS, b, r1 + j).convertShape(VectorOperators.B2F, F, 0)).fma(v1, s);
+      s = ((FloatVector) ByteVector.fromArray(BS, b, r2 + j).convertShape(VectorOperators.B2F, F, 0)).fma(v2, s);
+      s = ((FloatVector) ByteVector.fromArray(BS, b, r3 + j).convertShape(VectorOperators.B2F, F, 0)).fma(v3, s);
+      s.intoArray(sums, j);
+    }
+  }
+
+  /** {@code sums[j] += w B[r][j]}, B row r at r0. */
+  private static void sweep1(int nFull, float w, byte[] b, int r0, float[] sums) {
+    FloatVector v = FloatVector.broadcast(F, w);
+    for (int j = 0; j < nFull; j += V) {
+      ((FloatVector) ByteVector.fromArray(BS, b, r0 + j).convertShape(VectorOperators.B2F, F, 0))
+          .fma(v, FloatVector.fromArray(F, sums, j)).intoArray(sums, j);
+    }
+  }
+
+  /**
+   * {@link #rowBytes} for B rows exactly {@link #NR} apart. With a constant stride and an even trip
+   * count the loop is counted: C2 drops the six bounds checks and the safepoint poll it kept in
+   * every step of rowBytes (JDK 25 and 17), which reads the same bytes.
+   */
+  private static void rowBytesPacked(int k, float[] a, int a0, byte[] b, int b0, int[] c, int c0) {
+    IntVector t0 = IntVector.zero(I);
+    IntVector t1 = t0;
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      int kEven = k0 + ((k1 - k0) & ~1);
+      FloatVector s0 = FloatVector.zero(F);
+      FloatVector s1 = s0;
+      FloatVector s2 = s0;
+      FloatVector s3 = s0;
+      for (int p = k0; p < kEven; p += 2) {
+        int bp = b0 + p * NR;
+        FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
+        FloatVector u = FloatVector.broadcast(F, a[a0 + p + 1]);
+        s0 = ((FloatVector) ByteVector.fromArray(BS, b, bp).convertShape(VectorOperators.B2F, F, 0)).fma(w, s0);
+        s1 = ((FloatVector) ByteVector.fromArray(BS, b, bp + V).convertShape(VectorOperators.B2F, F, 0)).fma(w, s1);
+        s2 = ((FloatVector) ByteVector.fromArray(BS, b, bp + NR).convertShape(VectorOperators.B2F, F, 0)).fma(u, s2);
+        s3 = ((FloatVector) ByteVector.fromArray(BS, b, bp + NR + V).convertShape(VectorOperators.B2F, F, 0))
+            .fma(u, s3);
+      }
+      if (kEven < k1) {
+        int bp = b0 + kEven * NR;
+        FloatVector w = FloatVector.broadcast(F, a[a0 + kEven]);
         s0 = ((FloatVector) ByteVector.fromArray(BS, b, bp).convertShape(VectorOperators.B2F, F, 0)).fma(w, s0);
         s1 = ((FloatVector) ByteVector.fromArray(BS, b, bp + V).convertShape(VectorOperators.B2F, F, 0)).fma(w, s1);
       }
