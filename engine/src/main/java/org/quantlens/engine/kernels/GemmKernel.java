@@ -125,6 +125,22 @@ public abstract class GemmKernel {
   }
 
   /**
+   * {@code dst[base + p * 4 + i] = src[s0 + i * so + p]} for {@code i < 4, p < depth}: four runs
+   * interleaved into one panel of width 4. Subclasses may transpose with vectors.
+   */
+  protected void transpose4(float[] src, int s0, int so, int depth, float[] dst, int base) {
+    int s1 = s0 + so;
+    int s2 = s1 + so;
+    int s3 = s2 + so;
+    for (int p = 0, d = base; p < depth; p++, d += 4) {
+      dst[d] = src[s0 + p];
+      dst[d + 1] = src[s1 + p];
+      dst[d + 2] = src[s2 + p];
+      dst[d + 3] = src[s3 + p];
+    }
+  }
+
+  /**
    * Matrix-vector product against {@code panels} packed B panels, the first at {@code pb[pOff]}:
    * for the first {@code cols} columns {@code j} they cover, {@code c[cOff + j] = alpha * sum_p
    * x[xOff + p * xStride] * B[p][j] (+ beta * c)}, summed exactly like {@link #microKernel} plus
@@ -268,6 +284,10 @@ public abstract class GemmKernel {
       // each line is a run along p: transpose it in, four lines per sweep (measured fastest of
       // line by line, step by step and 16-step blocks)
       int i = 0;
+      if (w == 4 && lines == 4 && sp == 1) { // a whole 4-line panel of contiguous runs
+        transpose4(src, off + o0 * so, so, depth, dst, base);
+        i = 4;
+      }
       for (; i + 4 <= lines; i += 4) {
         int s0 = off + (o0 + i) * so;
         int s1 = s0 + so;

@@ -2,6 +2,7 @@ package org.quantlens.engine.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.quantlens.engine.kernels.GemmKernel;
 
@@ -171,6 +172,59 @@ public final class SimdGemm extends GemmKernel {
       c21.mul(alpha).add(FloatVector.fromArray(F, c, r2 + L).mul(keep)).intoArray(c, r2 + L);
       c30.mul(alpha).add(FloatVector.fromArray(F, c, r3).mul(keep)).intoArray(c, r3);
       c31.mul(alpha).add(FloatVector.fromArray(F, c, r3 + L).mul(keep)).intoArray(c, r3 + L);
+    }
+  }
+
+  // Shuffles of the 4 x 8 transpose in transpose4: pairwise zips, lane i < L from the first
+  // vector, L + i from the second (two-vector rearrange).
+  private static final VectorShuffle<Float> ZIP_LO = zip(0, false);
+  private static final VectorShuffle<Float> ZIP_HI = zip(L / 2, false);
+  private static final VectorShuffle<Float> ZIP2_LO = zip(0, true);
+  private static final VectorShuffle<Float> ZIP2_HI = zip(L / 2, true);
+
+  /** Interleaves from lane {@code from} on: single lanes, or pairs of lanes when {@code pairs}. */
+  private static VectorShuffle<Float> zip(int from, boolean pairs) {
+    int[] idx = new int[L];
+    for (int j = 0; j < L; j++) {
+      int unit = pairs ? 2 : 1;
+      int group = j / (2 * unit); // which pair of units
+      int inUnit = j % unit;
+      boolean second = (j / unit) % 2 == 1;
+      int lane = from + group * unit + inUnit;
+      idx[j] = second ? L + lane : lane;
+    }
+    return VectorShuffle.fromArray(F, idx, 0);
+  }
+
+  @Override
+  protected void transpose4(float[] src, int s0, int so, int depth, float[] dst, int base) {
+    if (L != 8) {
+      super.transpose4(src, s0, so, depth, dst, base);
+      return;
+    }
+    int s1 = s0 + so;
+    int s2 = s1 + so;
+    int s3 = s2 + so;
+    int p = 0;
+    for (int d = base; p + L <= depth; p += L, d += 4 * L) {
+      FloatVector r0 = FloatVector.fromArray(F, src, s0 + p);
+      FloatVector r1 = FloatVector.fromArray(F, src, s1 + p);
+      FloatVector r2 = FloatVector.fromArray(F, src, s2 + p);
+      FloatVector r3 = FloatVector.fromArray(F, src, s3 + p);
+      FloatVector a = r0.rearrange(ZIP_LO, r1); // r0p0 r1p0 r0p1 r1p1 .. r1p3
+      FloatVector b = r2.rearrange(ZIP_LO, r3);
+      FloatVector c = r0.rearrange(ZIP_HI, r1); // steps 4..7
+      FloatVector e = r2.rearrange(ZIP_HI, r3);
+      a.rearrange(ZIP2_LO, b).intoArray(dst, d); // steps 0, 1: r0 r1 r2 r3 each
+      a.rearrange(ZIP2_HI, b).intoArray(dst, d + L);
+      c.rearrange(ZIP2_LO, e).intoArray(dst, d + 2 * L);
+      c.rearrange(ZIP2_HI, e).intoArray(dst, d + 3 * L);
+    }
+    for (int d = base + 4 * p; p < depth; p++, d += 4) {
+      dst[d] = src[s0 + p];
+      dst[d + 1] = src[s1 + p];
+      dst[d + 2] = src[s2 + p];
+      dst[d + 3] = src[s3 + p];
     }
   }
 
