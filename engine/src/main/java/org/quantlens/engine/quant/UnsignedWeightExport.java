@@ -86,22 +86,7 @@ public final class UnsignedWeightExport {
    * both read by this node only.
    */
   private static boolean convertibleConvInteger(Graph g, Node n, Map<String, Integer> readers) {
-    Tensor q = g.initializers().get(n.input(1));
-    Tensor z = g.initializers().get(n.input(3));
-    if (q == null || z == null || q.dtype() != DType.I8 || z.dtype() != DType.I8) {
-      return false;
-    }
-    for (String name : List.of(n.input(1), n.input(3))) {
-      if (readers.getOrDefault(name, 0) != 1 || g.isOutput(name)) {
-        return false;
-      }
-    }
-    for (byte b : z.bytes()) {
-      if (b != 0) {
-        return false;
-      }
-    }
-    return true;
+    return symmetricInt8(g, n.input(1), n.input(3), readers);
   }
 
   private static boolean isDq(Node n) {
@@ -116,12 +101,21 @@ public final class UnsignedWeightExport {
 
   /** An int8 constant weight with int8 zero points all 0, each read only by this DequantizeLinear. */
   private static boolean convertible(Graph g, Node dq, Map<String, Integer> readers) {
-    Tensor q = g.initializers().get(dq.input(0));
-    Tensor z = g.initializers().get(dq.input(2));
+    return symmetricInt8(g, dq.input(0), dq.input(2), readers);
+  }
+
+  /**
+   * Constants {@code q} and {@code z}, both int8, the zero points {@code z} all 0, each read by
+   * one node only and neither a graph output.
+   */
+  private static boolean symmetricInt8(Graph g, String qName, String zName,
+      Map<String, Integer> readers) {
+    Tensor q = g.initializers().get(qName);
+    Tensor z = g.initializers().get(zName);
     if (q == null || z == null || q.dtype() != DType.I8 || z.dtype() != DType.I8) {
       return false;
     }
-    for (String name : List.of(dq.input(0), dq.input(2))) {
+    for (String name : List.of(qName, zName)) {
       if (readers.getOrDefault(name, 0) != 1 || g.isOutput(name)) {
         return false;
       }
