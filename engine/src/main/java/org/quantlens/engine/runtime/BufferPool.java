@@ -15,7 +15,7 @@ final class BufferPool {
   /** Default bound on the bytes kept: 256 MB. */
   static final long DEFAULT_MAX_BYTES = 256L << 20;
 
-  /** Keys ((dtype ordinal << 32) | length) of the shelves, open addressing; 0 marks a free place. */
+  /** The element class of each dtype's backing array, by ordinal. */
   private static final Class<?>[] ELEMENT = elementClasses();
 
   private static Class<?>[] elementClasses() {
@@ -27,6 +27,7 @@ final class BufferPool {
     return c;
   }
 
+  /** Keys ((dtype ordinal << 32) | length) of the shelves, open addressing; 0 marks a free place. */
   private long[] keys = new long[16];
   private Shelf[] shelves = new Shelf[16];
   private int shelfCount;
