@@ -127,9 +127,10 @@ public final class ResultsReport {
     md.append("- CPU: ").append(Machine.describe()).append('\n');
     if (peer != null) {
       md.append(String.format(Locale.ROOT, "- ONNX Runtime Java %s; side by side: %s alternating"
-          + " rounds of %s ms per engine after %s ms of warm-up, in one JVM%n",
+          + " rounds of %s ms per engine after %s ms of warm-up%s, in one JVM%n",
           peer.get("ortVersion"), num(peer.get("rounds")), num(peer.get("roundMs")),
-          num(peer.get("warmupMs"))));
+          num(peer.get("warmupMs")), peer.get("laterWarmupMs") == null ? ""
+              : " (" + num(peer.get("laterWarmupMs")) + " ms for a model's later configurations)"));
     }
     md.append("- Reading the tables: values are medians; `[a-b]` is the range over JMH"
         + " iterations, or for side-by-side ratios the interquartile range over the paired rounds."
@@ -194,6 +195,10 @@ public final class ResultsReport {
     }
     for (Map<String, Object> r : all("GemmDenseBench", Map.of("kernel", "simd"))) {
       Map<String, String> key = new LinkedHashMap<>(params(r));
+      key.put("kernel", "scalar");
+      if (find("GemmDenseBench", key) == null) {
+        continue; // the full run measures the scalar kernel on a few dense shapes only
+      }
       key.remove("kernel");
       simdRow("dense " + denseName(r), "GemmDenseBench", key, "flops", 1e9, "GFLOP/s");
     }
