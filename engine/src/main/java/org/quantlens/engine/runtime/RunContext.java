@@ -1,10 +1,13 @@
 package org.quantlens.engine.runtime;
 
 import java.util.IdentityHashMap;
+import org.quantlens.engine.ShapeMismatchException;
+import org.quantlens.engine.graph.Node;
 import java.util.function.IntConsumer;
 import org.quantlens.engine.ops.ExecContext;
 import org.quantlens.engine.ops.SaturationCounter;
 import org.quantlens.engine.tensor.DType;
+import org.quantlens.engine.tensor.Shapes;
 import org.quantlens.engine.tensor.Tensor;
 
 /**
@@ -28,6 +31,8 @@ final class RunContext implements ExecContext {
 
   /** The running node's saturation counter, null when counting is off. */
   private SaturationCounter saturation;
+  /** The running node, named by errors raised here on its behalf. */
+  private Node running;
 
   /** The run's value slots (see {@link ExecutionPlan}). */
   final Tensor[] slots;
@@ -61,6 +66,7 @@ final class RunContext implements ExecContext {
     owned.clear();
     types.clear();
     saturation = null;
+    running = null;
   }
 
   @Override
@@ -83,9 +89,20 @@ final class RunContext implements ExecContext {
     this.saturation = c;
   }
 
+  /** Set by the session before each node runs (on this context's thread). */
+  void running(Node node) {
+    this.running = node;
+  }
+
   @Override
   public Tensor allocate(DType type, int... shape) {
-    int n = org.quantlens.engine.tensor.Shapes.size(shape); // typed error on a negative or huge shape
+    int n;
+    try {
+      n = Shapes.size(shape);
+    } catch (ShapeMismatchException e) {
+      throw new ShapeMismatchException((running == null ? "" : running.describe() + ": ")
+          + "cannot allocate a result: " + e.getMessage());
+    }
     Object a = buffers.take(type, n);
     // Ops may call allocate from worker threads (scratch); the maps are this call's alone.
     synchronized (this) {
