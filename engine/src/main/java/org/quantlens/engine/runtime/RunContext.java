@@ -86,7 +86,16 @@ final class RunContext implements ExecContext {
   @Override
   public Tensor allocate(DType type, int... shape) {
     int n = org.quantlens.engine.tensor.Shapes.size(shape); // typed error on a negative or huge shape
-    Object a = buffers.take(type, n);
+    return own(type, buffers.take(type, n), shape);
+  }
+
+  @Override
+  public Tensor allocateUninitialized(DType type, int... shape) {
+    int n = org.quantlens.engine.tensor.Shapes.size(shape);
+    return own(type, buffers.takeUninitialized(type, n), shape);
+  }
+
+  private Tensor own(DType type, Object a, int[] shape) {
     // Ops may call allocate from worker threads (scratch); the maps are this call's alone.
     synchronized (this) {
       owned.put(a, 0);
