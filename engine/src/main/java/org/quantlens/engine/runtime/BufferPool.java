@@ -9,7 +9,8 @@ import org.quantlens.engine.tensor.Tensor;
 /**
  * Backing arrays freed by finished steps, kept for reuse by later runs of one session. Thread-safe;
  * arrays are keyed by dtype and exact length and the total kept is bounded, beyond which freed
- * arrays are left to the garbage collector. {@link #take} always returns a zero-filled array.
+ * arrays are left to the garbage collector. {@link #take} always returns a zero-filled array,
+ * {@link #takeUninitialized} one with unspecified contents.
  */
 final class BufferPool {
   /** Default bound on the bytes kept: 256 MB. */
@@ -67,6 +68,19 @@ final class BufferPool {
       return Array.newInstance(ELEMENT[type.ordinal()], length); // no Tensor around it
     }
     clear(a); // outside the lock: the array is this caller's now
+    return a;
+  }
+
+  /**
+   * Like {@link #take} but a recycled array keeps whatever it held: for a caller that writes every
+   * element before reading any.
+   */
+  Object takeUninitialized(DType type, int length) {
+    Object a = length == 0 ? null : poll(key(type, length));
+    if (a == null) {
+      fresh.incrementAndGet();
+      return Array.newInstance(ELEMENT[type.ordinal()], length);
+    }
     return a;
   }
 

@@ -96,14 +96,25 @@ final class RunContext implements ExecContext {
 
   @Override
   public Tensor allocate(DType type, int... shape) {
-    int n;
+    return own(type, buffers.take(type, size(shape)), shape);
+  }
+
+  @Override
+  public Tensor allocateUninitialized(DType type, int... shape) {
+    return own(type, buffers.takeUninitialized(type, size(shape)), shape);
+  }
+
+  /** Elements of a result's shape; a negative or huge shape is an error naming the running node. */
+  private int size(int[] shape) {
     try {
-      n = Shapes.size(shape);
+      return Shapes.size(shape);
     } catch (ShapeMismatchException e) {
       throw new ShapeMismatchException((running == null ? "" : running.describe() + ": ")
           + "cannot allocate a result: " + e.getMessage());
     }
-    Object a = buffers.take(type, n);
+  }
+
+  private Tensor own(DType type, Object a, int[] shape) {
     // Ops may call allocate from worker threads (scratch); the maps are this call's alone.
     synchronized (this) {
       owned.put(a, 0);

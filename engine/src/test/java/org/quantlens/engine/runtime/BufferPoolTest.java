@@ -23,6 +23,21 @@ class BufferPoolTest {
   }
 
   @Test
+  void uninitializedTakeReusesTheArrayWithoutClearingItAndCreatesOneWhenNoneIsFree() {
+    BufferPool pool = new BufferPool(1 << 20);
+    float[] fresh = (float[]) pool.takeUninitialized(DType.F32, 8);
+    assertEquals(8, fresh.length);
+    assertEquals(1, pool.freshArrays());
+    java.util.Arrays.fill(fresh, 3.5f);
+    pool.give(DType.F32, fresh);
+    float[] b = (float[]) pool.takeUninitialized(DType.F32, 8);
+    assertSame(fresh, b);
+    assertEquals(1, pool.freshArrays());
+    assertEquals(3.5f, b[7]); // not cleared: the caller writes every element itself
+    assertEquals(0, pool.bytes());
+  }
+
+  @Test
   void arraysAreNotSharedAcrossLengthsOrTypes() {
     BufferPool pool = new BufferPool(1 << 20);
     int[] a = (int[]) pool.take(DType.I32, 8);
