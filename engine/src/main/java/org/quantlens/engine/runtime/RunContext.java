@@ -26,8 +26,6 @@ final class RunContext implements ExecContext {
    * counts: boxed from Integer's cache, no allocation).
    */
   private final IdentityHashMap<Object, Integer> owned = new IdentityHashMap<>();
-  /** Dtype of each owned array, for returning it to the pool. */
-  private final IdentityHashMap<Object, DType> types = new IdentityHashMap<>();
 
   /** The running node's saturation counter, null when counting is off. */
   private SaturationCounter saturation;
@@ -64,7 +62,6 @@ final class RunContext implements ExecContext {
     java.util.Arrays.fill(feeds, null);
     java.util.Arrays.fill(results, null);
     owned.clear();
-    types.clear();
     saturation = null;
     running = null;
   }
@@ -96,12 +93,12 @@ final class RunContext implements ExecContext {
 
   @Override
   public Tensor allocate(DType type, int... shape) {
-    return own(type, buffers.take(type, size(shape)), shape);
+    return own(buffers.take(type, size(shape), shape));
   }
 
   @Override
   public Tensor allocateUninitialized(DType type, int... shape) {
-    return own(type, buffers.takeUninitialized(type, size(shape)), shape);
+    return own(buffers.takeUninitialized(type, size(shape), shape));
   }
 
   /** Elements of a result's shape; a negative or huge shape is an error naming the running node. */
@@ -114,13 +111,12 @@ final class RunContext implements ExecContext {
     }
   }
 
-  private Tensor own(DType type, Object a, int[] shape) {
-    // Ops may call allocate from worker threads (scratch); the maps are this call's alone.
+  private Tensor own(Tensor t) {
+    // Ops may call allocate from worker threads (scratch); the map is this call's alone.
     synchronized (this) {
-      owned.put(a, 0);
-      types.put(a, type);
+      owned.put(t.data(), 0);
     }
-    return Tensor.wrap(type, a, shape);
+    return t;
   }
 
   @Override
@@ -129,7 +125,7 @@ final class RunContext implements ExecContext {
     Integer c = owned.get(a);
     if (c != null && c == 0) { // allocated in this call and held by no slot
       owned.remove(a);
-      buffers.give(types.remove(a), a);
+      buffers.give(t);
     }
   }
 
@@ -151,7 +147,7 @@ final class RunContext implements ExecContext {
     }
     if (c == 1) {
       owned.remove(a);
-      buffers.give(types.remove(a), a);
+      buffers.give(t);
     } else {
       owned.put(a, c - 1);
     }
@@ -160,6 +156,5 @@ final class RunContext implements ExecContext {
   /** Forgets {@code t}'s array so it is never recycled (the caller now owns it). */
   synchronized void disown(Tensor t) {
     owned.remove(t.data());
-    types.remove(t.data());
   }
 }
