@@ -18,6 +18,14 @@ public interface ExecContext extends Parallel {
   }
 
   /**
+   * {@link #allocate} with the shape of {@code like}: the same, without copying that shape out of
+   * {@code like}.
+   */
+  default Tensor allocate(DType type, Tensor like) {
+    return allocate(type, like.shape());
+  }
+
+  /**
    * Like {@link #allocate}, but the contents are unspecified (a recycled array is not cleared): only
    * for a tensor whose every element the op writes before anything reads it. Saves the clearing
    * pass over large scratch (an LSTM's input projections). The default is {@link #allocate}.

@@ -133,7 +133,7 @@ public final class NormOps implements OpFamily {
       int inner = lay.inner;
       if (x.dtype() == DType.F32) {
         float[] xs = x.floats();
-        Tensor y = ec.allocate(DType.F32, x.shape());
+        Tensor y = ec.allocate(DType.F32, x);
         float[] ys = y.floats();
         PoolKernels kern = PoolKernels.get();
         FloatPool.forPlanes(planes, inner, ec, p -> {

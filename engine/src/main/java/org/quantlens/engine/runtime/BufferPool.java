@@ -63,11 +63,12 @@ final class BufferPool {
   }
 
   /**
-   * A zero-filled tensor of {@code type} and {@code shape} ({@code length} elements, the shape's
-   * size), on a recycled array or a new one.
+   * A tensor of {@code type} over a zero-filled array of {@code length} elements, recycled or new:
+   * a recycled array comes in the last tensor that wrapped it, whatever its shape (callers re-wrap
+   * it when they need another), a new one as a vector.
    */
-  Tensor take(DType type, int length, int[] shape) {
-    Tensor t = takeUninitialized(type, length, shape);
+  Tensor take(DType type, int length) {
+    Tensor t = takeUninitialized(type, length);
     if (length > 0) {
       clear(t.data()); // outside the lock: the array is this caller's now
     }
@@ -78,13 +79,13 @@ final class BufferPool {
    * Like {@link #take} but a recycled array keeps whatever it held: for a caller that writes every
    * element before reading any.
    */
-  Tensor takeUninitialized(DType type, int length, int[] shape) {
+  Tensor takeUninitialized(DType type, int length) {
     Tensor held = length == 0 ? null : poll(key(type, length));
     if (held == null) {
       fresh.incrementAndGet();
-      return Tensor.wrap(type, Array.newInstance(ELEMENT[type.ordinal()], length), shape);
+      return Tensor.wrap(type, Array.newInstance(ELEMENT[type.ordinal()], length), length);
     }
-    return held.dtype() == type && held.hasShape(shape) ? held : Tensor.wrap(type, held.data(), shape);
+    return held;
   }
 
   private synchronized Tensor poll(long key) {

@@ -93,12 +93,23 @@ final class RunContext implements ExecContext {
 
   @Override
   public Tensor allocate(DType type, int... shape) {
-    return own(buffers.take(type, size(shape), shape));
+    return own(shaped(buffers.take(type, size(shape)), shape));
+  }
+
+  @Override
+  public Tensor allocate(DType type, Tensor like) {
+    Tensor t = buffers.take(type, like.size());
+    return own(t.hasShapeOf(like) ? t : Tensor.wrap(type, t.data(), like.shape()));
   }
 
   @Override
   public Tensor allocateUninitialized(DType type, int... shape) {
-    return own(buffers.takeUninitialized(type, size(shape), shape));
+    return own(shaped(buffers.takeUninitialized(type, size(shape)), shape));
+  }
+
+  /** {@code t}, or its array in a new tensor when its shape is not {@code shape}. */
+  private static Tensor shaped(Tensor t, int[] shape) {
+    return t.hasShape(shape) ? t : Tensor.wrap(t.dtype(), t.data(), shape);
   }
 
   /** Elements of a result's shape; a negative or huge shape is an error naming the running node. */

@@ -78,6 +78,11 @@ public final class Tensor {
     return Arrays.equals(shape, s);
   }
 
+  /** Whether the shape is {@code other}'s. */
+  public boolean hasShapeOf(Tensor other) {
+    return Arrays.equals(shape, other.shape);
+  }
+
   public int rank() {
     return shape.length;
   }
