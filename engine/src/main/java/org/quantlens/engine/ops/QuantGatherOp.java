@@ -27,24 +27,30 @@ final class QuantGatherOp {
           + ctx.attrLong("axis", 0));
     }
     QuantArg.Input qa = QuantArg.Input.of(ctx, 1, 2, DType.I8, false, "scale", 0);
+    // constant parameters are checked now and then read from their tensors in place (the checked
+    // copy would hold a second set of scales, and ints for zero points: 9 bytes per table row)
+    QuantArg.Input perRun = qa.constant() == null ? qa : null;
     String where = node.describe();
     // output shape of the last indices shape: no shape arrays per call
     ShapeKeyed<int[]> shapes = new ShapeKeyed<>();
     return (in, ec) -> {
       Tensor table = in[0];
       Tensor ids = in[3];
-      QuantArg q = qa.get(in);
+      if (perRun != null) {
+        perRun.get(in);
+      }
       DType t = table.dtype();
       if (t != DType.I8 && t != DType.U8 || table.rank() < 1) {
         throw new ShapeMismatchException(where + ": data must be int8 or uint8 of rank >= 1, got " + t
             + " " + Arrays.toString(table.shape()));
       }
-      if (in[2] != null && q.type != t) {
-        throw new ShapeMismatchException(where + ": zero_point is " + q.type + " but data is " + t);
+      if (in[2] != null && in[2].dtype() != t) {
+        throw new ShapeMismatchException(where + ": zero_point is " + in[2].dtype() + " but data is " + t);
       }
       int rows = table.dim(0);
-      if (!q.perTensor() && q.size() != rows) {
-        throw new ShapeMismatchException(where + ": " + q.size() + " scales for " + rows
+      int params = Math.max(in[1].size(), in[2] == null ? 1 : in[2].size());
+      if (params != 1 && params != rows) {
+        throw new ShapeMismatchException(where + ": " + params + " scales for " + rows
             + " rows; expected one, or one per row");
       }
       int[] shape = shapes.get(ids);
@@ -55,19 +61,23 @@ final class QuantGatherOp {
       Tensor idxBuf = ec.allocate(DType.I32, ids.size());
       int[] idx = GatherOps.indices(node, ids, rows, idxBuf.ints());
       Tensor out = ec.allocate(DType.F32, shape);
-      gatherRows(table.bytes(), t == DType.U8, q, idx, ids.size(), inner, out.floats());
+      float[] scales = in[1].dtype() == DType.F32 ? in[1].floats() : in[1].toFloats();
+      byte[] zps = in[2] == null ? null : in[2].bytes();
+      gatherRows(table.bytes(), t == DType.U8, scales, zps, idx, ids.size(), inner, out.floats());
       ec.release(idxBuf);
       return new Tensor[] {out};
     };
   }
 
   /** Dequantizes rows {@code idx[0..m)} of {@code table} into consecutive rows of {@code y}. */
-  private static void gatherRows(byte[] table, boolean unsigned, QuantArg q, int[] idx, int m, int inner,
-      float[] y) {
+  private static void gatherRows(byte[] table, boolean unsigned, float[] scales, byte[] zps, int[] idx, int m,
+      int inner, float[] y) {
     QuantizeKernels k = QuantizeKernels.get();
     for (int j = 0; j < m; j++) {
       int r = idx[j];
-      k.dequantize(table, r * inner, inner, unsigned, q.zeroPoint(r), q.scale(r), y, j * inner);
+      float s = scales[scales.length == 1 ? 0 : r];
+      int zp = zps == null ? 0 : zps[zps.length == 1 ? 0 : r];
+      k.dequantize(table, r * inner, inner, unsigned, unsigned ? zp & 0xff : zp, s, y, j * inner);
     }
   }
 

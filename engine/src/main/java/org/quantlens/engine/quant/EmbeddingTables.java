@@ -88,12 +88,11 @@ final class EmbeddingTables {
     }
     String qn = unique(table + "_quantized", used);
     String sn = unique(table + "_scale", used);
-    String zn = unique(table + "_zero_point", used);
     g.initializers().put(qn, Tensor.wrap(DType.I8, q, t.shape()));
     g.initializers().put(sn, perRow ? Tensor.of(scales, scales.length) : Tensor.of(scales));
-    g.initializers().put(zn, perRow ? Tensor.zeros(DType.I8, scales.length) : Tensor.zeros(DType.I8));
     g.valueInfo().put(table, new Value(table, DType.F32, t.shape(), null));
-    return new Node(unique(table + "_DequantizeLinear", used), "DequantizeLinear", List.of(qn, sn, zn),
+    // no zero point: symmetric, and an omitted one is 0 of the data's type (one byte per row less)
+    return new Node(unique(table + "_DequantizeLinear", used), "DequantizeLinear", List.of(qn, sn),
         List.of(table), perRow ? Map.of("axis", Attribute.of(0L)) : Map.of());
   }
 
