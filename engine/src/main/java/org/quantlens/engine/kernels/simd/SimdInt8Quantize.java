@@ -102,6 +102,86 @@ public final class SimdInt8Quantize implements QuantizeKernels {
   }
 
   @Override
+  public void binaryQuantized(boolean mul, byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned,
+      float sa, int za, float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff) {
+    if (NARROW) {
+      SCALAR.binaryQuantized(mul, a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff);
+      return;
+    }
+    int i = mul ? mulRuns(a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff)
+        : addRuns(a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff);
+    if (i < n) {
+      SCALAR.binaryQuantized(mul, a, aOff + i, b, bOff + i, n - i, unsigned, sa, za, sb, zb, sy, zy, lo, hi,
+          y, yOff + i);
+    }
+  }
+
+  /** The whole vectors of an add; returns how many elements were done. */
+  private static int addRuns(byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned, float sa, int za,
+      float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff) {
+    int mask = unsigned ? 0xff : -1;
+    IntVector vza = IntVector.broadcast(I, za);
+    IntVector vzb = IntVector.broadcast(I, zb);
+    FloatVector vsa = FloatVector.broadcast(F, sa);
+    FloatVector vsb = FloatVector.broadcast(F, sb);
+    Requant r = new Requant(sy, zy, lo, hi);
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      FloatVector fa = dequant(a, aOff + i, mask, vza, vsa);
+      FloatVector fb = dequant(b, bOff + i, mask, vzb, vsb);
+      r.store(fa.add(fb), y, yOff + i);
+    }
+    return i;
+  }
+
+  /** The whole vectors of a multiply; returns how many elements were done. */
+  private static int mulRuns(byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned, float sa, int za,
+      float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff) {
+    int mask = unsigned ? 0xff : -1;
+    IntVector vza = IntVector.broadcast(I, za);
+    IntVector vzb = IntVector.broadcast(I, zb);
+    FloatVector vsa = FloatVector.broadcast(F, sa);
+    FloatVector vsb = FloatVector.broadcast(F, sb);
+    Requant r = new Requant(sy, zy, lo, hi);
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      FloatVector fa = dequant(a, aOff + i, mask, vza, vsa);
+      FloatVector fb = dequant(b, bOff + i, mask, vzb, vsb);
+      r.store(fa.mul(fb), y, yOff + i);
+    }
+    return i;
+  }
+
+  /** {@code (float) (q - zp) * scale} of one vector of codes. */
+  private static FloatVector dequant(byte[] q, int off, int mask, IntVector zp, FloatVector scale) {
+    IntVector v = (IntVector) ByteVector.fromArray(B, q, off).convertShape(VectorOperators.B2I, I, 0);
+    return ((FloatVector) v.and(mask).sub(zp).convert(VectorOperators.I2F, 0)).mul(scale);
+  }
+
+  /** QuantizeLinear of float vectors into bytes, clamped to {@code [lo, hi]}. */
+  private static final class Requant {
+    final FloatVector scale;
+    final FloatVector lo;
+    final FloatVector hi;
+    final IntVector zp;
+
+    Requant(float scale, int zp, int lo, int hi) {
+      this.scale = FloatVector.broadcast(F, scale);
+      this.lo = FloatVector.broadcast(F, lo - zp);
+      this.hi = FloatVector.broadcast(F, hi - zp);
+      this.zp = IntVector.broadcast(I, zp);
+    }
+
+    void store(FloatVector f, byte[] y, int off) {
+      FloatVector v = f.div(scale);
+      VectorMask<Float> nan = v.test(VectorOperators.IS_NAN);
+      v = v.max(lo).min(hi).blend(0f, nan);
+      IntVector q = SimdInt8Requantize.round(v).add(zp);
+      ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, off);
+    }
+  }
+
+  @Override
   public int widen(byte[] src, int srcOff, int n, boolean unsigned, float[] dst, int dstOff) {
     if (NARROW) {
       return SCALAR.widen(src, srcOff, n, unsigned, dst, dstOff);
