@@ -51,6 +51,13 @@ public interface QuantizeKernels {
    */
   int widen(byte[] src, int srcOff, int n, boolean unsigned, float[] dst, int dstOff);
 
+  /**
+   * {@link #widen} of {@code rows} consecutive rows of {@code cols} values (an image plane) into
+   * rows {@code dstStride} apart (the interior of a padded plane), without the sum.
+   */
+  void widenRows(byte[] src, int srcOff, int rows, int cols, boolean unsigned, float[] dst, int dstOff,
+      int dstStride);
+
   /** Holds the selected implementation (chosen on first use). */
   final class Selected {
     static final QuantizeKernels INSTANCE = Kernels.select(QuantizeKernels.class, "SimdInt8Quantize", SCALAR);

@@ -66,4 +66,17 @@ final class QuantizeKernelsScalar implements QuantizeKernels {
     }
     return sum;
   }
+
+  @Override
+  public void widenRows(byte[] src, int srcOff, int rows, int cols, boolean unsigned, float[] dst, int dstOff,
+      int dstStride) {
+    int flip = unsigned ? 0x80 : 0;
+    for (int r = 0; r < rows; r++) {
+      int s = srcOff + r * cols;
+      int d = dstOff + r * dstStride;
+      for (int i = 0; i < cols; i++) {
+        dst[d + i] = (byte) (src[s + i] ^ flip);
+      }
+    }
+  }
 }

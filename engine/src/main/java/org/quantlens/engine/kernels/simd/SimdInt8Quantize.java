@@ -201,4 +201,27 @@ public final class SimdInt8Quantize implements QuantizeKernels {
     }
     return s;
   }
+
+  @Override
+  public void widenRows(byte[] src, int srcOff, int rows, int cols, boolean unsigned, float[] dst, int dstOff,
+      int dstStride) {
+    if (NARROW || cols < V) {
+      SCALAR.widenRows(src, srcOff, rows, cols, unsigned, dst, dstOff, dstStride);
+      return;
+    }
+    byte flip = (byte) (unsigned ? 0x80 : 0);
+    int whole = cols - cols % V;
+    for (int r = 0; r < rows; r++) {
+      int s = srcOff + r * cols;
+      int d = dstOff + r * dstStride;
+      for (int i = 0; i < whole; i += V) {
+        IntVector v = (IntVector) ByteVector.fromArray(B, src, s + i).lanewise(VectorOperators.XOR, flip)
+            .convertShape(VectorOperators.B2I, I, 0);
+        ((FloatVector) v.convert(VectorOperators.I2F, 0)).intoArray(dst, d + i);
+      }
+      for (int i = whole; i < cols; i++) {
+        dst[d + i] = (byte) (src[s + i] ^ flip);
+      }
+    }
+  }
 }
