@@ -110,7 +110,16 @@ public final class SimdInt8Quantize implements QuantizeKernels {
     }
     int i = mul ? mulRuns(a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff)
         : addRuns(a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff);
-    if (i < n) {
+    if (i < n && n >= V && y != a && y != b) {
+      // the tail as one vector ending at n, rewriting a few outputs with equal values (not in place:
+      // those would read outputs)
+      int t = n - V;
+      if (mul) {
+        mulRuns(a, aOff + t, b, bOff + t, V, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff + t);
+      } else {
+        addRuns(a, aOff + t, b, bOff + t, V, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff + t);
+      }
+    } else if (i < n) {
       SCALAR.binaryQuantized(mul, a, aOff + i, b, bOff + i, n - i, unsigned, sa, za, sb, zb, sy, zy, lo, hi,
           y, yOff + i);
     }
@@ -215,13 +224,17 @@ public final class SimdInt8Quantize implements QuantizeKernels {
       int s = srcOff + r * cols;
       int d = dstOff + r * dstStride;
       for (int i = 0; i < whole; i += V) {
-        IntVector v = (IntVector) ByteVector.fromArray(B, src, s + i).lanewise(VectorOperators.XOR, flip)
-            .convertShape(VectorOperators.B2I, I, 0);
-        ((FloatVector) v.convert(VectorOperators.I2F, 0)).intoArray(dst, d + i);
+        widenVector(src, s + i, flip, dst, d + i);
       }
-      for (int i = whole; i < cols; i++) {
-        dst[d + i] = (byte) (src[s + i] ^ flip);
+      if (whole < cols) { // one vector ending at the row's end, rewriting a few equal values
+        widenVector(src, s + cols - V, flip, dst, d + cols - V);
       }
     }
+  }
+
+  private static void widenVector(byte[] src, int s, byte flip, float[] dst, int d) {
+    IntVector v = (IntVector) ByteVector.fromArray(B, src, s).lanewise(VectorOperators.XOR, flip)
+        .convertShape(VectorOperators.B2I, I, 0);
+    ((FloatVector) v.convert(VectorOperators.I2F, 0)).intoArray(dst, d);
   }
 }
