@@ -346,7 +346,8 @@ final class QuantConvOps {
       int fit = Math.min(tileWidth(ex, ext, kg, batch * group, nr), roundUp(TILE_FLOATS, nr));
       // whole rows of the padded width per tile: the epilogue then takes each channel's rows in one
       // call, and no output row is split at a tile edge into runs shorter than a vector
-      int tile = Math.max(pw, fit / pw * pw);
+      // (rounded up: a narrower tile would widen the weights more often per image)
+      int tile = roundUp(fit, pw);
       int tiles = (ext + tile - 1) / tile;
       int units = batch * group * tiles;
       runUnits(ex, units, (long) mg * kg * ext * batch * group, u -> {
