@@ -252,7 +252,7 @@ final class QuantConvOps {
       outShape[0] = batch;
       outShape[1] = m;
       System.arraycopy(g.out, 0, outShape, 2, r);
-      Tensor y = Tensor.zeros(outType, outShape);
+      Tensor y = ex.allocate(outType, outShape); // a recycled session buffer
       if (y.size() == 0) {
         return new Tensor[] {y};
       }
