@@ -29,8 +29,8 @@ import org.quantlens.engine.tensor.Tensor;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xss16m", "-Xmx2g"})
-@Warmup(iterations = 2, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Measurement(iterations = 4, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 1000, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 3, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 public class LayerBench {
   @Param({"lenet5-conv1", "lenet5-conv2", "resnet20-conv16", "resnet20-conv32", "resnet20-conv64",
       "nin-conv1", "nin-cccp1", "nin-conv2", "nin-conv3", "lstm-50x128", "gru-75x128"})

@@ -212,7 +212,8 @@ public final class RecurrentLayer {
    *     directions, hidden]} when batchMajor), or null when not wanted; steps past a row's length
    *     stay zero
    * @param yh zero-filled, shaped like h0: the last valid hidden state (zero for length 0), or null
-   * @param yc LSTM: zero-filled, like yh: the last valid cell state, or null
+   * @param yc LSTM: zero-filled, like yh: the last valid cell state, or null. Y, Y_h and Y_c may
+   *     hold anything when lens is null: every element is then written
    */
   public void run(Parallel par, float[] work, float[] x, int seqLen, int batch,
       boolean batchMajor, int[] lens, float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {

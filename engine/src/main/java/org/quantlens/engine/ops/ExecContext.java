@@ -18,6 +18,15 @@ public interface ExecContext extends Parallel {
   }
 
   /**
+   * Like {@link #allocate}, but the contents are unspecified (a recycled array is not cleared): only
+   * for a tensor whose every element the op writes before anything reads it. Saves the clearing
+   * pass over large scratch (an LSTM's input projections). The default is {@link #allocate}.
+   */
+  default Tensor allocateUninitialized(DType type, int... shape) {
+    return allocate(type, shape);
+  }
+
+  /**
    * Hands back {@code t}, which came from {@link #allocate} in this same op call and is not among
    * its outputs (scratch), so the session may reuse its array in later calls; nobody may touch it
    * afterwards. The default does nothing (the garbage collector takes it).

@@ -234,12 +234,15 @@ public final class RecurrentOps implements OpFamily {
     float[] c0 = s.type == RecurrentLayer.Type.LSTM
         ? state(s, "initial_c", in(inputs, INITIAL_C), stateShape) : null;
     int[] yShape = shapes[1];
-    Tensor y = s.outputs[0] ? ec.allocate(DType.F32, yShape) : null;
-    Tensor yh = s.outputs[1] ? ec.allocate(DType.F32, stateShape) : null;
-    Tensor yc = s.outputs[2] ? ec.allocate(DType.F32, stateShape) : null;
+    // every row running every step writes all of Y, Y_h and Y_c: no need to clear them first
+    boolean full = lens == null && seqLen > 0 && batch > 0;
+    Tensor y = s.outputs[0] ? output(ec, full, yShape) : null;
+    Tensor yh = s.outputs[1] ? output(ec, full, stateShape) : null;
+    Tensor yc = s.outputs[2] ? output(ec, full, stateShape) : null;
     if (seqLen > 0 && batch > 0) {
-      // the input projections and states come from the session's recycled buffers
-      Tensor work = ec.allocate(DType.F32, layer.workSize(seqLen, batch));
+      // the input projections and states come from the session's recycled buffers, and the
+      // layer writes them before reading them
+      Tensor work = ec.allocateUninitialized(DType.F32, layer.workSize(seqLen, batch));
       layer.run(ec, work.floats(), x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0,
           floats(y), floats(yh), floats(yc));
       ec.release(work);
@@ -256,6 +259,10 @@ public final class RecurrentOps implements OpFamily {
       }
     }
     return out;
+  }
+
+  private static Tensor output(ExecContext ec, boolean fullyWritten, int[] shape) {
+    return fullyWritten ? ec.allocateUninitialized(DType.F32, shape) : ec.allocate(DType.F32, shape);
   }
 
   private static float[] floats(Tensor t) {

@@ -183,6 +183,20 @@ class LstmOpTest {
     check(c, run);
   }
 
+  @ParameterizedTest(name = "{0} threads")
+  @CsvSource({"1", "2"})
+  void recycledBuffersHoldingAnEarlierRunsNumbersDoNotLeakIntoTheResult(int threads) {
+    // the work space comes from the session's pool uncleared: every element must be written
+    // before it is read
+    Config c = withStates(random(Op.LSTM, 7, 64, 9, 24, "bidirectional", true, 91), 92);
+    Run run = new Run();
+    run.threads = threads;
+    run.dirtyRuns = 2;
+    check(c, run);
+    Config plain = random(Op.LSTM, 5, 3, 6, 17, "forward", true, 93);
+    check(plain, run);
+  }
+
   @Test
   void resultsDoNotDependOnThreadCount() {
     // batch 64 splits into one row block per thread; batch 1 with hidden 256 leaves the split

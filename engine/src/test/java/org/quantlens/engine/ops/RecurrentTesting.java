@@ -44,6 +44,11 @@ final class RecurrentTesting {
     int threads = 1;
     /** Element type of every float input and output (the op computes in float32). */
     DType dtype = DType.F32;
+    /**
+     * Runs of the same session on other inputs (X scaled by -3) before the checked run, so that
+     * the checked run works in recycled buffers that still hold those runs' numbers.
+     */
+    int dirtyRuns = 0;
   }
 
   /** A random configuration: weights scaled for stable dynamics, bias included when asked. */
@@ -187,6 +192,18 @@ final class RecurrentTesting {
       }
     }
     try (Session s = new Session(g, new Session.Options().threads(run.threads))) {
+      if (run.dirtyRuns > 0) {
+        Map<String, Tensor> other = new LinkedHashMap<>(feeds);
+        Tensor x = feeds.get("X");
+        float[] v = x.cast(DType.F32).floats().clone();
+        for (int i = 0; i < v.length; i++) {
+          v[i] *= -3;
+        }
+        other.put("X", Tensor.of(v, x.shape()).cast(x.dtype()));
+        for (int i = 0; i < run.dirtyRuns; i++) {
+          s.run(other);
+        }
+      }
       return s.run(feeds);
     }
   }

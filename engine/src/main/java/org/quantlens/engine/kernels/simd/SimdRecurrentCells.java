@@ -9,10 +9,12 @@ import org.quantlens.engine.kernels.RnnActivation;
  * SIMD recurrent cells. A row's gate math runs as a few short vector passes over the row's
  * L1-resident buffers, each pass with at most one transcendental function: C2 refused to inline
  * one fully fused loop body with five vector sigmoid/tanh (NodeCountInliningCutoff), which boxed
- * the vectors and ran 3x slower than these passes. The gate pre-activations
- * are summed into {@code hr}, the caller's per-step scratch, and activated there; ONNX's gate
- * order puts the LSTM sigmoid gates i, o, f and the GRU gates z, r side by side, so one sigmoid
- * pass covers them. Sigmoid and tanh use the loops of {@link SimdVectorMathFunctions}, the one SIMD
+ * the vectors and ran 3x slower than these passes. For Sigmoid and Tanh gates one pass sums the
+ * pre-activations (input projection, recurrent projection, bias), clips and activates them into
+ * {@code hr}, the caller's per-step scratch (a separate sum pass cost as much as a third of the
+ * activation); ONNX's gate order puts the LSTM sigmoid gates i, o, f and the GRU gates z, r side by
+ * side, so one sigmoid pass covers them. Sigmoid and tanh use the loops of
+ * {@link SimdVectorMathFunctions}, the one SIMD
  * implementation of the engine (array-taking methods, so a caller that does not inline them does not
  * box vectors); other activations, and the
  * units past the last full vector, are computed as the scalar reference does.
@@ -94,6 +96,25 @@ public final class SimdRecurrentCells implements RecurrentCells {
     act.applyInPlace(a, off, n);
   }
 
+  /**
+   * {@code out = act(clip(x + acc + b))} over n units: one pass for Sigmoid and Tanh (the sum taken
+   * inside the activation loop), a sum pass then {@link #activate} for the others.
+   */
+  private static void gates(RnnActivation act, float[] x, int xo, float[] acc, int ao, float[] b,
+      int bo, int n, float c, float[] out, int oo) {
+    if (act.equals(RnnActivation.SIGMOID)) {
+      SimdVectorMathFunctions.sigmoidOfSumLoop(x, xo, acc, ao, b, bo, c, out, oo, n);
+    } else if (act.equals(RnnActivation.TANH)) {
+      SimdVectorMathFunctions.tanhOfSumLoop(x, xo, acc, ao, b, bo, c, out, oo, n);
+    } else {
+      sum(x, xo, acc, ao, b, bo, n, c);
+      activate(act, acc, ao, n);
+      if (out != acc || oo != ao) {
+        System.arraycopy(acc, ao, out, oo, n);
+      }
+    }
+  }
+
   private static void sigmoidInPlace(float[] a, int off, int n) {
     SimdVectorMathFunctions.sigmoidLoop(a, off, a, off, n);
   }
@@ -137,8 +158,8 @@ public final class SimdRecurrentCells implements RecurrentCells {
     float cl = p.clip();
     float[] pp = p.peep();
     if (pp == null && !p.inputForget()) {
-      sum(xw, xwOff, hr, hrOff, p.bias(), 0, 4 * n, cl);
-      activate(p.f(), hr, hrOff, 3 * n); // i, o, f side by side
+      gates(p.f(), xw, xwOff, hr, hrOff, p.bias(), 0, 3 * n, cl, hr, hrOff); // i, o, f side by side
+      gates(p.g(), xw, xwOff + 3 * n, hr, hrOff + 3 * n, p.bias(), 3 * n, n, cl, hr, hrOff + 3 * n);
     } else {
       sum(xw, xwOff, hr, hrOff, p.bias(), 0, 4 * n, Float.POSITIVE_INFINITY);
       clipInPlace(hr, hrOff + 3 * n, n, cl);
@@ -158,8 +179,8 @@ public final class SimdRecurrentCells implements RecurrentCells {
         }
         activate(p.f(), hr, hrOff + 2 * n, n);
       }
+      activate(p.g(), hr, hrOff + 3 * n, n);
     }
-    activate(p.g(), hr, hrOff + 3 * n, n);
     lstmMemory(hr, hrOff, c, cOff, n);
     if (pp != null || p.inputForget()) {
       // the output gate waited for the new memory (its peephole reads C_t)
@@ -195,18 +216,14 @@ public final class SimdRecurrentCells implements RecurrentCells {
 
   @Override
   public void rnn(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] h, int hOff) {
-    int n = p.hidden();
-    sum(xw, xwOff, hr, hrOff, p.bias(), 0, n, p.clip());
-    activate(p.f(), hr, hrOff, n);
-    System.arraycopy(hr, hrOff, h, hOff, n);
+    gates(p.f(), xw, xwOff, hr, hrOff, p.bias(), 0, p.hidden(), p.clip(), h, hOff);
   }
 
   @Override
   public void gruReset(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] h,
       int hOff, float[] rh, int rhOff) {
     int n = p.hidden();
-    sum(xw, xwOff, hr, hrOff, p.bias(), 0, 2 * n, p.clip());
-    activate(p.f(), hr, hrOff, 2 * n); // z, r side by side
+    gates(p.f(), xw, xwOff, hr, hrOff, p.bias(), 0, 2 * n, p.clip(), hr, hrOff); // z, r
     mul(hr, hrOff + n, h, hOff, rh, rhOff, n);
   }
 
@@ -214,8 +231,8 @@ public final class SimdRecurrentCells implements RecurrentCells {
   public void gruUpdate(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] h,
       int hOff) {
     int n = p.hidden();
-    sum(xw, xwOff + 2 * n, hr, hrOff + 2 * n, p.bias(), 2 * n, n, p.clip());
-    activate(p.g(), hr, hrOff + 2 * n, n);
+    gates(p.g(), xw, xwOff + 2 * n, hr, hrOff + 2 * n, p.bias(), 2 * n, n, p.clip(), hr,
+        hrOff + 2 * n);
     mix(hr, hrOff, hr, hrOff + 2 * n, h, hOff, n);
   }
 
@@ -239,8 +256,7 @@ public final class SimdRecurrentCells implements RecurrentCells {
   public void gruLinearBeforeReset(Params p, float[] xw, int xwOff, float[] hr, int hrOff,
       float[] h, int hOff) {
     int n = p.hidden();
-    sum(xw, xwOff, hr, hrOff, p.bias(), 0, 2 * n, p.clip());
-    activate(p.f(), hr, hrOff, 2 * n);
+    gates(p.f(), xw, xwOff, hr, hrOff, p.bias(), 0, 2 * n, p.clip(), hr, hrOff);
     resetLinear(p, xw, xwOff + 2 * n, hr, hrOff, n);
     activate(p.g(), hr, hrOff + 2 * n, n);
     mix(hr, hrOff, hr, hrOff + 2 * n, h, hOff, n);
