@@ -27,6 +27,10 @@ public final class QuantIm2col {
    */
   public static void padImage(ConvGeometry g, byte[] x, int xOff, boolean unsigned, int c0, int c1,
       float padValue, float[] dst, int dstOff) {
+    if (g.rank == 2) {
+      padImage2d(g, x, xOff, unsigned, c0, c1, padValue, dst, dstOff);
+      return;
+    }
     int plane = paddedSize(g, 1);
     int lastIn = g.in[g.rank - 1];
     int lastPad = g.padded(g.rank - 1);
@@ -56,6 +60,34 @@ public final class QuantIm2col {
           idx[d] = 0;
         }
       }
+    }
+  }
+
+  /**
+   * {@link #padImage} in 2-D: the interior rows widened in one kernel call per plane, and only the
+   * border (top and bottom rows, left and right columns) filled with the pad value; no allocation.
+   */
+  private static void padImage2d(ConvGeometry g, byte[] x, int xOff, boolean unsigned, int c0, int c1,
+      float padValue, float[] dst, int dstOff) {
+    int ih = g.in[0];
+    int iw = g.in[1];
+    int pw = g.padded(1);
+    int plane = g.padded(0) * pw;
+    int top = g.padBegin[0] * pw;
+    int left = g.padBegin[1];
+    int right = g.padEnd[1];
+    QuantizeKernels qk = QuantizeKernels.get();
+    for (int c = c0; c < c1; c++) {
+      int base = dstOff + c * plane;
+      java.util.Arrays.fill(dst, base, base + top, padValue);
+      if (left > 0 || right > 0) {
+        for (int r = 0, o = base + top; r < ih; r++, o += pw) {
+          java.util.Arrays.fill(dst, o, o + left, padValue);
+          java.util.Arrays.fill(dst, o + left + iw, o + pw, padValue);
+        }
+      }
+      qk.widenRows(x, xOff + c * g.inSize, ih, iw, unsigned, dst, base + top + left, pw);
+      java.util.Arrays.fill(dst, base + top + ih * pw, base + plane, padValue);
     }
   }
 

@@ -35,10 +35,28 @@ public interface QuantizeKernels {
   void dequantize(byte[] q, int qOff, int n, boolean unsigned, int zp, float scale, float[] y, int yOff);
 
   /**
+   * QLinearAdd ({@code mul} false) or QLinearMul of two runs of 8-bit codes of one type, through
+   * float32 like DequantizeLinear, Add/Mul, QuantizeLinear:
+   * {@code va = (float) (a - za) * sa}, {@code vb = (float) (b - zb) * sb}, then
+   * {@code y = clamp(rint((va + vb) / sy), lo - zy, hi - zy) + zy} (or {@code va * vb}); codes are
+   * read as uint8 when {@code unsigned}; {@code lo}/{@code hi} are the output type's range narrowed
+   * by a fused Relu/Clip; NaN gives {@code zy}.
+   */
+  void binaryQuantized(boolean mul, byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned,
+      float sa, int za, float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff);
+
+  /**
    * Widens 8-bit values into {@link Int8Gemm} operands: {@code dst[dstOff + i] = v} where v is the
    * int8 value, or the uint8 value minus 128 when {@code unsigned}; returns the sum of the v.
    */
   int widen(byte[] src, int srcOff, int n, boolean unsigned, float[] dst, int dstOff);
+
+  /**
+   * {@link #widen} of {@code rows} consecutive rows of {@code cols} values (an image plane) into
+   * rows {@code dstStride} apart (the interior of a padded plane), without the sum.
+   */
+  void widenRows(byte[] src, int srcOff, int rows, int cols, boolean unsigned, float[] dst, int dstOff,
+      int dstStride);
 
   /** Holds the selected implementation (chosen on first use). */
   final class Selected {

@@ -45,6 +45,17 @@ final class QuantizeKernelsScalar implements QuantizeKernels {
   }
 
   @Override
+  public void binaryQuantized(boolean mul, byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned,
+      float sa, int za, float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff) {
+    int mask = unsigned ? 0xff : -1;
+    for (int i = 0; i < n; i++) {
+      float va = (float) ((a[aOff + i] & mask) - za) * sa;
+      float vb = (float) ((b[bOff + i] & mask) - zb) * sb;
+      y[yOff + i] = (byte) QuantParams.quantize(mul ? va * vb : va + vb, sy, zy, lo, hi);
+    }
+  }
+
+  @Override
   public int widen(byte[] src, int srcOff, int n, boolean unsigned, float[] dst, int dstOff) {
     int flip = unsigned ? 0x80 : 0;
     int sum = 0;
@@ -54,5 +65,18 @@ final class QuantizeKernelsScalar implements QuantizeKernels {
       sum += v;
     }
     return sum;
+  }
+
+  @Override
+  public void widenRows(byte[] src, int srcOff, int rows, int cols, boolean unsigned, float[] dst, int dstOff,
+      int dstStride) {
+    int flip = unsigned ? 0x80 : 0;
+    for (int r = 0; r < rows; r++) {
+      int s = srcOff + r * cols;
+      int d = dstOff + r * dstStride;
+      for (int i = 0; i < cols; i++) {
+        dst[d + i] = (byte) (src[s + i] ^ flip);
+      }
+    }
   }
 }

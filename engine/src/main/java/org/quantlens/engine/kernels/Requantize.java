@@ -31,6 +31,18 @@ public interface Requantize {
   void requantizeRow(int[] acc, int accOff, int n, int bias, float scale, int zp, int lo, int hi,
       byte[] out, int outOff);
 
+  /**
+   * {@link #requantizeRow} of {@code rows} rows of {@code n} accumulators {@code accStride} apart
+   * into consecutive output rows of {@code n} (a conv channel's output rows, computed on rows of the
+   * padded width): one call per channel instead of one per row.
+   */
+  default void requantizeRows(int[] acc, int accOff, int accStride, int rows, int n, int bias, float scale,
+      int zp, int lo, int hi, byte[] out, int outOff) {
+    for (int r = 0; r < rows; r++) {
+      requantizeRow(acc, accOff + r * accStride, n, bias, scale, zp, lo, hi, out, outOff + r * n);
+    }
+  }
+
   /** Like {@link #requantizeRow} without bias and with one scale per element ({@code scale[scaleOff + i]}). */
   void requantizeColumns(int[] acc, int accOff, int n, float[] scale, int scaleOff, int zp, int lo,
       int hi, byte[] out, int outOff);

@@ -9,7 +9,10 @@ import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Shapes;
 import org.quantlens.engine.tensor.Tensor;
 
-/** Gather (whole slices along an axis; an embedding lookup) and GatherElements (per element). */
+/**
+ * Gather (whole slices along an axis; an embedding lookup), GatherElements (per element) and
+ * com.quantlens.QuantizedGather (a lookup in an 8-bit table, {@link QuantGatherOp}).
+ */
 final class GatherOps {
   private GatherOps() {}
 
@@ -17,6 +20,7 @@ final class GatherOps {
     r.register("Gather", 1, GatherOps::gather);
     r.register("Gather", 11, GatherOps::gather);
     r.register("GatherElements", 11, GatherOps::gatherElements);
+    r.register(QuantRecurrentOps.DOMAIN, "QuantizedGather", 1, QuantGatherOp::create);
   }
 
   /** Indices as ints in [0, n): negatives count from the end; anything else out of range fails. */

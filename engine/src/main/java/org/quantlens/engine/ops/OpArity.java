@@ -102,6 +102,7 @@ public final class OpArity {
     String ql = QuantRecurrentOps.DOMAIN;
     def(ql, "QuantizedLSTM", 1, "RRROOOOORORO" + "OOOO", "OOO");
     def(ql, "QuantizedGRU", 1, "RRROOO" + "RORO" + "OOOO", "OO");
+    def(ql, "QuantizedGather", 1, "RROR", "R");
   }
 
   /** The arity in force for {@code opType} registered from opset {@code since}, or null if unknown. */

@@ -3,6 +3,7 @@ package org.quantlens.engine.ops;
 import java.util.Arrays;
 import org.quantlens.engine.InvalidAttributeException;
 import org.quantlens.engine.ShapeMismatchException;
+import org.quantlens.engine.kernels.QuantizeKernels;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.QuantParams;
 import org.quantlens.engine.tensor.Shapes;
@@ -55,7 +56,12 @@ final class QLinearElementwiseOps {
     return q;
   }
 
-  /** QLinearAdd / QLinearMul with numpy broadcasting. */
+  /**
+   * QLinearAdd / QLinearMul with numpy broadcasting and an optional fused Relu/Clip (a clamp of
+   * the quantized output, {@link QuantFused}). Runs that are contiguous in both inputs (equal
+   * shapes: the residual add of a ResNet) go through {@link QuantizeKernels#binaryQuantized}; a
+   * last dimension broadcast from one element goes element by element with the same arithmetic.
+   */
   static Operator binary(NodeContext ctx, boolean mul) {
     String where = ctx.node().describe();
     QuantArg.Input aArg = QuantArg.Input.of(ctx, 1, 2, DType.U8, false, "A_scale", 0);
@@ -67,6 +73,7 @@ final class QLinearElementwiseOps {
             + q.constant().size());
       }
     }
+    FusedActivation act = QuantFused.check(ctx);
     return (in, ex) -> {
       Tensor a = in[0];
       Tensor b = in[3];
@@ -74,63 +81,115 @@ final class QLinearElementwiseOps {
       if (b.dtype() != a.dtype()) {
         throw new ShapeMismatchException(where + ": A is " + a.dtype() + " but B is " + b.dtype());
       }
-      boolean u = a.dtype() == DType.U8;
       QuantArg qa = perTensor(aArg, in, where);
       QuantArg qb = perTensor(bArg, in, where);
       QuantArg qc = perTensor(cArg, in, where);
       checkZp(opt(in, 2), qa.type, a.dtype(), "A_zero_point", where);
       checkZp(opt(in, 5), qb.type, a.dtype(), "B_zero_point", where);
       checkZp(opt(in, 7), qc.type, a.dtype(), "C_zero_point", where);
-      float[] ta = dequantTable(qa.scale(0), qa.zeroPoint(0), u);
-      float[] tb = dequantTable(qb.scale(0), qb.zeroPoint(0), u);
-      float sc = qc.scale(0);
-      int zc = qc.zeroPoint(0);
-      int qmin = QuantParams.qmin(a.dtype());
-      int qmax = QuantParams.qmax(a.dtype());
-      int[] shape = Shapes.broadcast(a.shape(), b.shape());
-      Tensor y = Tensor.zeros(a.dtype(), shape);
-      byte[] ab = a.bytes();
-      byte[] bb = b.bytes();
-      byte[] yb = y.bytes();
-      int rank = shape.length;
-      int last = rank == 0 ? 1 : shape[rank - 1];
-      int rows = last == 0 ? 0 : y.size() / last;
-      int[] sa = Shapes.broadcastStrides(a.shape(), shape);
-      int[] sb = Shapes.broadcastStrides(b.shape(), shape);
-      int la = rank == 0 ? 0 : sa[rank - 1];
-      int lb = rank == 0 ? 0 : sb[rank - 1];
-      SaturationCounter sat = ex.saturation();
-      QuantParallel.forRuns(ex, rows, last, (row, from, to) -> {
-        int oa = 0;
-        int ob = 0;
-        int rem = row;
-        for (int d = rank - 2; d >= 0; d--) {
-          int i = rem % shape[d];
-          rem /= shape[d];
-          oa += i * sa[d];
-          ob += i * sb[d];
-        }
-        int o = row * last;
-        for (int j = from; j < to; j++) {
-          float va = ta[ab[oa + j * la] & 0xff];
-          float vb = tb[bb[ob + j * lb] & 0xff];
-          yb[o + j] = (byte) QuantParams.quantize(mul ? va * vb : va + vb, sc, zc, qmin, qmax);
-        }
-        if (sat != null) { // a second pass only when counting
-          long low = 0;
-          long high = 0;
-          for (int j = from; j < to; j++) {
-            float va = ta[ab[oa + j * la] & 0xff];
-            float vb = tb[bb[ob + j * lb] & 0xff];
-            double r = Math.rint((mul ? va * vb : va + vb) / sc) + zc;
-            low += r < qmin ? 1 : 0;
-            high += r > qmax ? 1 : 0;
-          }
-          sat.add(low, high, 0, to - from);
-        }
-      });
-      return new Tensor[] {y};
+      Binary op = new Binary(mul, a.dtype(), qa, qb, qc, act);
+      if (Arrays.equals(a.shape(), b.shape())) {
+        Tensor y = ex.allocate(a.dtype(), a.shape());
+        SaturationCounter sat = ex.saturation();
+        QuantParallel.forRuns(ex, 1, y.size(), (blk, from, to) -> op.run(a.bytes(), from, 1, b.bytes(), from, 1,
+            y.bytes(), from, to - from, sat));
+        return new Tensor[] {y};
+      }
+      return new Tensor[] {broadcast(ex, op, a, b)};
     };
+  }
+
+  private static Tensor broadcast(ExecContext ex, Binary op, Tensor a, Tensor b) {
+    int[] shape = Shapes.broadcast(a.shape(), b.shape());
+    Tensor y = ex.allocate(a.dtype(), shape);
+    byte[] ab = a.bytes();
+    byte[] bb = b.bytes();
+    byte[] yb = y.bytes();
+    int rank = shape.length;
+    int last = rank == 0 ? 1 : shape[rank - 1];
+    int rows = last == 0 ? 0 : y.size() / last;
+    int[] sa = Shapes.broadcastStrides(a.shape(), shape);
+    int[] sb = Shapes.broadcastStrides(b.shape(), shape);
+    int la = rank == 0 ? 0 : sa[rank - 1];
+    int lb = rank == 0 ? 0 : sb[rank - 1];
+    SaturationCounter sat = ex.saturation();
+    QuantParallel.forRuns(ex, rows, last, (row, from, to) -> {
+      int oa = 0;
+      int ob = 0;
+      int rem = row;
+      for (int d = rank - 2; d >= 0; d--) {
+        int i = rem % shape[d];
+        rem /= shape[d];
+        oa += i * sa[d];
+        ob += i * sb[d];
+      }
+      op.run(ab, oa + from * la, la, bb, ob + from * lb, lb, yb, row * last + from, to - from, sat);
+    });
+    return y;
+  }
+
+  /** One QLinearAdd/Mul call's parameters, applied to runs of elements. */
+  private static final class Binary {
+    final boolean mul;
+    final boolean unsigned;
+    final float sa;
+    final int za;
+    final float sb;
+    final int zb;
+    final float sc;
+    final int zc;
+    final int qmin;
+    final int qmax;
+    final int lo;
+    final int hi;
+
+    Binary(boolean mul, DType t, QuantArg qa, QuantArg qb, QuantArg qc, FusedActivation act) {
+      this.mul = mul;
+      this.unsigned = t == DType.U8;
+      sa = qa.scale(0);
+      za = qa.zeroPoint(0);
+      sb = qb.scale(0);
+      zb = qb.zeroPoint(0);
+      sc = qc.scale(0);
+      zc = qc.zeroPoint(0);
+      qmin = QuantParams.qmin(t);
+      qmax = QuantParams.qmax(t);
+      int[] lh = QuantFused.bounds(act, sc, zc, qmin, qmax);
+      lo = lh[0];
+      hi = lh[1];
+    }
+
+    /** {@code n} outputs from {@code y[yo]}; inputs advance by {@code da}/{@code db} (1, or 0 broadcast). */
+    void run(byte[] a, int ao, int da, byte[] b, int bo, int db, byte[] y, int yo, int n, SaturationCounter sat) {
+      if (da == 1 && db == 1) {
+        QuantizeKernels.get().binaryQuantized(mul, a, ao, b, bo, n, unsigned, sa, za, sb, zb, sc, zc, lo, hi, y, yo);
+      } else {
+        int mask = unsigned ? 0xff : -1;
+        for (int j = 0; j < n; j++) {
+          float va = (float) ((a[ao + j * da] & mask) - za) * sa;
+          float vb = (float) ((b[bo + j * db] & mask) - zb) * sb;
+          y[yo + j] = (byte) QuantParams.quantize(mul ? va * vb : va + vb, sc, zc, lo, hi);
+        }
+      }
+      if (sat != null) { // a second pass only when counting
+        count(a, ao, da, b, bo, db, n, sat);
+      }
+    }
+
+    /** Saturation against the type's range (a fused activation's clamp is not saturation). */
+    private void count(byte[] a, int ao, int da, byte[] b, int bo, int db, int n, SaturationCounter sat) {
+      int mask = unsigned ? 0xff : -1;
+      long low = 0;
+      long high = 0;
+      for (int j = 0; j < n; j++) {
+        float va = (float) ((a[ao + j * da] & mask) - za) * sa;
+        float vb = (float) ((b[bo + j * db] & mask) - zb) * sb;
+        double r = Math.rint((mul ? va * vb : va + vb) / sc) + zc;
+        low += r < qmin ? 1 : 0;
+        high += r > qmax ? 1 : 0;
+      }
+      sat.add(low, high, 0, n);
+    }
   }
 
   /** QLinearSigmoid ({@code alpha} unused) or QLinearLeakyRelu through a 256-entry table. */

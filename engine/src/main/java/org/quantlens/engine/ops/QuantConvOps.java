@@ -252,7 +252,7 @@ final class QuantConvOps {
       outShape[0] = batch;
       outShape[1] = m;
       System.arraycopy(g.out, 0, outShape, 2, r);
-      Tensor y = Tensor.zeros(outType, outShape);
+      Tensor y = ex.allocate(outType, outShape); // a recycled session buffer
       if (y.size() == 0) {
         return new Tensor[] {y};
       }
@@ -343,7 +343,11 @@ final class QuantConvOps {
           }
         }
       }
-      int tile = Math.min(tileWidth(ex, ext, kg, batch * group, nr), roundUp(TILE_FLOATS, nr));
+      int fit = Math.min(tileWidth(ex, ext, kg, batch * group, nr), roundUp(TILE_FLOATS, nr));
+      // whole rows of the padded width per tile: the epilogue then takes each channel's rows in one
+      // call, and no output row is split at a tile edge into runs shorter than a vector
+      // (rounded up: a narrower tile would widen the weights more often per image)
+      int tile = roundUp(fit, pw);
       int tiles = (ext + tile - 1) / tile;
       int units = batch * group * tiles;
       runUnits(ex, units, (long) mg * kg * ext * batch * group, u -> {
@@ -366,18 +370,10 @@ final class QuantConvOps {
             }
           }
         }
+        int oy0 = e0 / pw; // a tile starts at a row and holds whole rows (the last ends at ext)
+        int rowsInTile = (w + pw - 1) / pw;
         for (int j = 0; j < mg; j++) {
-          int co = gi * mg + j;
-          for (int e = e0; e < e0 + w; ) { // one run per output row inside the tile
-            int oy = e / pw;
-            int ox = e - oy * pw;
-            int end = Math.min(e0 + w, oy * pw + pw);
-            if (ox < ow) {
-              int len = Math.min(ow, end - oy * pw) - ox;
-              epi.row(acc, j * width + (e - e0), colSums, e - e0, co, n, oy * ow + ox, len);
-            }
-            e = end;
-          }
+          epi.rows(acc, j * width, pw, colSums, 0, gi * mg + j, n, oy0 * ow, rowsInTile, ow);
         }
       });
     }
@@ -440,6 +436,21 @@ final class QuantConvOps {
       this.anyZw = anyZw;
       this.out = out;
       this.counting = counting;
+    }
+
+    /**
+     * {@code rows} runs of {@code len} accumulators of channel co, {@code stride} apart from acc[o]
+     * (column sums likewise from colSums[cs]), into consecutive output positions from {@code pixel}.
+     */
+    void rows(int[] acc, int o, int stride, int[] colSums, int cs, int co, int n, int pixel, int rows, int len) {
+      if (qlinear && zw[co] == 0 && counting == null) {
+        int at = (n * m + co) * pixels + pixel;
+        Requantize.get().requantizeRows(acc, o, stride, rows, len, bias[co], scale[co], zy, lo, hi, (byte[]) out, at);
+        return;
+      }
+      for (int r = 0; r < rows; r++) {
+        row(acc, o + r * stride, colSums, cs + r * stride, co, n, pixel + r * len, len);
+      }
     }
 
     /** {@code len} accumulators of channel co at acc[o], output positions from {@code pixel}. */

@@ -27,7 +27,9 @@ import org.quantlens.engine.tensor.Tensor;
  * <ul>
  *   <li>LSTM -> com.microsoft.DynamicQuantizeLSTM and GRU -> com.quantlens.QuantizedGRU (int8
  *       weights per gate unit; x_t and h_{t-1} quantized per step; see {@link RecurrentQuantizer});
- *       the simple RNN stays float.
+ *       the simple RNN stays float;
+ *   <li>an embedding table (the constant of Gather along axis 0) -> int8 per row behind
+ *       DequantizeLinear ({@link EmbeddingTables}), which the session runs as an int8 lookup.
  * </ul>
  */
 public final class DynamicQuantizer {
@@ -103,6 +105,9 @@ public final class DynamicQuantizer {
     }
     g.nodes().clear();
     g.nodes().addAll(out);
+    Set<String> gathers = EmbeddingTables.quantize(g, cfg);
+    report.replaceAll(e -> gathers.contains(e.node()) ? new Int8Report.Entry(e.node(), e.opType(), true,
+        "reads an int8 table (per-row scales), dequantizes only the gathered rows") : e);
     if (ms) {
       g.opsets().putIfAbsent("com.microsoft", 1);
     }

@@ -56,7 +56,7 @@ public final class Int8Report {
       "com.microsoft.QLinearConcat", "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearLeakyRelu",
       "com.microsoft.QLinearSoftmax", "com.microsoft.DynamicQuantizeMatMul", "com.microsoft.MatMulIntegerToFloat",
       "com.microsoft.MatMulInteger16", "com.microsoft.DynamicQuantizeLSTM", "com.quantlens.QuantizedLSTM",
-      "com.quantlens.QuantizedGRU");
+      "com.quantlens.QuantizedGRU", "com.quantlens.QuantizedGather");
   /** Ops that only move or select values: they run on whatever type their input has. */
   private static final java.util.Set<String> MOVERS = java.util.Set.of("MaxPool", "Reshape", "Flatten",
       "Transpose", "Squeeze", "Unsqueeze", "Identity", "Slice", "Gather", "Concat", "Split", "Pad",

@@ -34,7 +34,9 @@ import org.quantlens.engine.tensor.Tensor;
  *       shares its input's parameters (their values are a subset of the input's);
  *   <li>a Relu or Clip that is the only reader of a Conv/Gemm/MatMul/Add output is kept with its
  *       op: no quantization between them, only after the activation (the folding pass then fuses
- *       it into the int8 op).
+ *       it into the int8 op);
+ *   <li>embedding tables (the constant data of Gather along axis 0) as symmetric int8 with one
+ *       scale per row ({@link EmbeddingTables}; 8-bit QDQ only).
  * </ul>
  * Every reader of a quantized tensor reads its dequantized value (graph outputs keep their names).
  * Nodes listed in {@link QuantConfig#keepFloat()} are left alone.
@@ -372,6 +374,9 @@ public final class Ptq {
       }
     }
     Graph out = e.finish();
+    if (style == Style.QDQ) {
+      EmbeddingTables.quantize(out, cfg); // int8 embedding tables, per row
+    }
     Set<String> names = new LinkedHashSet<>();
     for (Node n : plan.order) {
       if (plan.quantized.contains(n)) {

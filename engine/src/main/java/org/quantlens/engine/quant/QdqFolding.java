@@ -14,6 +14,7 @@ import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.graph.Value;
 import org.quantlens.engine.ops.FusedActivation;
 import org.quantlens.engine.ops.OpRegistry;
+import org.quantlens.engine.ops.QuantRecurrentOps;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -32,7 +33,10 @@ import org.quantlens.engine.tensor.Tensor;
  *   <li>a Relu/Clip between Conv/Gemm/MatMul/Add and the QuantizeLinear becomes the int8 op's
  *       {@link FusedActivation} attributes;
  *   <li>LSTM/GRU reading int8 W and R through DequantizeLinear -> com.quantlens.QuantizedLSTM /
- *       QuantizedGRU ({@link RecurrentQdqFolding}).
+ *       QuantizedGRU ({@link RecurrentQdqFolding});
+ *   <li>Gather (axis 0) of a constant int8/uint8 table read through DequantizeLinear (per tensor or
+ *       per row) -> com.quantlens.QuantizedGather: float output, only the gathered rows are
+ *       dequantized, the table stays in 8 bits ({@link EmbeddingTables}).
  * </ul>
  * Everything else stays as it is (float ops between DequantizeLinear and QuantizeLinear: fake
  * quantization). Works on our {@link Ptq} output and on QDQ models from elsewhere: ONNX Runtime's
@@ -126,6 +130,7 @@ public final class QdqFolding {
     /** Readers of each value among the nodes that will remain (folded ops read DQ inputs directly). */
     private final Map<String, Integer> liveReads = new HashMap<>();
     private boolean microsoft;
+    private boolean quantlens;
     /** Bookkeeping of the fold being tried, applied only when it succeeds. */
     private final List<Runnable> pending = new ArrayList<>();
 
@@ -165,6 +170,7 @@ public final class QdqFolding {
           }
           pending.forEach(Runnable::run);
           microsoft |= f.domain().equals("com.microsoft");
+          quantlens |= f.domain().equals(QuantRecurrentOps.DOMAIN);
           added.add(f);
           removed.add(n);
           int8.put(n, true);
@@ -212,6 +218,9 @@ public final class QdqFolding {
       pruneInitializers();
       if (microsoft) {
         g.opsets().putIfAbsent("com.microsoft", 1);
+      }
+      if (quantlens) {
+        g.opsets().putIfAbsent(QuantRecurrentOps.DOMAIN, 1);
       }
       return new Result(g, report(kept));
     }
@@ -411,6 +420,7 @@ public final class QdqFolding {
         case "GlobalAveragePool": return simple(n, "QLinearGlobalAveragePool", 1, false);
         case "AveragePool": return simple(n, "QLinearAveragePool", 1, false);
         case "Concat": return concat(n);
+        case "Gather": return gather(n);
         case "MaxPool": case "Reshape": case "Flatten": case "Transpose": case "Squeeze": case "Unsqueeze":
           return dataMovement(n);
         case "Relu": case "Clip":
@@ -731,6 +741,25 @@ public final class QdqFolding {
       absorb(n, q);
       return new Node(n.name(), "QLinearConcat", "com.microsoft", ins, List.of(q.q.outputs().get(0)),
           n.attributes());
+    }
+
+    /** Gather of a constant 8-bit table through DequantizeLinear: a lookup with float output. */
+    private Node gather(Node n) throws NoFold {
+      Dq d = dq(n.input(0), "data", false);
+      String tq = weight(d, "table '" + n.input(0) + "'", false);
+      Tensor t = g.initializers().containsKey(tq) ? g.initializers().get(tq) : constant(tq);
+      long axis = Ptq.attrLong(n, "axis", 0);
+      if (axis != 0 && axis != -t.rank()) {
+        throw new NoFold("gathers along axis " + axis + "; only axis 0 (rows of the table) is folded");
+      }
+      if (!d.perTensor()) {
+        checkAxis(d, 0, t.rank(), "table");
+        if (d.scale.size() != t.dim(0)) {
+          throw new NoFold("table has " + d.scale.size() + " scales for " + t.dim(0) + " rows");
+        }
+      }
+      List<String> ins = List.of(tq, d.scaleName, d.zpName, n.input(1));
+      return new Node(n.name(), "QuantizedGather", QuantRecurrentOps.DOMAIN, ins, n.outputs(), Map.of());
     }
 
     private Node dataMovement(Node n) throws NoFold {

@@ -158,6 +158,37 @@ class QLinearContribOpsTest {
   }
 
   @Test
+  void qlinearAddWithFusedReluOrClipEqualsAddThenActivationThenQuantize() {
+    Random r = new Random(6);
+    for (boolean u : new boolean[] {false, true}) {
+      for (String act : new String[] {"Relu", "Clip"}) {
+        Tensor a = bytes(r, u, 2, 3, 40);
+        Tensor b = bytes(r, u, 2, 3, 40);
+        float sa = 0.03f;
+        float sb = 0.05f;
+        float sc = 0.06f;
+        int za = u ? 120 : -3;
+        int zb = u ? 130 : 4;
+        int zc = u ? 128 : 0; // activation range around 0: the clamp is not the type's saturation
+        Map<String, Tensor> c = Map.of("as", floats(new int[0], sa), "az", scalar8(u, za), "bs", floats(new int[0], sb),
+            "bz", scalar8(u, zb), "cs", floats(new int[0], sc), "cz", scalar8(u, zc));
+        Map<String, Tensor> f = Map.of("a", a, "b", b);
+        Map<String, org.quantlens.engine.graph.Attribute> at = act.equals("Relu") ? attrs("ql.activation", "Relu")
+            : attrs("ql.activation", "Clip", "ql.activation_min", -1.0f, "ql.activation_max", 2.0f);
+        Tensor y = run(graph("QLinearAdd", MS, 13, List.of("a", "as", "az", "b", "bs", "bz", "cs", "cz"), c, f, at, "y"),
+            f, 1).get("y");
+        double[] v = new double[y.size()];
+        for (int i = 0; i < v.length; i++) {
+          double sum = (double) sa * (q(a, i) - za) + (double) sb * (q(b, i) - zb);
+          double activated = act.equals("Relu") ? Math.max(0, sum) : Math.max(-1, Math.min(2, sum));
+          v[i] = activated / sc + zc;
+        }
+        assertQuantized(v, y, qmin(u), qmax(u), 1e-3, act + (u ? " uint8" : " int8"));
+      }
+    }
+  }
+
+  @Test
   void qlinearSigmoidAndLeakyReluMatchTheirFloatDefinitions() {
     Random r = new Random(9);
     for (boolean u : new boolean[] {true, false}) {

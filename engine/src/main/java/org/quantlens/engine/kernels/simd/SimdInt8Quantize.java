@@ -102,6 +102,95 @@ public final class SimdInt8Quantize implements QuantizeKernels {
   }
 
   @Override
+  public void binaryQuantized(boolean mul, byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned,
+      float sa, int za, float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff) {
+    if (NARROW) {
+      SCALAR.binaryQuantized(mul, a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff);
+      return;
+    }
+    int i = mul ? mulRuns(a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff)
+        : addRuns(a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff);
+    if (i < n && n >= V && y != a && y != b) {
+      // the tail as one vector ending at n, rewriting a few outputs with equal values (not in place:
+      // those would read outputs)
+      int t = n - V;
+      if (mul) {
+        mulRuns(a, aOff + t, b, bOff + t, V, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff + t);
+      } else {
+        addRuns(a, aOff + t, b, bOff + t, V, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff + t);
+      }
+    } else if (i < n) {
+      SCALAR.binaryQuantized(mul, a, aOff + i, b, bOff + i, n - i, unsigned, sa, za, sb, zb, sy, zy, lo, hi,
+          y, yOff + i);
+    }
+  }
+
+  /** The whole vectors of an add; returns how many elements were done. */
+  private static int addRuns(byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned, float sa, int za,
+      float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff) {
+    int mask = unsigned ? 0xff : -1;
+    IntVector vza = IntVector.broadcast(I, za);
+    IntVector vzb = IntVector.broadcast(I, zb);
+    FloatVector vsa = FloatVector.broadcast(F, sa);
+    FloatVector vsb = FloatVector.broadcast(F, sb);
+    Requant r = new Requant(sy, zy, lo, hi);
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      FloatVector fa = dequant(a, aOff + i, mask, vza, vsa);
+      FloatVector fb = dequant(b, bOff + i, mask, vzb, vsb);
+      r.store(fa.add(fb), y, yOff + i);
+    }
+    return i;
+  }
+
+  /** The whole vectors of a multiply; returns how many elements were done. */
+  private static int mulRuns(byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned, float sa, int za,
+      float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff) {
+    int mask = unsigned ? 0xff : -1;
+    IntVector vza = IntVector.broadcast(I, za);
+    IntVector vzb = IntVector.broadcast(I, zb);
+    FloatVector vsa = FloatVector.broadcast(F, sa);
+    FloatVector vsb = FloatVector.broadcast(F, sb);
+    Requant r = new Requant(sy, zy, lo, hi);
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) {
+      FloatVector fa = dequant(a, aOff + i, mask, vza, vsa);
+      FloatVector fb = dequant(b, bOff + i, mask, vzb, vsb);
+      r.store(fa.mul(fb), y, yOff + i);
+    }
+    return i;
+  }
+
+  /** {@code (float) (q - zp) * scale} of one vector of codes. */
+  private static FloatVector dequant(byte[] q, int off, int mask, IntVector zp, FloatVector scale) {
+    IntVector v = (IntVector) ByteVector.fromArray(B, q, off).convertShape(VectorOperators.B2I, I, 0);
+    return ((FloatVector) v.and(mask).sub(zp).convert(VectorOperators.I2F, 0)).mul(scale);
+  }
+
+  /** QuantizeLinear of float vectors into bytes, clamped to {@code [lo, hi]}. */
+  private static final class Requant {
+    final FloatVector scale;
+    final FloatVector lo;
+    final FloatVector hi;
+    final IntVector zp;
+
+    Requant(float scale, int zp, int lo, int hi) {
+      this.scale = FloatVector.broadcast(F, scale);
+      this.lo = FloatVector.broadcast(F, lo - zp);
+      this.hi = FloatVector.broadcast(F, hi - zp);
+      this.zp = IntVector.broadcast(I, zp);
+    }
+
+    void store(FloatVector f, byte[] y, int off) {
+      FloatVector v = f.div(scale);
+      VectorMask<Float> nan = v.test(VectorOperators.IS_NAN);
+      v = v.max(lo).min(hi).blend(0f, nan);
+      IntVector q = SimdInt8Requantize.round(v).add(zp);
+      ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, off);
+    }
+  }
+
+  @Override
   public int widen(byte[] src, int srcOff, int n, boolean unsigned, float[] dst, int dstOff) {
     if (NARROW) {
       return SCALAR.widen(src, srcOff, n, unsigned, dst, dstOff);
@@ -120,5 +209,32 @@ public final class SimdInt8Quantize implements QuantizeKernels {
       s += SCALAR.widen(src, srcOff + i, n - i, unsigned, dst, dstOff + i);
     }
     return s;
+  }
+
+  @Override
+  public void widenRows(byte[] src, int srcOff, int rows, int cols, boolean unsigned, float[] dst, int dstOff,
+      int dstStride) {
+    if (NARROW || cols < V) {
+      SCALAR.widenRows(src, srcOff, rows, cols, unsigned, dst, dstOff, dstStride);
+      return;
+    }
+    byte flip = (byte) (unsigned ? 0x80 : 0);
+    int whole = cols - cols % V;
+    for (int r = 0; r < rows; r++) {
+      int s = srcOff + r * cols;
+      int d = dstOff + r * dstStride;
+      for (int i = 0; i < whole; i += V) {
+        widenVector(src, s + i, flip, dst, d + i);
+      }
+      if (whole < cols) { // one vector ending at the row's end, rewriting a few equal values
+        widenVector(src, s + cols - V, flip, dst, d + cols - V);
+      }
+    }
+  }
+
+  private static void widenVector(byte[] src, int s, byte flip, float[] dst, int d) {
+    IntVector v = (IntVector) ByteVector.fromArray(B, src, s).lanewise(VectorOperators.XOR, flip)
+        .convertShape(VectorOperators.B2I, I, 0);
+    ((FloatVector) v.convert(VectorOperators.I2F, 0)).intoArray(dst, d);
   }
 }

@@ -13,6 +13,9 @@ import org.quantlens.engine.kernels.Requantize;
  * magic-number trick ({@code (f + 1.5 * 2^23) - 1.5 * 2^23}), exact here because values are
  * clamped to at most 255 in magnitude first; it equals {@code Math.rint} of the scalar kernel.
  * With 128-bit vectors (4 lanes, no 32-bit byte vector to store into) it uses the scalar kernel.
+ * A row of at least one vector ends with a vector that overlaps the one before it (outputs depend
+ * only on their own accumulator, so the overlap rewrites equal bytes) instead of a scalar tail:
+ * conv output rows split at tile edges are rarely a multiple of the vector width.
  */
 public final class SimdInt8Requantize implements Requantize {
   private static final VectorSpecies<Float> F = SimdInfo.F;
@@ -37,13 +40,20 @@ public final class SimdInt8Requantize implements Requantize {
     IntVector vz = IntVector.broadcast(I, zp);
     int i = 0;
     for (int end = n - V; i <= end; i += V) {
-      FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + i).add(vb)
-          .convert(VectorOperators.I2F, 0);
-      store(round(f.mul(vs).max(vlo).min(vhi)).add(vz), out, outOff + i);
+      rowVector(acc, accOff + i, vb, vs, vlo, vhi, vz, out, outOff + i);
     }
-    if (i < n) {
+    if (i < n && n >= V) {
+      // the tail as one vector ending at n: it writes a few outputs again, with the same values
+      rowVector(acc, accOff + n - V, vb, vs, vlo, vhi, vz, out, outOff + n - V);
+    } else if (i < n) {
       SCALAR.requantizeRow(acc, accOff + i, n - i, bias, scale, zp, lo, hi, out, outOff + i);
     }
+  }
+
+  private static void rowVector(int[] acc, int accOff, IntVector vb, FloatVector vs, FloatVector vlo,
+      FloatVector vhi, IntVector vz, byte[] out, int outOff) {
+    FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff).add(vb).convert(VectorOperators.I2F, 0);
+    store(round(f.mul(vs).max(vlo).min(vhi)).add(vz), out, outOff);
   }
 
   @Override
@@ -58,13 +68,20 @@ public final class SimdInt8Requantize implements Requantize {
     IntVector vz = IntVector.broadcast(I, zp);
     int i = 0;
     for (int end = n - V; i <= end; i += V) {
-      FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + i).convert(VectorOperators.I2F, 0);
-      f = f.mul(FloatVector.fromArray(F, scale, scaleOff + i));
-      store(round(f.max(vlo).min(vhi)).add(vz), out, outOff + i);
+      columnsVector(acc, accOff + i, scale, scaleOff + i, vlo, vhi, vz, out, outOff + i);
     }
-    if (i < n) {
+    if (i < n && n >= V) { // overlapping last vector, as in requantizeRow
+      columnsVector(acc, accOff + n - V, scale, scaleOff + n - V, vlo, vhi, vz, out, outOff + n - V);
+    } else if (i < n) {
       SCALAR.requantizeColumns(acc, accOff + i, n - i, scale, scaleOff + i, zp, lo, hi, out, outOff + i);
     }
+  }
+
+  private static void columnsVector(int[] acc, int accOff, float[] scale, int scaleOff, FloatVector vlo,
+      FloatVector vhi, IntVector vz, byte[] out, int outOff) {
+    FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff).convert(VectorOperators.I2F, 0);
+    f = f.mul(FloatVector.fromArray(F, scale, scaleOff));
+    store(round(f.max(vlo).min(vhi)).add(vz), out, outOff);
   }
 
   @Override
