@@ -167,16 +167,27 @@ final class BenchCommand implements Command {
   private static long indexBound(Graph graph, String input) {
     long bound = Long.MAX_VALUE;
     for (Node node : graph.consumers(input)) {
-      if (node.opType().equals("Gather") && node.inputs().size() > 1
+      boolean gather = node.opType().equals("Gather") || node.opType().equals("QuantizedGather");
+      if (gather && node.inputs().size() > 1
           && node.input(1).equals(input) && (!node.attributes().containsKey("axis")
               || node.attributes().get("axis").asLong() == 0)) {
-        Tensor table = graph.initializers().get(node.input(0));
+        Tensor table = table(graph, node.input(0));
         if (table != null && table.rank() > 0) {
           bound = Math.min(bound, table.dim(0));
         }
       }
     }
     return bound == Long.MAX_VALUE ? 10 : Math.max(1, bound);
+  }
+
+  /** A constant table, or the int8 one behind its DequantizeLinear (an int8 embedding); else null. */
+  private static Tensor table(Graph graph, String name) {
+    Tensor t = graph.initializers().get(name);
+    Node p = graph.producer(name);
+    if (t == null && p != null && p.opType().equals("DequantizeLinear") && !p.inputs().isEmpty()) {
+      t = graph.initializers().get(p.input(0));
+    }
+    return t;
   }
 
   private static Map<String, Integer> dims(List<String> specs) {

@@ -16,6 +16,8 @@ import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.graph.Value;
+import org.quantlens.engine.quant.QuantConfig;
+import org.quantlens.engine.quant.Variants;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 import org.quantlens.onnx.OnnxWriter;
@@ -91,6 +93,29 @@ class BenchCommandTest {
       max = Math.max(max, v);
     }
     assertEquals(4, max, "3200 draws from [0, 5) reach 4 but never 5");
+  }
+
+  @Test
+  void tokenIdsSpanAnInt8EmbeddingTableBehindItsDequantizeLinear() {
+    Graph g = new Graph("embed50");
+    g.opsets().put("", 17);
+    g.inputs().add(new Value("ids", DType.I64, new int[] {-1, -1}, new String[] {"N", "T"}));
+    float[] table = new float[50 * 4];
+    for (int i = 0; i < table.length; i++) {
+      table[i] = (i % 7) - 3;
+    }
+    g.initializers().put("table", Tensor.of(table, 50, 4));
+    g.nodes().add(new Node("emb", "Gather", List.of("table", "ids"), List.of("e"), Map.of()));
+    g.outputs().add(new Value("e", DType.F32, (int[]) null, null));
+    Graph q = Variants.build(g, "dynamic-int8", null, QuantConfig.defaults());
+    assertTrue(q.nodes().stream().anyMatch(n -> n.opType().equals("DequantizeLinear")),
+        "the table is int8 behind DequantizeLinear");
+    Tensor ids = BenchCommand.inputs(q, 64, Map.of("T", 50), 9).get("ids");
+    long max = 0;
+    for (long v : ids.longs()) {
+      max = Math.max(max, v);
+    }
+    assertEquals(49, max, "3200 draws from [0, 50) reach 49 but never 50");
   }
 
   @Test
