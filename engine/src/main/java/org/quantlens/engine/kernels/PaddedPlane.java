@@ -78,9 +78,14 @@ public final class PaddedPlane {
 
   /** Copies the plane at {@code x[off]} ({@code h * w}, C order) into {@code dst}, padding with {@code pad}. */
   public void fill(float[] x, int off, float pad, float[] dst) {
+    fill(x, off, pad, dst, 0);
+  }
+
+  /** {@link #fill(float[], int, float, float[])} into {@code dst} from {@code dOff} on. */
+  public void fill(float[] x, int off, float pad, float[] dst, int dOff) {
     for (int r = 0; r < rows; r++) {
       int iy = r - padTop;
-      int d = r * rowLen;
+      int d = dOff + r * rowLen;
       if (iy < 0 || iy >= h) {
         Arrays.fill(dst, d, d + rowLen, pad);
       } else if (strideX == 1) {
