@@ -365,7 +365,7 @@ public final class FloatConv {
       int gi = u % group;
       int xOff = (n * channels + gi * cg) * g.inSize;
       for (int c = 0; c < cg; c++) {
-        layout.plane.fill(x, xOff + c * g.inSize, 0f, dst, dOff + c * layout.planeSize);
+        layout.plane.fillRead(x, xOff + c * g.inSize, 0f, dst, dOff + c * layout.planeSize);
       }
     }
 

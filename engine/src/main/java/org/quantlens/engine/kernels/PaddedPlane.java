@@ -27,6 +27,9 @@ public final class PaddedPlane {
   public final int outW;
   private final int strideY;
   private final int[] taps;
+  /** Which padded rows, and which column phases, some tap of some output window reads. */
+  private final boolean[] rowRead;
+  private final boolean[] phaseRead;
 
   /** The layout for a rank-1 or rank-2 geometry. */
   public PaddedPlane(ConvGeometry g) {
@@ -52,6 +55,16 @@ public final class PaddedPlane {
     cols = (outW - 1) * strideX + (kw - 1) * dx + 1;
     phaseLen = (cols + strideX - 1) / strideX;
     rowLen = phaseLen * strideX;
+    rowRead = new boolean[rows];
+    for (int oy = 0; oy < outH; oy++) {
+      for (int ky = 0; ky < kh; ky++) {
+        rowRead[oy * strideY + ky * dy] = true;
+      }
+    }
+    phaseRead = new boolean[strideX];
+    for (int kx = 0; kx < kw; kx++) {
+      phaseRead[kx * dx % strideX] = true;
+    }
     taps = new int[kh * kw];
     for (int ky = 0; ky < kh; ky++) {
       for (int kx = 0; kx < kw; kx++) {
@@ -83,7 +96,24 @@ public final class PaddedPlane {
 
   /** {@link #fill(float[], int, float, float[])} into {@code dst} from {@code dOff} on. */
   public void fill(float[] x, int off, float pad, float[] dst, int dOff) {
+    fill(x, off, pad, dst, dOff, false);
+  }
+
+  /**
+   * {@link #fill(float[], int, float, float[], int)} of only what the window taps read: rows
+   * that no window touches and column phases that no tap starts in are left as they were. For
+   * kernels that read exactly the taps' runs (convolution patch panels); a 1x1 stride-2 window
+   * reads a quarter of the plane.
+   */
+  public void fillRead(float[] x, int off, float pad, float[] dst, int dOff) {
+    fill(x, off, pad, dst, dOff, true);
+  }
+
+  private void fill(float[] x, int off, float pad, float[] dst, int dOff, boolean readOnly) {
     for (int r = 0; r < rows; r++) {
+      if (readOnly && !rowRead[r]) {
+        continue;
+      }
       int iy = r - padTop;
       int d = dOff + r * rowLen;
       if (iy < 0 || iy >= h) {
@@ -91,7 +121,7 @@ public final class PaddedPlane {
       } else if (strideX == 1) {
         fillRow(x, off + iy * w, pad, dst, d);
       } else {
-        fillPhasedRow(x, off + iy * w, pad, dst, d);
+        fillPhasedRow(x, off + iy * w, pad, dst, d, readOnly);
       }
     }
   }
@@ -106,9 +136,13 @@ public final class PaddedPlane {
     Arrays.fill(dst, d + hi, d + cols, pad);
   }
 
-  private void fillPhasedRow(float[] x, int src, float pad, float[] dst, int d) {
+  private void fillPhasedRow(float[] x, int src, float pad, float[] dst, int d,
+      boolean readOnly) {
     int validEnd = Math.min(cols, padLeft + w); // columns [padLeft, validEnd) hold input
     for (int p = 0; p < strideX; p++) {
+      if (readOnly && !phaseRead[p]) {
+        continue;
+      }
       int o = d + p * phaseLen;
       int count = (cols - p + strideX - 1) / strideX; // columns p, p + s, ... below cols
       int j0 = Math.min(count, padLeft > p ? (padLeft - p + strideX - 1) / strideX : 0);
