@@ -15,8 +15,9 @@ package org.quantlens.engine.kernels;
  *   <li>{@link #patches}: 1-D or 2-D with weights packed once: each group's input channels are
  *       padded once per image into {@link PaddedPlane}s, and the GEMM's B panels are gathered
  *       straight from them (one pass: no patch matrix, no second packing copy). Tasks are images
- *       times groups, or with fewer of those than threads, runs of B panels of a shared padded
- *       image, so that two threads split even a batch-1 layer without packing anything twice.
+ *       times groups, or with fewer of those than threads, runs of B panels that pad only the
+ *       input rows their output rows read, so that two threads split even a batch-1 layer with
+ *       no serial part and nothing packed twice.
  *   <li>{@link #depthwise}: one input channel per group (depthwise, with any channel multiplier),
  *       1-D or 2-D. Each input plane is padded once into a {@link PaddedPlane} and every output row
  *       is one {@link ConvKernels#depthwiseRow} call.
@@ -255,13 +256,6 @@ public final class FloatConv {
     }
     try {
       job.set(g, layout, batch, channels, group, outChannels, x, packed, bias, ep, y, par.threads());
-      if (job.chunks > 1) { // tasks share padded images: pad each once, here
-        float[] shared = Scratch.floats(1, job.units * job.imageFloats);
-        for (int u = 0; u < job.units; u++) {
-          job.pad(u, shared, u * job.imageFloats);
-        }
-        job.shared = shared;
-      }
       par.forRange(job.units * job.chunks, job);
       return layout;
     } finally {
@@ -274,8 +268,8 @@ public final class FloatConv {
 
   /**
    * One {@link #patches} call. Task {@code t} is chunk {@code t % chunks} of the B panels of unit
-   * {@code t / chunks} (image {@code u / group}, group {@code u % group}). With one chunk a task
-   * pads its unit's planes itself; otherwise it reads {@link #shared}. Every panel is the same
+   * {@code t / chunks} (image {@code u / group}, group {@code u % group}); a task pads the input
+   * rows its output rows read into its own scratch. Every panel is the same
    * computation whichever task runs it, so results do not depend on the thread count.
    */
   private static final class PatchTask implements java.util.function.IntConsumer {
@@ -300,7 +294,6 @@ public final class FloatConv {
     float[] x;
     PackedMatrix[] packed;
     float[] y;
-    float[] shared;
 
     void set(ConvGeometry g, Patches layout, int batch, int channels, int group, int outChannels,
         float[] x, PackedMatrix[] packed, float[] bias, Epilogue ep, float[] y, int threads) {
@@ -350,7 +343,6 @@ public final class FloatConv {
       x = null;
       packed = null;
       y = null;
-      shared = null;
       for (GroupEpilogue e : epilogues) {
         if (e != null) {
           e.bias = null;
@@ -359,13 +351,16 @@ public final class FloatConv {
       }
     }
 
-    /** Pads unit {@code u}'s input planes into {@code dst[dOff, + imageFloats)}. */
-    void pad(int u, float[] dst, int dOff) {
+    /**
+     * Pads what the windows of output rows {@code [oy0, oy1)} read of unit {@code u}'s input
+     * planes into {@code dst[0, imageFloats)}.
+     */
+    void pad(int u, float[] dst, int oy0, int oy1) {
       int n = u / group;
       int gi = u % group;
       int xOff = (n * channels + gi * cg) * g.inSize;
       for (int c = 0; c < cg; c++) {
-        layout.plane.fillRead(x, xOff + c * g.inSize, 0f, dst, dOff + c * layout.planeSize);
+        layout.plane.fillRead(x, xOff + c * g.inSize, 0f, dst, c * layout.planeSize, oy0, oy1);
       }
     }
 
@@ -373,18 +368,14 @@ public final class FloatConv {
     public void accept(int t) {
       int u = t / chunks;
       int chunk = t % chunks;
-      float[] img;
-      int imgOff;
-      if (chunks == 1) {
-        img = Scratch.floats(1, imageFloats);
-        imgOff = 0;
-        pad(u, img, 0);
-      } else {
-        img = shared;
-        imgOff = u * imageFloats;
-      }
       int q0 = (int) ((long) panels * chunk / chunks);
       int q1 = (int) ((long) panels * (chunk + 1) / chunks);
+      if (q0 == q1) {
+        return;
+      }
+      int outW = layout.plane.outW;
+      float[] img = Scratch.floats(1, imageFloats);
+      pad(u, img, q0 * nr / outW, (Math.min(g.outSize, q1 * nr) - 1) / outW + 1);
       int gi = u % group;
       int cOff = ((u / group) * outChannels + gi * mg) * g.outSize;
       GemmEpilogue epi = withEpilogue ? epilogues[gi] : null;
@@ -393,7 +384,7 @@ public final class FloatConv {
         int b1 = Math.min(q1, b0 + blockPanels);
         int j0 = b0 * nr;
         int cols = Math.min(g.outSize, b1 * nr) - j0;
-        gather(img, imgOff, j0, cols, pb);
+        gather(img, 0, j0, cols, pb);
         kern.sgemmPackedAB(packed[gi], pb, cols, y, cOff + j0, g.outSize, epi);
       }
     }

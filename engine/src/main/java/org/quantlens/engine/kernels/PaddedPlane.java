@@ -30,6 +30,8 @@ public final class PaddedPlane {
   /** Which padded rows, and which column phases, some tap of some output window reads. */
   private final boolean[] rowRead;
   private final boolean[] phaseRead;
+  /** Padded rows one output row's windows span. */
+  private final int windowRows;
 
   /** The layout for a rank-1 or rank-2 geometry. */
   public PaddedPlane(ConvGeometry g) {
@@ -55,6 +57,7 @@ public final class PaddedPlane {
     cols = (outW - 1) * strideX + (kw - 1) * dx + 1;
     phaseLen = (cols + strideX - 1) / strideX;
     rowLen = phaseLen * strideX;
+    windowRows = (kh - 1) * dy + 1;
     rowRead = new boolean[rows];
     for (int oy = 0; oy < outH; oy++) {
       for (int ky = 0; ky < kh; ky++) {
@@ -96,7 +99,7 @@ public final class PaddedPlane {
 
   /** {@link #fill(float[], int, float, float[])} into {@code dst} from {@code dOff} on. */
   public void fill(float[] x, int off, float pad, float[] dst, int dOff) {
-    fill(x, off, pad, dst, dOff, false);
+    fill(x, off, pad, dst, dOff, false, 0, rows);
   }
 
   /**
@@ -106,11 +109,21 @@ public final class PaddedPlane {
    * reads a quarter of the plane.
    */
   public void fillRead(float[] x, int off, float pad, float[] dst, int dOff) {
-    fill(x, off, pad, dst, dOff, true);
+    fill(x, off, pad, dst, dOff, true, 0, rows);
   }
 
-  private void fill(float[] x, int off, float pad, float[] dst, int dOff, boolean readOnly) {
-    for (int r = 0; r < rows; r++) {
+  /**
+   * {@link #fillRead} of only the rows the windows of output rows {@code [oy0, oy1)} read, for a
+   * task that computes those output rows alone.
+   */
+  public void fillRead(float[] x, int off, float pad, float[] dst, int dOff, int oy0, int oy1) {
+    fill(x, off, pad, dst, dOff, true, oy0 * strideY,
+        Math.min(rows, (oy1 - 1) * strideY + windowRows));
+  }
+
+  private void fill(float[] x, int off, float pad, float[] dst, int dOff, boolean readOnly,
+      int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
       if (readOnly && !rowRead[r]) {
         continue;
       }

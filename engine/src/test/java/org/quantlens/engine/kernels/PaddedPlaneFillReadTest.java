@@ -7,10 +7,13 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** {@link PaddedPlane#fillRead} writes every element a window tap reads, as {@link PaddedPlane#fill} does. */
+/**
+ * {@link PaddedPlane#fillRead}, whole or for a range of output rows, writes every element those
+ * windows' taps read, as {@link PaddedPlane#fill} does.
+ */
 class PaddedPlaneFillReadTest {
   @Test
-  void everyElementATapReadsIsFilledAsByTheFullFill() {
+  void everyElementATapReadsIsFilledAsByTheFullFillAlsoForARangeOfOutputRows() {
     Random rnd = new Random(8);
     int skipped = 0;
     for (int trial = 0; trial < 400; trial++) {
@@ -41,6 +44,20 @@ class PaddedPlaneFillReadTest {
           for (int ox = 0; ox < plane.outW; ox++) {
             int at = 5 + plane.rowBase(oy) + t + ox;
             assertEquals(full[at], read[at], g + " oy " + oy + " tap " + t + " ox " + ox);
+          }
+        }
+      }
+      // a range of output rows: what their windows read is filled
+      int oy0 = rnd.nextInt(plane.outH);
+      int oy1 = oy0 + 1 + rnd.nextInt(plane.outH - oy0);
+      float[] part = new float[full.length];
+      Arrays.fill(part, Float.NaN);
+      plane.fillRead(x, 3, -2f, part, 5, oy0, oy1);
+      for (int oy = oy0; oy < oy1; oy++) {
+        for (int t : plane.taps()) {
+          for (int ox = 0; ox < plane.outW; ox++) {
+            int at = 5 + plane.rowBase(oy) + t + ox;
+            assertEquals(full[at], part[at], g + " rows [" + oy0 + ", " + oy1 + ") oy " + oy);
           }
         }
       }
