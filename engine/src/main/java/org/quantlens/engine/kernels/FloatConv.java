@@ -1,5 +1,7 @@
 package org.quantlens.engine.kernels;
 
+import java.util.Arrays;
+
 /**
  * Float32 convolution drivers over NC(spatial) tensors. Weights are ONNX's
  * {@code [M, C/group, k...]} row-major, which is already the GEMM's A matrix per group
@@ -143,7 +145,7 @@ public final class FloatConv {
       this.y = y;
       withEpilogue = g != null && !(bias == null && ep == Epilogue.NONE);
       if (epilogues.length < group) {
-        epilogues = java.util.Arrays.copyOf(epilogues, group);
+        epilogues = Arrays.copyOf(epilogues, group);
       }
       for (int gi = 0; gi < epilogues.length; gi++) {
         GroupEpilogue e = epilogues[gi];
@@ -224,8 +226,13 @@ public final class FloatConv {
       }
     }
 
+    /** Same channels and spatial geometry (the batch size may differ). */
     boolean fits(ConvGeometry g, int channels) {
-      return this.g == g && this.channels == channels;
+      ConvGeometry h = this.g;
+      return this.channels == channels && (h == g || Arrays.equals(h.in, g.in)
+          && Arrays.equals(h.kernel, g.kernel) && Arrays.equals(h.strides, g.strides)
+          && Arrays.equals(h.dilations, g.dilations) && Arrays.equals(h.padBegin, g.padBegin)
+          && Arrays.equals(h.out, g.out));
     }
   }
 
@@ -322,7 +329,7 @@ public final class FloatConv {
       }
       withEpilogue = !(bias == null && ep == Epilogue.NONE);
       if (epilogues.length < group) {
-        epilogues = java.util.Arrays.copyOf(epilogues, group);
+        epilogues = Arrays.copyOf(epilogues, group);
       }
       for (int gi = 0; gi < group; gi++) {
         if (withEpilogue && epilogues[gi] == null) {
@@ -384,13 +391,13 @@ public final class FloatConv {
         int b1 = Math.min(q1, b0 + blockPanels);
         int j0 = b0 * nr;
         int cols = Math.min(g.outSize, b1 * nr) - j0;
-        gather(img, 0, j0, cols, pb);
+        gather(img, j0, cols, pb);
         kern.sgemmPackedAB(packed[gi], pb, cols, y, cOff + j0, g.outSize, epi);
       }
     }
 
     /** Packs output positions {@code [j0, j0 + cols)} as B panels into {@code pb}. */
-    private void gather(float[] img, int imgOff, int j0, int cols, float[] pb) {
+    private void gather(float[] img, int j0, int cols, float[] pb) {
       PaddedPlane plane = layout.plane;
       int outW = plane.outW;
       int[] offsets = layout.offsets;
@@ -401,13 +408,12 @@ public final class FloatConv {
           int oy = pos / outW;
           int ox = pos - oy * outW;
           int len = Math.min(outW - ox, qEnd - pos);
-          kern.gatherRuns(img, imgOff + plane.rowBase(oy) + ox, offsets, k, len, pb,
-              base + pos - q);
+          kern.gatherRuns(img, plane.rowBase(oy) + ox, offsets, k, len, pb, base + pos - q);
           pos += len;
         }
         if (qEnd - q < nr) { // padding lanes: never stored, but keep them finite
           for (int p = 0; p < k; p++) {
-            java.util.Arrays.fill(pb, base + p * nr + qEnd - q, base + (p + 1) * nr, 0f);
+            Arrays.fill(pb, base + p * nr + qEnd - q, base + (p + 1) * nr, 0f);
           }
         }
       }

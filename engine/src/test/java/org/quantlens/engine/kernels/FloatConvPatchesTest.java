@@ -260,7 +260,7 @@ class FloatConvPatchesTest {
   }
 
   @Test
-  void patchOffsetsPassedBackAreReusedForTheSameGeometry() {
+  void patchOffsetsPassedBackAreReusedForAnEqualGeometryAndReplacedForAnother() {
     Random rnd = new Random(11);
     Case cs = new Case(rnd, false);
     float[] y = new float[cs.n * cs.m * cs.g.outSize];
@@ -269,6 +269,12 @@ class FloatConvPatchesTest {
         cs.bias, cs.epilogue(), y, Parallel.SERIAL, null);
     assertSame(first, FloatConv.patches(cs.g, cs.n, cs.c, cs.group, cs.m, cs.x, p, cs.bias,
         cs.epilogue(), y, Parallel.SERIAL, first));
+    // an equal geometry built anew (as for another batch size) reuses it too
+    ConvGeometry again = ConvGeometry.of(cs.in, cs.k, cs.s, cs.d, cs.pads,
+        ConvGeometry.AutoPad.NOTSET, false);
+    assertSame(first, FloatConv.patches(again, cs.n, cs.c, cs.group, cs.m, cs.x, p, cs.bias,
+        cs.epilogue(), y, Parallel.SERIAL, first));
+    assertClose(cs, y);
     Case other = new Case(rnd, false);
     float[] yo = new float[other.n * other.m * other.g.outSize];
     // a stale layout must not be used for another geometry
