@@ -11,8 +11,8 @@ import java.util.Arrays;
  * weights for one tap are adjacent.
  *
  * <p>Tasks are whole images, or with few images and several threads (image, channel-block range)
- * pairs that each pad their image; every output value is the same computation either way, so
- * results do not depend on the thread count.
+ * pairs that share the image, padded once by the caller; every output value is the same
+ * computation either way, so results do not depend on the thread count.
  */
 public final class DirectConv {
   /**
@@ -156,6 +156,14 @@ public final class DirectConv {
           : Math.min(blocks, (2 * threads + batch - 1) / batch);
       plan.parts = parts;
       plan.perPart = (blocks + parts - 1) / parts;
+      if (parts > 1) { // the parts of an image share its padded copy: pad each image once, here
+        int imageFloats = channels * plan.planeLen;
+        float[] shared = Scratch.floats(0, batch * imageFloats + SLACK);
+        for (int n = 0; n < batch; n++) {
+          plan.padImage(n, shared, n * imageFloats);
+        }
+        plan.shared = shared;
+      }
       par.forRange(batch * parts, plan);
       return plan.layout;
     } finally {
@@ -192,6 +200,8 @@ public final class DirectConv {
     /** Channel blocks are split into this many parts per image, of perPart blocks each. */
     int parts;
     int perPart;
+    /** With several parts per image: every image padded once by the caller, else null. */
+    float[] shared;
     final ConvKernels kern = ConvKernels.get();
 
     /** Sets up one call (null g: forgets the last call's operands). */
@@ -202,6 +212,7 @@ public final class DirectConv {
       this.ep = ep;
       this.x = x;
       this.y = y;
+      shared = null;
       if (g == null) {
         layout = null;
         offsets = null;
@@ -236,18 +247,31 @@ public final class DirectConv {
       image(t / parts, b0, Math.min(blocks, b0 + perPart));
     }
 
+    /** Pads image {@code n}'s planes into {@code dst} from {@code d} on. */
+    void padImage(int n, float[] dst, int d) {
+      for (int c = 0; c < channels; c++) {
+        pad(x, (n * channels + c) * inSize, dst, d + c * planeLen);
+      }
+    }
+
     /** Channel blocks {@code [b0, b1)} of image {@code n}. */
     void image(int n, int b0, int b1) {
-      float[] buf = Scratch.floats(0, channels * planeLen + SLACK);
-      for (int c = 0; c < channels; c++) {
-        pad(x, (n * channels + c) * inSize, buf, c * planeLen);
+      float[] buf;
+      int src;
+      if (shared != null) {
+        buf = shared;
+        src = n * channels * planeLen;
+      } else {
+        buf = Scratch.floats(0, channels * planeLen + SLACK);
+        src = 0;
+        padImage(n, buf, 0);
       }
       int wBlock = offsets.length * BLOCK;
       for (int b = b0; b < b1; b++) {
         int m0 = b * BLOCK;
         int mr = Math.min(BLOCK, outChannels - m0);
         int yOff = (n * outChannels + m0) * outSize;
-        kern.directConv(buf, 0, rowLen, offsets, w, b * wBlock, bias, m0, mr, ep.lo, ep.hi, y,
+        kern.directConv(buf, src, rowLen, offsets, w, b * wBlock, bias, m0, mr, ep.lo, ep.hi, y,
             yOff, outH, outW);
         ep.finish(y, yOff, yOff + mr * outSize);
       }

@@ -1,5 +1,7 @@
 package org.quantlens.engine.kernels;
 
+import java.util.Arrays;
+
 /**
  * Float32 convolution drivers over NC(spatial) tensors. Weights are ONNX's
  * {@code [M, C/group, k...]} row-major, which is already the GEMM's A matrix per group
@@ -12,6 +14,12 @@ package org.quantlens.engine.kernels;
  *       stride-1 unpadded convolutions, which read the input directly), multiplies it with
  *       {@link Gemm#sgemm} (or {@link Gemm#sgemmPackedA} with weights packed once at load), and
  *       adds bias and applies the activation in the GEMM's epilogue while the tile is hot.
+ *   <li>{@link #patches}: 1-D or 2-D with weights packed once: each group's input channels are
+ *       padded once per image into {@link PaddedPlane}s, and the GEMM's B panels are gathered
+ *       straight from them (one pass: no patch matrix, no second packing copy). Tasks are images
+ *       times groups, or with fewer of those than threads, runs of B panels that pad only the
+ *       input rows their output rows read, so that two threads split even a batch-1 layer with
+ *       no serial part and nothing packed twice.
  *   <li>{@link #depthwise}: one input channel per group (depthwise, with any channel multiplier),
  *       1-D or 2-D. Each input plane is padded once into a {@link PaddedPlane} and every output row
  *       is one {@link ConvKernels#depthwiseRow} call.
@@ -22,6 +30,8 @@ public final class FloatConv {
   static final int TILE_FLOATS = 1 << 16;
   /** Narrowest tile worth a GEMM call. */
   static final int MIN_TILE = 64;
+  /** Below this many multiply-adds a layer is not split within an image. */
+  static final long MIN_SPLIT_MACS = 1L << 18;
 
   private FloatConv() {}
 
@@ -135,7 +145,7 @@ public final class FloatConv {
       this.y = y;
       withEpilogue = g != null && !(bias == null && ep == Epilogue.NONE);
       if (epilogues.length < group) {
-        epilogues = java.util.Arrays.copyOf(epilogues, group);
+        epilogues = Arrays.copyOf(epilogues, group);
       }
       for (int gi = 0; gi < epilogues.length; gi++) {
         GroupEpilogue e = epilogues[gi];
@@ -186,6 +196,226 @@ public final class FloatConv {
       } else {
         Gemm.sgemm(inner, false, false, mg, len, k, 1f, w, gi * mg * k, k, b, bOff, ldb, 0f, y,
             cOff, s, epi);
+      }
+    }
+  }
+
+  /**
+   * Where a convolution's patch panels read in its padded input: per (channel, kernel tap) row of
+   * the patch matrix, the offset in a group's padded planes. Immutable; an op keeps the last one
+   * and passes it back, so steady-state calls allocate none.
+   */
+  public static final class Patches {
+    final ConvGeometry g;
+    final int channels;
+    final PaddedPlane plane;
+    final int planeSize;
+    final int[] offsets;
+
+    Patches(ConvGeometry g, int channels) {
+      this.g = g;
+      this.channels = channels;
+      plane = new PaddedPlane(g);
+      planeSize = plane.size();
+      int[] taps = plane.taps();
+      offsets = new int[channels * taps.length];
+      for (int c = 0, q = 0; c < channels; c++) {
+        for (int t : taps) {
+          offsets[q++] = c * planeSize + t;
+        }
+      }
+    }
+
+    /** Same channels and spatial geometry (the batch size may differ). */
+    boolean fits(ConvGeometry g, int channels) {
+      ConvGeometry h = this.g;
+      return this.channels == channels && (h == g || Arrays.equals(h.in, g.in)
+          && Arrays.equals(h.kernel, g.kernel) && Arrays.equals(h.strides, g.strides)
+          && Arrays.equals(h.dilations, g.dilations) && Arrays.equals(h.padBegin, g.padBegin)
+          && Arrays.equals(h.out, g.out));
+    }
+  }
+
+  /** True when {@link #patches} computes this convolution: rank 1 or 2, weights packed. */
+  public static boolean patchesSuit(ConvGeometry g, PackedMatrix[] packed) {
+    return packed != null && (g.rank == 1 || g.rank == 2) && !g.pointwise();
+  }
+
+  /**
+   * {@code y = conv(x, w) + bias} then the epilogue for a geometry {@link #patchesSuit} accepts,
+   * B panels gathered from padded planes (see the class comment).
+   *
+   * @param packed per group, the weights from {@link #packWeights}
+   * @param bias {@code M} values, or null
+   * @param cached what a previous call returned, or null
+   * @return the patch offsets used, to pass back next time
+   */
+  public static Patches patches(ConvGeometry g, int batch, int channels, int group,
+      int outChannels, float[] x, PackedMatrix[] packed, float[] bias, Epilogue ep, float[] y,
+      Parallel par, Patches cached) {
+    int cg = channels / group;
+    Patches layout = cached != null && cached.fits(g, cg) ? cached : new Patches(g, cg);
+    PatchTask job = FREE_PATCH_TASK.get();
+    if (job == null) {
+      job = new PatchTask();
+    } else {
+      FREE_PATCH_TASK.set(null);
+    }
+    try {
+      job.set(g, layout, batch, channels, group, outChannels, x, packed, bias, ep, y, par.threads());
+      par.forRange(job.units * job.chunks, job);
+      return layout;
+    } finally {
+      job.clear();
+      FREE_PATCH_TASK.set(job);
+    }
+  }
+
+  private static final ThreadLocal<PatchTask> FREE_PATCH_TASK = new ThreadLocal<>();
+
+  /**
+   * One {@link #patches} call. Task {@code t} is chunk {@code t % chunks} of the B panels of unit
+   * {@code t / chunks} (image {@code u / group}, group {@code u % group}); a task pads the input
+   * rows its output rows read into its own scratch. Every panel is the same
+   * computation whichever task runs it, so results do not depend on the thread count.
+   */
+  private static final class PatchTask implements java.util.function.IntConsumer {
+    final GemmKernel kern = Gemm.kernel();
+    final int nr = kern.nr();
+    GroupEpilogue[] epilogues = new GroupEpilogue[0];
+    boolean withEpilogue;
+    ConvGeometry g;
+    Patches layout;
+    int channels;
+    int group;
+    int outChannels;
+    int cg;
+    int mg;
+    int k;
+    int units;
+    int panels;
+    int chunks;
+    /** Panels per GEMM call: their B fits the tile budget. */
+    int blockPanels;
+    int imageFloats;
+    float[] x;
+    PackedMatrix[] packed;
+    float[] y;
+
+    void set(ConvGeometry g, Patches layout, int batch, int channels, int group, int outChannels,
+        float[] x, PackedMatrix[] packed, float[] bias, Epilogue ep, float[] y, int threads) {
+      this.g = g;
+      this.layout = layout;
+      this.channels = channels;
+      this.group = group;
+      this.outChannels = outChannels;
+      this.x = x;
+      this.packed = packed;
+      this.y = y;
+      cg = channels / group;
+      mg = outChannels / group;
+      k = cg * g.kernelSize;
+      units = batch * group;
+      panels = (g.outSize + nr - 1) / nr;
+      blockPanels = Math.max(1, Math.min(panels, TILE_FLOATS / (nr * k)));
+      imageFloats = cg * layout.planeSize;
+      long macs = (long) units * mg * k * g.outSize;
+      if (threads <= 1 || units >= 2 * threads || macs < MIN_SPLIT_MACS) {
+        chunks = 1;
+      } else { // enough chunks for two tasks per thread, each worth a task hand-off
+        int want = (2 * threads + units - 1) / units;
+        int worth = (int) Math.max(1, macs / units / (MIN_SPLIT_MACS / 4));
+        chunks = Math.max(1, Math.min(panels, Math.min(want, worth)));
+      }
+      withEpilogue = !(bias == null && ep == Epilogue.NONE);
+      if (epilogues.length < group) {
+        epilogues = Arrays.copyOf(epilogues, group);
+      }
+      for (int gi = 0; gi < group; gi++) {
+        if (withEpilogue && epilogues[gi] == null) {
+          epilogues[gi] = new GroupEpilogue();
+        }
+        if (epilogues[gi] != null) {
+          epilogues[gi].bias = bias;
+          epilogues[gi].biasBase = gi * mg;
+          epilogues[gi].ep = ep;
+        }
+      }
+    }
+
+    /** Forgets the call's arrays. */
+    void clear() {
+      g = null;
+      layout = null;
+      x = null;
+      packed = null;
+      y = null;
+      for (GroupEpilogue e : epilogues) {
+        if (e != null) {
+          e.bias = null;
+          e.ep = null;
+        }
+      }
+    }
+
+    /**
+     * Pads what the windows of output rows {@code [oy0, oy1)} read of unit {@code u}'s input
+     * planes into {@code dst[0, imageFloats)}.
+     */
+    void pad(int u, float[] dst, int oy0, int oy1) {
+      int n = u / group;
+      int gi = u % group;
+      int xOff = (n * channels + gi * cg) * g.inSize;
+      for (int c = 0; c < cg; c++) {
+        layout.plane.fillRead(x, xOff + c * g.inSize, 0f, dst, c * layout.planeSize, oy0, oy1);
+      }
+    }
+
+    @Override
+    public void accept(int t) {
+      int u = t / chunks;
+      int chunk = t % chunks;
+      int q0 = (int) ((long) panels * chunk / chunks);
+      int q1 = (int) ((long) panels * (chunk + 1) / chunks);
+      if (q0 == q1) {
+        return;
+      }
+      int outW = layout.plane.outW;
+      float[] img = Scratch.floats(1, imageFloats);
+      pad(u, img, q0 * nr / outW, (Math.min(g.outSize, q1 * nr) - 1) / outW + 1);
+      int gi = u % group;
+      int cOff = ((u / group) * outChannels + gi * mg) * g.outSize;
+      GemmEpilogue epi = withEpilogue ? epilogues[gi] : null;
+      float[] pb = Scratch.floats(0, Math.min(blockPanels, q1 - q0) * nr * k);
+      for (int b0 = q0; b0 < q1; b0 += blockPanels) {
+        int b1 = Math.min(q1, b0 + blockPanels);
+        int j0 = b0 * nr;
+        int cols = Math.min(g.outSize, b1 * nr) - j0;
+        gather(img, j0, cols, pb);
+        kern.sgemmPackedAB(packed[gi], pb, cols, y, cOff + j0, g.outSize, epi);
+      }
+    }
+
+    /** Packs output positions {@code [j0, j0 + cols)} as B panels into {@code pb}. */
+    private void gather(float[] img, int j0, int cols, float[] pb) {
+      PaddedPlane plane = layout.plane;
+      int outW = plane.outW;
+      int[] offsets = layout.offsets;
+      int end = j0 + cols;
+      for (int q = j0, base = 0; q < end; q += nr, base += nr * k) {
+        int qEnd = Math.min(end, q + nr);
+        for (int pos = q; pos < qEnd; ) { // runs along an output row
+          int oy = pos / outW;
+          int ox = pos - oy * outW;
+          int len = Math.min(outW - ox, qEnd - pos);
+          kern.gatherRuns(img, plane.rowBase(oy) + ox, offsets, k, len, pb, base + pos - q);
+          pos += len;
+        }
+        if (qEnd - q < nr) { // padding lanes: never stored, but keep them finite
+          for (int p = 0; p < k; p++) {
+            Arrays.fill(pb, base + p * nr + qEnd - q, base + (p + 1) * nr, 0f);
+          }
+        }
       }
     }
   }

@@ -141,6 +141,22 @@ public abstract class GemmKernel {
   }
 
   /**
+   * One column run of every row of a packed B panel, gathered from a padded image:
+   * {@code dst[d + p * nr + i] = src[srcBase + offsets[p] + i]} for {@code p < k, i < len}
+   * ({@code len <= nr}). Convolutions build their patch panels with it in one pass, no patch
+   * matrix in between. Subclasses copy with vectors.
+   */
+  protected void gatherRuns(float[] src, int srcBase, int[] offsets, int k, int len, float[] dst,
+      int d) {
+    for (int p = 0; p < k; p++, d += nr) {
+      int s = srcBase + offsets[p];
+      for (int i = 0; i < len; i++) {
+        dst[d + i] = src[s + i];
+      }
+    }
+  }
+
+  /**
    * Matrix-vector product against {@code panels} packed B panels, the first at {@code pb[pOff]}:
    * for the first {@code cols} columns {@code j} they cover, {@code c[cOff + j] = alpha * sum_p
    * x[xOff + p * xStride] * B[p][j] (+ beta * c)}, summed exactly like {@link #microKernel} plus
@@ -446,6 +462,36 @@ public abstract class GemmKernel {
 
   // ------------------------------------------------------------------------------------------
   // Drivers.
+
+  /**
+   * {@code C = A * B} then the epilogue, on the calling thread, with both operands packed: A by
+   * {@link #packA}, B as {@code ceil(n / nr)} panels at {@code pb[0, ...)} in the
+   * {@link #packedIndexB} layout for {@code k = a.depth()} (padding lanes are never stored into C).
+   * For drivers that pack B themselves (convolution patches) and share the work out by panels.
+   */
+  final void sgemmPackedAB(PackedMatrix a, float[] pb, int n, float[] c, int cOff, int ldc,
+      GemmEpilogue epilogue) {
+    checkPacked(a, PackedMatrix.Side.A, mr);
+    int m = a.outer();
+    int k = a.depth();
+    checkDims(m, n, k);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      scaleOnly(m, n, 0f, c, cOff, ldc, epilogue);
+      return;
+    }
+    Operand oa = packedA(a.data(), mr * k);
+    Operand ob = packedB(pb, nr * k);
+    try {
+      tile(m, n, k, 1f, oa, ob, 0f, c, cOff, ldc, 0, ceilDiv(m, mr), 0, ceilDiv(n, nr), epilogue);
+    } finally {
+      oa.clear();
+      ob.clear();
+    }
+  }
+
 
   /**
    * Where the blocked path reads one operand. Packed ({@code packed}): panel q (mr rows of A, or

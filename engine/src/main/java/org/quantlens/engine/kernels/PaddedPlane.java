@@ -27,6 +27,11 @@ public final class PaddedPlane {
   public final int outW;
   private final int strideY;
   private final int[] taps;
+  /** Which padded rows, and which column phases, some tap of some output window reads. */
+  private final boolean[] rowRead;
+  private final boolean[] phaseRead;
+  /** Padded rows one output row's windows span. */
+  private final int windowRows;
 
   /** The layout for a rank-1 or rank-2 geometry. */
   public PaddedPlane(ConvGeometry g) {
@@ -52,6 +57,17 @@ public final class PaddedPlane {
     cols = (outW - 1) * strideX + (kw - 1) * dx + 1;
     phaseLen = (cols + strideX - 1) / strideX;
     rowLen = phaseLen * strideX;
+    windowRows = (kh - 1) * dy + 1;
+    rowRead = new boolean[rows];
+    for (int oy = 0; oy < outH; oy++) {
+      for (int ky = 0; ky < kh; ky++) {
+        rowRead[oy * strideY + ky * dy] = true;
+      }
+    }
+    phaseRead = new boolean[strideX];
+    for (int kx = 0; kx < kw; kx++) {
+      phaseRead[kx * dx % strideX] = true;
+    }
     taps = new int[kh * kw];
     for (int ky = 0; ky < kh; ky++) {
       for (int kx = 0; kx < kw; kx++) {
@@ -78,15 +94,47 @@ public final class PaddedPlane {
 
   /** Copies the plane at {@code x[off]} ({@code h * w}, C order) into {@code dst}, padding with {@code pad}. */
   public void fill(float[] x, int off, float pad, float[] dst) {
-    for (int r = 0; r < rows; r++) {
+    fill(x, off, pad, dst, 0);
+  }
+
+  /** {@link #fill(float[], int, float, float[])} into {@code dst} from {@code dOff} on. */
+  public void fill(float[] x, int off, float pad, float[] dst, int dOff) {
+    fill(x, off, pad, dst, dOff, false, 0, rows);
+  }
+
+  /**
+   * {@link #fill(float[], int, float, float[], int)} of only what the window taps read: rows
+   * that no window touches and column phases that no tap starts in are left as they were. For
+   * kernels that read exactly the taps' runs (convolution patch panels); a 1x1 stride-2 window
+   * reads a quarter of the plane.
+   */
+  public void fillRead(float[] x, int off, float pad, float[] dst, int dOff) {
+    fill(x, off, pad, dst, dOff, true, 0, rows);
+  }
+
+  /**
+   * {@link #fillRead} of only the rows the windows of output rows {@code [oy0, oy1)} read, for a
+   * task that computes those output rows alone.
+   */
+  public void fillRead(float[] x, int off, float pad, float[] dst, int dOff, int oy0, int oy1) {
+    fill(x, off, pad, dst, dOff, true, oy0 * strideY,
+        Math.min(rows, (oy1 - 1) * strideY + windowRows));
+  }
+
+  private void fill(float[] x, int off, float pad, float[] dst, int dOff, boolean readOnly,
+      int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      if (readOnly && !rowRead[r]) {
+        continue;
+      }
       int iy = r - padTop;
-      int d = r * rowLen;
+      int d = dOff + r * rowLen;
       if (iy < 0 || iy >= h) {
         Arrays.fill(dst, d, d + rowLen, pad);
       } else if (strideX == 1) {
         fillRow(x, off + iy * w, pad, dst, d);
       } else {
-        fillPhasedRow(x, off + iy * w, pad, dst, d);
+        fillPhasedRow(x, off + iy * w, pad, dst, d, readOnly);
       }
     }
   }
@@ -101,9 +149,13 @@ public final class PaddedPlane {
     Arrays.fill(dst, d + hi, d + cols, pad);
   }
 
-  private void fillPhasedRow(float[] x, int src, float pad, float[] dst, int d) {
+  private void fillPhasedRow(float[] x, int src, float pad, float[] dst, int d,
+      boolean readOnly) {
     int validEnd = Math.min(cols, padLeft + w); // columns [padLeft, validEnd) hold input
     for (int p = 0; p < strideX; p++) {
+      if (readOnly && !phaseRead[p]) {
+        continue;
+      }
       int o = d + p * phaseLen;
       int count = (cols - p + strideX - 1) / strideX; // columns p, p + s, ... below cols
       int j0 = Math.min(count, padLeft > p ? (padLeft - p + strideX - 1) / strideX : 0);

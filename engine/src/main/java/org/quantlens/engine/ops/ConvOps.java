@@ -16,8 +16,9 @@ import org.quantlens.engine.tensor.Tensor;
  * Conv (opsets 1 and 11; later versions only widen types): N-D, groups (depthwise included),
  * strides, pads, dilations, auto_pad, kernel_shape inferred from W, optional bias, and an
  * activation fused by the graph passes ({@link FusedActivation}). Float32 runs the fast drivers of
- * {@link FloatConv} (depthwise kernel for one input channel per group in 1-D/2-D, patch matrix and
- * GEMM otherwise) or {@link DirectConv} (stride-1 single-group 1-D/2-D convolutions it suits); float64 and float16 run {@link GenericConv} in double precision.
+ * {@link FloatConv} (depthwise kernel for one input channel per group in 1-D/2-D, GEMM over patch
+ * panels gathered from padded planes in 1-D/2-D with constant weights, patch matrix and GEMM
+ * otherwise) or {@link DirectConv} (stride-1 single-group 1-D/2-D convolutions it suits); float64 and float16 run {@link GenericConv} in double precision.
  */
 public final class ConvOps implements OpFamily {
   @Override
@@ -145,6 +146,9 @@ public final class ConvOps implements OpFamily {
     // -Dquantlens.conv.direct=false (read when a session is built) keeps every conv on GEMM,
     // for A/B timing of the two paths in one JVM.
     boolean directAllowed = Boolean.parseBoolean(System.getProperty("quantlens.conv.direct", "true"));
+    // likewise -Dquantlens.conv.patches=false keeps the patch-matrix GEMM path
+    boolean patchesAllowed = Boolean.parseBoolean(System.getProperty("quantlens.conv.patches",
+        "true"));
     boolean directWeights = directAllowed && wPacked != null && DirectConv.suits(kernel, win.strides,
         win.dilations, group, wConst.dim(1), wConst.dim(0));
     float[] wDirect = directWeights ? DirectConv.packWeights(wPacked, wConst.dim(0),
@@ -154,6 +158,7 @@ public final class ConvOps implements OpFamily {
     // The direct kernel's read offsets for the last input shape (immutable, so a race between
     // concurrent runs only costs a recomputation).
     AtomicReference<DirectConv.Layout> layout = new AtomicReference<>();
+    AtomicReference<FloatConv.Patches> patches = new AtomicReference<>(); // likewise, for the GEMM
     Tensor bConst = ctx.constant(2);
     float[] bPacked = bConst != null && bConst.dtype() == DType.F32 ? bConst.toFloats() : null;
     ShapeKeyed<Window.Shaped> shapes = new ShapeKeyed<>();
@@ -187,6 +192,9 @@ public final class ConvOps implements OpFamily {
         } else if (directAllowed && DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {
           layout.set(DirectConv.run(g, n, c, m, x.floats(), wf, w == wConst ? wDirect : null, bf,
               ep, y.floats(), ec, layout.get()));
+        } else if (patchesAllowed && FloatConv.patchesSuit(g, w == wConst ? wGemm : null)) {
+          patches.set(FloatConv.patches(g, n, c, group, m, x.floats(), wGemm, bf, ep, y.floats(),
+              ec, patches.get()));
         } else {
           FloatConv.gemm(g, n, c, group, m, x.floats(), wf, w == wConst ? wGemm : null, bf, ep,
               y.floats(), ec);

@@ -238,6 +238,23 @@ public final class SimdGemm extends GemmKernel {
     }
   }
 
+  /** Runs of a panel's width or at least a vector: two vector copies (overlapping when shorter). */
+  @Override
+  protected void gatherRuns(float[] src, int srcBase, int[] offsets, int k, int len, float[] dst,
+      int d) {
+    if (len < L || len > NR) {
+      super.gatherRuns(src, srcBase, offsets, k, len, dst, d);
+      return;
+    }
+    int tail = len - L;
+    for (int p = 0; p < k; p++) {
+      int s = srcBase + offsets[p];
+      int o = d + p * NR;
+      FloatVector.fromArray(F, src, s).intoArray(dst, o);
+      FloatVector.fromArray(F, src, s + tail).intoArray(dst, o + tail);
+    }
+  }
+
   @Override
   protected void storeTile(float[] tile, int tOff, int tileLd, int rows, int cols, float alpha,
       float beta, boolean first, float[] c, int ci, int ldc) {
