@@ -220,11 +220,22 @@ public final class SimdGemm extends GemmKernel {
       c.rearrange(ZIP2_LO, e).intoArray(dst, d + 2 * L);
       c.rearrange(ZIP2_HI, e).intoArray(dst, d + 3 * L);
     }
+    if (p < depth) {
+      transposeTail(src, s0, so, p, depth, dst, base);
+    }
+  }
+
+  /**
+   * Steps {@code [p, depth)} of {@link #transpose4}, one at a time. A method of its own so that
+   * transpose4 stays small enough for C2 to inline into the GEMM's tile loop: compiled on its own
+   * it waited at C1 (vectors boxed) for seconds on a busy machine.
+   */
+  private static void transposeTail(float[] src, int s0, int so, int p, int depth, float[] dst, int base) {
     for (int d = base + 4 * p; p < depth; p++, d += 4) {
       dst[d] = src[s0 + p];
-      dst[d + 1] = src[s1 + p];
-      dst[d + 2] = src[s2 + p];
-      dst[d + 3] = src[s3 + p];
+      dst[d + 1] = src[s0 + so + p];
+      dst[d + 2] = src[s0 + 2 * so + p];
+      dst[d + 3] = src[s0 + 3 * so + p];
     }
   }
 
