@@ -10,7 +10,7 @@ import java.util.List;
  * ({@link Gemm#packB}) and the two bias vectors summed. The input projection {@code X W^T} of
  * every time step is one GEMM per direction, up front; then each step does only the recurrent
  * product {@code H_{t-1} R^T} and a {@link RecurrentCells} kernel for the gate math. An LSTM over
- * a batch of {@link #FUSED_MIN_BATCH} rows or more instead does one product per step,
+ * one row or {@link #FUSED_MIN_BATCH} rows or more instead does one product per step,
  * {@code [X_t H_{t-1}] [W R]^T}, with {@code [W R]} packed once too (1.24x and 1.33x on the
  * lstm-rows and text-lstm models at batch 64). Batch rows are independent, so the recurrence
  * is split into tasks of (direction, block of batch rows), about two per thread, each running all
@@ -56,8 +56,8 @@ public final class RecurrentLayer {
   /** GRU without linear_before_reset: per direction R_h^T packed (hidden x hidden), else null. */
   private final PackedMatrix[] rh;
   /**
-   * LSTM: per direction {@code [W R]^T} packed ((input + hidden) x gates*hidden), for batches of at
-   * least {@link #FUSED_MIN_BATCH} rows; null for the other types.
+   * LSTM: per direction {@code [W R]^T} packed ((input + hidden) x gates*hidden), for batches of
+   * one row or at least {@link #FUSED_MIN_BATCH}; null for the other types.
    */
   private final PackedMatrix[] wr;
   /** Zeros standing in for the input projection when {@link #wr} already added it. */
@@ -170,19 +170,22 @@ public final class RecurrentLayer {
   }
 
   /**
-   * Batches from this size on run an LSTM step as one product {@code [X_t H_{t-1}] [W R]^T} instead
-   * of an up-front input projection of every step plus {@code H_{t-1} R^T} per step: the
-   * projection's product has a short depth (the input width: 28 and 50 in the zoo) and ran at half
-   * the speed of the recurrent one, and its output (seqLen * batch * 4 * hidden floats, 26 MB for
-   * 200 steps of 64 rows) came back from memory step by step. Below it a step's product is a
-   * matrix-vector product that streams the weights, and streaming W too every step costs more than
-   * the up-front projection. Chosen by batch size only, so results never depend on the thread
+   * Batches of one row, and from this size on, run an LSTM step as one product
+   * {@code [X_t H_{t-1}] [W R]^T} instead of an up-front input projection of every step plus
+   * {@code H_{t-1} R^T} per step: the projection's product has a short depth (the input width: 28
+   * and 50 in the zoo) and ran at half the speed of the recurrent one, and its output (seqLen *
+   * batch * 4 * hidden floats, 26 MB for 200 steps of 64 rows) came back from memory step by step.
+   * Measured paired in one JVM, whole models, 1 thread: batch 64 1.24x (lstm-rows) and 1.33x
+   * (text-lstm), batch 8 1.32x and 1.24x, batch 1 1.03-1.14x and 1.23x (2 threads: 1.44x and
+   * 1.25x, the projection no longer wakes the workers); but batch 2 and 4 0.83x and 0.78x on
+   * lstm-rows (the GEMM's small-m blocked path streams [W R] for a few rows, where a lone row takes
+   * the matrix-vector path). Chosen by batch size only, so results never depend on the thread
    * count.
    */
   static final int FUSED_MIN_BATCH = 8;
 
   private boolean fused(int batch) {
-    return wr != null && batch >= FUSED_MIN_BATCH;
+    return wr != null && (batch == 1 || batch >= FUSED_MIN_BATCH);
   }
 
   public Type type() {
