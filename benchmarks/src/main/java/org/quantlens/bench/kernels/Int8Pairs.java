@@ -7,9 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.quantlens.bench.models.BenchModel;
+import org.quantlens.bench.models.Zoo;
+import org.quantlens.bench.peer.Variant;
 import org.quantlens.bench.report.Json;
 import org.quantlens.bench.report.Stats;
 import org.quantlens.engine.kernels.Int8Gemm;
+import org.quantlens.engine.runtime.Session;
+import org.quantlens.engine.tensor.Tensor;
 
 /**
  * The int8 goals measured as pairs in one JVM, a fixed time per contestant, the order rotating
@@ -21,7 +26,9 @@ import org.quantlens.engine.kernels.Int8Gemm;
  *       goal ratio is GEMM / that idiom, per round;
  *   <li>int8 against float at batch 1 on dense layers whose float weights exceed the L3
  *       ({@link Int8GemmBench} against {@link GemmDenseBench}, SIMD, one thread), per round; and
- *       int8 on weights held {@code [out][in]} (read in place) alongside.
+ *       int8 on weights held {@code [out][in]} (read in place) alongside;
+ *   <li>int8 layers as the engine runs them (a one-layer static-int8 model: quantize the input,
+ *       int8 conv or LSTM, dequantize), against the best idiom and against the float layer.
  * </ul>
  *
  * <pre>
@@ -37,6 +44,13 @@ public final class Int8Pairs {
    */
   static final String[] MEMORY_BOUND = {"fc4096:4096:4096", "lstm2048-recurrent:2048:8192",
       "lstm1024-recurrent:1024:4096"};
+  /**
+   * Zoo layers run float and int8, {@code layer:batch:variant}. The LSTMs run dynamic-int8: the same
+   * int8 layer as static-int8's (x and h are quantized per step either way), without calibrating a
+   * 72 MB model first.
+   */
+  static final String[] LAYERS = {"resnet20-conv32:1:static-int8", "resnet20-conv32:64:static-int8",
+      "lstm-50x128:1:dynamic-int8", "lstm-256x2048:1:dynamic-int8"};
   private static final String[] IDIOMS = {"b2s", "b2i", "b2f", "f32"};
 
   private Int8Pairs() {}
@@ -101,6 +115,16 @@ public final class Int8Pairs {
       RowsLayout kn = new RowsLayout(shape, false);
       names.add("int8-kn:" + shape);
       calls.add(kn::multiply);
+    }
+    String[] layers = quick ? new String[] {"resnet20-conv32:1:static-int8"} : LAYERS;
+    int firstLayer = calls.size();
+    for (String layer : layers) {
+      String[] parts = layer.split(":");
+      for (String variant : new String[] {"float", parts[2]}) {
+        LayerRun run = new LayerRun(Zoo.get(parts[0]), Integer.parseInt(parts[1]), variant);
+        names.add(variant + ":" + layer);
+        calls.add(run::run);
+      }
     }
     int n = calls.size();
     Counters c = new Counters();
@@ -168,6 +192,26 @@ public final class Int8Pairs {
           Stats.median(rowsRatio), Stats.median(kn) / 1e9, Stats.median(knRatio));
     }
     doc.put("batch1Int8OverFloat", dense);
+    Map<String, Object> layerDoc = new LinkedHashMap<>();
+    for (int l = 0; l < layers.length; l++) {
+      double[] fl = r[firstLayer + 2 * l];
+      double[] q8 = r[firstLayer + 2 * l + 1];
+      Map<String, Object> row = new LinkedHashMap<>();
+      long weights = 0;
+      for (Tensor w : Zoo.get(layers[l].split(":")[0]).graph().initializers().values()) {
+        weights += 4L * w.size();
+      }
+      row.put("floatWeightBytes", weights);
+      row.put("floatGflopsMedian", Stats.median(fl) / 1e9);
+      row.put("int8GopsMedian", Stats.median(q8) / 1e9);
+      row.put("overFloat", summary(ratios(q8, fl)));
+      row.put("overIdiom", summary(ratios(q8, r[best])));
+      layerDoc.put(layers[l], row);
+      System.out.printf("layer %s: int8 %.2f GOPS, / float %.2f, / best idiom %.2f (medians)%n",
+          layers[l], Stats.median(q8) / 1e9, Stats.median(ratios(q8, fl)),
+          Stats.median(ratios(q8, r[best])));
+    }
+    doc.put("layers", layerDoc);
     doc.put("sink", sink);
     Files.writeString(out, Json.write(doc));
   }
@@ -226,6 +270,25 @@ public final class Int8Pairs {
       }
       work.flops += 2L * in * out;
       return y;
+    }
+  }
+
+  /** One zoo layer as a one-thread session on one variant of its one-layer model. */
+  private static final class LayerRun {
+    private final Session session;
+    private final Map<String, Tensor> feeds;
+    private final long flopsPerCall;
+
+    LayerRun(BenchModel m, int batch, String variant) {
+      session = new Session(Variant.graph(m, variant), new Session.Options().threads(1));
+      feeds = m.inputs(batch, 4);
+      flopsPerCall = 2L * m.macsPerItem() * batch;
+    }
+
+    Object run(Counters work) {
+      Map<String, Tensor> out = session.run(feeds);
+      work.flops += flopsPerCall;
+      return out.size();
     }
   }
 

@@ -28,13 +28,13 @@ import org.quantlens.engine.tensor.Tensor;
  *       session as an int8 layer).
  * </ul>
  */
-final class Variant {
+public final class Variant {
   /** Calibration batches (of 32): inputs from seeds other than the timed inputs'. */
   private static final int CALIB_BATCHES = 4;
 
   private Variant() {}
 
-  static Graph graph(BenchModel m, String variant) {
+  public static Graph graph(BenchModel m, String variant) {
     switch (variant) {
       case "float":
         return m.graph();

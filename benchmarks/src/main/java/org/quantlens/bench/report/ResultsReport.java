@@ -127,9 +127,10 @@ public final class ResultsReport {
     md.append("- CPU: ").append(Machine.describe()).append('\n');
     if (peer != null) {
       md.append(String.format(Locale.ROOT, "- ONNX Runtime Java %s; side by side: %s alternating"
-          + " rounds of %s ms per engine after %s ms of warm-up, in one JVM%n",
+          + " rounds of %s ms per engine after %s ms of warm-up%s, in one JVM%n",
           peer.get("ortVersion"), num(peer.get("rounds")), num(peer.get("roundMs")),
-          num(peer.get("warmupMs"))));
+          num(peer.get("warmupMs")), peer.get("laterWarmupMs") == null ? ""
+              : " (" + num(peer.get("laterWarmupMs")) + " ms for a model's later configurations)"));
     }
     md.append("- Reading the tables: values are medians; `[a-b]` is the range over JMH"
         + " iterations, or for side-by-side ratios the interquartile range over the paired rounds."
@@ -194,6 +195,10 @@ public final class ResultsReport {
     }
     for (Map<String, Object> r : all("GemmDenseBench", Map.of("kernel", "simd"))) {
       Map<String, String> key = new LinkedHashMap<>(params(r));
+      key.put("kernel", "scalar");
+      if (find("GemmDenseBench", key) == null) {
+        continue; // the full run measures the scalar kernel on a few dense shapes only
+      }
       key.remove("kernel");
       simdRow("dense " + denseName(r), "GemmDenseBench", key, "flops", 1e9, "GFLOP/s");
     }
@@ -316,6 +321,33 @@ public final class ResultsReport {
           fmt((Double) d.get("floatGflopsMedian")) + " GFLOP/s", pairRatio(d),
           memoryBound ? "≥ 1.5 (every weight layout)" : "—",
           memoryBound ? met(worstLayout(d), 1.5) : "—");
+    }
+    Map<String, Object> layers = asMap(int8Pairs.get("layers"));
+    if (layers == null) {
+      return;
+    }
+    for (Map.Entry<String, Object> e : layers.entrySet()) {
+      Map<String, Object> d = asMap(e.getValue());
+      String[] l = e.getKey().split(":");
+      BenchModel m = Zoo.get(l[0]);
+      Map<String, Object> overIdiom = asMap(d.get("overIdiom"));
+      Map<String, Object> overFloat = asMap(d.get("overFloat"));
+      String what = "int8 layer " + l[0] + " (" + m.description() + "), batch " + l[1] + ", " + l[2]
+          + " one-layer model (quantize, int8 kernel, dequantize), paired rounds";
+      if (m.waitingOn().equals("conv")) {
+        row(what + " / best idiom (" + best + "); / the float layer: " + pairRatio(overFloat),
+            fmt((Double) d.get("int8GopsMedian")) + " GOPS",
+            fmt((Double) gops.get(best)) + " GOPS (" + best + ")", pairRatio(overIdiom), goal,
+            met((Double) overIdiom.get("ratioMedian"), 0.90));
+      } else { // recurrent: int8 against the float layer, judged where the weights are memory-bound
+        long weightBytes = ((Number) d.get("floatWeightBytes")).longValue();
+        boolean memoryBound = weightBytes >= MEMORY_BOUND_BYTES;
+        row(what + " (float weights " + weightBytes / (1 << 20) + " MB"
+            + (memoryBound ? ": memory-bound" : "") + ") / the float layer",
+            fmt((Double) d.get("int8GopsMedian")) + " GOPS",
+            fmt((Double) d.get("floatGflopsMedian")) + " GFLOP/s", pairRatio(overFloat),
+            memoryBound ? "≥ 1.5" : "—", memoryBound ? met((Double) overFloat.get("ratioMedian"), 1.5) : "—");
+      }
     }
   }
 
@@ -559,13 +591,6 @@ public final class ResultsReport {
   }
 
   private void waitingSection() {
-    waiting.add(new String[] {"int8 conv layers vs the best int8 dot-product idiom",
-        "≥ 0.90 of the best idiom", "no QLinearConv layer benchmark yet (the int8 GEMM row covers"
-        + " the kernel)"});
-    waiting.add(new String[] {"int8 vs float LSTM/GRU layers, memory-bound", "≥ 1.5",
-        "no layer benchmark times QuantRecurrentLayer against the float layer yet (both int8"
-        + " variants run LSTM/GRU as int8 layers; the side-by-side dynamic-int8 rows cover the"
-        + " models)"});
     if (dynamicLstmRows == 0) {
       waiting.add(new String[] {"dynamic-int8 LSTM vs ONNX Runtime's DynamicQuantizeLSTM", "≥ 1.0",
           "no dynamic-int8 side-by-side row for an LSTM model in this run (lstm-rows, text-lstm)"});

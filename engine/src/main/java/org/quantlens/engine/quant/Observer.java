@@ -6,7 +6,10 @@ package org.quantlens.engine.quant;
  * NaN and infinity first) and keep bounded state, whatever the data set size.
  */
 public interface Observer {
-  /** Takes in {@code x[0, n)}, one batch of the tensor. */
+  /**
+   * Takes in {@code x[0, n)}, one batch of the tensor. The values must be finite: a NaN would
+   * poison the range ({@link Calibrator} checks each batch first and names the tensor).
+   */
   void observe(float[] x, int n);
 
   /** Batches seen so far. */

@@ -10,7 +10,9 @@ import org.quantlens.engine.tensor.Tensor;
  * Backing arrays freed by finished steps, kept for reuse by later runs of one session. Thread-safe;
  * arrays are keyed by dtype and exact length and the total kept is bounded, beyond which freed
  * arrays are left to the garbage collector. {@link #take} always returns a zero-filled array,
- * {@link #takeUninitialized} one with unspecified contents.
+ * {@link #takeUninitialized} one with unspecified contents. Each array is kept in the last tensor
+ * that wrapped it and handed out in that same tensor when the shape asked for is its shape: in
+ * steady state a step gets its result tensor back, so recycled results cost no tensor objects.
  */
 final class BufferPool {
   /** Default bound on the bytes kept: 256 MB. */
@@ -42,7 +44,7 @@ final class BufferPool {
    * nothing once the shelves have grown to the session's working set.
    */
   private static final class Shelf {
-    Object[] items = new Object[2];
+    Tensor[] items = new Tensor[2];
     int count;
   }
 
@@ -60,51 +62,55 @@ final class BufferPool {
     return fresh.get();
   }
 
-  /** A zero-filled array of {@code length} elements of {@code type}: a recycled one or a new one. */
-  Object take(DType type, int length) {
-    Object a = length == 0 ? null : poll(key(type, length));
-    if (a == null) {
-      fresh.incrementAndGet();
-      return Array.newInstance(ELEMENT[type.ordinal()], length); // no Tensor around it
+  /**
+   * A zero-filled tensor of {@code type} and {@code shape} ({@code length} elements, the shape's
+   * size), on a recycled array or a new one.
+   */
+  Tensor take(DType type, int length, int[] shape) {
+    Tensor t = takeUninitialized(type, length, shape);
+    if (length > 0) {
+      clear(t.data()); // outside the lock: the array is this caller's now
     }
-    clear(a); // outside the lock: the array is this caller's now
-    return a;
+    return t;
   }
 
   /**
    * Like {@link #take} but a recycled array keeps whatever it held: for a caller that writes every
    * element before reading any.
    */
-  Object takeUninitialized(DType type, int length) {
-    Object a = length == 0 ? null : poll(key(type, length));
-    if (a == null) {
+  Tensor takeUninitialized(DType type, int length, int[] shape) {
+    Tensor held = length == 0 ? null : poll(key(type, length));
+    if (held == null) {
       fresh.incrementAndGet();
-      return Array.newInstance(ELEMENT[type.ordinal()], length);
+      return Tensor.wrap(type, Array.newInstance(ELEMENT[type.ordinal()], length), shape);
     }
-    return a;
+    return held.dtype() == type && held.hasShape(shape) ? held : Tensor.wrap(type, held.data(), shape);
   }
 
-  private synchronized Object poll(long key) {
+  private synchronized Tensor poll(long key) {
     Shelf s = find(key, false);
     if (s == null || s.count == 0) {
       return null;
     }
-    Object a = s.items[--s.count];
+    Tensor t = s.items[--s.count];
     s.items[s.count] = null;
-    bytes -= bytesOf(a);
-    return a;
+    bytes -= bytesOf(t.data());
+    return t;
   }
 
-  /** Offers {@code array} (of {@code type}) for reuse; nobody may touch it afterwards. */
-  void give(DType type, Object array) {
+  /**
+   * Offers {@code t}'s backing array, in {@code t}, for reuse; nobody may touch either afterwards.
+   */
+  void give(Tensor t) {
+    Object array = t.data();
     int length = Array.getLength(array);
     if (length == 0) {
       return;
     }
-    push(key(type, length), array, bytesOf(array));
+    push(key(t.dtype(), length), t, bytesOf(array));
   }
 
-  private synchronized void push(long key, Object array, long b) {
+  private synchronized void push(long key, Tensor t, long b) {
     if (bytes + b > maxBytes) {
       return; // left to the garbage collector
     }
@@ -112,7 +118,7 @@ final class BufferPool {
     if (s.count == s.items.length) {
       s.items = Arrays.copyOf(s.items, 2 * s.count);
     }
-    s.items[s.count++] = array;
+    s.items[s.count++] = t;
     bytes += b;
   }
 

@@ -1,10 +1,13 @@
 package org.quantlens.engine.runtime;
 
 import java.util.IdentityHashMap;
+import org.quantlens.engine.ShapeMismatchException;
+import org.quantlens.engine.graph.Node;
 import java.util.function.IntConsumer;
 import org.quantlens.engine.ops.ExecContext;
 import org.quantlens.engine.ops.SaturationCounter;
 import org.quantlens.engine.tensor.DType;
+import org.quantlens.engine.tensor.Shapes;
 import org.quantlens.engine.tensor.Tensor;
 
 /**
@@ -23,11 +26,11 @@ final class RunContext implements ExecContext {
    * counts: boxed from Integer's cache, no allocation).
    */
   private final IdentityHashMap<Object, Integer> owned = new IdentityHashMap<>();
-  /** Dtype of each owned array, for returning it to the pool. */
-  private final IdentityHashMap<Object, DType> types = new IdentityHashMap<>();
 
   /** The running node's saturation counter, null when counting is off. */
   private SaturationCounter saturation;
+  /** The running node, named by errors raised here on its behalf. */
+  private Node running;
 
   /** The run's value slots (see {@link ExecutionPlan}). */
   final Tensor[] slots;
@@ -59,8 +62,8 @@ final class RunContext implements ExecContext {
     java.util.Arrays.fill(feeds, null);
     java.util.Arrays.fill(results, null);
     owned.clear();
-    types.clear();
     saturation = null;
+    running = null;
   }
 
   @Override
@@ -83,25 +86,37 @@ final class RunContext implements ExecContext {
     this.saturation = c;
   }
 
+  /** Set by the session before each node runs (on this context's thread). */
+  void running(Node node) {
+    this.running = node;
+  }
+
   @Override
   public Tensor allocate(DType type, int... shape) {
-    int n = org.quantlens.engine.tensor.Shapes.size(shape); // typed error on a negative or huge shape
-    return own(type, buffers.take(type, n), shape);
+    return own(buffers.take(type, size(shape), shape));
   }
 
   @Override
   public Tensor allocateUninitialized(DType type, int... shape) {
-    int n = org.quantlens.engine.tensor.Shapes.size(shape);
-    return own(type, buffers.takeUninitialized(type, n), shape);
+    return own(buffers.takeUninitialized(type, size(shape), shape));
   }
 
-  private Tensor own(DType type, Object a, int[] shape) {
-    // Ops may call allocate from worker threads (scratch); the maps are this call's alone.
-    synchronized (this) {
-      owned.put(a, 0);
-      types.put(a, type);
+  /** Elements of a result's shape; a negative or huge shape is an error naming the running node. */
+  private int size(int[] shape) {
+    try {
+      return Shapes.size(shape);
+    } catch (ShapeMismatchException e) {
+      throw new ShapeMismatchException((running == null ? "" : running.describe() + ": ")
+          + "cannot allocate a result: " + e.getMessage());
     }
-    return Tensor.wrap(type, a, shape);
+  }
+
+  private Tensor own(Tensor t) {
+    // Ops may call allocate from worker threads (scratch); the map is this call's alone.
+    synchronized (this) {
+      owned.put(t.data(), 0);
+    }
+    return t;
   }
 
   @Override
@@ -110,7 +125,7 @@ final class RunContext implements ExecContext {
     Integer c = owned.get(a);
     if (c != null && c == 0) { // allocated in this call and held by no slot
       owned.remove(a);
-      buffers.give(types.remove(a), a);
+      buffers.give(t);
     }
   }
 
@@ -132,7 +147,7 @@ final class RunContext implements ExecContext {
     }
     if (c == 1) {
       owned.remove(a);
-      buffers.give(types.remove(a), a);
+      buffers.give(t);
     } else {
       owned.put(a, c - 1);
     }
@@ -141,6 +156,5 @@ final class RunContext implements ExecContext {
   /** Forgets {@code t}'s array so it is never recycled (the caller now owns it). */
   synchronized void disown(Tensor t) {
     owned.remove(t.data());
-    types.remove(t.data());
   }
 }

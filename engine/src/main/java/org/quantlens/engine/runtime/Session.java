@@ -214,6 +214,7 @@ public final class Session implements AutoCloseable {
     ExecutionPlan.Step[] steps = plan.stepArray;
     for (int index = 0; index < steps.length; index++) {
       ExecutionPlan.Step step = steps[index];
+      ctx.running(step.node);
       if (saturation != null) {
         ctx.saturation(saturation[index]);
       }

@@ -73,6 +73,11 @@ public final class Tensor {
     return shape.clone();
   }
 
+  /** Whether the shape is {@code s} (without the copy {@link #shape()} makes). */
+  public boolean hasShape(int... s) {
+    return Arrays.equals(shape, s);
+  }
+
   public int rank() {
     return shape.length;
   }

@@ -39,7 +39,7 @@ class Int8TransposedGemmTest {
 
   @Test
   void transposedProductEqualsNaiveSumsForRowAndColumnTails() {
-    int[] ms = {1, 3, 4, 9};
+    int[] ms = {1, 3, 4, 9, 22}; // 9 and 22: the tiled path for 8+ rows, with row tails
     int[] ns = {1, 4, 7, 33, 70};
     int[] ks = {0, 1, 7, 8, 17, 120, 1030, 2049};
     long seed = 1;
@@ -57,5 +57,6 @@ class Int8TransposedGemmTest {
     // (-128)(-128) = 2^14 per term: 4100 terms cross several exact-float blocks
     check(1, 5, 4100, true, 0);
     check(5, 2, 4100, true, 0);
+    check(9, 17, 4100, true, 0);
   }
 }

@@ -2,6 +2,7 @@ package org.quantlens.engine.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
@@ -29,6 +31,22 @@ class SessionAllocationTest {
       f[i] = (float) r.nextGaussian();
     }
     return t;
+  }
+
+  @Test
+  void aResultTooLargeToAllocateIsATypedErrorNamingTheNode() {
+    Graph g = new Graph("huge");
+    g.opsets().put("", 13);
+    g.inputs().add(new Value("x", DType.F32, 1, 1));
+    g.initializers().put("shape", Tensor.of(new long[] {100_000, 100_000}, 2));
+    g.nodes().add(new Node("widen", "Expand", List.of("x", "shape"), List.of("y"), Map.of()));
+    g.outputs().add(new Value("y", DType.F32, 100_000, 100_000));
+    try (Session s = new Session(g)) {
+      ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
+          () -> s.run(Map.of("x", Tensor.zeros(DType.F32, 1, 1))));
+      assertTrue(e.getMessage().contains("node 'widen' (Expand)"), e.getMessage());
+      assertTrue(e.getMessage().contains("[100000, 100000]"), e.getMessage());
+    }
   }
 
   static Graph cnn(int batch) {

@@ -3,6 +3,7 @@ package org.quantlens.study.recipe;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
@@ -111,8 +112,14 @@ public final class Attack {
   /**
    * Accuracy of {@code model} (evaluation mode) on adversarial versions of {@code data}, each
    * batch attacked against the model itself (white box).
+   *
+   * @throws ShapeMismatchException if {@code data} holds no example
    */
   public double accuracy(Graph model, Dataset data, int batchSize, long seed) {
+    if (data.size() == 0) {
+      throw new ShapeMismatchException("the attacked set is empty: adversarial accuracy needs at"
+          + " least one example");
+    }
     String in = StandardRecipe.inputName(model);
     String out = model.outputs().get(0).name();
     SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();

@@ -1,6 +1,7 @@
 package org.quantlens.study.recipe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -9,12 +10,14 @@ import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.graph.Value;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
+import org.quantlens.engine.train.Dataset;
 import org.quantlens.engine.train.SoftmaxCrossEntropy;
 import org.quantlens.engine.train.TrainingSession;
 
@@ -30,6 +33,14 @@ class AttackTest {
         Map.of("transB", Attribute.of(1L))));
     g.outputs().add(new Value("logits", DType.F32, -1, 2));
     return g;
+  }
+
+  @Test
+  void accuracyOnAnEmptySetIsATypedErrorNotADivisionByZero() {
+    Dataset empty = Dataset.of(Tensor.zeros(DType.F32, 0, 3), Tensor.zeros(DType.I64, 0));
+    ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
+        () -> Attack.fgsm(0.1).accuracy(linear(new float[6]), empty, 8, 1));
+    assertTrue(e.getMessage().contains("empty"), e.getMessage());
   }
 
   @Test
