@@ -9,7 +9,10 @@ import java.util.List;
  * <p>How it runs: W and R are packed once, at load, into the GEMM's panel layout
  * ({@link Gemm#packB}) and the two bias vectors summed. The input projection {@code X W^T} of
  * every time step is one GEMM per direction, up front; then each step does only the recurrent
- * product {@code H_{t-1} R^T} and a {@link RecurrentCells} kernel for the gate math. Batch rows are independent, so the recurrence
+ * product {@code H_{t-1} R^T} and a {@link RecurrentCells} kernel for the gate math. An LSTM over
+ * one row or {@link #FUSED_MIN_BATCH} rows or more instead does one product per step,
+ * {@code [X_t H_{t-1}] [W R]^T}, with {@code [W R]} packed once too (1.24x and 1.33x on the
+ * lstm-rows and text-lstm models at batch 64). Batch rows are independent, so the recurrence
  * is split into tasks of (direction, block of batch rows), about two per thread, each running all
  * its steps, with one fork for the whole sequence; a lone task (one direction, small batch) lets the
  * GEMM spread each step's product instead. Every row's numbers are the same whichever block it
@@ -52,12 +55,19 @@ public final class RecurrentLayer {
   private final PackedMatrix[] r;
   /** GRU without linear_before_reset: per direction R_h^T packed (hidden x hidden), else null. */
   private final PackedMatrix[] rh;
+  /**
+   * LSTM: per direction {@code [W R]^T} packed ((input + hidden) x gates*hidden), for batches of
+   * one row or at least {@link #FUSED_MIN_BATCH}; null for the other types.
+   */
+  private final PackedMatrix[] wr;
+  /** Zeros standing in for the input projection when {@link #wr} already added it. */
+  private final float[] noProjection;
   private final RecurrentCells.Params[] params;
   private final RecurrentCells cells;
 
   private RecurrentLayer(Type type, int hidden, int input, int directions, boolean reverse,
       boolean linearBeforeReset, PackedMatrix[] w, PackedMatrix[] r, PackedMatrix[] rh,
-      RecurrentCells.Params[] params, RecurrentCells cells) {
+      PackedMatrix[] wr, RecurrentCells.Params[] params, RecurrentCells cells) {
     this.type = type;
     this.hidden = hidden;
     this.input = input;
@@ -67,6 +77,8 @@ public final class RecurrentLayer {
     this.w = w;
     this.r = r;
     this.rh = rh;
+    this.wr = wr;
+    this.noProjection = wr == null ? null : new float[type.gates * hidden];
     this.params = params;
     this.cells = cells;
   }
@@ -141,8 +153,39 @@ public final class RecurrentLayer {
         prh[d] = Gemm.packB(true, hidden, hidden, r, ro + 2 * hidden * hidden, hidden);
       }
     }
+    PackedMatrix[] pwr = type == Type.LSTM ? new PackedMatrix[directions] : null;
+    if (pwr != null) {
+      int k = input + hidden;
+      float[] joined = new float[gh * k]; // row g: W's row g, then R's
+      for (int d = 0; d < directions; d++) {
+        for (int g = 0; g < gh; g++) {
+          System.arraycopy(w, (d * gh + g) * input, joined, g * k, input);
+          System.arraycopy(r, (d * gh + g) * hidden, joined, g * k + input, hidden);
+        }
+        pwr[d] = Gemm.packB(true, k, gh, joined, 0, k);
+      }
+    }
     return new RecurrentLayer(type, hidden, input, directions, reverse, !splitR && type == Type.GRU,
-        pw, pr, prh, params, cells);
+        pw, pr, prh, pwr, params, cells);
+  }
+
+  /**
+   * Batches of one row, and from this size on, run an LSTM step as one product
+   * {@code [X_t H_{t-1}] [W R]^T} instead of an up-front input projection of every step plus
+   * {@code H_{t-1} R^T} per step: the projection's product has a short depth (the input width: 28
+   * and 50 in the zoo) and ran at half the speed of the recurrent one, and its output (seqLen *
+   * batch * 4 * hidden floats, 26 MB for 200 steps of 64 rows) came back from memory step by step.
+   * Measured paired in one JVM, whole models, 1 thread: batch 64 1.24x (lstm-rows) and 1.33x
+   * (text-lstm), batch 8 1.32x and 1.24x, batch 1 1.03-1.14x and 1.23x (2 threads: 1.44x and
+   * 1.25x, the projection no longer wakes the workers); but batch 2 and 4 0.83x and 0.78x on
+   * lstm-rows (the GEMM's small-m blocked path streams [W R] for a few rows, where a lone row takes
+   * the matrix-vector path). Chosen by batch size only, so results never depend on the thread
+   * count.
+   */
+  static final int FUSED_MIN_BATCH = 8;
+
+  private boolean fused(int batch) {
+    return wr != null && (batch == 1 || batch >= FUSED_MIN_BATCH);
   }
 
   public Type type() {
@@ -168,7 +211,8 @@ public final class RecurrentLayer {
    */
   public int workSize(int seqLen, int batch) {
     long gh = (long) type.gates * hidden;
-    long size = directions * ((long) seqLen * batch * gh + (long) batch * stateWidth());
+    long size = fused(batch) ? (long) directions * batch * fusedWidth()
+        : directions * ((long) seqLen * batch * gh + (long) batch * stateWidth());
     if (size > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(type + " work space of " + size + " floats is too large");
     }
@@ -179,6 +223,11 @@ public final class RecurrentLayer {
   private int stateWidth() {
     int n = hidden;
     return n + (type == Type.LSTM ? n : 0) + type.gates * n + (splitR() ? n : 0);
+  }
+
+  /** Floats one batch row needs per direction on the fused path: [x_t h], the gates, c. */
+  private int fusedWidth() {
+    return input + hidden + type.gates * hidden + hidden;
   }
 
   private boolean splitR() {
@@ -227,7 +276,8 @@ public final class RecurrentLayer {
     }
     int gh = type.gates * hidden;
     int rows = seqLen * batch;
-    for (int d = 0; d < directions; d++) {
+    boolean fused = fused(batch);
+    for (int d = 0; d < directions && !fused; d++) {
       Gemm.sgemmPackedB(par, false, rows, 1f, x, 0, input, w[d], 0f, work, d * rows * gh, gh,
           null);
     }
@@ -236,10 +286,10 @@ public final class RecurrentLayer {
     int perDirection = par.threads() == 1 ? 1 : (2 * par.threads() + directions - 1) / directions;
     int blocks = Math.max(1, Math.min(perDirection, batch / MIN_ROWS_PER_TASK));
     int tasks = directions * blocks;
-    Run run = new Run(work, directions * rows * gh, seqLen, batch, batchMajor, lens, h0, c0, y, yh,
-        yc);
+    Run run = new Run(work, fused ? 0 : directions * rows * gh, x, seqLen, batch, batchMajor, lens,
+        h0, c0, y, yh, yc);
     if (tasks == 1) {
-      recur(par, run, 0, 0, batch);
+      recur(par, run, 0, 0, batch, fused);
       return;
     }
     par.forRange(tasks, t -> {
@@ -247,8 +297,16 @@ public final class RecurrentLayer {
       int k = t % blocks;
       int b0 = (int) ((long) batch * k / blocks);
       int b1 = (int) ((long) batch * (k + 1) / blocks);
-      recur(Parallel.SERIAL, run, d, b0, b1);
+      recur(Parallel.SERIAL, run, d, b0, b1, fused);
     });
+  }
+
+  private void recur(Parallel par, Run run, int d, int b0, int b1, boolean fused) {
+    if (fused) {
+      recurFused(par, run, d, b0, b1);
+    } else {
+      recur(par, run, d, b0, b1);
+    }
   }
 
   /** The per-call arguments shared by the tasks of one {@link #run}. */
@@ -257,6 +315,7 @@ public final class RecurrentLayer {
     final float[] work;
     /** Where the rows' states start in {@link #work}. */
     final int stateBase;
+    final float[] x;
     final int seqLen;
     final int batch;
     final boolean batchMajor;
@@ -267,10 +326,11 @@ public final class RecurrentLayer {
     final float[] yh;
     final float[] yc;
 
-    Run(float[] work, int stateBase, int seqLen, int batch, boolean batchMajor, int[] lens,
-        float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
+    Run(float[] work, int stateBase, float[] x, int seqLen, int batch, boolean batchMajor,
+        int[] lens, float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
       this.work = work;
       this.stateBase = stateBase;
+      this.x = x;
       this.seqLen = seqLen;
       this.batch = batch;
       this.batchMajor = batchMajor;
@@ -378,6 +438,76 @@ public final class RecurrentLayer {
       }
       if (run.yc != null && type == Type.LSTM) {
         System.arraycopy(ws, cOff + k * n, run.yc, so, n);
+      }
+    }
+  }
+
+  /**
+   * {@link #recur} for an LSTM on the fused path: each row's part of the work space holds
+   * {@code [x_t h]} (the product's left operand, h updated in place by the cell), the gates and c.
+   */
+  private void recurFused(Parallel par, Run run, int d, int b0, int b1) {
+    int n = hidden;
+    int gh = type.gates * n;
+    int k = input + n;
+    int rows = b1 - b0;
+    boolean back = d == 1 || reverse;
+    RecurrentCells.Params p = params[d];
+    float[] ws = run.work;
+    int aOff = (d * run.batch + b0) * fusedWidth(); // rows x k, then rows x gh, then rows x n
+    int hrOff = aOff + rows * k;
+    int cOff = hrOff + rows * gh;
+    int maxLen = 0;
+    for (int j = 0; j < rows; j++) {
+      int b = b0 + j;
+      int so = run.stateOff(d, directions, n, b);
+      int ho = aOff + j * k + input;
+      if (run.h0 != null) {
+        System.arraycopy(run.h0, so, ws, ho, n);
+      } else {
+        java.util.Arrays.fill(ws, ho, ho + n, 0f);
+      }
+      if (run.c0 != null) {
+        System.arraycopy(run.c0, so, ws, cOff + j * n, n);
+      } else {
+        java.util.Arrays.fill(ws, cOff + j * n, cOff + j * n + n, 0f);
+      }
+      // a row past its length keeps its x slot as it is: never garbage a later step reads
+      java.util.Arrays.fill(ws, aOff + j * k, aOff + j * k + input, 0f);
+      maxLen = Math.max(maxLen, run.len(b));
+    }
+    for (int s = 0; s < maxLen; s++) {
+      for (int j = 0; j < rows; j++) {
+        int len = run.len(b0 + j);
+        if (s < len) {
+          int xo = run.xRow(back ? len - 1 - s : s, b0 + j) * input;
+          System.arraycopy(run.x, xo, ws, aOff + j * k, input);
+        }
+      }
+      Gemm.sgemmPackedB(par, false, rows, 1f, ws, aOff, k, wr[d], 0f, ws, hrOff, gh, null);
+      for (int j = 0; j < rows; j++) {
+        int len = run.len(b0 + j);
+        if (s < len) {
+          int ho = aOff + j * k + input;
+          cells.lstm(p, noProjection, 0, ws, hrOff + j * gh, ws, cOff + j * n, ws, ho);
+          if (run.y != null) {
+            int t = back ? len - 1 - s : s;
+            System.arraycopy(ws, ho, run.y, run.yOff(t, d, directions, n, b0 + j), n);
+          }
+        }
+      }
+    }
+    for (int j = 0; j < rows; j++) {
+      int b = b0 + j;
+      if (run.len(b) == 0) {
+        continue;
+      }
+      int so = run.stateOff(d, directions, n, b);
+      if (run.yh != null) {
+        System.arraycopy(ws, aOff + j * k + input, run.yh, so, n);
+      }
+      if (run.yc != null) {
+        System.arraycopy(ws, cOff + j * n, run.yc, so, n);
       }
     }
   }

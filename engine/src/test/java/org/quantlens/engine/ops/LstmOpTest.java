@@ -70,6 +70,26 @@ class LstmOpTest {
     check(c, run);
   }
 
+  @ParameterizedTest(name = "{0}, layout {1}, peepholes {2}, {3} threads, batch {4}")
+  @CsvSource({"forward, 0, false, 1, 11", "reverse, 1, false, 1, 11",
+      "bidirectional, 1, true, 1, 11", "bidirectional, 0, true, 2, 11", "reverse, 0, true, 2, 11", "forward, 1, false, 2, 11",
+      "reverse, 1, true, 1, 1", "bidirectional, 0, false, 2, 1"})
+  void batchesOfOneOr8AndMoreTakeTheOneProductPerStepPathAndMatchReference(String dir, int layout,
+      boolean peep, int threads, int batch) {
+    // with 1 or from RecurrentLayer.FUSED_MIN_BATCH rows a step multiplies [x_t h] by [W R]^T:
+    // lengths, initial states, the batch-major layout and row blocks on two threads go through it
+    Config c = withStates(random(Op.LSTM, 6, batch, 9, 20, dir, true, 31 + layout), 32);
+    c.layout = layout;
+    c.lens = batch == 1 ? new int[] {4} : lens(batch, 6, 33);
+    if (peep) {
+      c.p = uniform(new Random(34), c.dirs() * 3 * c.hidden, 0.9);
+      c.clip = 0.8;
+    }
+    Run run = new Run();
+    run.threads = threads;
+    check(c, run);
+  }
+
   @ParameterizedTest(name = "clip {0}, {1}")
   @CsvSource({"-1, forward", "-1, bidirectional", "0.7, forward", "0.7, reverse"})
   void peepholesMatchReferenceWithAndWithoutClip(double clip, String dir) {
