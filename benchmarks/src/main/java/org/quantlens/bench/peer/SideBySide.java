@@ -28,7 +28,7 @@ import org.quantlens.onnx.OnnxWriter;
 
 /**
  * Runs the same ONNX file in our engine and in ONNX Runtime Java, in one JVM, alternating: after a
- * warm-up (half as long for a model's configurations after its first), each round runs one engine then the other for a fixed time (the order flips every
+ * warm-up, each round runs one engine then the other for a fixed time (the order flips every
  * round), so drift in the machine's load hits both alike, and each round gives one paired ratio
  * ours/ORT. Writes JSON that {@code ResultsReport} turns into the side-by-side table.
  *
@@ -96,14 +96,10 @@ public final class SideBySide {
           results.add(s);
           continue;
         }
-        boolean first = true;
         for (int t : variant.equals("float") ? threads : int8Threads) {
           for (int b : batches) {
             try {
-              // the model's later configurations run code compiled during the first one
-              long warmup = first ? h.warmupNanos : h.warmupNanos / 2;
-              first = false;
-              Map<String, Object> r = h.compare(m, variant, file, t, b, warmup);
+              Map<String, Object> r = h.compare(m, variant, file, t, b);
               results.add(r);
               System.out.printf("%-10s %-12s threads=%d batch=%-3d ours %10.1f items/s  ort %10.1f"
                   + " items/s  ratio %.3f (IQR %.3f-%.3f)  max|diff| %.2g%n", name, variant, t, b,
@@ -130,15 +126,13 @@ public final class SideBySide {
     doc.put("rounds", rounds);
     doc.put("roundMs", roundMs);
     doc.put("warmupMs", warmupMs);
-    doc.put("laterWarmupMs", warmupMs / 2);
     doc.put("results", results);
     Files.writeString(out, Json.write(doc));
     System.out.println("wrote " + out);
   }
 
   /** One model at one (threads, batch): agreement check, warm-up, alternating rounds. */
-  private Map<String, Object> compare(BenchModel m, String variant, Path file, int threads, int batch,
-      long warmupNanos)
+  private Map<String, Object> compare(BenchModel m, String variant, Path file, int threads, int batch)
       throws OrtException, IOException {
     Graph ours = OnnxReader.read(file);
     Map<String, Tensor> feeds = m.inputs(batch, INPUT_SEED);

@@ -127,10 +127,9 @@ public final class ResultsReport {
     md.append("- CPU: ").append(Machine.describe()).append('\n');
     if (peer != null) {
       md.append(String.format(Locale.ROOT, "- ONNX Runtime Java %s; side by side: %s alternating"
-          + " rounds of %s ms per engine after %s ms of warm-up%s, in one JVM%n",
+          + " rounds of %s ms per engine after %s ms of warm-up, in one JVM%n",
           peer.get("ortVersion"), num(peer.get("rounds")), num(peer.get("roundMs")),
-          num(peer.get("warmupMs")), peer.get("laterWarmupMs") == null ? ""
-              : " (" + num(peer.get("laterWarmupMs")) + " ms for a model's later configurations)"));
+          num(peer.get("warmupMs"))));
     }
     md.append("- Reading the tables: values are medians; `[a-b]` is the range over JMH"
         + " iterations, or for side-by-side ratios the interquartile range over the paired rounds."
@@ -342,7 +341,8 @@ public final class ResultsReport {
       } else { // recurrent: int8 against the float layer, judged where the weights are memory-bound
         long weightBytes = ((Number) d.get("floatWeightBytes")).longValue();
         boolean memoryBound = weightBytes >= MEMORY_BOUND_BYTES;
-        row(what + " (float weights " + weightBytes / (1 << 20) + " MB"
+        row(what + " (float weights " + (weightBytes >= 1 << 20 ? weightBytes / (1 << 20) + " MB"
+            : weightBytes / 1024 + " KB")
             + (memoryBound ? ": memory-bound" : "") + ") / the float layer",
             fmt((Double) d.get("int8GopsMedian")) + " GOPS",
             fmt((Double) d.get("floatGflopsMedian")) + " GFLOP/s", pairRatio(overFloat),
