@@ -56,17 +56,10 @@ public final class Int8Pairs {
   private Int8Pairs() {}
 
   public static void main(String[] argv) throws Exception {
-    boolean quick = false;
-    int size = 512;
-    Path out = Path.of("target/int8-pairs.json");
-    for (int i = 0; i < argv.length; i++) {
-      switch (argv[i]) {
-        case "--quick": quick = true; break;
-        case "--size": size = Integer.parseInt(argv[++i]); break;
-        case "--out": out = Path.of(argv[++i]); break;
-        default: throw new IllegalArgumentException("unknown argument " + argv[i]);
-      }
-    }
+    PairArgs args = PairArgs.parse(argv, Path.of("target/int8-pairs.json"));
+    boolean quick = args.quick();
+    int size = args.size();
+    Path out = args.out();
     int rounds = quick ? 2 : 11;
     long roundNs = (quick ? 5 : 250) * 1_000_000L;
     long warmNs = (quick ? 10 : 4000) * 1_000_000L;

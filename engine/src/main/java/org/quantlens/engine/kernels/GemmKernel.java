@@ -392,12 +392,7 @@ public abstract class GemmKernel {
   public final void sgemm(Parallel par, boolean transA, boolean transB, int m, int n, int k,
       float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
       float[] c, int cOff, int ldc, GemmEpilogue epilogue) {
-    checkDims(m, n, k);
-    if (m == 0 || n == 0) {
-      return;
-    }
-    if (k == 0) {
-      scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
+    if (nothingToMultiply(m, n, k, beta, c, cOff, ldc, epilogue)) {
       return;
     }
     if (n == 1) { // the column of op(B) has stride ldb, or 1 when B is stored transposed
@@ -424,12 +419,7 @@ public abstract class GemmKernel {
     checkPacked(b, PackedMatrix.Side.B, nr);
     int n = b.outer();
     int k = b.depth();
-    checkDims(m, n, k);
-    if (m == 0 || n == 0) {
-      return;
-    }
-    if (k == 0) {
-      scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
+    if (nothingToMultiply(m, n, k, beta, c, cOff, ldc, epilogue)) {
       return;
     }
     if (m == 1) {
@@ -448,12 +438,7 @@ public abstract class GemmKernel {
     checkPacked(a, PackedMatrix.Side.A, mr);
     int m = a.outer();
     int k = a.depth();
-    checkDims(m, n, k);
-    if (m == 0 || n == 0) {
-      return;
-    }
-    if (k == 0) {
-      scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
+    if (nothingToMultiply(m, n, k, beta, c, cOff, ldc, epilogue)) {
       return;
     }
     blocked(par, m, n, k, alpha, packedA(a.data(), mr * k),
@@ -474,12 +459,7 @@ public abstract class GemmKernel {
     checkPacked(a, PackedMatrix.Side.A, mr);
     int m = a.outer();
     int k = a.depth();
-    checkDims(m, n, k);
-    if (m == 0 || n == 0) {
-      return;
-    }
-    if (k == 0) {
-      scaleOnly(m, n, 0f, c, cOff, ldc, epilogue);
+    if (nothingToMultiply(m, n, k, 0f, c, cOff, ldc, epilogue)) {
       return;
     }
     Operand oa = packedA(a.data(), mr * k);
@@ -790,6 +770,23 @@ public abstract class GemmKernel {
       s[slot] = b;
     }
     return b;
+  }
+
+  /**
+   * Checks the dimensions and finishes the products with no multiply-add: an empty C, or k = 0
+   * (C scaled by beta, then the epilogue). True when it did; the entry point then returns.
+   */
+  private static boolean nothingToMultiply(int m, int n, int k, float beta, float[] c, int cOff, int ldc,
+      GemmEpilogue epilogue) {
+    checkDims(m, n, k);
+    if (m == 0 || n == 0) {
+      return true;
+    }
+    if (k == 0) {
+      scaleOnly(m, n, beta, c, cOff, ldc, epilogue);
+      return true;
+    }
+    return false;
   }
 
   private static void checkDims(int m, int n, int k) {

@@ -108,26 +108,24 @@ public final class SimdInt8Quantize implements QuantizeKernels {
       SCALAR.binaryQuantized(mul, a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff);
       return;
     }
-    int i = mul ? mulRuns(a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff)
-        : addRuns(a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff);
+    int i = runs(mul, a, aOff, b, bOff, n, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff);
     if (i < n && n >= V && y != a && y != b) {
       // the tail as one vector ending at n, rewriting a few outputs with equal values (not in place:
       // those would read outputs)
       int t = n - V;
-      if (mul) {
-        mulRuns(a, aOff + t, b, bOff + t, V, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff + t);
-      } else {
-        addRuns(a, aOff + t, b, bOff + t, V, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff + t);
-      }
+      runs(mul, a, aOff + t, b, bOff + t, V, unsigned, sa, za, sb, zb, sy, zy, lo, hi, y, yOff + t);
     } else if (i < n) {
       SCALAR.binaryQuantized(mul, a, aOff + i, b, bOff + i, n - i, unsigned, sa, za, sb, zb, sy, zy, lo, hi,
           y, yOff + i);
     }
   }
 
-  /** The whole vectors of an add; returns how many elements were done. */
-  private static int addRuns(byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned, float sa, int za,
-      float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff) {
+  /**
+   * The whole vectors of a multiply or an add; returns how many elements were done. ({@code mul}
+   * is the same for the whole loop: C2 takes the test out of it.)
+   */
+  private static int runs(boolean mul, byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned,
+      float sa, int za, float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff) {
     int mask = unsigned ? 0xff : -1;
     IntVector vza = IntVector.broadcast(I, za);
     IntVector vzb = IntVector.broadcast(I, zb);
@@ -138,25 +136,7 @@ public final class SimdInt8Quantize implements QuantizeKernels {
     for (int end = n - V; i <= end; i += V) {
       FloatVector fa = dequant(a, aOff + i, mask, vza, vsa);
       FloatVector fb = dequant(b, bOff + i, mask, vzb, vsb);
-      r.store(fa.add(fb), y, yOff + i);
-    }
-    return i;
-  }
-
-  /** The whole vectors of a multiply; returns how many elements were done. */
-  private static int mulRuns(byte[] a, int aOff, byte[] b, int bOff, int n, boolean unsigned, float sa, int za,
-      float sb, int zb, float sy, int zy, int lo, int hi, byte[] y, int yOff) {
-    int mask = unsigned ? 0xff : -1;
-    IntVector vza = IntVector.broadcast(I, za);
-    IntVector vzb = IntVector.broadcast(I, zb);
-    FloatVector vsa = FloatVector.broadcast(F, sa);
-    FloatVector vsb = FloatVector.broadcast(F, sb);
-    Requant r = new Requant(sy, zy, lo, hi);
-    int i = 0;
-    for (int end = n - V; i <= end; i += V) {
-      FloatVector fa = dequant(a, aOff + i, mask, vza, vsa);
-      FloatVector fb = dequant(b, bOff + i, mask, vzb, vsb);
-      r.store(fa.mul(fb), y, yOff + i);
+      r.store(mul ? fa.mul(fb) : fa.add(fb), y, yOff + i);
     }
     return i;
   }
