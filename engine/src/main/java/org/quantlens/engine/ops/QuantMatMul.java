@@ -20,6 +20,8 @@ import org.quantlens.engine.tensor.Tensor;
  */
 final class QuantMatMul {
   private static final int ROW_BLOCK = 64;
+  /** Rows from which a shared transposed B is read from its packed panel copy. */
+  static final int PANEL_ROWS = 8;
   private static final long MIN_PARALLEL_MACS = 1 << 17;
 
   private QuantMatMul() {}
@@ -44,6 +46,14 @@ final class QuantMatMul {
     /** Shared layouts only: where B starts in {@link #data}; -1 when packed. */
     private final int off;
     private final boolean trans;
+    /**
+     * A shared {@code [n][k]} B packed into panels ({@code [panel][p][nr]}), made on the first
+     * product of {@link #PANEL_ROWS}+ rows. Those products read panels: from the transposed rows
+     * the kernel re-transposed every K block of every panel per call, scalar (a fifth of a batch-64
+     * MLP). Batch 1 keeps reading the rows in place (faster there), so a model run only at batch 1
+     * never holds the copy. Racy initialization is benign: every thread packs the same bytes.
+     */
+    private volatile byte[] panelCopy;
 
     private PackedB(int k, int n, int nr, byte[] data, int[] colSums, int off, boolean trans) {
       this.k = k;
@@ -67,6 +77,8 @@ final class QuantMatMul {
       int j0 = q * nr;
       if (off < 0) {
         gemm.multiply(rows, nr, k, a, aOff, k, data, q * k * nr, nr, acc, 0, nr);
+      } else if (trans && rows >= PANEL_ROWS) {
+        gemm.multiply(rows, nr, k, a, aOff, k, panelCopy(), q * k * nr, nr, acc, 0, nr);
       } else if (trans) {
         gemm.multiplyTransposed(rows, Math.min(nr, n - j0), k, a, aOff, k, data, off + j0 * k, k, acc, 0, nr);
       } else {
@@ -103,9 +115,30 @@ final class QuantMatMul {
       }
     }
 
-    /** Bytes this object holds beyond a shared B: the packed copy (if any) and the column sums. */
+    /** The panels of a shared transposed B, packed on first use. */
+    private byte[] panelCopy() {
+      byte[] p = panelCopy;
+      if (p == null) {
+        p = new byte[panels() * k * nr];
+        for (int j = 0; j < n; j++) {
+          int src = off + j * k;
+          int dst = j / nr * k * nr + j % nr;
+          for (int pp = 0; pp < k; pp++) {
+            p[dst + pp * nr] = data[src + pp];
+          }
+        }
+        panelCopy = p;
+      }
+      return p;
+    }
+
+    /**
+     * Bytes this object holds beyond a shared B: the packed copy (if any, including one made for
+     * batched products) and the column sums.
+     */
     long ownedBytes() {
-      return (off < 0 ? data.length : 0) + 4L * colSums.length;
+      byte[] copy = panelCopy;
+      return (off < 0 ? data.length : 0) + (copy == null ? 0 : copy.length) + 4L * colSums.length;
     }
 
     /**
