@@ -85,6 +85,13 @@ final class QuantConvOps {
     private final int group;
     private final FusedActivation act;
     private final Weights constW;
+    /** True when weights, quantization parameters and bias are all constants. */
+    private final boolean cacheable;
+    /**
+     * The {@link Params} of the last run when {@link #cacheable}: computed once instead of per call
+     * (they depend on x's type only through the uint8 shift, hence the key).
+     */
+    private volatile Params cached;
 
     ConvOp(NodeContext ctx, boolean qlinear) {
       this.qlinear = qlinear;
@@ -143,6 +150,14 @@ final class QuantConvOps {
       } else {
         constW = null;
       }
+      cacheable = constW != null && (qlinear
+          ? xArg.constant() != null && wArg.constant() != null && yArg.constant() != null
+              && (ctx.inputCount() <= 8 || !ctx.hasInput(8) || ctx.constant(8) != null)
+          : constantOrAbsent(ctx, ixZp) && constantOrAbsent(ctx, iwZp));
+    }
+
+    private static boolean constantOrAbsent(NodeContext ctx, int i) {
+      return i >= ctx.inputCount() || !ctx.hasInput(i) || ctx.constant(i) != null;
     }
 
     private static Tensor opt(Tensor[] in, int i) {
@@ -188,14 +203,63 @@ final class QuantConvOps {
       int mg = m / group;
       int cg = ws[1];
       int kg = cg * g.kernelSize;
-      // zero points, widened
+      Params prm = cached;
+      if (prm == null || prm.xu != xu) {
+        prm = params(in, x, xu, wt, wts, m, kg);
+        if (cacheable) {
+          cached = prm;
+        }
+      }
+      RequantizeCounting counting = qlinear ? RequantizeCounting.of(ex, act, prm.yScale, prm.zy, prm.outType) : null;
+      int zx = prm.zx;
+      DType outType = prm.outType;
+      int[] outShape = new int[x.rank()];
+      outShape[0] = batch;
+      outShape[1] = m;
+      System.arraycopy(g.out, 0, outShape, 2, r);
+      Tensor y = ex.allocate(outType, outShape); // a recycled session buffer
+      if (y.size() == 0) {
+        return new Tensor[] {y};
+      }
+      // widen + pad every image once
+      int nr = Int8Gemm.get().panelWidth();
+      int imgFloats = QuantIm2col.paddedSize(g, c);
+      boolean direct = r == 2 && g.strides[0] == 1 && g.strides[1] == 1;
+      int slack = direct ? 2 * roundUp(TILE_FLOATS, nr) + g.padded(1) * g.kernel[0] * g.dilations[0] : 0;
+      // The direct path reads up to a panel past the last image; those columns are dropped, so the
+      // slack needs no clearing (clearing it cost 40% of a LeNet-5 int8 call at batch 1).
+      float[] padded = QuantScratch.floats(QuantScratch.OP_B, batch * imgFloats + slack);
+      byte[] xb = x.bytes();
+      float padValue = zx;
+      int planes = batch * c;
+      ConvGeometry gf = g;
+      QuantParallel.forItems(ex, planes, g.inSize, pl -> {
+        int n = pl / c;
+        int ch = pl % c;
+        QuantIm2col.padImage(gf, xb, n * c * gf.inSize, xu, ch, ch + 1, padValue, padded, n * imgFloats);
+      });
+      Epilogue epi = new Epilogue(qlinear, m, g.outSize, prm.zw, prm.bias, prm.scale, prm.zy, prm.lo, prm.hi,
+          prm.anyZw, qlinear ? y.bytes() : y.ints(), counting);
+      if (direct) {
+        direct(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
+      } else {
+        im2col(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
+      }
+      return new Tensor[] {y};
+    }
+
+    /**
+     * Zero points, requantization scales and the folded bias of one run: from the quantization
+     * inputs, checked against the data types.
+     */
+    private Params params(Tensor[] in, Tensor x, boolean xu, Tensor wt, Weights wts, int m, int kg) {
       int zx;
       int[] zw = new int[m];
       float[] scale = null;
       int zy = 0;
       int lo = 0;
       int hi = 0;
-      RequantizeCounting counting = null;
+      float yScale = 0f;
       DType outType = DType.I32;
       if (qlinear) {
         QuantArg xq = xArg.get(in);
@@ -217,11 +281,11 @@ final class QuantConvOps {
           scale[co] = xq.scale(0) * wq.scale(co) / yq.scale(0);
         }
         zy = yq.zeroPoint(0);
+        yScale = yq.scale(0);
         outType = yq.type;
         int[] lh = QuantFused.bounds(act, yq.scale(0), zy, QuantParams.qmin(outType), QuantParams.qmax(outType));
         lo = lh[0];
         hi = lh[1];
-        counting = RequantizeCounting.of(ex, act, yq.scale(0), zy, outType);
       } else {
         int[] zxv = QuantMatMulOps.zeroPointValues(opt(in, ixZp), x.dtype(), where + ": x_zero_point");
         if (zxv != null && zxv.length != 1) {
@@ -248,39 +312,7 @@ final class QuantConvOps {
         bias[co] = (bt == null ? 0 : bt.ints()[co]) - zx * wts.rowSums[co] + kg * zw[co] * zx;
         anyZw |= zw[co] != 0;
       }
-      int[] outShape = new int[x.rank()];
-      outShape[0] = batch;
-      outShape[1] = m;
-      System.arraycopy(g.out, 0, outShape, 2, r);
-      Tensor y = ex.allocate(outType, outShape); // a recycled session buffer
-      if (y.size() == 0) {
-        return new Tensor[] {y};
-      }
-      // widen + pad every image once
-      int nr = Int8Gemm.get().panelWidth();
-      int imgFloats = QuantIm2col.paddedSize(g, c);
-      boolean direct = r == 2 && g.strides[0] == 1 && g.strides[1] == 1;
-      int slack = direct ? 2 * roundUp(TILE_FLOATS, nr) + g.padded(1) * g.kernel[0] * g.dilations[0] : 0;
-      // The direct path reads up to a panel past the last image; those columns are dropped, so the
-      // slack needs no clearing (clearing it cost 40% of a LeNet-5 int8 call at batch 1).
-      float[] padded = QuantScratch.floats(QuantScratch.OP_B, batch * imgFloats + slack);
-      byte[] xb = x.bytes();
-      float padValue = zx;
-      int planes = batch * c;
-      ConvGeometry gf = g;
-      QuantParallel.forItems(ex, planes, g.inSize, pl -> {
-        int n = pl / c;
-        int ch = pl % c;
-        QuantIm2col.padImage(gf, xb, n * c * gf.inSize, xu, ch, ch + 1, padValue, padded, n * imgFloats);
-      });
-      Epilogue epi = new Epilogue(qlinear, m, g.outSize, zw, bias, scale, zy, lo, hi, anyZw, qlinear ? y.bytes() : y.ints(),
-          counting);
-      if (direct) {
-        direct(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
-      } else {
-        im2col(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
-      }
-      return new Tensor[] {y};
+      return new Params(xu, zx, zw, scale, zy, yScale, lo, hi, outType, bias, anyZw);
     }
 
     /** Im2col tiles of output positions, copied into packed panels, then the GEMM. */
@@ -403,6 +435,38 @@ final class QuantConvOps {
       if (zp != null && zpType != data) {
         throw new ShapeMismatchException(where + ": " + name + " is " + zpType + " but its data is " + data);
       }
+    }
+  }
+
+  /** Per-run constants of a conv: widened zero points, requantization, the folded bias. */
+  private static final class Params {
+    /** Whether x was uint8 when these were made. */
+    final boolean xu;
+    final int zx;
+    final int[] zw;
+    /** QLinearConv: {@code x_scale * w_scale[co] / y_scale}; null for ConvInteger. */
+    final float[] scale;
+    final int zy;
+    final float yScale;
+    final int lo;
+    final int hi;
+    final DType outType;
+    final int[] bias;
+    final boolean anyZw;
+
+    Params(boolean xu, int zx, int[] zw, float[] scale, int zy, float yScale, int lo, int hi, DType outType,
+        int[] bias, boolean anyZw) {
+      this.xu = xu;
+      this.zx = zx;
+      this.zw = zw;
+      this.scale = scale;
+      this.zy = zy;
+      this.yScale = yScale;
+      this.lo = lo;
+      this.hi = hi;
+      this.outType = outType;
+      this.bias = bias;
+      this.anyZw = anyZw;
     }
   }
 
