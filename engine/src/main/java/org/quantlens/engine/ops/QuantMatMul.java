@@ -22,6 +22,8 @@ final class QuantMatMul {
   private static final int ROW_BLOCK = 64;
   /** Rows from which a shared transposed B is read from its packed panel copy. */
   static final int PANEL_ROWS = 8;
+  /** Accumulators per block of panels a task computes before its epilogue (64 KB: L2-resident). */
+  private static final int GROUP_INTS = 16 * 1024;
   private static final long MIN_PARALLEL_MACS = 1 << 17;
 
   private QuantMatMul() {}
@@ -74,15 +76,24 @@ final class QuantMatMul {
      * {@code jj < min(nr, n - j0)}, where {@code j0 = q * nr}.
      */
     void multiplyPanel(Int8Gemm gemm, int q, int rows, float[] a, int aOff, int[] acc) {
+      multiplyPanel(gemm, q, rows, a, aOff, acc, 0, nr);
+    }
+
+    /**
+     * As {@link #multiplyPanel(Int8Gemm, int, int, float[], int, int[])} into {@code acc[accOff + r
+     * * ldc + jj]}: panels side by side in one accumulator block (up to nr columns are written,
+     * past n as well when B is packed).
+     */
+    void multiplyPanel(Int8Gemm gemm, int q, int rows, float[] a, int aOff, int[] acc, int accOff, int ldc) {
       int j0 = q * nr;
       if (off < 0) {
-        gemm.multiply(rows, nr, k, a, aOff, k, data, q * k * nr, nr, acc, 0, nr);
+        gemm.multiply(rows, nr, k, a, aOff, k, data, q * k * nr, nr, acc, accOff, ldc);
       } else if (trans && rows >= PANEL_ROWS) {
-        gemm.multiply(rows, nr, k, a, aOff, k, panelCopy(), q * k * nr, nr, acc, 0, nr);
+        gemm.multiply(rows, nr, k, a, aOff, k, panelCopy(), q * k * nr, nr, acc, accOff, ldc);
       } else if (trans) {
-        gemm.multiplyTransposed(rows, Math.min(nr, n - j0), k, a, aOff, k, data, off + j0 * k, k, acc, 0, nr);
+        gemm.multiplyTransposed(rows, Math.min(nr, n - j0), k, a, aOff, k, data, off + j0 * k, k, acc, accOff, ldc);
       } else {
-        gemm.multiply(rows, Math.min(nr, n - j0), k, a, aOff, k, data, off + j0, n, acc, 0, nr);
+        gemm.multiply(rows, Math.min(nr, n - j0), k, a, aOff, k, data, off + j0, n, acc, accOff, ldc);
       }
     }
 
@@ -357,31 +368,34 @@ final class QuantMatMul {
       int rows = i1 - i0;
       int nr = b.nr;
       int span = b.span(rows);
+      if (span == 1) {
+        // several panels side by side per accumulator block: the zero-point, bias and
+        // requantization steps then run once per row over all their columns, not per panel
+        int group = Math.max(1, Math.min(q1 - q0, GROUP_INTS / (rows * nr)));
+        int ldc = group * nr;
+        int[] acc = QuantScratch.ints(QuantScratch.TASK_A, rows * ldc);
+        for (int qs = q0; qs < q1; qs += group) {
+          int count = Math.min(group, q1 - qs);
+          for (int q = qs; q < qs + count; q++) {
+            b.multiplyPanel(gemm, q, rows, a, aOff + i0 * k, acc, (q - qs) * nr, ldc);
+          }
+          int j0 = qs * nr;
+          int w = Math.min(count * nr, n - j0);
+          for (int r = 0; r < rows; r++) {
+            finish(rq, acc, r * ldc, w, i0 + r, j0, rowSums, rsOff, za, zaRows, zaOff, zb, c, e, out, outOff + (i0 + r) * n);
+          }
+        }
+        return;
+      }
       int[] acc = QuantScratch.ints(QuantScratch.TASK_A, rows * nr * span);
       for (int q = q0; q < q1; q++) {
         int j0 = q * nr;
         int w = Math.min(nr, n - j0);
-        int slot = (q - q0) % span; // which panel of the span acc holds (0 unless span > 1)
-        if (span == 1) {
-          b.multiplyPanel(gemm, q, rows, a, aOff + i0 * k, acc);
-        } else if (slot == 0) {
+        int slot = (q - q0) % span; // which panel of the span acc holds (one row)
+        if (slot == 0) {
           b.multiplyPanels(gemm, q, Math.min(span, q1 - q), a, aOff + i0 * k, acc);
         }
-        for (int r = 0; r < rows; r++) {
-          int i = i0 + r;
-          int o = r * nr + slot * nr; // span > 1 only with one row
-          if (!zb.zero) {
-            rq.addScaled(acc, o, w, -rowSums[rsOff + i], zb.zb, j0);
-          }
-          int zai = zaRows != null ? zaRows[zaOff + i] : za;
-          if (zai != 0) {
-            rq.addScaled(acc, o, w, -zai, zb.d, j0);
-          }
-          if (c != null) {
-            addBias(rq, acc, o, w, c, i, j0);
-          }
-          emit(rq, acc, o, w, e, out, outOff + i * n + j0, j0);
-        }
+        finish(rq, acc, slot * nr, w, i0, j0, rowSums, rsOff, za, zaRows, zaOff, zb, c, e, out, outOff + i0 * n);
       }
     };
     if (tasks == 1) {
@@ -389,6 +403,25 @@ final class QuantMatMul {
     } else {
       ex.forRange(tasks, body);
     }
+  }
+
+  /**
+   * Row i's {@code w} accumulators at {@code acc[o]} (columns from j0): zero-point corrections,
+   * C, then the epilogue into the output row starting at {@code rowOut}.
+   */
+  private static void finish(Requantize rq, int[] acc, int o, int w, int i, int j0, int[] rowSums, int rsOff,
+      int za, int[] zaRows, int zaOff, ZeroB zb, IntBias c, Epilogue e, Object out, int rowOut) {
+    if (!zb.zero) {
+      rq.addScaled(acc, o, w, -rowSums[rsOff + i], zb.zb, j0);
+    }
+    int zai = zaRows != null ? zaRows[zaOff + i] : za;
+    if (zai != 0) {
+      rq.addScaled(acc, o, w, -zai, zb.d, j0);
+    }
+    if (c != null) {
+      addBias(rq, acc, o, w, c, i, j0);
+    }
+    emit(rq, acc, o, w, e, out, rowOut + j0, j0);
   }
 
   private static void addBias(Requantize rq, int[] acc, int o, int w, IntBias c, int i, int j0) {
