@@ -17,15 +17,21 @@ import org.quantlens.engine.tensor.Tensor;
 /**
  * QGemm with int8 B given {@code [n][k]} (transB, a dense layer's weights, used in place) at
  * batches that read the packed panel copy made on first use: the int32 products equal a naive
- * long sum, for several K blocks, a partial last panel, zero points on both sides, and one
- * session switching between batch 1 (the in-place rows) and batched calls.
+ * long sum, for several K blocks, a partial last panel, several blocks of panels per task, zero
+ * points on both sides, and one session switching between batch 1 (the in-place rows) and batched
+ * calls.
  */
 class QuantGemmBatchedTransposedTest {
   @Test
   void batchedProductsOverTransposedInt8WeightsEqualNaiveSumsAcrossBatchSizes() {
-    Random r = new Random(77);
-    int k = 300; // three K blocks of the SIMD kernel
-    int n = 37; // two full panels and a partial one
+    // k 300: three K blocks of the SIMD kernel; n 37: two full panels and a partial one; n 300:
+    // more panels than one accumulator block holds at 64 rows, the last block partial
+    check(300, 37);
+    check(200, 300);
+  }
+
+  private static void check(int k, int n) {
+    Random r = new Random(77 + n);
     Tensor b = bytes(r, false, n, k);
     int[] zb = new int[n];
     for (int j = 0; j < n; j++) {
