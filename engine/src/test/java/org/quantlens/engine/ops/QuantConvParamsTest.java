@@ -15,8 +15,9 @@ import org.quantlens.engine.tensor.Tensor;
 
 /**
  * One conv session run several times: with constant zero points, scales and bias (made once and
- * kept) every run still matches the naive convolution of QLinearConvTest for its own input; with
- * y_scale fed per run, each run uses that run's scale (nothing kept from an earlier one).
+ * kept) every run still matches the naive convolution of QLinearConvTest for its own input, on one
+ * thread and with the batch's images split over two; with y_scale fed per run, each run uses that
+ * run's scale (nothing kept from an earlier one).
  */
 class QuantConvParamsTest {
   private static QLinearConvTest.Case conv() {
@@ -35,6 +36,7 @@ class QuantConvParamsTest {
   void convIntegerWithConstantZeroPointsMatchesNaiveOnEveryRunOfOneSession() {
     Random r = new Random(5);
     QLinearConvTest.Case k = conv();
+    k.n = 5;
     Tensor w = bytes(r, false, QLinearConvTest.shape(k.m, k.c, k.kernel));
     int zx = 37;
     int[] zw = new int[k.m];
@@ -44,13 +46,15 @@ class QuantConvParamsTest {
     Map<String, Tensor> c = Map.of("w", w, "xz", scalar8(true, zx), "wz", zp(false, new int[] {k.m}, zw));
     Tensor x0 = bytes(r, true, QLinearConvTest.shape(k.n, k.c, k.in));
     Graph g = graph("ConvInteger", "", 10, List.of("x", "w", "xz", "wz"), c, Map.of("x", x0), k.attributes(), "y");
-    try (Session s = new Session(g, new Session.Options().threads(1))) {
-      for (int run = 0; run < 3; run++) {
-        Tensor x = run == 0 ? x0 : bytes(r, true, QLinearConvTest.shape(k.n, k.c, k.in));
-        long[] want = QLinearConvTest.naive(k, x, zx, w, zw);
-        Tensor y = s.run(Map.of("x", x)).get("y");
-        for (int i = 0; i < want.length; i++) {
-          assertEquals(want[i], y.ints()[i], "run " + run + " [" + i + "]");
+    for (int threads : new int[] {1, 2}) { // 2: five images split over the threads
+      try (Session s = new Session(g, new Session.Options().threads(threads))) {
+        for (int run = 0; run < 3; run++) {
+          Tensor x = run == 0 ? x0 : bytes(r, true, QLinearConvTest.shape(k.n, k.c, k.in));
+          long[] want = QLinearConvTest.naive(k, x, zx, w, zw);
+          Tensor y = s.run(Map.of("x", x)).get("y");
+          for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], y.ints()[i], "threads " + threads + " run " + run + " [" + i + "]");
+          }
         }
       }
     }
