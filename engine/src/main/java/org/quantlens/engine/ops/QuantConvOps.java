@@ -448,7 +448,8 @@ final class QuantConvOps {
     }
 
     /** Runs units serially when {@code threads} is 1 (a caller already running in parallel). */
-    private static void runUnits(ExecContext ex, int threads, int units, long macs, java.util.function.IntConsumer body) {
+    private static void runUnits(ExecContext ex, int threads, int units, long macs,
+        java.util.function.IntConsumer body) {
       if (units == 1 || threads == 1 || ex.threads() == 1 || macs < (1 << 16)) {
         for (int u = 0; u < units; u++) {
           body.accept(u);

@@ -382,7 +382,8 @@ final class QuantMatMul {
           int j0 = qs * nr;
           int w = Math.min(count * nr, n - j0);
           for (int r = 0; r < rows; r++) {
-            finish(rq, acc, r * ldc, w, i0 + r, j0, rowSums, rsOff, za, zaRows, zaOff, zb, c, e, out, outOff + (i0 + r) * n);
+            finish(rq, acc, r * ldc, w, i0 + r, j0, rowSums, rsOff, za, zaRows, zaOff, zb, c, e, out,
+                outOff + (i0 + r) * n);
           }
         }
         return;
