@@ -124,7 +124,7 @@ public final class MatMulOps implements OpFamily {
         Generic.gemm(a, 0, transA, b, 0, transB, m, n, k, alpha, useC ? beta : 0, y, 0);
         Generic.activate(activation, y, 0, m * n);
       }
-      return new Tensor[] {y};
+      return ctx.result(y);
     }
   }
 
@@ -233,7 +233,7 @@ public final class MatMulOps implements OpFamily {
       Tensor y = ctx.allocate(a.dtype(), outShape);
       int batches = Shapes.size(batch);
       if (batches == 0 || m == 0 || n == 0) {
-        return new Tensor[] {y};
+        return ctx.result(y);
       }
       if (a.dtype() == DType.F32) {
         runFloat(a, b, aBatch, bBatch, batch, m, n, k, y.floats(), ctx);
@@ -248,7 +248,7 @@ public final class MatMulOps implements OpFamily {
         }
         Generic.activate(activation, y, 0, y.size());
       }
-      return new Tensor[] {y};
+      return ctx.result(y);
     }
 
     private void runFloat(Tensor a, Tensor b, int[] aBatch, int[] bBatch, int[] batch, int m,

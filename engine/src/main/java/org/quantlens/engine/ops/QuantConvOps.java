@@ -254,7 +254,7 @@ final class QuantConvOps {
       System.arraycopy(g.out, 0, outShape, 2, r);
       Tensor y = ex.allocate(outType, outShape); // a recycled session buffer
       if (y.size() == 0) {
-        return new Tensor[] {y};
+        return ex.result(y);
       }
       // widen + pad every image once
       int nr = Int8Gemm.get().panelWidth();
@@ -280,7 +280,7 @@ final class QuantConvOps {
       } else {
         im2col(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
       }
-      return new Tensor[] {y};
+      return ex.result(y);
     }
 
     /** Im2col tiles of output positions, copied into packed panels, then the GEMM. */

@@ -360,7 +360,12 @@ public final class QuantRecurrentOps implements OpFamily {
     Tensor yh = s.outputs[1] ? ec.allocate(DType.F32, stateShape) : null;
     Tensor yc = s.outputs[2] ? ec.allocate(DType.F32, stateShape) : null;
     layer.run(ec, x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0, floats(y), floats(yh), floats(yc));
-    Tensor[] out = s.type == RecurrentLayer.Type.LSTM ? new Tensor[] {y, yh, yc} : new Tensor[] {y, yh};
+    Tensor[] out = ec.results(s.type == RecurrentLayer.Type.LSTM ? 3 : 2);
+    out[0] = y;
+    out[1] = yh;
+    if (out.length > 2) {
+      out[2] = yc;
+    }
     for (int i = 0; i < out.length; i++) {
       if (out[i] != null && x.dtype() != DType.F32) {
         out[i] = out[i].cast(x.dtype());

@@ -247,7 +247,7 @@ public final class RecurrentOps implements OpFamily {
           floats(y), floats(yh), floats(yc));
       ec.release(work);
     }
-    Tensor[] out = new Tensor[s.type == RecurrentLayer.Type.LSTM ? 3 : 2];
+    Tensor[] out = ec.results(s.type == RecurrentLayer.Type.LSTM ? 3 : 2);
     out[0] = y;
     out[1] = yh;
     if (out.length > 2) {

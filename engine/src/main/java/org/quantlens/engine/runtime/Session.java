@@ -251,10 +251,10 @@ public final class Session implements AutoCloseable {
       }
       // Callers own what run returns: never hand out a constant (or a view of one), nor a feed.
       boolean shared = plan.constantData.containsKey(t.data()) || sharesData(ctx.feeds, t)
-          || sharesData(ctx.results, t);
+          || sharesData(ctx.returned, t);
       ctx.disown(t);
       Tensor r = shared ? t.copy() : t;
-      ctx.results[o] = r;
+      ctx.returned[o] = r;
       result.put(name, r);
     }
     return result;
