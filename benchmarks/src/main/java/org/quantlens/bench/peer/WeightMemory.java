@@ -21,10 +21,13 @@ import org.quantlens.onnx.OnnxWriter;
  * What a loaded model costs in memory, float against static-int8: the heap a {@link Session}
  * keeps after loading the model file (graph read, weights packed, the graph itself dropped),
  * measured as the drop in used heap after full collections, smallest of three loads. Also the
- * initializer bytes of each file, for reference. Writes JSON for {@code ResultsReport}.
+ * initializer bytes of each file, for reference. Writes JSON for {@code ResultsReport}. Run it
+ * with {@code -XX:+UseSerialGC}: after a full collection its used heap is exact, where G1's counts
+ * whole regions (a humongous weight array rounds up to its regions).
  *
  * <pre>
- * java -cp benchmarks.jar org.quantlens.bench.peer.WeightMemory [--models a,b] --out weights.json
+ * java -XX:+UseSerialGC -cp benchmarks.jar org.quantlens.bench.peer.WeightMemory [--models a,b]
+ *   --out weights.json
  * </pre>
  */
 public final class WeightMemory {

@@ -145,6 +145,11 @@ public final class RecurrentOps implements OpFamily {
       prepared = prepare(spec, acts, ctx.constant(W), ctx.constant(R),
           ctx.hasInput(B) ? ctx.constant(B) : null,
           type == RecurrentLayer.Type.LSTM && ctx.hasInput(P) ? ctx.constant(P) : null);
+      for (int i : new int[] {W, R, B, P}) {
+        if (ctx.constant(i) != null) { // GRU has no input P: constant(P) is null
+          ctx.ownsCopyOf(i);
+        }
+      }
     }
     RecurrentLayer layer = prepared;
     return (inputs, ec) -> run(spec, acts, layer, inputs, ec);
