@@ -187,6 +187,14 @@ public final class QuantRecurrentOps implements OpFamily {
         c[i] = ctx.hasInput(i) ? ctx.constant(i) : null;
       }
       prepared = prepare(s, c);
+      for (int i : weightInputs(s)) { // the layer holds all it needs of them
+        if (ctx.hasInput(i)) {
+          ctx.ownsCopyOf(i);
+        }
+      }
+    }
+    for (int i = sp; anyStatic && i < sp + 4; i++) { // read into s.xq and s.hq above
+      ctx.ownsCopyOf(i);
     }
     QuantRecurrentLayer layer = prepared;
     return (inputs, ec) -> run(s, layer, inputs, ec);
