@@ -41,8 +41,12 @@ public class SessionBench {
   @Param({"1", "64"})
   public int batch;
 
-  /** Longest the setup runs the model waiting for a steady state. */
-  static final long STEADY_LIMIT_NS = 10_000_000_000L;
+  /**
+   * Longest the setup runs the model waiting for a steady state: 10 s, or the milliseconds of
+   * {@code -Dquantlens.bench.steadyMs} (0 in the smoke run).
+   */
+  static final long STEADY_LIMIT_NS =
+      Long.getLong("quantlens.bench.steadyMs", 10_000L) * 1_000_000L;
   /** Bytes a call may allocate beyond its outputs in the steady state (the goal's bound). */
   static final long STEADY_SLACK = 1024;
 
