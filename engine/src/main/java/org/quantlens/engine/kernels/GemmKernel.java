@@ -40,7 +40,8 @@ public abstract class GemmKernel {
   private static final int SLOT_T = 5;
   private static final int SLOT_G = 6;
   private static final int SLOT_SHARED_A = 7;
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[8][]);
+  private static final int SLOT_C = 8;
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[9][]);
 
   private final int mr;
   private final int nr;
@@ -366,21 +367,6 @@ public abstract class GemmKernel {
     }
   }
 
-  private void packParallel(Parallel par, float[] src, int off, int so, int sp, int outer,
-      int depth, int w, float[] dst, long macs) {
-    int panels = ceilDiv(outer, w);
-    int tasks = tasks(par, macs, panels);
-    if (tasks <= 1) {
-      packPanels(src, off, so, sp, outer, depth, w, dst, 0, 0, panels);
-      return;
-    }
-    par.forRange(tasks, t -> {
-      int q0 = (int) ((long) panels * t / tasks);
-      int q1 = (int) ((long) panels * (t + 1) / tasks);
-      packPanels(src, off, so, sp, outer, depth, w, dst, q0 * w * depth, q0, q1);
-    });
-  }
-
   // ------------------------------------------------------------------------------------------
   // Entry points.
 
@@ -475,13 +461,17 @@ public abstract class GemmKernel {
 
   /**
    * Where the blocked path reads one operand. Packed ({@code packed}): panel q (mr rows of A, or
-   * nr columns of B) is {@code data[q * panelStride, ...)}, step p of it at {@code + p * width}.
-   * Unpacked (an A as the caller stored it): element (row i, step p) is {@code data[base + i *
-   * line + p * step]}, and each task packs its block of rows, a {@link #KC} slab at a time.
+   * nr columns of B) is {@code data[q * panelStride, ...)}, step p of it at {@code + p * width}
+   * (the {@link PackedMatrix} layout); or, {@code slabbed}, each {@link #KC} block of steps is a
+   * slab of its own (see {@link #slabOffset}). Unpacked (an A as the caller stored it): element
+   * (row i, step p) is {@code data[base + i * line + p * step]}, and each task packs its block of
+   * rows, a {@link #KC} slab at a time.
    */
   private static final class Operand {
     float[] data;
     boolean packed;
+    boolean slabbed;
+    int panels;
     int panelStride;
     int base;
     int line;
@@ -490,11 +480,30 @@ public abstract class GemmKernel {
     Operand set(float[] data, boolean packed, int panelStride, int base, int line, int step) {
       this.data = data;
       this.packed = packed;
+      this.slabbed = false;
       this.panelStride = panelStride;
       this.base = base;
       this.line = line;
       this.step = step;
       return this;
+    }
+
+    /** Packed in slabs ({@link #packSlabs}) of {@code panels} panels each. */
+    Operand slabs(float[] data, int panels) {
+      set(data, true, 0, 0, 0, 0);
+      this.slabbed = true;
+      this.panels = panels;
+      return this;
+    }
+
+    /** Offset of panel 0 at step k0 (a multiple of {@link #KC}), panels {@code width} wide. */
+    int slabOffset(int k0, int width) {
+      return slabbed ? k0 * width * panels : k0 * width;
+    }
+
+    /** Distance between panels within the block of steps at k0 of {@code kc} steps. */
+    int panelDistance(int kc, int width) {
+      return slabbed ? kc * width : panelStride;
     }
 
     /** Drops the array reference, so a finished product keeps nobody's matrix alive. */
@@ -530,9 +539,39 @@ public abstract class GemmKernel {
   /** B for the blocked path, packed (by the calling thread's tasks) into per-thread scratch. */
   private Operand sourceB(Parallel par, boolean transB, int m, int n, int k, float[] b, int bOff,
       int ldb) {
-    float[] pb = scratch(SLOT_B, checkedSize(ceilDiv(n, nr), nr, k));
-    packParallel(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
-    return packedB(pb, nr * k);
+    int np = ceilDiv(n, nr);
+    float[] pb = scratch(SLOT_B, checkedSize(np, nr, k));
+    packSlabs(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
+    return OPERANDS.get()[1].slabs(pb, np);
+  }
+
+  /**
+   * Packs like {@link #packParallel}, but slab by slab: the panels' steps {@code [k0, k0 + kc)}
+   * for one {@link #KC} block sit together at {@code dst[k0 * w * panels]}, each panel {@code w *
+   * kc} floats. A tile then walks one contiguous slab; with whole-depth panels the slab of one
+   * block was cut into runs {@code 4 * w * k} bytes apart, which for k a multiple of 512 all fall
+   * into the same L2 sets and evicted the block of A the tile reuses.
+   */
+  private void packSlabs(Parallel par, float[] src, int off, int so, int sp, int outer, int depth,
+      int w, float[] dst, long macs) {
+    int panels = ceilDiv(outer, w);
+    int tasks = tasks(par, macs, panels);
+    if (tasks <= 1) {
+      packSlabRange(src, off, so, sp, outer, depth, w, dst, panels, 0, panels);
+      return;
+    }
+    par.forRange(tasks, t -> packSlabRange(src, off, so, sp, outer, depth, w, dst, panels,
+        (int) ((long) panels * t / tasks), (int) ((long) panels * (t + 1) / tasks)));
+  }
+
+  /** Panels {@code [q0, q1)} of every slab of {@link #packSlabs}. */
+  private void packSlabRange(float[] src, int off, int so, int sp, int outer, int depth, int w,
+      float[] dst, int panels, int q0, int q1) {
+    for (int k0 = 0; k0 < depth; k0 += KC) {
+      int kc = Math.min(KC, depth - k0);
+      packPanels(src, off + k0 * sp, so, sp, outer, kc, w, dst, k0 * w * panels + q0 * w * kc, q0,
+          q1);
+    }
   }
 
   /** The blocked product, split into tiles of C owned by one task each. */
@@ -549,8 +588,8 @@ public abstract class GemmKernel {
       // Tasks that share rows would each pack the same slabs of A (at batch 64 every task packed
       // all of A: two threads ran slower than one); pack it once for all of them instead.
       float[] pa = scratch(SLOT_SHARED_A, checkedSize(mp, mr, k));
-      packParallel(par, a.data, a.base, a.line, a.step, m, k, mr, pa, (long) m * n * k);
-      a.set(pa, true, mr * k, 0, 0, 0);
+      packSlabs(par, a.data, a.base, a.line, a.step, m, k, mr, pa, (long) m * n * k);
+      a.slabs(pa, mp);
     }
     try {
       if (rowBlocks * colChunks == 1) { // called directly: no task lambda to allocate
@@ -572,17 +611,23 @@ public abstract class GemmKernel {
     }
   }
 
-  /** One task: register tiles {@code [ip0, ip1) x [jp0, jp1)}, all of k. */
+  /**
+   * One task: register tiles {@code [ip0, ip1) x [jp0, jp1)}, all of k. With more than one block
+   * of k, the partial sums wait in per-thread scratch laid out in the order the tiles are visited
+   * ({@code mr x nr} each, contiguous) and go to C only with the last block: reloading them from C
+   * itself (rows {@code ldc} apart, out of cache by the next block) cost a fifth of the time at
+   * 1024^3, where the staged sums stream in order and C is only written.
+   */
   private void tile(int m, int n, int k, float alpha, Operand a, Operand b, float beta, float[] c,
       int cOff, int ldc, int ip0, int ip1, int jp0, int jp1, GemmEpilogue epilogue) {
     float[] acc = scratch(SLOT_T, mr * nr);
     float[] slab = a.packed ? null : scratch(SLOT_A, checkedSize(ip1 - ip0, mr, Math.min(KC, k)));
+    float[] sums = k > KC ? scratch(SLOT_C, checkedSize(ip1 - ip0, mr * nr, jp1 - jp0)) : null;
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
-      boolean first = k0 == 0;
       float[] pa = a.data;
-      int aBase = k0 * mr; // panel ip at aBase + ip * aStride
-      int aStride = a.panelStride;
+      int aBase = a.slabOffset(k0, mr); // panel ip at aBase + ip * aStride
+      int aStride = a.panelDistance(kc, mr);
       if (slab != null) { // this block's rows of A, steps [k0, k0 + kc), zero-padded panels
         packPanels(a.data, a.base + k0 * a.step, a.line, a.step, m, kc, mr, slab, 0, ip0, ip1);
         pa = slab;
@@ -590,18 +635,28 @@ public abstract class GemmKernel {
         aStride = mr * kc;
       }
       // a B slab (kc x nr) stays in L1 while the row block's A panels stream from L2
-      for (int jp = jp0; jp < jp1; jp++) {
-        int ib = jp * b.panelStride + k0 * nr;
+      int bBase = b.slabOffset(k0, nr);
+      int bStride = b.panelDistance(kc, nr);
+      int stage = sums == null ? NO_STAGE : k0 == 0 ? STAGE_FIRST : k0 + kc < k ? STAGE_MID
+          : STAGE_LAST;
+      for (int jp = jp0, t = 0; jp < jp1; jp++) {
+        int ib = bBase + jp * bStride;
         int cols = Math.min(nr, n - jp * nr);
-        for (int ip = ip0; ip < ip1; ip++) {
+        for (int ip = ip0; ip < ip1; ip++, t += mr * nr) {
           int rows = Math.min(mr, m - ip * mr);
           int ci = cOff + ip * mr * ldc + jp * nr;
-          if (rows == mr && cols == nr) {
-            microKernelInto(kc, pa, aBase + ip * aStride, b.data, ib, acc, alpha, beta, first, c,
-                ci, ldc);
+          int ia = aBase + ip * aStride;
+          if (stage == NO_STAGE) {
+            block(kc, pa, ia, b.data, ib, acc, rows, cols, alpha, beta, true, c, ci, ldc);
           } else {
-            microKernel(kc, pa, aBase + ip * aStride, b.data, ib, acc);
-            storeTile(acc, 0, nr, rows, cols, alpha, beta, first, c, ci, ldc);
+            if (stage == STAGE_FIRST && beta != 0) { // the sums start from C
+              copyTile(c, ci, ldc, sums, t, nr, rows, cols);
+            }
+            block(kc, pa, ia, b.data, ib, acc, rows, cols, alpha, beta, stage == STAGE_FIRST,
+                sums, t, nr);
+            if (stage == STAGE_LAST) {
+              copyTile(sums, t, nr, c, ci, ldc, rows, cols);
+            }
           }
         }
       }
@@ -612,6 +667,30 @@ public abstract class GemmKernel {
       for (int i = ip0 * mr, iEnd = Math.min(m, ip1 * mr); i < iEnd; i++) {
         epilogue.apply(c, cOff + i * ldc + j0, i, j0, len);
       }
+    }
+  }
+
+  private static final int NO_STAGE = 0;
+  private static final int STAGE_FIRST = 1;
+  private static final int STAGE_MID = 2;
+  private static final int STAGE_LAST = 3;
+
+  /** One block of k for one register tile, added into {@code y} as {@link #storeTile} does. */
+  private void block(int kc, float[] pa, int ia, float[] pb, int ib, float[] acc, int rows,
+      int cols, float alpha, float beta, boolean first, float[] y, int yi, int ldy) {
+    if (rows == mr && cols == nr) {
+      microKernelInto(kc, pa, ia, pb, ib, acc, alpha, beta, first, y, yi, ldy);
+    } else {
+      microKernel(kc, pa, ia, pb, ib, acc);
+      storeTile(acc, 0, nr, rows, cols, alpha, beta, first, y, yi, ldy);
+    }
+  }
+
+  /** Copies a {@code rows x cols} tile between C and the staged sums. */
+  private void copyTile(float[] src, int s, int lds, float[] dst, int d, int ldd, int rows,
+      int cols) {
+    for (int r = 0; r < rows; r++) {
+      copyRun(src, s + r * lds, dst, d + r * ldd, cols);
     }
   }
 
