@@ -27,6 +27,12 @@ public abstract class GemmKernel {
   private static final int GEMV_CHUNK = 1024;
   /** Packed panels a matrix-vector task takes at once. */
   private static final int GEMV_PANELS = 4;
+  /**
+   * Up to this many rows, a product with B as stored (not transposed) runs row by row as
+   * matrix-vector products: streaming B once per row beat packing it below about 16 rows
+   * (1024 x 1024 B, paired runs), and it sums in the same order.
+   */
+  private static final int ROWS_AS_VECTORS = 8;
   /** Below this many multiply-adds a call runs on one thread. */
   private static final long PARALLEL_MIN_MACS = 1L << 17;
   /** Scratch buffers up to this many floats are kept per thread between calls. */
@@ -412,9 +418,13 @@ public abstract class GemmKernel {
           ldc, epilogue);
       return;
     }
-    if (m == 1) { // the row of op(A) has stride 1, or lda when A is stored transposed
-      gemvRow(par, n, k, alpha, a, aOff, transA ? lda : 1, transB, b, bOff, ldb, null, beta, c,
-          cOff, epilogue);
+    if (m == 1 || (m <= ROWS_AS_VECTORS && !transB)) {
+      // each row of op(A) (stride 1, or lda when A is stored transposed) times B as stored: for a
+      // few rows, packing B cost more than the product (m = 2 ran at a sixth of m = 1's rate)
+      for (int i = 0; i < m; i++) {
+        gemvRow(par, n, k, alpha, a, aOff + i * (transA ? 1 : lda), transA ? lda : 1, transB, b,
+            bOff, ldb, null, beta, c, cOff + i * ldc, epilogue, i);
+      }
       return;
     }
     blocked(par, m, n, k, alpha, directA(transA, a, aOff, lda),
@@ -436,7 +446,7 @@ public abstract class GemmKernel {
     }
     if (m == 1) {
       gemvRow(par, n, k, alpha, a, aOff, transA ? lda : 1, false, null, 0, 0, b.data(), beta, c,
-          cOff, epilogue);
+          cOff, epilogue, 0);
       return;
     }
     blocked(par, m, n, k, alpha, directA(transA, a, aOff, lda),
@@ -721,33 +731,33 @@ public abstract class GemmKernel {
   }
 
   /**
-   * One row of C ({@code m == 1}): {@code c[cOff + j] = alpha * sum_p x[xOff + p * xStride] *
-   * op(B)[p][j] (+ beta * c)}, from {@code packed} panels when given, else from B as stored. Every
-   * way sums in the blocked path's order, so batch size never changes a result.
+   * One row of C, row {@code row} for the epilogue: {@code c[cOff + j] = alpha * sum_p x[xOff + p
+   * * xStride] * op(B)[p][j] (+ beta * c)}, from {@code packed} panels when given, else from B as
+   * stored. Every way sums in the blocked path's order, so batch size never changes a result.
    */
   private void gemvRow(Parallel par, int n, int k, float alpha, float[] x, int xOff, int xStride,
       boolean transB, float[] b, int bOff, int ldb, float[] packed, float beta, float[] c,
-      int cOff, GemmEpilogue epilogue) {
+      int cOff, GemmEpilogue epilogue, int row) {
     int unit = GEMV_PANELS * nr; // columns: the SIMD loop's unit of four panels
     int units = ceilDiv(n, unit);
     int tasks = tasks(par, (long) n * k, units);
     if (tasks == 1) { // called directly: no task lambda to allocate
       gemvRowPart(n, k, alpha, x, xOff, xStride, transB, b, bOff, ldb, packed, beta, c, cOff,
-          epilogue, 0, n);
+          epilogue, row, 0, n);
       return;
     }
     par.forRange(tasks, t -> {
       int j0 = (int) ((long) units * t / tasks) * unit;
       int j1 = Math.min(n, (int) ((long) units * (t + 1) / tasks) * unit);
       gemvRowPart(n, k, alpha, x, xOff, xStride, transB, b, bOff, ldb, packed, beta, c, cOff,
-          epilogue, j0, j1);
+          epilogue, row, j0, j1);
     });
   }
 
   /** Columns {@code [j0, j1)} of {@link #gemvRow}. */
   private void gemvRowPart(int n, int k, float alpha, float[] x, int xOff, int xStride,
       boolean transB, float[] b, int bOff, int ldb, float[] packed, float beta, float[] c,
-      int cOff, GemmEpilogue epilogue, int j0, int j1) {
+      int cOff, GemmEpilogue epilogue, int row, int j0, int j1) {
     int unit = GEMV_PANELS * nr;
     if (j0 >= j1) {
       return;
@@ -774,7 +784,7 @@ public abstract class GemmKernel {
       }
     }
     if (epilogue != null) {
-      epilogue.apply(c, cOff + j0, 0, j0, j1 - j0);
+      epilogue.apply(c, cOff + j0, row, j0, j1 - j0);
     }
   }
 

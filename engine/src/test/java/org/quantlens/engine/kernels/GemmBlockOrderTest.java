@@ -1,5 +1,6 @@
 package org.quantlens.engine.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
@@ -62,7 +63,9 @@ class GemmBlockOrderTest {
         int[][] shapes = {
             {mc - 1, kern.nr() + 1, KC - 1}, {mc, kern.nr(), KC}, {mc + 1, 2 * kern.nr() - 1, KC + 1},
             {2 * mc + 1, 3 * kern.nr() + 1, 2 * KC}, {kern.mr() + 1, 5 * kern.nr(), 2 * KC + 1},
-            {3, 40, 3 * KC + 7}, {37, 2, 2 * KC - 1}};
+            {3, 40, 3 * KC + 7}, {37, 2, 2 * KC - 1},
+            // few rows: B as stored runs row by row as matrix-vector products
+            {2, 70, KC + 3}, {5, 33, 2 * KC}, {8, 17, 40}, {9, 17, KC + 1}};
         for (int[] s : shapes) {
           for (int t = 0; t < 4; t++) {
             float[][] ab = {{1f, 0f}, {0.5f, 0.75f}, {-2f, 0f}, {1.5f, -1f}};
@@ -72,6 +75,43 @@ class GemmBlockOrderTest {
             assertOrder(cs, kern, cs.run(kern, two), "sgemm on 2 threads");
             assertOrder(cs, kern, cs.runPackedB(kern, two), "packed B on 2 threads");
             assertOrder(cs, kern, cs.runPackedA(kern, Parallel.SERIAL), "packed A");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void fewRowsGiveEachRowsOwnBitsAndIndexToTheEpilogueOnAnyThreadCount() {
+    Random r = new Random(5);
+    try (GemmTestPool two = new GemmTestPool(2)) {
+      for (GemmKernel kern : GemmKernelTest.kernels()) {
+        for (int m = 2; m <= 9; m++) {
+          int n = 300;
+          int k = KC + 20;
+          GemmKernelTest.Case cs = new GemmKernelTest.Case(r, m % 2 == 0, false, m, n, k, 2, 3, 1f,
+              0.5f, false);
+          float[] whole = cs.c0.clone();
+          int[] seen = new int[m * n];
+          GemmEpilogue ep = (arr, off, row, col, len) -> {
+            assertEquals(cs.cOff + row * cs.ldc + col, off, "offset of row " + row);
+            for (int j = 0; j < len; j++) {
+              seen[row * n + col + j]++;
+            }
+          };
+          kern.sgemm(two, cs.ta, false, m, n, k, 1f, cs.a, cs.aOff, cs.lda, cs.b, cs.bOff, cs.ldb,
+              0.5f, whole, cs.cOff, cs.ldc, ep);
+          for (int i = 0; i < m; i++) {
+            float[] row = java.util.Arrays.copyOfRange(cs.c0, cs.cOff + i * cs.ldc,
+                cs.cOff + i * cs.ldc + n);
+            int aRow = cs.aOff + i * (cs.ta ? 1 : cs.lda);
+            kern.sgemm(Parallel.SERIAL, cs.ta, false, 1, n, k, 1f, cs.a, aRow, cs.lda, cs.b, cs.bOff,
+                cs.ldb, 0.5f, row, 0, n, null);
+            assertArrayEquals(row, java.util.Arrays.copyOfRange(whole, cs.cOff + i * cs.ldc,
+                cs.cOff + i * cs.ldc + n), "row " + i + " of " + cs);
+          }
+          for (int e = 0; e < seen.length; e++) {
+            assertEquals(1, seen[e], "epilogue calls for element " + e + " of " + cs);
           }
         }
       }
