@@ -147,6 +147,20 @@ public abstract class GemmKernel {
     }
   }
 
+  /** {@code dst[d + p * w + i] = src[s0 + i * so + p]} for {@code i < 4, p < depth}. */
+  private static void interleave4(float[] src, int s0, int so, int depth, float[] dst, int d,
+      int w) {
+    int s1 = s0 + so;
+    int s2 = s1 + so;
+    int s3 = s2 + so;
+    for (int p = 0; p < depth; p++, d += w) {
+      dst[d] = src[s0 + p];
+      dst[d + 1] = src[s1 + p];
+      dst[d + 2] = src[s2 + p];
+      dst[d + 3] = src[s3 + p];
+    }
+  }
+
   /**
    * {@code dst[base + p * 6 + i] = src[s0 + i * so + p]} for {@code i < 6, p < depth}: six runs
    * interleaved into one panel of width 6, step by step so the stores are sequential. The unit
@@ -336,6 +350,11 @@ public abstract class GemmKernel {
       } else if (w == 6 && lines == 6 && sp == 1) {
         transpose6(src, off + o0 * so, so, depth, dst, base);
         i = 6;
+      }
+      if (sp == 1) { // runs along p (B stored transposed): unit steps, so the source checks hoist
+        for (; i + 4 <= lines; i += 4) {
+          interleave4(src, off + (o0 + i) * so, so, depth, dst, base + i, w);
+        }
       }
       for (; i + 4 <= lines; i += 4) {
         int s0 = off + (o0 + i) * so;
