@@ -14,7 +14,9 @@ package org.quantlens.engine.kernels;
  * comes out bit-identical whatever the batch size), nor on whether an operand was packed. The
  * one exception is an unpacked {@code n == 1} product with A not transposed (matrix times
  * vector), which takes dot products of A's rows: its bits may differ from the packed path's,
- * within rounding, but still depend neither on m nor on threads.
+ * within rounding, but still depend neither on m nor on threads. (How the blocked path keeps
+ * partial sums between blocks, and whether a few rows run as matrix-vector products, changes no
+ * bit of this order.)
  *
  * <p>Instances are stateless and thread-safe; scratch buffers are per thread.
  */
@@ -23,6 +25,11 @@ public abstract class GemmKernel {
   public static final int KC = 256;
   /** Register tiles (of {@link #mr()} rows) per block of rows one task owns. */
   private static final int MC_PANELS = 16;
+  /**
+   * B panels whose partial sums a task stages at once when k spans several blocks: 96 x 1024
+   * floats for the SIMD kernel on JDK 17 (384 KB, in L2 and under {@link #CACHE_LIMIT}).
+   */
+  private static final int NC_PANELS = 64;
   /** Output columns a row-streaming matrix-vector loop accumulates at once (kept in L1). */
   private static final int GEMV_CHUNK = 1024;
   /** Packed panels a matrix-vector task takes at once. */
@@ -675,6 +682,23 @@ public abstract class GemmKernel {
    */
   private void tile(int m, int n, int k, float alpha, Operand a, Operand b, float beta, float[] c,
       int cOff, int ldc, int ip0, int ip1, int jp0, int jp1, GemmEpilogue epilogue) {
+    // staged sums for at most NC_PANELS panels at a time, so their buffer stays bounded
+    int chunk = k > KC ? NC_PANELS : jp1 - jp0;
+    for (int j = jp0; j < jp1; j += chunk) {
+      tileColumns(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, j, Math.min(jp1, j + chunk));
+    }
+    if (epilogue != null) {
+      int j0 = jp0 * nr;
+      int len = Math.min(n, jp1 * nr) - j0;
+      for (int i = ip0 * mr, iEnd = Math.min(m, ip1 * mr); i < iEnd; i++) {
+        epilogue.apply(c, cOff + i * ldc + j0, i, j0, len);
+      }
+    }
+  }
+
+  /** {@link #tile} for panels {@code [jp0, jp1)}, without the epilogue. */
+  private void tileColumns(int m, int n, int k, float alpha, Operand a, Operand b, float beta,
+      float[] c, int cOff, int ldc, int ip0, int ip1, int jp0, int jp1) {
     float[] acc = scratch(SLOT_T, mr * nr);
     float[] slab = a.packed ? null : scratch(SLOT_A, checkedSize(ip1 - ip0, mr, Math.min(KC, k)));
     float[] sums = k > KC ? scratch(SLOT_C, checkedSize(ip1 - ip0, mr * nr, jp1 - jp0)) : null;
@@ -714,13 +738,6 @@ public abstract class GemmKernel {
             }
           }
         }
-      }
-    }
-    if (epilogue != null) {
-      int j0 = jp0 * nr;
-      int len = Math.min(n, jp1 * nr) - j0;
-      for (int i = ip0 * mr, iEnd = Math.min(m, ip1 * mr); i < iEnd; i++) {
-        epilogue.apply(c, cOff + i * ldc + j0, i, j0, len);
       }
     }
   }

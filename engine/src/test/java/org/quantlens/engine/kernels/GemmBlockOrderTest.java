@@ -65,7 +65,9 @@ class GemmBlockOrderTest {
             {2 * mc + 1, 3 * kern.nr() + 1, 2 * KC}, {kern.mr() + 1, 5 * kern.nr(), 2 * KC + 1},
             {3, 40, 3 * KC + 7}, {37, 2, 2 * KC - 1},
             // few rows: B as stored runs row by row as matrix-vector products
-            {2, 70, KC + 3}, {5, 33, 2 * KC}, {8, 17, 40}, {9, 17, KC + 1}};
+            {2, 70, KC + 3}, {5, 33, 2 * KC}, {8, 17, 40}, {9, 17, KC + 1},
+            // more columns than one task stages partial sums for at once
+            {13, 64 * kern.nr() + 17, KC + 5}};
         for (int[] s : shapes) {
           for (int t = 0; t < 4; t++) {
             float[][] ab = {{1f, 0f}, {0.5f, 0.75f}, {-2f, 0f}, {1.5f, -1f}};
