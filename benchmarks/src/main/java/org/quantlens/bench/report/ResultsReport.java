@@ -368,7 +368,8 @@ public final class ResultsReport {
   }
 
   private void weightsSection() {
-    table("Model weights in memory: static-int8 against float (heap a loaded session keeps)");
+    table("Model weights in memory: static-int8 against float (numeric arrays a loaded session"
+        + " holds; in brackets the session's whole heap)");
     if (weights == null) {
       row("weight-memory harness", "not run", "—", "—", "≤ 0.27", "not measured");
       return;
@@ -383,8 +384,11 @@ public final class ResultsReport {
       double ratio = (Double) r.get("ratio");
       row(r.get("model") + " (file initializers: float " + bytes(r.get("floatFileInitializerBytes"))
           + ", static-int8 " + bytes(r.get("static-int8FileInitializerBytes")) + ")",
-          bytes(r.get("static-int8SessionBytes")), bytes(r.get("floatSessionBytes")), fmt(ratio),
-          "≤ 0.27", ratio <= 0.27 ? "yes" : "**no**");
+          bytes(r.get("static-int8HeldArrayBytes")) + " (" + bytes(r.get("static-int8SessionBytes"))
+              + ")",
+          bytes(r.get("floatHeldArrayBytes")) + " (" + bytes(r.get("floatSessionBytes")) + ")",
+          fmt(ratio) + " (" + fmt((Double) r.get("heapRatio")) + ")", "≤ 0.27",
+          ratio <= 0.27 ? "yes" : "**no**");
     }
   }
 

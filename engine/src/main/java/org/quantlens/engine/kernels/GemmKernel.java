@@ -14,7 +14,9 @@ package org.quantlens.engine.kernels;
  * comes out bit-identical whatever the batch size), nor on whether an operand was packed. The
  * one exception is an unpacked {@code n == 1} product with A not transposed (matrix times
  * vector), which takes dot products of A's rows: its bits may differ from the packed path's,
- * within rounding, but still depend neither on m nor on threads.
+ * within rounding, but still depend neither on m nor on threads. (How the blocked path keeps
+ * partial sums between blocks, and whether a few rows run as matrix-vector products, changes no
+ * bit of this order.)
  *
  * <p>Instances are stateless and thread-safe; scratch buffers are per thread.
  */
@@ -23,10 +25,21 @@ public abstract class GemmKernel {
   public static final int KC = 256;
   /** Register tiles (of {@link #mr()} rows) per block of rows one task owns. */
   private static final int MC_PANELS = 16;
+  /**
+   * B panels whose partial sums a task stages at once when k spans several blocks: 96 x 1024
+   * floats for the SIMD kernel on JDK 17 (384 KB, in L2 and under {@link #CACHE_LIMIT}).
+   */
+  private static final int NC_PANELS = 64;
   /** Output columns a row-streaming matrix-vector loop accumulates at once (kept in L1). */
   private static final int GEMV_CHUNK = 1024;
   /** Packed panels a matrix-vector task takes at once. */
   private static final int GEMV_PANELS = 4;
+  /**
+   * Up to this many rows, a product with B as stored (not transposed) runs row by row as
+   * matrix-vector products: streaming B once per row beat packing it below about 16 rows
+   * (1024 x 1024 B, paired runs), and it sums in the same order.
+   */
+  private static final int ROWS_AS_VECTORS = 8;
   /** Below this many multiply-adds a call runs on one thread. */
   private static final long PARALLEL_MIN_MACS = 1L << 17;
   /** Scratch buffers up to this many floats are kept per thread between calls. */
@@ -40,7 +53,8 @@ public abstract class GemmKernel {
   private static final int SLOT_T = 5;
   private static final int SLOT_G = 6;
   private static final int SLOT_SHARED_A = 7;
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[8][]);
+  private static final int SLOT_C = 8;
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[9][]);
 
   private final int mr;
   private final int nr;
@@ -137,6 +151,43 @@ public abstract class GemmKernel {
       dst[d + 1] = src[s1 + p];
       dst[d + 2] = src[s2 + p];
       dst[d + 3] = src[s3 + p];
+    }
+  }
+
+  /** {@code dst[d + p * w + i] = src[s0 + i * so + p]} for {@code i < 4, p < depth}. */
+  private static void interleave4(float[] src, int s0, int so, int depth, float[] dst, int d,
+      int w) {
+    int s1 = s0 + so;
+    int s2 = s1 + so;
+    int s3 = s2 + so;
+    for (int p = 0; p < depth; p++, d += w) {
+      dst[d] = src[s0 + p];
+      dst[d + 1] = src[s1 + p];
+      dst[d + 2] = src[s2 + p];
+      dst[d + 3] = src[s3 + p];
+    }
+  }
+
+  /**
+   * {@code dst[base + p * 6 + i] = src[s0 + i * so + p]} for {@code i < 6, p < depth}: six runs
+   * interleaved into one panel of width 6, step by step so the stores are sequential. The unit
+   * step lets C2 hoist the bounds checks (the general loop's variable step left one per load, and
+   * packing A took a twentieth of a 512^3 product).
+   */
+  protected void transpose6(float[] src, int s0, int so, int depth, float[] dst, int base) {
+    int s1 = s0 + so;
+    int s2 = s1 + so;
+    int s3 = s2 + so;
+    int s4 = s3 + so;
+    int s5 = s4 + so;
+    for (int p = 0; p < depth; p++) {
+      int d = base + p * 6;
+      dst[d] = src[s0 + p];
+      dst[d + 1] = src[s1 + p];
+      dst[d + 2] = src[s2 + p];
+      dst[d + 3] = src[s3 + p];
+      dst[d + 4] = src[s4 + p];
+      dst[d + 5] = src[s5 + p];
     }
   }
 
@@ -303,6 +354,14 @@ public abstract class GemmKernel {
       if (w == 4 && lines == 4 && sp == 1) { // a whole 4-line panel of contiguous runs
         transpose4(src, off + o0 * so, so, depth, dst, base);
         i = 4;
+      } else if (w == 6 && lines == 6 && sp == 1) {
+        transpose6(src, off + o0 * so, so, depth, dst, base);
+        i = 6;
+      }
+      if (sp == 1) { // runs along p (B stored transposed): unit steps, so the source checks hoist
+        for (; i + 4 <= lines; i += 4) {
+          interleave4(src, off + (o0 + i) * so, so, depth, dst, base + i, w);
+        }
       }
       for (; i + 4 <= lines; i += 4) {
         int s0 = off + (o0 + i) * so;
@@ -366,21 +425,6 @@ public abstract class GemmKernel {
     }
   }
 
-  private void packParallel(Parallel par, float[] src, int off, int so, int sp, int outer,
-      int depth, int w, float[] dst, long macs) {
-    int panels = ceilDiv(outer, w);
-    int tasks = tasks(par, macs, panels);
-    if (tasks <= 1) {
-      packPanels(src, off, so, sp, outer, depth, w, dst, 0, 0, panels);
-      return;
-    }
-    par.forRange(tasks, t -> {
-      int q0 = (int) ((long) panels * t / tasks);
-      int q1 = (int) ((long) panels * (t + 1) / tasks);
-      packPanels(src, off, so, sp, outer, depth, w, dst, q0 * w * depth, q0, q1);
-    });
-  }
-
   // ------------------------------------------------------------------------------------------
   // Entry points.
 
@@ -400,9 +444,13 @@ public abstract class GemmKernel {
           ldc, epilogue);
       return;
     }
-    if (m == 1) { // the row of op(A) has stride 1, or lda when A is stored transposed
-      gemvRow(par, n, k, alpha, a, aOff, transA ? lda : 1, transB, b, bOff, ldb, null, beta, c,
-          cOff, epilogue);
+    if (m == 1 || (m <= ROWS_AS_VECTORS && !transB)) {
+      // each row of op(A) (stride 1, or lda when A is stored transposed) times B as stored: for a
+      // few rows, packing B cost more than the product (m = 2 ran at a sixth of m = 1's rate)
+      for (int i = 0; i < m; i++) {
+        gemvRow(par, n, k, alpha, a, aOff + i * (transA ? 1 : lda), transA ? lda : 1, transB, b,
+            bOff, ldb, null, beta, c, cOff + i * ldc, epilogue, i);
+      }
       return;
     }
     blocked(par, m, n, k, alpha, directA(transA, a, aOff, lda),
@@ -424,7 +472,7 @@ public abstract class GemmKernel {
     }
     if (m == 1) {
       gemvRow(par, n, k, alpha, a, aOff, transA ? lda : 1, false, null, 0, 0, b.data(), beta, c,
-          cOff, epilogue);
+          cOff, epilogue, 0);
       return;
     }
     blocked(par, m, n, k, alpha, directA(transA, a, aOff, lda),
@@ -475,13 +523,17 @@ public abstract class GemmKernel {
 
   /**
    * Where the blocked path reads one operand. Packed ({@code packed}): panel q (mr rows of A, or
-   * nr columns of B) is {@code data[q * panelStride, ...)}, step p of it at {@code + p * width}.
-   * Unpacked (an A as the caller stored it): element (row i, step p) is {@code data[base + i *
-   * line + p * step]}, and each task packs its block of rows, a {@link #KC} slab at a time.
+   * nr columns of B) is {@code data[q * panelStride, ...)}, step p of it at {@code + p * width}
+   * (the {@link PackedMatrix} layout); or, {@code slabbed}, each {@link #KC} block of steps is a
+   * slab of its own (see {@link #slabOffset}). Unpacked (an A as the caller stored it): element
+   * (row i, step p) is {@code data[base + i * line + p * step]}, and each task packs its block of
+   * rows, a {@link #KC} slab at a time.
    */
   private static final class Operand {
     float[] data;
     boolean packed;
+    boolean slabbed;
+    int panels;
     int panelStride;
     int base;
     int line;
@@ -490,11 +542,30 @@ public abstract class GemmKernel {
     Operand set(float[] data, boolean packed, int panelStride, int base, int line, int step) {
       this.data = data;
       this.packed = packed;
+      this.slabbed = false;
       this.panelStride = panelStride;
       this.base = base;
       this.line = line;
       this.step = step;
       return this;
+    }
+
+    /** Packed in slabs ({@link #packSlabs}) of {@code panels} panels each. */
+    Operand slabs(float[] data, int panels) {
+      set(data, true, 0, 0, 0, 0);
+      this.slabbed = true;
+      this.panels = panels;
+      return this;
+    }
+
+    /** Offset of panel 0 at step k0 (a multiple of {@link #KC}), panels {@code width} wide. */
+    int slabOffset(int k0, int width) {
+      return slabbed ? k0 * width * panels : k0 * width;
+    }
+
+    /** Distance between panels within the block of steps at k0 of {@code kc} steps. */
+    int panelDistance(int kc, int width) {
+      return slabbed ? kc * width : panelStride;
     }
 
     /** Drops the array reference, so a finished product keeps nobody's matrix alive. */
@@ -530,9 +601,39 @@ public abstract class GemmKernel {
   /** B for the blocked path, packed (by the calling thread's tasks) into per-thread scratch. */
   private Operand sourceB(Parallel par, boolean transB, int m, int n, int k, float[] b, int bOff,
       int ldb) {
-    float[] pb = scratch(SLOT_B, checkedSize(ceilDiv(n, nr), nr, k));
-    packParallel(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
-    return packedB(pb, nr * k);
+    int np = ceilDiv(n, nr);
+    float[] pb = scratch(SLOT_B, checkedSize(np, nr, k));
+    packSlabs(par, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, n, k, nr, pb, (long) m * n * k);
+    return OPERANDS.get()[1].slabs(pb, np);
+  }
+
+  /**
+   * Packs like {@link #packParallel}, but slab by slab: the panels' steps {@code [k0, k0 + kc)}
+   * for one {@link #KC} block sit together at {@code dst[k0 * w * panels]}, each panel {@code w *
+   * kc} floats. A tile then walks one contiguous slab; with whole-depth panels the slab of one
+   * block was cut into runs {@code 4 * w * k} bytes apart, which for k a multiple of 512 all fall
+   * into the same L2 sets and evicted the block of A the tile reuses.
+   */
+  private void packSlabs(Parallel par, float[] src, int off, int so, int sp, int outer, int depth,
+      int w, float[] dst, long macs) {
+    int panels = ceilDiv(outer, w);
+    int tasks = tasks(par, macs, panels);
+    if (tasks <= 1) {
+      packSlabRange(src, off, so, sp, outer, depth, w, dst, panels, 0, panels);
+      return;
+    }
+    par.forRange(tasks, t -> packSlabRange(src, off, so, sp, outer, depth, w, dst, panels,
+        (int) ((long) panels * t / tasks), (int) ((long) panels * (t + 1) / tasks)));
+  }
+
+  /** Panels {@code [q0, q1)} of every slab of {@link #packSlabs}. */
+  private void packSlabRange(float[] src, int off, int so, int sp, int outer, int depth, int w,
+      float[] dst, int panels, int q0, int q1) {
+    for (int k0 = 0; k0 < depth; k0 += KC) {
+      int kc = Math.min(KC, depth - k0);
+      packPanels(src, off + k0 * sp, so, sp, outer, kc, w, dst, k0 * w * panels + q0 * w * kc, q0,
+          q1);
+    }
   }
 
   /** The blocked product, split into tiles of C owned by one task each. */
@@ -549,8 +650,8 @@ public abstract class GemmKernel {
       // Tasks that share rows would each pack the same slabs of A (at batch 64 every task packed
       // all of A: two threads ran slower than one); pack it once for all of them instead.
       float[] pa = scratch(SLOT_SHARED_A, checkedSize(mp, mr, k));
-      packParallel(par, a.data, a.base, a.line, a.step, m, k, mr, pa, (long) m * n * k);
-      a.set(pa, true, mr * k, 0, 0, 0);
+      packSlabs(par, a.data, a.base, a.line, a.step, m, k, mr, pa, (long) m * n * k);
+      a.slabs(pa, mp);
     }
     try {
       if (rowBlocks * colChunks == 1) { // called directly: no task lambda to allocate
@@ -572,39 +673,19 @@ public abstract class GemmKernel {
     }
   }
 
-  /** One task: register tiles {@code [ip0, ip1) x [jp0, jp1)}, all of k. */
+  /**
+   * One task: register tiles {@code [ip0, ip1) x [jp0, jp1)}, all of k. With more than one block
+   * of k, the partial sums wait in per-thread scratch laid out in the order the tiles are visited
+   * ({@code mr x nr} each, contiguous) and go to C only with the last block: reloading them from C
+   * itself (rows {@code ldc} apart, out of cache by the next block) cost a fifth of the time at
+   * 1024^3, where the staged sums stream in order and C is only written.
+   */
   private void tile(int m, int n, int k, float alpha, Operand a, Operand b, float beta, float[] c,
       int cOff, int ldc, int ip0, int ip1, int jp0, int jp1, GemmEpilogue epilogue) {
-    float[] acc = scratch(SLOT_T, mr * nr);
-    float[] slab = a.packed ? null : scratch(SLOT_A, checkedSize(ip1 - ip0, mr, Math.min(KC, k)));
-    for (int k0 = 0; k0 < k; k0 += KC) {
-      int kc = Math.min(KC, k - k0);
-      boolean first = k0 == 0;
-      float[] pa = a.data;
-      int aBase = k0 * mr; // panel ip at aBase + ip * aStride
-      int aStride = a.panelStride;
-      if (slab != null) { // this block's rows of A, steps [k0, k0 + kc), zero-padded panels
-        packPanels(a.data, a.base + k0 * a.step, a.line, a.step, m, kc, mr, slab, 0, ip0, ip1);
-        pa = slab;
-        aBase = -ip0 * mr * kc;
-        aStride = mr * kc;
-      }
-      // a B slab (kc x nr) stays in L1 while the row block's A panels stream from L2
-      for (int jp = jp0; jp < jp1; jp++) {
-        int ib = jp * b.panelStride + k0 * nr;
-        int cols = Math.min(nr, n - jp * nr);
-        for (int ip = ip0; ip < ip1; ip++) {
-          int rows = Math.min(mr, m - ip * mr);
-          int ci = cOff + ip * mr * ldc + jp * nr;
-          if (rows == mr && cols == nr) {
-            microKernelInto(kc, pa, aBase + ip * aStride, b.data, ib, acc, alpha, beta, first, c,
-                ci, ldc);
-          } else {
-            microKernel(kc, pa, aBase + ip * aStride, b.data, ib, acc);
-            storeTile(acc, 0, nr, rows, cols, alpha, beta, first, c, ci, ldc);
-          }
-        }
-      }
+    // staged sums for at most NC_PANELS panels at a time, so their buffer stays bounded
+    int chunk = k > KC ? NC_PANELS : jp1 - jp0;
+    for (int j = jp0; j < jp1; j += chunk) {
+      tileColumns(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, j, Math.min(jp1, j + chunk));
     }
     if (epilogue != null) {
       int j0 = jp0 * nr;
@@ -615,34 +696,104 @@ public abstract class GemmKernel {
     }
   }
 
+  /** {@link #tile} for panels {@code [jp0, jp1)}, without the epilogue. */
+  private void tileColumns(int m, int n, int k, float alpha, Operand a, Operand b, float beta,
+      float[] c, int cOff, int ldc, int ip0, int ip1, int jp0, int jp1) {
+    float[] acc = scratch(SLOT_T, mr * nr);
+    float[] slab = a.packed ? null : scratch(SLOT_A, checkedSize(ip1 - ip0, mr, Math.min(KC, k)));
+    float[] sums = k > KC ? scratch(SLOT_C, checkedSize(ip1 - ip0, mr * nr, jp1 - jp0)) : null;
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int kc = Math.min(KC, k - k0);
+      float[] pa = a.data;
+      int aBase = a.slabOffset(k0, mr); // panel ip at aBase + ip * aStride
+      int aStride = a.panelDistance(kc, mr);
+      if (slab != null) { // this block's rows of A, steps [k0, k0 + kc), zero-padded panels
+        packPanels(a.data, a.base + k0 * a.step, a.line, a.step, m, kc, mr, slab, 0, ip0, ip1);
+        pa = slab;
+        aBase = -ip0 * mr * kc;
+        aStride = mr * kc;
+      }
+      // a B slab (kc x nr) stays in L1 while the row block's A panels stream from L2
+      int bBase = b.slabOffset(k0, nr);
+      int bStride = b.panelDistance(kc, nr);
+      int stage = sums == null ? NO_STAGE : k0 == 0 ? STAGE_FIRST : k0 + kc < k ? STAGE_MID
+          : STAGE_LAST;
+      for (int jp = jp0, t = 0; jp < jp1; jp++) {
+        int ib = bBase + jp * bStride;
+        int cols = Math.min(nr, n - jp * nr);
+        for (int ip = ip0; ip < ip1; ip++, t += mr * nr) {
+          int rows = Math.min(mr, m - ip * mr);
+          int ci = cOff + ip * mr * ldc + jp * nr;
+          int ia = aBase + ip * aStride;
+          if (stage == NO_STAGE) {
+            block(kc, pa, ia, b.data, ib, acc, rows, cols, alpha, beta, true, c, ci, ldc);
+          } else {
+            if (stage == STAGE_FIRST && beta != 0) { // the sums start from C
+              copyTile(c, ci, ldc, sums, t, nr, rows, cols);
+            }
+            block(kc, pa, ia, b.data, ib, acc, rows, cols, alpha, beta, stage == STAGE_FIRST,
+                sums, t, nr);
+            if (stage == STAGE_LAST) {
+              copyTile(sums, t, nr, c, ci, ldc, rows, cols);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static final int NO_STAGE = 0;
+  private static final int STAGE_FIRST = 1;
+  private static final int STAGE_MID = 2;
+  private static final int STAGE_LAST = 3;
+
+  /** One block of k for one register tile, added into {@code y} as {@link #storeTile} does. */
+  private void block(int kc, float[] pa, int ia, float[] pb, int ib, float[] acc, int rows,
+      int cols, float alpha, float beta, boolean first, float[] y, int yi, int ldy) {
+    if (rows == mr && cols == nr) {
+      microKernelInto(kc, pa, ia, pb, ib, acc, alpha, beta, first, y, yi, ldy);
+    } else {
+      microKernel(kc, pa, ia, pb, ib, acc);
+      storeTile(acc, 0, nr, rows, cols, alpha, beta, first, y, yi, ldy);
+    }
+  }
+
+  /** Copies a {@code rows x cols} tile between C and the staged sums. */
+  private void copyTile(float[] src, int s, int lds, float[] dst, int d, int ldd, int rows,
+      int cols) {
+    for (int r = 0; r < rows; r++) {
+      copyRun(src, s + r * lds, dst, d + r * ldd, cols);
+    }
+  }
+
   /**
-   * One row of C ({@code m == 1}): {@code c[cOff + j] = alpha * sum_p x[xOff + p * xStride] *
-   * op(B)[p][j] (+ beta * c)}, from {@code packed} panels when given, else from B as stored. Every
-   * way sums in the blocked path's order, so batch size never changes a result.
+   * One row of C, row {@code row} for the epilogue: {@code c[cOff + j] = alpha * sum_p x[xOff + p
+   * * xStride] * op(B)[p][j] (+ beta * c)}, from {@code packed} panels when given, else from B as
+   * stored. Every way sums in the blocked path's order, so batch size never changes a result.
    */
   private void gemvRow(Parallel par, int n, int k, float alpha, float[] x, int xOff, int xStride,
       boolean transB, float[] b, int bOff, int ldb, float[] packed, float beta, float[] c,
-      int cOff, GemmEpilogue epilogue) {
+      int cOff, GemmEpilogue epilogue, int row) {
     int unit = GEMV_PANELS * nr; // columns: the SIMD loop's unit of four panels
     int units = ceilDiv(n, unit);
     int tasks = tasks(par, (long) n * k, units);
     if (tasks == 1) { // called directly: no task lambda to allocate
       gemvRowPart(n, k, alpha, x, xOff, xStride, transB, b, bOff, ldb, packed, beta, c, cOff,
-          epilogue, 0, n);
+          epilogue, row, 0, n);
       return;
     }
     par.forRange(tasks, t -> {
       int j0 = (int) ((long) units * t / tasks) * unit;
       int j1 = Math.min(n, (int) ((long) units * (t + 1) / tasks) * unit);
       gemvRowPart(n, k, alpha, x, xOff, xStride, transB, b, bOff, ldb, packed, beta, c, cOff,
-          epilogue, j0, j1);
+          epilogue, row, j0, j1);
     });
   }
 
   /** Columns {@code [j0, j1)} of {@link #gemvRow}. */
   private void gemvRowPart(int n, int k, float alpha, float[] x, int xOff, int xStride,
       boolean transB, float[] b, int bOff, int ldb, float[] packed, float beta, float[] c,
-      int cOff, GemmEpilogue epilogue, int j0, int j1) {
+      int cOff, GemmEpilogue epilogue, int row, int j0, int j1) {
     int unit = GEMV_PANELS * nr;
     if (j0 >= j1) {
       return;
@@ -669,7 +820,7 @@ public abstract class GemmKernel {
       }
     }
     if (epilogue != null) {
-      epilogue.apply(c, cOff + j0, 0, j0, j1 - j0);
+      epilogue.apply(c, cOff + j0, row, j0, j1 - j0);
     }
   }
 

@@ -49,7 +49,7 @@ public final class ActivationOps implements OpFamily {
       if (op == VectorMath.CELU && alpha == 0) {
         throw ctx.error("alpha must not be 0");
       }
-      return (in, ex) -> new Tensor[] {ElementwiseUnary.map(op, alpha, beta, in[0], ex, node)};
+      return (in, ex) -> ex.result(ElementwiseUnary.map(op, alpha, beta, in[0], ex, node));
     });
   }
 
@@ -60,7 +60,7 @@ public final class ActivationOps implements OpFamily {
 
   private static Operator softmaxOp(NodeContext ctx, int kind, int axis, boolean legacy) {
     String node = ctx.node().describe();
-    return (in, ex) -> new Tensor[] {SoftmaxCompute.apply(kind, in[0], axis, legacy, ex, node)};
+    return (in, ex) -> ex.result(SoftmaxCompute.apply(kind, in[0], axis, legacy, ex, node));
   }
 
   /** Clip-1 and Clip-6: bounds are float attributes, defaulting to the float range. */
@@ -68,7 +68,7 @@ public final class ActivationOps implements OpFamily {
     String node = ctx.node().describe();
     float lo = ctx.attrFloat("min", -Float.MAX_VALUE);
     float hi = ctx.attrFloat("max", Float.MAX_VALUE);
-    return (in, ex) -> new Tensor[] {clip(in[0], lo, hi, null, null, ex, node)};
+    return (in, ex) -> ex.result(clip(in[0], lo, hi, null, null, ex, node));
   }
 
   /** Clip-11 and later: bounds are optional scalar inputs 1 and 2; absent means unbounded. */
@@ -83,8 +83,8 @@ public final class ActivationOps implements OpFamily {
               + in[0].dtype() + ", got " + b.dtype() + java.util.Arrays.toString(b.shape()));
         }
       }
-      return new Tensor[] {clip(in[0], Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, lo, hi,
-          ex, node)};
+      return ex.result(clip(in[0], Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, lo, hi,
+          ex, node));
     };
   }
 

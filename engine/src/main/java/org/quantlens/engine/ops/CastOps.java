@@ -16,7 +16,7 @@ final class CastOps {
   static void register(OpRegistry r) {
     r.register("Cast", 1, CastOps::cast);
     r.register("Cast", 6, CastOps::cast);
-    r.register("CastLike", 15, ctx -> (in, ec) -> new Tensor[] {convert(in[0], in[1].dtype())});
+    r.register("CastLike", 15, ctx -> (in, ec) -> ec.result(convert(in[0], in[1].dtype())));
   }
 
   private static Operator cast(NodeContext ctx) {
@@ -26,7 +26,7 @@ final class CastOps {
     }
     DType target = to.kind() == Attribute.Kind.STRING ? byName(ctx, to.asString())
         : byNumber(ctx, to.asLong());
-    return (in, ec) -> new Tensor[] {convert(in[0], target)};
+    return (in, ec) -> ec.result(convert(in[0], target));
   }
 
   static Tensor convert(Tensor x, DType to) {

@@ -199,9 +199,9 @@ public final class ConvOps implements OpFamily {
           FloatConv.gemm(g, n, c, group, m, x.floats(), wf, w == wConst ? wGemm : null, bf, ep,
               y.floats(), ec);
         }
-        return new Tensor[] {y};
+        return ec.result(y);
       }
-      return new Tensor[] {generic(g, x, w, b, group, outShape, act, ec)};
+      return ec.result(generic(g, x, w, b, group, outShape, act, ec));
     };
   }
 

@@ -121,19 +121,33 @@ final class ElementwiseBinary {
     int sa = p.innerStride(0);
     int sb = p.innerStride(1);
     if (p.rows == 1) {
-      ElementwiseData.chunks(ctx, p.inner, 1,
-          (from, to) -> run(vm, op, a, from * sa, sa, b, from * sb, sb, out, from, to - from));
+      if (ElementwiseData.serial(ctx, p.inner, 1)) {
+        run(vm, op, a, 0, sa, b, 0, sb, out, 0, p.inner);
+      } else {
+        ElementwiseData.chunks(ctx, p.inner, 1,
+            (from, to) -> run(vm, op, a, from * sa, sa, b, from * sb, sb, out, from, to - from));
+      }
       return;
     }
+    if (ElementwiseData.serial(ctx, p.rows, p.inner)) {
+      rows(vm, op, p, a, b, out, 0, p.rows);
+    } else {
+      ElementwiseData.chunks(ctx, p.rows, p.inner, (r0, r1) -> rows(vm, op, p, a, b, out, r0, r1));
+    }
+  }
+
+  /** Rows {@code [r0, r1)} of a broadcast whose inner run is {@code p.inner} elements. */
+  private static void rows(VectorMath vm, int op, BroadcastPlan p, float[] a, float[] b,
+      float[] out, int r0, int r1) {
     int inner = p.inner;
-    ElementwiseData.chunks(ctx, p.rows, inner, (r0, r1) -> {
-      BroadcastPlan.Cursor c = p.cursor();
-      c.seek(r0);
-      for (int r = r0; r < r1; r++) {
-        run(vm, op, a, c.off[0], sa, b, c.off[1], sb, out, r * inner, inner);
-        c.next();
-      }
-    });
+    int sa = p.innerStride(0);
+    int sb = p.innerStride(1);
+    BroadcastPlan.Cursor c = p.cursor();
+    c.seek(r0);
+    for (int r = r0; r < r1; r++) {
+      run(vm, op, a, c.off[0], sa, b, c.off[1], sb, out, r * inner, inner);
+      c.next();
+    }
   }
 
   private static void run(VectorMath vm, int op, float[] a, int ao, int sa, float[] b, int bo,

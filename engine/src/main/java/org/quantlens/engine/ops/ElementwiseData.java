@@ -30,11 +30,11 @@ final class ElementwiseData {
    * thread count as long as each element's result depends only on its own inputs.
    */
   static void chunks(ExecContext ctx, int n, int costPerElement, Range body) {
-    long work = (long) n * Math.max(1, costPerElement);
-    if (work < PARALLEL_MIN || ctx.threads() <= 1 || n < 2) {
+    if (serial(ctx, n, costPerElement)) {
       body.run(0, n);
       return;
     }
+    long work = (long) n * Math.max(1, costPerElement);
     int tasks = (int) Math.min(Math.min(n, (work + GRAIN - 1) / GRAIN), ctx.threads() * 4L);
     ctx.forRange(tasks, t -> {
       // chunk edges on multiples of 16 elements, so vector loops keep their alignment
@@ -44,6 +44,15 @@ final class ElementwiseData {
         body.run(from, to);
       }
     });
+  }
+
+  /**
+   * Whether {@link #chunks} would run everything on the calling thread. Hot callers test it first
+   * and skip the body lambda: through {@code chunks}' shared (megamorphic) call the JIT cannot
+   * inline the body, so the captured lambda was allocated on every call.
+   */
+  static boolean serial(ExecContext ctx, int n, int costPerElement) {
+    return (long) n * Math.max(1, costPerElement) < PARALLEL_MIN || ctx.threads() <= 1 || n < 2;
   }
 
   /** True for the unsigned 64-bit type, the one whose values do not fit a signed long. */

@@ -100,7 +100,7 @@ public final class ElementwiseOps implements OpFamily {
   private static void unary(OpRegistry r, String name, int op, int since) {
     r.register(name, since, ctx -> {
       String node = ctx.node().describe();
-      return (in, ex) -> new Tensor[] {ElementwiseUnary.map(op, 0, 0, in[0], ex, node)};
+      return (in, ex) -> ex.result(ElementwiseUnary.map(op, 0, 0, in[0], ex, node));
     });
   }
 
@@ -110,7 +110,7 @@ public final class ElementwiseOps implements OpFamily {
     ElementwiseBinary.Plans plans = new ElementwiseBinary.Plans();
     return (in, ex) -> {
       Tensor b = axis == Integer.MIN_VALUE ? in[1] : legacyAlign(in[0], in[1], axis, node);
-      return new Tensor[] {ElementwiseBinary.apply(op, in[0], b, ex, node, plans)};
+      return ex.result(ElementwiseBinary.apply(op, in[0], b, ex, node, plans));
     };
   }
 
@@ -157,7 +157,7 @@ public final class ElementwiseOps implements OpFamily {
         throw new ShapeMismatchException(node + ": slope " + Arrays.toString(slope.shape())
             + " does not broadcast to X " + Arrays.toString(x.shape()));
       }
-      return new Tensor[] {y};
+      return ex.result(y);
     };
   }
 
@@ -185,7 +185,7 @@ public final class ElementwiseOps implements OpFamily {
         n.setLong(0, in.length);
         acc = ElementwiseBinary.apply(DIV, acc, n, ex, node);
       }
-      return new Tensor[] {acc};
+      return ex.result(acc);
     };
   }
 
@@ -201,7 +201,7 @@ public final class ElementwiseOps implements OpFamily {
       for (int i = 0; i < out.length; i++) {
         out[i] = (byte) (v[i] == 0 ? 1 : 0);
       }
-      return new Tensor[] {Tensor.wrap(DType.BOOL, out, x.shape())};
+      return ex.result(Tensor.wrap(DType.BOOL, out, x.shape()));
     };
   }
 
@@ -221,7 +221,7 @@ public final class ElementwiseOps implements OpFamily {
             : (neg && d == Double.NEGATIVE_INFINITY) || (pos && d == Double.POSITIVE_INFINITY);
         out[i] = (byte) (hit ? 1 : 0);
       }
-      return new Tensor[] {Tensor.wrap(DType.BOOL, out, x.shape())};
+      return ex.result(Tensor.wrap(DType.BOOL, out, x.shape()));
     };
   }
 
@@ -244,11 +244,11 @@ public final class ElementwiseOps implements OpFamily {
       if (x.dtype() == DType.F32) {
         float[] out = ex.allocate(DType.F32, p.size).floats();
         select(p, cb, x.floats(), y.floats(), out);
-        return new Tensor[] {Tensor.of(out, p.outShape)};
+        return ex.result(Tensor.of(out, p.outShape));
       }
       long[] out = new long[p.size];
       selectBits(p, cb, bits(x), bits(y), out);
-      return new Tensor[] {fromBits(x.dtype(), out, p.outShape)};
+      return ex.result(fromBits(x.dtype(), out, p.outShape));
     };
   }
 

@@ -44,8 +44,12 @@ final class ElementwiseUnary {
       Tensor y = ctx.allocate(DType.F32, x); // one tensor, not a flat one re-wrapped
       float[] out = y.floats();
       VectorMath vm = VectorMath.get();
-      ElementwiseData.chunks(ctx, n, cost(op),
-          (from, to) -> vm.map(op, alpha, beta, in, from, out, from, to - from));
+      if (ElementwiseData.serial(ctx, n, cost(op))) {
+        vm.map(op, alpha, beta, in, 0, out, 0, n);
+      } else {
+        ElementwiseData.chunks(ctx, n, cost(op),
+            (from, to) -> vm.map(op, alpha, beta, in, from, out, from, to - from));
+      }
       return y;
     }
     if (t.isFloating()) {

@@ -42,6 +42,22 @@ public interface ExecContext extends Parallel {
   default void release(Tensor t) {}
 
   /**
+   * An array of {@code count} slots for the running op to return its outputs in, every slot for it
+   * to fill. The array may belong to the context and come back to the next op: whoever calls
+   * {@link Operator#run} reads it at once and keeps no reference. The default makes a new array.
+   */
+  default Tensor[] results(int count) {
+    return new Tensor[count];
+  }
+
+  /** {@code t} as the result array of an op with one output (see {@link #results}). */
+  default Tensor[] result(Tensor t) {
+    Tensor[] out = results(1);
+    out[0] = t;
+    return out;
+  }
+
+  /**
    * Where the running node adds its saturation counts, or null when counting is off (the
    * default). Read it once on the calling thread, before handing work to other threads.
    */

@@ -88,7 +88,7 @@ final class GatherOps {
         }
       }
       ec.release(idxBuf);
-      return new Tensor[] {out};
+      return ec.result(out);
     };
   }
 
@@ -130,7 +130,7 @@ final class GatherOps {
       }
       Tensor out = ec.allocate(x.dtype(), q);
       Copy.gather(x.data(), 0, idx, 0, out.data(), 0, total);
-      return new Tensor[] {out};
+      return ec.result(out);
     };
   }
 }

@@ -52,12 +52,15 @@ public final class MatMulOps implements OpFamily {
     String where = ctx.node().describe();
     Tensor w = ctx.constant(1);
     PackedMatrix packed = null;
+    int[] packedShape = null;
     if (w != null && w.dtype() == DType.F32 && w.rank() == 2) {
       int k = transB ? w.dim(1) : w.dim(0);
       int n = transB ? w.dim(0) : w.dim(1);
       packed = Gemm.packB(transB, k, n, w.floats(), 0, w.dim(1));
+      packedShape = w.shape();
+      ctx.ownsCopyOf(1);
     }
-    return new GemmOp(where, alpha, beta, transA, transB, packed, epilogue(act), act);
+    return new GemmOp(where, alpha, beta, transA, transB, packed, packedShape, epilogue(act), act);
   }
 
   /** A prepared Gemm node. */
@@ -68,17 +71,20 @@ public final class MatMulOps implements OpFamily {
     private final boolean transA;
     private final boolean transB;
     private final PackedMatrix packedB;
+    /** B's shape when packedB holds it (B then comes as null). */
+    private final int[] packedShape;
     private final GemmEpilogue epilogue;
     private final FusedActivation activation;
 
     GemmOp(String where, float alpha, float beta, boolean transA, boolean transB,
-        PackedMatrix packedB, GemmEpilogue epilogue, FusedActivation activation) {
+        PackedMatrix packedB, int[] packedShape, GemmEpilogue epilogue, FusedActivation activation) {
       this.where = where;
       this.alpha = alpha;
       this.beta = beta;
       this.transA = transA;
       this.transB = transB;
       this.packedB = packedB;
+      this.packedShape = packedShape;
       this.epilogue = epilogue;
       this.activation = activation;
     }
@@ -88,22 +94,25 @@ public final class MatMulOps implements OpFamily {
       Tensor a = in[0];
       Tensor b = in[1];
       Tensor c = in.length > 2 ? in[2] : null;
-      checkType(where, a, b);
+      checkType(where, a.dtype(), b == null ? DType.F32 : b.dtype());
       if (c != null) {
-        checkType(where, a, c);
+        checkType(where, a.dtype(), c.dtype());
       }
-      if (a.rank() != 2 || b.rank() != 2) {
+      if (a.rank() != 2 || b != null && b.rank() != 2) {
         throw new ShapeMismatchException(where + ": A and B must be 2-D, got A "
-            + Arrays.toString(a.shape()) + " and B " + Arrays.toString(b.shape()));
+            + Arrays.toString(a.shape()) + " and B "
+            + Arrays.toString(b == null ? packedShape : b.shape()));
       }
+      int b0 = b == null ? packedShape[0] : b.dim(0);
+      int b1 = b == null ? packedShape[1] : b.dim(1);
       int m = transA ? a.dim(1) : a.dim(0);
       int k = transA ? a.dim(0) : a.dim(1);
-      int kb = transB ? b.dim(1) : b.dim(0);
-      int n = transB ? b.dim(0) : b.dim(1);
+      int kb = transB ? b1 : b0;
+      int n = transB ? b0 : b1;
       if (k != kb) {
         throw new ShapeMismatchException(where + ": inner dimensions differ: A "
-            + Arrays.toString(a.shape()) + (transA ? " (transA)" : "") + " gives K=" + k + ", B "
-            + Arrays.toString(b.shape()) + (transB ? " (transB)" : "") + " gives K=" + kb);
+            + Arrays.toString(a.shape()) + (transA ? " (transA)" : "") + " gives K=" + k + ", B ["
+            + b0 + ", " + b1 + "]" + (transB ? " (transB)" : "") + " gives K=" + kb);
       }
       boolean useC = c != null && beta != 0;
       Tensor y = ctx.allocate(a.dtype(), m, n);
@@ -124,7 +133,7 @@ public final class MatMulOps implements OpFamily {
         Generic.gemm(a, 0, transA, b, 0, transB, m, n, k, alpha, useC ? beta : 0, y, 0);
         Generic.activate(activation, y, 0, m * n);
       }
-      return new Tensor[] {y};
+      return ctx.result(y);
     }
   }
 
@@ -172,13 +181,18 @@ public final class MatMulOps implements OpFamily {
     Tensor wb = ctx.constant(1);
     PackedMatrix packedA = null;
     PackedMatrix packedB = null;
+    int[] packedShape = null;
     if (wb != null && wb.dtype() == DType.F32 && wb.rank() == 2 && wb.dim(1) > 1) {
       packedB = Gemm.packB(false, wb.dim(0), wb.dim(1), wb.floats(), 0, wb.dim(1));
+      packedShape = wb.shape();
+      ctx.ownsCopyOf(1);
     } else if (wa != null && wb == null && wa.dtype() == DType.F32 && wa.rank() == 2
         && wa.dim(0) > 1) {
       packedA = Gemm.packA(false, wa.dim(0), wa.dim(1), wa.floats(), 0, wa.dim(1));
+      packedShape = wa.shape();
+      ctx.ownsCopyOf(0);
     }
-    return new MatMulOp(where, packedA, packedB, epilogue(act), act);
+    return new MatMulOp(where, packedA, packedB, packedShape, epilogue(act), act);
   }
 
   /** A prepared MatMul node: numpy matmul semantics. */
@@ -186,14 +200,17 @@ public final class MatMulOps implements OpFamily {
     private final String where;
     private final PackedMatrix packedA;
     private final PackedMatrix packedB;
+    /** The shape of the packed operand, which then comes as null. */
+    private final int[] packedShape;
     private final GemmEpilogue epilogue;
     private final FusedActivation activation;
 
-    MatMulOp(String where, PackedMatrix packedA, PackedMatrix packedB, GemmEpilogue epilogue,
-        FusedActivation activation) {
+    MatMulOp(String where, PackedMatrix packedA, PackedMatrix packedB, int[] packedShape,
+        GemmEpilogue epilogue, FusedActivation activation) {
       this.where = where;
       this.packedA = packedA;
       this.packedB = packedB;
+      this.packedShape = packedShape;
       this.epilogue = epilogue;
       this.activation = activation;
     }
@@ -202,9 +219,10 @@ public final class MatMulOps implements OpFamily {
     public Tensor[] run(Tensor[] in, ExecContext ctx) {
       Tensor a = in[0];
       Tensor b = in[1];
-      checkType(where, a, b);
-      int[] as = a.shape();
-      int[] bs = b.shape();
+      DType type = a == null ? DType.F32 : a.dtype();
+      checkType(where, type, b == null ? DType.F32 : b.dtype());
+      int[] as = a == null ? packedShape : a.shape();
+      int[] bs = b == null ? packedShape : b.shape();
       if (as.length == 0 || bs.length == 0) {
         throw new ShapeMismatchException(where + ": MatMul needs inputs of rank 1 or more, got A "
             + Arrays.toString(as) + " and B " + Arrays.toString(bs));
@@ -230,12 +248,12 @@ public final class MatMulOps implements OpFamily {
             + " and B " + Arrays.toString(bs) + " do not broadcast");
       }
       int[] outShape = outputShape(batch, as.length > 1 ? m : -1, bs.length > 1 ? n : -1);
-      Tensor y = ctx.allocate(a.dtype(), outShape);
+      Tensor y = ctx.allocate(type, outShape);
       int batches = Shapes.size(batch);
       if (batches == 0 || m == 0 || n == 0) {
-        return new Tensor[] {y};
+        return ctx.result(y);
       }
-      if (a.dtype() == DType.F32) {
+      if (type == DType.F32) {
         runFloat(a, b, aBatch, bBatch, batch, m, n, k, y.floats(), ctx);
       } else {
         int[] aStr = Shapes.broadcastStrides(aBatch, batch);
@@ -248,14 +266,15 @@ public final class MatMulOps implements OpFamily {
         }
         Generic.activate(activation, y, 0, y.size());
       }
-      return new Tensor[] {y};
+      return ctx.result(y);
     }
 
     private void runFloat(Tensor a, Tensor b, int[] aBatch, int[] bBatch, int[] batch, int m,
         int n, int k, float[] y, ExecContext ctx) {
-      float[] ad = a.floats();
-      float[] bd = b.floats();
-      if (Shapes.size(bBatch) == 1 && Shapes.size(batch) == Shapes.size(aBatch)) {
+      float[] ad = a == null ? null : a.floats(); // null: packedA holds A
+      float[] bd = b == null ? null : b.floats(); // null: packedB holds B
+      if (packedA == null && Shapes.size(bBatch) == 1
+          && Shapes.size(batch) == Shapes.size(aBatch)) {
         // B is one matrix (for every batch) and A's batches are contiguous: one tall GEMM
         int rows = Shapes.size(aBatch) * m;
         if (packedB != null) {
@@ -338,12 +357,12 @@ public final class MatMulOps implements OpFamily {
     return (c, off, row, col, len) -> act.apply(c, off, off + len);
   }
 
-  private static void checkType(String where, Tensor a, Tensor b) {
-    if (a.dtype() != b.dtype()) {
+  private static void checkType(String where, DType a, DType b) {
+    if (a != b) {
       throw new ShapeMismatchException(where + ": inputs must have one element type, got "
-          + a.dtype() + " and " + b.dtype());
+          + a + " and " + b);
     }
-    if (a.dtype() == DType.BOOL) {
+    if (a == DType.BOOL) {
       throw new UnsupportedOpException(where + ": BOOL inputs are not supported");
     }
   }

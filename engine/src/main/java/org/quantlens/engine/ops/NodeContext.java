@@ -16,6 +16,8 @@ public final class NodeContext {
   private final int opset;
   private final Tensor[] constants;
   private final Value[] inputInfo;
+  /** Per input, whether the op declared it keeps its own copy ({@link #ownsCopyOf}). */
+  private final boolean[] ownCopy;
 
   /**
    * @param constants per input, the constant tensor or null; may be shorter than the inputs
@@ -26,6 +28,7 @@ public final class NodeContext {
     this.opset = opset;
     this.constants = constants == null ? new Tensor[0] : constants.clone();
     this.inputInfo = inputInfo == null ? new Value[0] : inputInfo.clone();
+    this.ownCopy = new boolean[node.inputs().size()];
   }
 
   /** A context with no constants and no type information. */
@@ -65,6 +68,23 @@ public final class NodeContext {
   /** The constant value of input {@code i}, or null when it is computed at run time. */
   public Tensor constant(int i) {
     return i < constants.length ? constants[i] : null;
+  }
+
+  /**
+   * Declares that the op keeps what it needs of constant input {@code i} (weights packed at load)
+   * and reads nothing of it when it runs. A session then passes null for that input, and frees
+   * the constant when no one else reads it: the weights are held once, not twice.
+   */
+  public void ownsCopyOf(int i) {
+    if (constant(i) == null) {
+      throw new IllegalStateException(node.describe() + ": input " + i + " is not a constant");
+    }
+    ownCopy[i] = true;
+  }
+
+  /** Whether the op declared {@link #ownsCopyOf} input {@code i}. */
+  public boolean ownsCopy(int i) {
+    return i < ownCopy.length && ownCopy[i];
   }
 
   /** What is known of input {@code i}'s type and shape, or null. */

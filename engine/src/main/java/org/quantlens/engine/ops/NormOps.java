@@ -65,7 +65,7 @@ public final class NormOps implements OpFamily {
       }
       Affine a = constant != null ? constant : new Affine(fold(ConvOps.doubles(in[1]),
           ConvOps.doubles(in[2]), ConvOps.doubles(in[3]), ConvOps.doubles(in[4]), eps));
-      return new Tensor[] {a.apply(x, lay, ec)};
+      return ec.result(a.apply(x, lay, ec));
     };
   }
 

@@ -12,8 +12,9 @@ public interface Operator {
    * Computes the node's outputs.
    *
    * @param inputs one tensor per node input, null where an optional input is omitted; never mutated
-   * @return one tensor per node output (null for an optional output not produced); outputs never
-   *     alias an input's backing array unless the op is a pure view (Reshape, Identity, ...)
+   * @return one tensor per node output (null for an optional output not produced), in an array
+   *     from {@link ExecContext#results} that the caller reads at once; outputs never alias an
+   *     input's backing array unless the op is a pure view (Reshape, Identity, ...)
    */
   Tensor[] run(Tensor[] inputs, ExecContext ctx);
 }

@@ -51,7 +51,7 @@ final class PadOps {
       long[] axes = !attrs && in.length > 3 && in[3] != null ? longs(node, in[3], "axes") : null;
       Tensor value = attrs ? Tensor.scalar(aValue) : in.length > 2 ? in[2] : null;
       Object fill = ShapeSupport.scalarArray(value, x.dtype());
-      return new Tensor[] {run(node, x, pads, axes, mode, fill)};
+      return ec.result(run(node, x, pads, axes, mode, fill));
     };
   }
 

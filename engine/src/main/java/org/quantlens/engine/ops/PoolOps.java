@@ -98,11 +98,11 @@ public final class PoolOps implements OpFamily {
       if (x.dtype() == DType.F32 && !wantIndices && g.rank <= 2) {
         Tensor y = ec.allocate(DType.F32, outShape);
         FloatPool.max(g, (PaddedPlane) cached[1], planes, x.floats(), y.floats(), ec);
-        return new Tensor[] {y};
+        return ec.result(y);
       }
       boolean bytes = x.dtype() == DType.U8 || x.dtype() == DType.I8;
       if (bytes && !wantIndices && g.rank <= 2) {
-        return new Tensor[] {maxPoolBytes(g, planes, x, outShape, ec)};
+        return ec.result(maxPoolBytes(g, planes, x, outShape, ec));
       }
       double[] y = new double[Shapes.size(outShape)];
       long[] idx = wantIndices ? new long[y.length] : null;
@@ -131,11 +131,11 @@ public final class PoolOps implements OpFamily {
       if (x.dtype() == DType.F32 && g.rank <= 2) {
         Tensor y = ec.allocate(DType.F32, outShape);
         FloatPool.average(g, planes, includePad, x.floats(), y.floats(), ec);
-        return new Tensor[] {y};
+        return ec.result(y);
       }
       double[] y = new double[Shapes.size(outShape)];
       GenericPool.average(g, planes, includePad, ConvOps.doubles(x), y, ec);
-      return new Tensor[] {ConvOps.fromDoubles(x.dtype(), y, outShape, FusedActivation.NONE)};
+      return ec.result(ConvOps.fromDoubles(x.dtype(), y, outShape, FusedActivation.NONE));
     };
   }
 
@@ -157,7 +157,7 @@ public final class PoolOps implements OpFamily {
         } else {
           FloatPool.globalAverage(planes, size, x.floats(), y.floats(), ec);
         }
-        return new Tensor[] {y};
+        return ec.result(y);
       }
       double[] v = ConvOps.doubles(x);
       double[] y = new double[planes];
@@ -168,7 +168,7 @@ public final class PoolOps implements OpFamily {
         }
         y[p] = max ? acc : acc / size;
       });
-      return new Tensor[] {ConvOps.fromDoubles(x.dtype(), y, outShape, FusedActivation.NONE)};
+      return ec.result(ConvOps.fromDoubles(x.dtype(), y, outShape, FusedActivation.NONE));
     };
   }
 }

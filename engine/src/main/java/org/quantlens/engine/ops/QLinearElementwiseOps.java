@@ -93,9 +93,9 @@ final class QLinearElementwiseOps {
         SaturationCounter sat = ex.saturation();
         QuantParallel.forRuns(ex, 1, y.size(), (blk, from, to) -> op.run(a.bytes(), from, 1, b.bytes(), from, 1,
             y.bytes(), from, to - from, sat));
-        return new Tensor[] {y};
+        return ex.result(y);
       }
-      return new Tensor[] {broadcast(ex, op, a, b)};
+      return ex.result(broadcast(ex, op, a, b));
     };
   }
 
@@ -219,7 +219,7 @@ final class QLinearElementwiseOps {
           yb[i] = t[xb[i] & 0xff];
         }
       });
-      return new Tensor[] {y};
+      return ex.result(y);
     };
   }
 
@@ -318,7 +318,7 @@ final class QLinearElementwiseOps {
         }
         offset += run;
       }
-      return new Tensor[] {y};
+      return ex.result(y);
     };
   }
 }

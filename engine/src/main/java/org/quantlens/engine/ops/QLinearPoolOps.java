@@ -80,7 +80,7 @@ final class QLinearPoolOps {
           counting.row(acc, 0, c, bias, scale, qy.zeroPoint(0));
         }
       });
-      return new Tensor[] {y};
+      return ex.result(y);
     };
   }
 
@@ -205,7 +205,7 @@ final class QLinearPoolOps {
           sat.add(low, high, 0, to - from);
         }
       });
-      return new Tensor[] {y};
+      return ex.result(y);
     };
   }
 }

@@ -219,7 +219,7 @@ final class QuantConvOps {
       System.arraycopy(g.out, 0, outShape, 2, r);
       Tensor y = ex.allocate(outType, outShape); // a recycled session buffer
       if (y.size() == 0) {
-        return new Tensor[] {y};
+        return ex.result(y);
       }
       // widen + pad every image once
       int nr = Int8Gemm.get().panelWidth();
@@ -252,7 +252,7 @@ final class QuantConvOps {
             image.accept(n);
           }
         }
-        return new Tensor[] {y};
+        return ex.result(y);
       }
       float[] padded = QuantScratch.floats(QuantScratch.OP_B, batch * imgFloats + slack);
       int planes = batch * c;
@@ -267,7 +267,7 @@ final class QuantConvOps {
       } else {
         im2col(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
       }
-      return new Tensor[] {y};
+      return ex.result(y);
     }
 
     /**

@@ -65,7 +65,7 @@ final class QuantGatherOp {
       byte[] zps = in[2] == null ? null : in[2].bytes();
       gatherRows(table.bytes(), t == DType.U8, scales, zps, idx, ids.size(), inner, out.floats());
       ec.release(idxBuf);
-      return new Tensor[] {out};
+      return ec.result(out);
     };
   }
 

@@ -154,6 +154,6 @@ final class QuantGemmOp implements Operator {
     }
     QuantMatMul.multiply(ex, aw, 0, rowSums, 0, m, aq.zeroPoint(0) - QuantMatMul.shift(au), null, 0, pb, zb, cb,
         epi, out, 0);
-    return new Tensor[] {y};
+    return ex.result(y);
   }
 }

@@ -328,7 +328,7 @@ final class QuantMatMulOps {
         QuantMatMul.multiply(ex, aw, am * m * k, rowSums, am * m, m, za, zaRows, zaOff,
             pb[s.bIndex[t]], zbs[s.bIndex[t]], null, epi, outData, t * m * n);
       }
-      return new Tensor[] {out};
+      return ex.result(out);
     }
 
     /** DynamicQuantizeLinear of A into widened operands; returns {scale, zero point}. */

@@ -1,13 +1,9 @@
 package org.quantlens.engine.ops;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import org.quantlens.engine.ShapeMismatchException;
-import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.kernels.QuantRecurrentLayer;
 import org.quantlens.engine.kernels.RecurrentLayer;
-import org.quantlens.engine.kernels.RnnActivation;
 import org.quantlens.engine.kernels.RowQuantizer;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
@@ -67,87 +63,15 @@ public final class QuantRecurrentOps implements OpFamily {
   }
 
   /** The attributes and checked static parts of one node. */
-  private static final class Spec {
-    final String node;
-    final RecurrentLayer.Type type;
+  private static final class Spec extends RecurrentAttributes {
     final Slots slots;
-    final int directions;
-    final boolean reverse;
-    final int hiddenAttr;
-    final boolean batchMajor;
-    final float clip;
-    final boolean inputForget;
-    final boolean linearBeforeReset;
-    final List<List<RnnActivation>> activations;
-    final boolean[] outputs = new boolean[3];
     RowQuantizer xq;
     RowQuantizer hq;
 
     Spec(NodeContext ctx, RecurrentLayer.Type type) {
-      node = ctx.node().describe();
-      this.type = type;
+      // batch-major layout only in our own domain (com.microsoft's DynamicQuantizeLSTM has none)
+      super(ctx, type, ctx.node().domain().equals(DOMAIN), true);
       slots = new Slots(type);
-      String dir = ctx.attrString("direction", "forward");
-      switch (dir) {
-        case "forward": directions = 1; reverse = false; break;
-        case "reverse": directions = 1; reverse = true; break;
-        case "bidirectional": directions = 2; reverse = false; break;
-        default:
-          throw ctx.error("direction '" + dir + "' is not forward, reverse or bidirectional");
-      }
-      hiddenAttr = ctx.attrInt("hidden_size", -1);
-      if (ctx.has("hidden_size") && hiddenAttr <= 0) {
-        throw ctx.error("hidden_size must be positive, got " + hiddenAttr);
-      }
-      int layout = ctx.attrInt("layout", 0);
-      if (layout != 0 && (layout != 1 || !ctx.node().domain().equals(DOMAIN))) {
-        throw ctx.error("layout must be 0" + (ctx.node().domain().equals(DOMAIN) ? " or 1" : "")
-            + ", got " + layout);
-      }
-      batchMajor = layout == 1;
-      clip = ctx.attrFloat("clip", Float.POSITIVE_INFINITY);
-      if (!(clip >= 0)) {
-        throw ctx.error("clip must be a non-negative number, got " + clip);
-      }
-      inputForget = type == RecurrentLayer.Type.LSTM && ctx.attrInt("input_forget", 0) != 0;
-      linearBeforeReset = type == RecurrentLayer.Type.GRU && ctx.attrInt("linear_before_reset", 0) != 0;
-      activations = activations(ctx, type, directions);
-      for (int i = 0; i < outputs.length; i++) {
-        outputs[i] = ctx.hasOutput(i) && (i < 2 || type == RecurrentLayer.Type.LSTM);
-      }
-    }
-
-    private static List<List<RnnActivation>> activations(NodeContext ctx, RecurrentLayer.Type type,
-        int directions) {
-      int k = type == RecurrentLayer.Type.LSTM ? 3 : 2;
-      Attribute acts = ctx.attr("activations");
-      List<String> names = new ArrayList<>();
-      if (acts == null) {
-        for (int d = 0; d < directions; d++) {
-          names.addAll(k == 3 ? List.of("Sigmoid", "Tanh", "Tanh") : List.of("Sigmoid", "Tanh"));
-        }
-      } else {
-        names.addAll(acts.asStrings());
-      }
-      List<RnnActivation> all;
-      try {
-        all = RnnActivation.parseList(names, ctx.attrFloats("activation_alpha", null),
-            ctx.attrFloats("activation_beta", null));
-      } catch (IllegalArgumentException e) {
-        throw ctx.error(e.getMessage());
-      }
-      List<List<RnnActivation>> per = new ArrayList<>();
-      for (int d = 0; d < directions; d++) {
-        if (all.size() >= k * directions) {
-          per.add(all.subList(d * k, d * k + k));
-        } else if (all.size() == k) {
-          per.add(all);
-        } else {
-          throw ctx.error("activations lists " + all.size() + " functions; " + type + " needs " + k
-              + " per direction (" + k * directions + ")");
-        }
-      }
-      return per;
     }
   }
 
@@ -187,6 +111,14 @@ public final class QuantRecurrentOps implements OpFamily {
         c[i] = ctx.hasInput(i) ? ctx.constant(i) : null;
       }
       prepared = prepare(s, c);
+      for (int i : weightInputs(s)) { // the layer holds all it needs of them
+        if (ctx.hasInput(i)) {
+          ctx.ownsCopyOf(i);
+        }
+      }
+    }
+    for (int i = sp; anyStatic && i < sp + 4; i++) { // read into s.xq and s.hq above
+      ctx.ownsCopyOf(i);
     }
     QuantRecurrentLayer layer = prepared;
     return (inputs, ec) -> run(s, layer, inputs, ec);
@@ -360,7 +292,12 @@ public final class QuantRecurrentOps implements OpFamily {
     Tensor yh = s.outputs[1] ? ec.allocate(DType.F32, stateShape) : null;
     Tensor yc = s.outputs[2] ? ec.allocate(DType.F32, stateShape) : null;
     layer.run(ec, x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0, floats(y), floats(yh), floats(yc));
-    Tensor[] out = s.type == RecurrentLayer.Type.LSTM ? new Tensor[] {y, yh, yc} : new Tensor[] {y, yh};
+    Tensor[] out = ec.results(s.type == RecurrentLayer.Type.LSTM ? 3 : 2);
+    out[0] = y;
+    out[1] = yh;
+    if (out.length > 2) {
+      out[2] = yc;
+    }
     for (int i = 0; i < out.length; i++) {
       if (out[i] != null && x.dtype() != DType.F32) {
         out[i] = out[i].cast(x.dtype());

@@ -71,7 +71,7 @@ final class QuantizeOps {
             sat.add(low, high, 0, to - from);
           }
         });
-        return new Tensor[] {y};
+        return ex.result(y);
       }
       float[] xf = x.dtype() == DType.F32 ? x.floats() : x.toFloats();
       QuantizeKernels k = QuantizeKernels.get();
@@ -85,7 +85,7 @@ final class QuantizeOps {
           sat.add(counts, to - from);
         }
       });
-      return new Tensor[] {y};
+      return ex.result(y);
     };
   }
 
@@ -136,13 +136,13 @@ final class QuantizeOps {
       }
       boolean half = opset19 && in[1].dtype() == DType.F16;
       if (!half) {
-        return new Tensor[] {Tensor.of(y, x.shape())};
+        return ex.result(Tensor.of(y, x.shape()));
       }
       short[] h = new short[y.length];
       for (int i = 0; i < y.length; i++) {
         h[i] = Float16.fromFloat(y[i]);
       }
-      return new Tensor[] {Tensor.wrap(DType.F16, h, x.shape())};
+      return ex.result(Tensor.wrap(DType.F16, h, x.shape()));
     };
   }
 
@@ -189,7 +189,11 @@ final class QuantizeOps {
       }
       Tensor zpt = Tensor.zeros(DType.U8);
       zpt.bytes()[0] = (byte) zp;
-      return new Tensor[] {y, Tensor.of(new float[] {scale}), zpt};
+      Tensor[] out = ex.results(3);
+      out[0] = y;
+      out[1] = Tensor.of(new float[] {scale});
+      out[2] = zpt;
+      return out;
     };
   }
 

@@ -1,10 +1,8 @@
 package org.quantlens.engine.ops;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.quantlens.engine.ShapeMismatchException;
-import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.kernels.RecurrentCells;
 import org.quantlens.engine.kernels.RecurrentLayer;
 import org.quantlens.engine.kernels.RnnActivation;
@@ -45,96 +43,19 @@ public final class RecurrentOps implements OpFamily {
   }
 
   /** The attributes of one node, parsed and checked at load. */
-  private static final class Spec {
-    final String node;
-    final RecurrentLayer.Type type;
-    final int directions;
-    final boolean reverse;
-    final int hiddenAttr;
-    final boolean batchMajor;
-    final float clip;
-    final boolean inputForget;
-    final boolean linearBeforeReset;
-    final List<String> activationNames;
-    final float[] alphas;
-    final float[] betas;
-    final boolean[] outputs = new boolean[3];
+  private static final class Spec extends RecurrentAttributes {
     /** Output shapes per X shape (used with load-time weights, whose sizes never change). */
     final ShapeKeyed<int[][]> shapes = new ShapeKeyed<>();
 
     Spec(NodeContext ctx, RecurrentLayer.Type type) {
-      this.node = ctx.node().describe();
-      this.type = type;
-      String dir = ctx.attrString("direction", "forward");
-      switch (dir) {
-        case "forward": directions = 1; reverse = false; break;
-        case "reverse": directions = 1; reverse = true; break;
-        case "bidirectional": directions = 2; reverse = false; break;
-        default:
-          throw ctx.error("direction '" + dir + "' is not forward, reverse or bidirectional");
-      }
-      hiddenAttr = ctx.attrInt("hidden_size", -1);
-      if (ctx.has("hidden_size") && hiddenAttr <= 0) {
-        throw ctx.error("hidden_size must be positive, got " + hiddenAttr);
-      }
-      int layout = ctx.opset() >= 14 ? ctx.attrInt("layout", 0) : 0;
-      if (layout != 0 && layout != 1) {
-        throw ctx.error("layout must be 0 or 1, got " + layout);
-      }
-      batchMajor = layout == 1;
-      clip = ctx.attrFloat("clip", Float.POSITIVE_INFINITY);
-      if (!(clip >= 0)) {
-        throw ctx.error("clip must be a non-negative number, got " + clip);
-      }
-      inputForget = type == RecurrentLayer.Type.LSTM && ctx.attrInt("input_forget", 0) != 0;
-      linearBeforeReset = type == RecurrentLayer.Type.GRU && ctx.opset() >= 3
-          && ctx.attrInt("linear_before_reset", 0) != 0;
-      Attribute acts = ctx.attr("activations");
-      activationNames = acts == null ? defaults(type, directions) : acts.asStrings();
-      alphas = ctx.attrFloats("activation_alpha", null);
-      betas = ctx.attrFloats("activation_beta", null);
-      for (int i = 0; i < outputs.length; i++) {
-        outputs[i] = ctx.hasOutput(i) && (i < 2 || type == RecurrentLayer.Type.LSTM);
-      }
-    }
-
-    /** Activation functions per direction, alpha/beta consumed over the whole list. */
-    List<List<RnnActivation>> activations(NodeContext ctx) {
-      List<RnnActivation> all;
-      try {
-        all = RnnActivation.parseList(activationNames, alphas, betas);
-      } catch (IllegalArgumentException e) {
-        throw ctx.error(e.getMessage());
-      }
-      int k = type == RecurrentLayer.Type.LSTM ? 3 : type == RecurrentLayer.Type.GRU ? 2 : 1;
-      List<List<RnnActivation>> per = new ArrayList<>();
-      for (int d = 0; d < directions; d++) {
-        if (all.size() >= k * directions) {
-          per.add(all.subList(d * k, d * k + k));
-        } else if (all.size() == k) {
-          per.add(all); // one list given for both directions
-        } else {
-          throw ctx.error("activations lists " + all.size() + " functions; " + type + " needs " + k
-              + " per direction (" + k * directions + ")");
-        }
-      }
-      return per;
-    }
-
-    private static List<String> defaults(RecurrentLayer.Type type, int directions) {
-      List<String> one = type == RecurrentLayer.Type.LSTM ? List.of("Sigmoid", "Tanh", "Tanh")
-          : type == RecurrentLayer.Type.GRU ? List.of("Sigmoid", "Tanh") : List.of("Tanh");
-      List<String> all = new ArrayList<>();
-      for (int d = 0; d < directions; d++) {
-        all.addAll(one);
-      }
-      return all;
+      // layout exists from opset 14, linear_before_reset from GRU-3
+      super(ctx, type, ctx.opset() >= 14, ctx.opset() >= 3);
     }
   }
 
   private static Operator create(NodeContext ctx, RecurrentLayer.Type type) {
     Spec spec = new Spec(ctx, type);
-    List<List<RnnActivation>> acts = spec.activations(ctx);
+    List<List<RnnActivation>> acts = spec.activations;
     if (!ctx.hasInput(X) || !ctx.hasInput(W) || !ctx.hasInput(R)) {
       throw ctx.error("inputs X, W and R are required");
     }
@@ -145,6 +66,11 @@ public final class RecurrentOps implements OpFamily {
       prepared = prepare(spec, acts, ctx.constant(W), ctx.constant(R),
           ctx.hasInput(B) ? ctx.constant(B) : null,
           type == RecurrentLayer.Type.LSTM && ctx.hasInput(P) ? ctx.constant(P) : null);
+      for (int i : new int[] {W, R, B, P}) {
+        if (ctx.constant(i) != null) { // GRU has no input P: constant(P) is null
+          ctx.ownsCopyOf(i);
+        }
+      }
     }
     RecurrentLayer layer = prepared;
     return (inputs, ec) -> run(spec, acts, layer, inputs, ec);
@@ -247,7 +173,7 @@ public final class RecurrentOps implements OpFamily {
           floats(y), floats(yh), floats(yc));
       ec.release(work);
     }
-    Tensor[] out = new Tensor[s.type == RecurrentLayer.Type.LSTM ? 3 : 2];
+    Tensor[] out = ec.results(s.type == RecurrentLayer.Type.LSTM ? 3 : 2);
     out[0] = y;
     out[1] = yh;
     if (out.length > 2) {

@@ -58,10 +58,10 @@ public final class ReduceOps implements OpFamily {
       int[] ax = axes != null ? axes
           : in.length > 1 && in[1] != null ? in[1].toInts() : new int[0];
       if (ax.length == 0 && noop) {
-        return new Tensor[] {x.copy()};
+        return ex.result(x.copy());
       }
       ReducePlan p = ReducePlan.of(x.shape(), ax, keepdims, node);
-      return new Tensor[] {ReduceCompute.apply(kind, x, p, ex, node)};
+      return ex.result(ReduceCompute.apply(kind, x, p, ex, node));
     };
   }
 
@@ -70,7 +70,7 @@ public final class ReduceOps implements OpFamily {
     int axis = ctx.attrInt("axis", 0);
     boolean keepdims = ctx.attrInt("keepdims", 1) != 0;
     boolean last = ctx.attrInt("select_last_index", 0) != 0;
-    return (in, ex) -> new Tensor[] {argReduce(in[0], axis, keepdims, max, last, node)};
+    return (in, ex) -> ex.result(argReduce(in[0], axis, keepdims, max, last, node));
   }
 
   /**

@@ -36,7 +36,7 @@ final class ShapeDropout {
       }
       if (ratio == 0) {
         return mask ? new Tensor[] {x.reshape(x.shape()), ones(boolMask ? DType.BOOL : x.dtype(), x.shape())}
-            : new Tensor[] {x.reshape(x.shape())};
+            : ec.result(x.reshape(x.shape()));
       }
       return train(x, ratio, seed == null ? ThreadLocalRandom.current().nextInt() : seed.intValue(), mask);
     };

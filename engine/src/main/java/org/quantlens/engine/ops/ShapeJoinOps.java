@@ -69,7 +69,7 @@ final class ShapeJoinOps {
         ec.forRange(tasks, t -> concatRows(in, a, inner, y.data(), rowLen,
             (int) ((long) outer * t / tasks), (int) ((long) outer * (t + 1) / tasks)));
       }
-      return new Tensor[] {y};
+      return ec.result(y);
     };
   }
 
@@ -170,7 +170,7 @@ final class ShapeJoinOps {
       }
       Tensor y = ec.allocate(x.dtype(), out);
       Copy.strided(ec, x.data(), 0, out, Shapes.broadcastStrides(x.shape(), out), y.data(), 0);
-      return new Tensor[] {y};
+      return ec.result(y);
     };
   }
 
@@ -217,7 +217,7 @@ final class ShapeJoinOps {
         viewStrides[2 * d + 1] = strides[d];
       }
       Copy.strided(ec, x.data(), 0, viewShape, viewStrides, y.data(), 0);
-      return new Tensor[] {y};
+      return ec.result(y);
     };
   }
 }

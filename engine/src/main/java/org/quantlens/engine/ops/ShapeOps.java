@@ -38,8 +38,8 @@ public final class ShapeOps implements OpFamily {
     r.register("Unsqueeze", 13, ShapeOps::unsqueeze);
     r.register("Shape", 1, ShapeOps::shape);
     r.register("Shape", 15, ShapeOps::shape);
-    r.register("Size", 1, ctx -> (in, ec) -> new Tensor[] {Tensor.of(new long[] {in[0].size()})});
-    r.register("Identity", 1, ctx -> (in, ec) -> new Tensor[] {in[0].reshape(in[0].shape())});
+    r.register("Size", 1, ctx -> (in, ec) -> ec.result(Tensor.of(new long[] {in[0].size()})));
+    r.register("Identity", 1, ctx -> (in, ec) -> ec.result(in[0].reshape(in[0].shape())));
     r.register("Constant", 1, ShapeOps::constant);
     r.register("Constant", 12, ShapeOps::constant);
     r.register("ConstantOfShape", 9, ShapeOps::constantOfShape);
@@ -78,7 +78,7 @@ public final class ShapeOps implements OpFamily {
           targets.put(in[0], target);
         }
       }
-      return new Tensor[] {in[0].reshape(target)};
+      return ec.result(in[0].reshape(target));
     };
   }
 
@@ -145,7 +145,7 @@ public final class ShapeOps implements OpFamily {
         target = targets.put(in[0], new int[] {ShapeSupport.product(s, 0, k),
             ShapeSupport.product(s, k, s.length)});
       }
-      return new Tensor[] {in[0].reshape(target)};
+      return ec.result(in[0].reshape(target));
     };
   }
 
@@ -177,7 +177,7 @@ public final class ShapeOps implements OpFamily {
           drop[a] = true;
         }
       }
-      return new Tensor[] {in[0].reshape(squeezed(s, drop))};
+      return ec.result(in[0].reshape(squeezed(s, drop)));
     };
   }
 
@@ -206,7 +206,7 @@ public final class ShapeOps implements OpFamily {
       if (spec == null) {
         throw fail(node, "input 'axes' is required");
       }
-      return new Tensor[] {in[0].reshape(unsqueezed(node, in[0].shape(), spec))};
+      return ec.result(in[0].reshape(unsqueezed(node, in[0].shape(), spec)));
     };
   }
 
@@ -235,7 +235,7 @@ public final class ShapeOps implements OpFamily {
       for (int i = 0; i < out.length; i++) {
         out[i] = s[range[0] + i];
       }
-      return new Tensor[] {Tensor.of(out, out.length)};
+      return ec.result(Tensor.of(out, out.length));
     };
   }
 
@@ -250,7 +250,7 @@ public final class ShapeOps implements OpFamily {
 
   private static Operator constant(NodeContext ctx) {
     Tensor t = constantValue(ctx);
-    return (in, ec) -> new Tensor[] {t.copy()};
+    return (in, ec) -> ec.result(t.copy());
   }
 
   /** The tensor a Constant node holds, from whichever value attribute it sets. */
@@ -296,7 +296,7 @@ public final class ShapeOps implements OpFamily {
       if (value != null) {
         org.quantlens.engine.kernels.Copy.fill(out.data(), 0, out.size(), fill);
       }
-      return new Tensor[] {out};
+      return ec.result(out);
     };
   }
 
@@ -319,7 +319,7 @@ public final class ShapeOps implements OpFamily {
         for (int i = 0; i < out.size(); i++) {
           out.setDouble(i, start + i * delta);
         }
-        return new Tensor[] {out};
+        return ec.result(out);
       }
       long start = in[0].getLong(0);
       long delta = in[2].getLong(0);
@@ -332,7 +332,7 @@ public final class ShapeOps implements OpFamily {
       for (int i = 0; i < out.size(); i++) {
         out.setLong(i, start + i * delta);
       }
-      return new Tensor[] {out};
+      return ec.result(out);
     };
   }
 

@@ -50,7 +50,7 @@ final class SliceOps {
       }
       Tensor out = ec.allocate(x.dtype(), shape);
       Copy.strided(ec, x.data(), offset, shape, srcStrides, out.data(), 0);
-      return new Tensor[] {out};
+      return ec.result(out);
     };
   }
 

@@ -34,7 +34,7 @@ final class TransposeOps {
       }
       Tensor out = ec.allocate(x.dtype(), plan[0]);
       Copy.strided(ec, x.data(), 0, plan[0], plan[1], out.data(), 0);
-      return new Tensor[] {out};
+      return ec.result(out);
     };
   }
 
@@ -113,7 +113,7 @@ final class TransposeOps {
       Tensor y = dcr
           ? permute(ec, in[0], new int[] {s[0], b, b, c, s[2], s[3]}, new int[] {0, 3, 4, 1, 5, 2})
           : permute(ec, in[0], new int[] {s[0], c, b, b, s[2], s[3]}, new int[] {0, 1, 4, 2, 5, 3});
-      return new Tensor[] {y.reshape(s[0], c, s[2] * b, s[3] * b)};
+      return ec.result(y.reshape(s[0], c, s[2] * b, s[3] * b));
     };
   }
 
@@ -131,7 +131,7 @@ final class TransposeOps {
       int h = s[2] / b;
       int w = s[3] / b;
       Tensor y = permute(ec, in[0], new int[] {s[0], s[1], h, b, w, b}, new int[] {0, 3, 5, 1, 2, 4});
-      return new Tensor[] {y.reshape(s[0], s[1] * b * b, h, w)};
+      return ec.result(y.reshape(s[0], s[1] * b * b, h, w));
     };
   }
 }

@@ -108,6 +108,7 @@ final class ExecutionPlan {
     List<int[]> ins = new ArrayList<>();
     List<int[]> outs = new ArrayList<>();
     List<Operator> ops = new ArrayList<>();
+    List<NodeContext> contexts = new ArrayList<>();
     for (Node n : order) {
       int[] in = new int[n.inputs().size()];
       Tensor[] consts = new Tensor[in.length];
@@ -123,8 +124,9 @@ final class ExecutionPlan {
         out[i] = name.isEmpty() ? -1 : slots.computeIfAbsent(name, k -> slots.size() - 1);
       }
       int opset = g.opset(n.domain());
-      ops.add(registry.find(n.domain(), n.opType(), opset).factory()
-          .create(new NodeContext(n, opset, consts, info)));
+      NodeContext ctx = new NodeContext(n, opset, consts, info);
+      ops.add(registry.find(n.domain(), n.opType(), opset).factory().create(ctx));
+      contexts.add(ctx);
       ins.add(in);
       outs.add(out);
     }
@@ -137,6 +139,7 @@ final class ExecutionPlan {
       }
       outputSlots.put(v.name(), s);
     }
+    dropOwnedConstants(constants, ins, contexts, inputSlots, outputSlots);
     int slotCount = slots.size() - 1;
     int[] lastUse = new int[slotCount];
     java.util.Arrays.fill(lastUse, -1);
@@ -160,6 +163,34 @@ final class ExecutionPlan {
     }
     return new ExecutionPlan(List.copyOf(steps), slotCount, constants, inputSlots, inputValues,
         outputSlots);
+  }
+
+  /**
+   * Frees the constants that every reader keeps its own copy of ({@link NodeContext#ownsCopyOf}):
+   * their readers get null in their place. Graph outputs and graph inputs (a feed may replace an
+   * initializer) keep theirs.
+   */
+  private static void dropOwnedConstants(Map<Integer, Tensor> constants, List<int[]> ins,
+      List<NodeContext> contexts, Map<String, Integer> inputSlots,
+      Map<String, Integer> outputSlots) {
+    java.util.Set<Integer> needed = new java.util.HashSet<>(inputSlots.values());
+    needed.addAll(outputSlots.values());
+    for (int st = 0; st < ins.size(); st++) {
+      int[] in = ins.get(st);
+      for (int i = 0; i < in.length; i++) {
+        if (in[i] >= 0 && !contexts.get(st).ownsCopy(i)) {
+          needed.add(in[i]);
+        }
+      }
+    }
+    constants.keySet().removeIf(s -> !needed.contains(s));
+    for (int[] in : ins) {
+      for (int i = 0; i < in.length; i++) {
+        if (in[i] >= 0 && !needed.contains(in[i])) {
+          in[i] = -1;
+        }
+      }
+    }
   }
 
   private static void checkSupported(Graph g, OpRegistry registry) {

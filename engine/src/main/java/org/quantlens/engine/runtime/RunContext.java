@@ -39,7 +39,9 @@ final class RunContext implements ExecContext {
   /** The feeds bound to the graph inputs, in the plan's input order. */
   final Tensor[] feeds;
   /** The outputs handed out so far by this run, in the plan's output order. */
-  final Tensor[] results;
+  final Tensor[] returned;
+  /** Per count, the array ops return their outputs in ({@link #results(int)}): made once. */
+  private final Tensor[][] resultArrays = new Tensor[4][];
 
   RunContext(WorkerPool workers, BufferPool buffers, ExecutionPlan plan) {
     this.workers = workers;
@@ -50,7 +52,7 @@ final class RunContext implements ExecContext {
       inputs[i] = new Tensor[plan.stepArray[i].in.length];
     }
     this.feeds = new Tensor[plan.inputNames.length];
-    this.results = new Tensor[plan.outputNames.length];
+    this.returned = new Tensor[plan.outputNames.length];
   }
 
   /** Forgets everything of the finished run (keeping the arrays' and maps' capacity). */
@@ -60,7 +62,12 @@ final class RunContext implements ExecContext {
       java.util.Arrays.fill(in, null);
     }
     java.util.Arrays.fill(feeds, null);
-    java.util.Arrays.fill(results, null);
+    java.util.Arrays.fill(returned, null);
+    for (Tensor[] a : resultArrays) {
+      if (a != null) {
+        java.util.Arrays.fill(a, null);
+      }
+    }
     owned.clear();
     saturation = null;
     running = null;
@@ -74,6 +81,18 @@ final class RunContext implements ExecContext {
   @Override
   public void forRange(int tasks, IntConsumer body) {
     workers.forRange(tasks, body);
+  }
+
+  @Override
+  public Tensor[] results(int count) {
+    if (count >= resultArrays.length) {
+      return new Tensor[count];
+    }
+    Tensor[] a = resultArrays[count];
+    if (a == null) {
+      a = resultArrays[count] = new Tensor[count];
+    }
+    return a;
   }
 
   @Override

@@ -86,7 +86,9 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  private final Graph graph;
+  /** The graph's inputs and outputs (the graph itself is not kept: it would hold the weights). */
+  private final List<Value> inputs;
+  private final List<Value> outputs;
   private final ExecutionPlan plan;
   private final WorkerPool pool;
   private final ValueObserver observer;
@@ -107,8 +109,10 @@ public final class Session implements AutoCloseable {
     if (options.optimize && hasQdq(g)) {
       g = QdqFolding.fold(g).graph(); // QDQ models run on the int8 kernels where patterns allow
     }
-    this.graph = options.optimize ? Passes.optimize(g) : g;
-    this.plan = ExecutionPlan.build(this.graph, OpRegistry.standard());
+    Graph optimized = options.optimize ? Passes.optimize(g) : g;
+    this.inputs = List.copyOf(optimized.inputs());
+    this.outputs = List.copyOf(optimized.outputs());
+    this.plan = ExecutionPlan.build(optimized, OpRegistry.standard());
     this.pool = new WorkerPool(options.threads);
     this.observer = options.observer;
     this.buffers = new BufferPool(options.poolBytes);
@@ -181,12 +185,12 @@ public final class Session implements AutoCloseable {
 
   /** The graph inputs to feed, with their declared types and shapes. */
   public List<Value> inputs() {
-    return List.copyOf(graph.inputs());
+    return inputs;
   }
 
   /** The graph outputs, with what is known of their types and shapes. */
   public List<Value> outputs() {
-    return List.copyOf(graph.outputs());
+    return outputs;
   }
 
   /**
@@ -251,10 +255,10 @@ public final class Session implements AutoCloseable {
       }
       // Callers own what run returns: never hand out a constant (or a view of one), nor a feed.
       boolean shared = plan.constantData.containsKey(t.data()) || sharesData(ctx.feeds, t)
-          || sharesData(ctx.results, t);
+          || sharesData(ctx.returned, t);
       ctx.disown(t);
       Tensor r = shared ? t.copy() : t;
-      ctx.results[o] = r;
+      ctx.returned[o] = r;
       result.put(name, r);
     }
     return result;
@@ -331,7 +335,7 @@ public final class Session implements AutoCloseable {
             + plan.inputSlots.keySet());
       }
     }
-    for (Value v : graph.inputs()) {
+    for (Value v : inputs) {
       Tensor t = feeds.get(v.name());
       if (t == null) {
         throw new ShapeMismatchException("missing input '" + v.name() + "' " + v.dtype() + v.shapeText());

@@ -26,10 +26,11 @@ import org.quantlens.engine.tensor.Tensor;
  */
 class SteadyStateAllocationTest {
   /**
-   * Allowed per run beyond the returned outputs on one thread: the result map, and per node its
-   * output Tensor object (with its shape copy) and Tensor[] result (about 90 bytes a node). Before
-   * issue 7's fixes the recurrent models allocated 20-900 KB per run here, and 1.6-6 KB after the
-   * first ones.
+   * Allowed per run beyond the returned outputs on one thread: the result map and the run's
+   * bookkeeping. Nodes themselves allocate nothing once warm: results come back in tensors the pool
+   * recycles, returned in an array the run context reuses ({@code ExecContext.results}). Before
+   * issue 7's fixes the recurrent models allocated 20-900 KB per run here, 1.6-6 KB after the first
+   * ones, and about 24 bytes a node (the result arrays) until session 6.
    */
   static final long OVERHEAD = 1024;
 
