@@ -24,13 +24,13 @@ final class SimdDirectConv {
 
   private SimdDirectConv() {}
 
-  static void run(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
-      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
-      int outW) {
+  static void run(float[] src, int srcOff, int rowStep, int[] offsets, float[] w, int wOff,
+      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int dstPlane,
+      int outH, int outW) {
     boolean narrow = outW < L;
-    int pitch = narrow ? L : outW;
-    int plane = outH * pitch;
     boolean direct = mr == B && !narrow;
+    int pitch = narrow ? L : outW;
+    int plane = direct ? dstPlane : outH * pitch;
     float[] out = direct ? dst : Scratch.floats(1, B * plane);
     int outOff = direct ? dstOff : 0;
     int perRow = narrow ? 1 : (outW + L - 1) / L;
@@ -45,8 +45,8 @@ final class SimdDirectConv {
       int r1 = s1 / perRow;
       int c0 = col(s, perRow, outW);
       int c1 = col(s1, perRow, outW);
-      int i0 = srcOff + r0 * rowLen + c0;
-      int i1 = srcOff + r1 * rowLen + c1;
+      int i0 = srcOff + r0 * rowStep + c0;
+      int i1 = srcOff + r1 * rowStep + c1;
       int o0 = outOff + r0 * pitch + c0;
       int o1 = outOff + r1 * pitch + c1;
       if (B == 6) {
@@ -58,7 +58,8 @@ final class SimdDirectConv {
     if (!direct) {
       for (int j = 0; j < mr; j++) {
         for (int oy = 0; oy < outH; oy++) {
-          System.arraycopy(out, j * plane + oy * pitch, dst, dstOff + (j * outH + oy) * outW, outW);
+          System.arraycopy(out, j * plane + oy * pitch, dst, dstOff + j * dstPlane + oy * outW,
+              outW);
         }
       }
     }
