@@ -6,10 +6,10 @@ import java.util.Arrays;
  * Direct float32 convolution for one group, 1-D or 2-D, any strides and dilations: no patch
  * matrix. Input planes are copied once into the stride-phased {@link PaddedPlane} layout, where
  * consecutive output columns read adjacent elements for every kernel tap, into a per-thread
- * {@link Scratch} buffer; {@link ConvKernels#directConv} then keeps a block of {@link #BLOCK}
- * output channels times a few vectors of output positions in registers over all channels and
- * taps, reading weights repacked once ({@link #packWeights}) so that the block's weights for one
- * tap are adjacent.
+ * {@link Scratch} buffer; {@link ConvKernels#directConv} then keeps a block of {@link #WIDE} or
+ * {@link #NARROW} output channels times a few vectors of output positions in registers over all
+ * channels and taps, reading weights repacked once ({@link #packWeights}) so that the block's
+ * weights for one tap are adjacent.
  *
  * <p>A task is a range of output rows of one image (all of them unless there are fewer images
  * than twice the threads): it pads only the input rows its windows read, so no part of a layer
@@ -18,11 +18,15 @@ import java.util.Arrays;
  */
 public final class DirectConv {
   /**
-   * Output channels per kernel call (the packed weights' innermost extent): 6 on JDK 17 and 4
-   * later, for the register reason given in {@code SimdGemm}'s class comment (6 channels x 2
-   * vectors spill an accumulator under JDK 25's C2).
+   * Output channels of a wide block: 6 after JDK 17, where C2 keeps 6 channels x 2 vectors of
+   * accumulators in registers and the 12 independent FMA chains run about 8% faster than 8
+   * (measured on AVX2, JDK 25); 4 on JDK 17, whose C2 spills the 6-channel kernel (25% slower).
+   * {@code -Dquantlens.conv.wide=4} or {@code 6} overrides it for A/B timing.
    */
-  public static final int BLOCK = Runtime.version().feature() <= 17 ? 6 : 4;
+  public static final int WIDE = Integer.getInteger("quantlens.conv.wide",
+      Runtime.version().feature() <= 17 ? 4 : 6) == 6 ? 6 : 4;
+  /** Output channels of a narrow block, which covers what wide blocks leave with less waste. */
+  public static final int NARROW = 4;
   /** Readable floats a padded image must have past its last plane (vector loads over-read). */
   public static final int SLACK = 64;
   /** Below this many multiply-adds per image, an image is not split into row ranges. */
@@ -66,14 +70,49 @@ public final class DirectConv {
     return true;
   }
 
+  /**
+   * How many wide blocks come first; narrow blocks cover the remaining channels (the last block
+   * may be partial). Chosen for the least time at the relative cost of 11 per wide and 8 per
+   * narrow block: 16 channels are 6 + 6 + 4, 32 are 4 x 6 + 2 x 4, 6 are one wide block.
+   */
+  static int wideBlocks(int outChannels) {
+    if (WIDE == NARROW) {
+      return 0;
+    }
+    int best = 0;
+    int bestCost = Integer.MAX_VALUE;
+    for (int n = 0; n <= (outChannels + WIDE - 1) / WIDE; n++) {
+      int rest = Math.max(0, outChannels - n * WIDE);
+      int cost = 11 * n + 8 * ((rest + NARROW - 1) / NARROW);
+      if (cost < bestCost) {
+        best = n;
+        bestCost = cost;
+      }
+    }
+    return best;
+  }
+
+  /** Channels the blocks of {@code outChannels} cover (at least {@code outChannels}). */
+  static int paddedChannels(int outChannels) {
+    int wide = wideBlocks(outChannels);
+    int rest = Math.max(0, outChannels - wide * WIDE);
+    return wide * WIDE + (rest + NARROW - 1) / NARROW * NARROW;
+  }
+
+  /** Width of the block that starts at output channel {@code m0}. */
+  static int widthAt(int outChannels, int m0) {
+    return m0 < wideBlocks(outChannels) * WIDE ? WIDE : NARROW;
+  }
+
   /** Floats of {@link #packWeights}'s result. */
   public static int packedSize(int outChannels, int channels, int k) {
-    return (outChannels + BLOCK - 1) / BLOCK * channels * k * BLOCK;
+    return paddedChannels(outChannels) * channels * k;
   }
 
   /**
-   * Repacks ONNX weights {@code [M, C, k]} to {@code [ceil(M / BLOCK)][C][k][BLOCK]}, the last
-   * block padded with zeros.
+   * Repacks ONNX weights {@code [M, C, k]} into blocks of output channels ({@link #wideBlocks}
+   * wide ones, then narrow ones): the block of width {@code b} starting at channel {@code m0} is
+   * {@code [C][k][b]} from {@code m0 * C * k} on, the last block padded with zeros.
    */
   public static float[] packWeights(float[] w, int outChannels, int channels, int k) {
     float[] p = new float[packedSize(outChannels, channels, k)];
@@ -83,13 +122,16 @@ public final class DirectConv {
 
   /** {@link #packWeights(float[], int, int, int)} into {@code p}. */
   static void packWeights(float[] w, int outChannels, int channels, int k, float[] p) {
-    int blocks = (outChannels + BLOCK - 1) / BLOCK;
-    Arrays.fill(p, 0, blocks * channels * k * BLOCK, 0f);
-    for (int m = 0; m < outChannels; m++) {
-      int base = m / BLOCK * channels * k * BLOCK + m % BLOCK;
-      for (int ck = 0; ck < channels * k; ck++) {
-        p[base + ck * BLOCK] = w[m * channels * k + ck];
+    int ck = channels * k;
+    Arrays.fill(p, 0, packedSize(outChannels, channels, k), 0f);
+    for (int m0 = 0; m0 < outChannels; ) {
+      int width = widthAt(outChannels, m0);
+      for (int m = m0; m < Math.min(outChannels, m0 + width); m++) {
+        for (int q = 0; q < ck; q++) {
+          p[m0 * ck + q * width + m - m0] = w[m * ck + q];
+        }
       }
+      m0 += width;
     }
   }
 
@@ -182,7 +224,6 @@ public final class DirectConv {
   private static final class Plan implements java.util.function.IntConsumer {
     int channels;
     int outChannels;
-    int blocks;
     Layout layout;
     int inSize;
     int outSize;
@@ -209,7 +250,6 @@ public final class DirectConv {
       }
       this.channels = channels;
       this.outChannels = outChannels;
-      this.blocks = (outChannels + BLOCK - 1) / BLOCK;
       inSize = layout.g.inSize;
       outSize = layout.g.outSize;
     }
@@ -238,15 +278,14 @@ public final class DirectConv {
       int src = plane.rowBase(oy0);
       int rowStep = plane.rowBase(1);
       int[] offsets = layout.offsets;
-      int wBlock = offsets.length * BLOCK;
       int first = oy0 * outW;
       int count = (oy1 - oy0) * outW;
-      for (int b = 0; b < blocks; b++) {
-        int m0 = b * BLOCK;
-        int mr = Math.min(BLOCK, outChannels - m0);
+      for (int m0 = 0, width; m0 < outChannels; m0 += width) {
+        width = widthAt(outChannels, m0);
+        int mr = Math.min(width, outChannels - m0);
         int yOff = (n * outChannels + m0) * outSize + first;
-        kern.directConv(buf, src, rowStep, offsets, w, b * wBlock, bias, m0, mr, ep.lo, ep.hi, y,
-            yOff, outSize, oy1 - oy0, outW);
+        kern.directConv(buf, src, rowStep, offsets, w, m0 * offsets.length, width, bias, m0, mr,
+            ep.lo, ep.hi, y, yOff, outSize, oy1 - oy0, outW);
         if (ep.post != null) {
           for (int j = 0; j < mr; j++) {
             ep.finish(y, yOff + j * outSize, yOff + j * outSize + count);

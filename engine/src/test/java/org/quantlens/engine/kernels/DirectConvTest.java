@@ -239,19 +239,20 @@ class DirectConvTest {
         int t = q % (kh * kw);
         offsets[q] = q / (kh * kw) * planeLen + t / kw * rowLen + t % kw;
       }
-      int mr = 1 + rnd.nextInt(DirectConv.BLOCK);
+      int width = rnd.nextBoolean() ? DirectConv.NARROW : 6; // 6: the wide kernel on every JDK
+      int mr = 1 + rnd.nextInt(width);
       int m0 = rnd.nextInt(3);
-      float[] w = random(rnd, 3 + offsets.length * DirectConv.BLOCK);
+      float[] w = random(rnd, 3 + offsets.length * width);
       float[] bias = rnd.nextBoolean() ? random(rnd, m0 + mr) : null;
       float lo = rnd.nextBoolean() ? Float.NEGATIVE_INFINITY : -0.2f;
       float hi = rnd.nextBoolean() ? Float.POSITIVE_INFINITY : 0.3f;
       int plane = outH * outW;
       int dstPlane = plane + rnd.nextInt(3); // channels of a taller image: a gap between them
-      float[] a = new float[2 + DirectConv.BLOCK * dstPlane];
+      float[] a = new float[2 + width * dstPlane];
       float[] b = new float[a.length];
-      simd.directConv(src, srcOff, rowLen, offsets, w, 3, bias, m0, mr, lo, hi, a, 1, dstPlane,
+      simd.directConv(src, srcOff, rowLen, offsets, w, 3, width, bias, m0, mr, lo, hi, a, 1, dstPlane,
           outH, outW);
-      ref.directConv(src, srcOff, rowLen, offsets, w, 3, bias, m0, mr, lo, hi, b, 1, dstPlane,
+      ref.directConv(src, srcOff, rowLen, offsets, w, 3, width, bias, m0, mr, lo, hi, b, 1, dstPlane,
           outH, outW);
       for (int i = 0; i < a.length; i++) {
         int j = (i - 1) / dstPlane;
@@ -294,6 +295,36 @@ class DirectConvTest {
         "pointwise stride 1: GEMM reads the input in place");
     assertFalse(DirectConv.suits(new int[] {3, 3, 3}, null, null, 1, 4, 4), "3-D");
     assertFalse(DirectConv.suits(k3, null, null, 1, 64, 64), "many output channels: GEMM");
+  }
+
+  @Test
+  void channelBlocksCoverEveryOutputChannelWithTheLeastWaste() {
+    // Against a brute-force search over (wide, narrow) block counts at the documented costs.
+    for (int m = 1; m <= 80; m++) {
+      int wide = DirectConv.wideBlocks(m);
+      int covered = DirectConv.paddedChannels(m);
+      assertTrue(covered >= m && covered - m < Math.max(DirectConv.WIDE, DirectConv.NARROW),
+          "channels " + m + " covered by " + covered);
+      if (DirectConv.WIDE == DirectConv.NARROW) {
+        assertEquals(0, wide);
+        continue;
+      }
+      int best = Integer.MAX_VALUE;
+      for (int a = 0; a * 6 < m + 6; a++) {
+        for (int b = 0; a * 6 + b * 4 < m + 4; b++) {
+          if (a * 6 + b * 4 >= m) {
+            best = Math.min(best, 11 * a + 8 * b);
+          }
+        }
+      }
+      int narrow = (covered - wide * 6) / 4;
+      assertEquals(best, 11 * wide + 8 * narrow, "channels " + m);
+    }
+    if (DirectConv.WIDE == 6) {
+      assertEquals(2, DirectConv.wideBlocks(16), "16 = 6 + 6 + 4");
+      assertEquals(1, DirectConv.wideBlocks(6));
+      assertEquals(0, DirectConv.wideBlocks(8), "8 = 4 + 4");
+    }
   }
 
   static float[] random(Random rnd, int n) {

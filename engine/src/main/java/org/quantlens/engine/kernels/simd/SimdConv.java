@@ -58,9 +58,9 @@ public final class SimdConv implements ConvKernels {
 
   @Override
   public void directConv(float[] src, int srcOff, int rowStep, int[] offsets, float[] w, int wOff,
-      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int dstPlane,
-      int outH, int outW) {
-    SimdDirectConv.run(src, srcOff, rowStep, offsets, w, wOff, bias, m0, mr, lo, hi, dst, dstOff,
+      int width, float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff,
+      int dstPlane, int outH, int outW) {
+    SimdDirectConv.run(src, srcOff, rowStep, offsets, w, wOff, width, bias, m0, mr, lo, hi, dst, dstOff,
         dstPlane, outH, outW);
   }
 

@@ -10,8 +10,8 @@ import org.quantlens.engine.kernels.Scratch;
  * consecutive output columns {@code (oy, ox .. ox + L - 1)}: each output row is covered by
  * {@code ceil(outW / L)} slots, the last one shifted left to overlap its neighbour (stores are
  * overwrites of identical values). Slots are taken two at a time across row ends, so even an 8x8
- * plane fills the registers: {@link DirectConv#BLOCK} channels (6 on JDK 17, 4 later) x 2 slots
- * of accumulators, plus 2 input vectors and one broadcast weight per channel, in one flat loop
+ * plane fills the registers: a block of 6 or 4 channels ({@link DirectConv#WIDE},
+ * {@link DirectConv#NARROW}) x 2 slots of accumulators, plus 2 input vectors and one broadcast weight per channel, in one flat loop
  * over (channel, tap) (the shapes that each JDK's C2 keeps in registers, as in {@code SimdGemm}). The hot block always stores whole channel blocks of whole
  * vectors; a partial channel block, or rows narrower than a vector (stored at a pitch of one
  * vector), go to a scratch buffer first and are copied out. FMA rounds once per term where the
@@ -20,23 +20,22 @@ import org.quantlens.engine.kernels.Scratch;
 final class SimdDirectConv {
   private static final VectorSpecies<Float> F = SimdInfo.F;
   private static final int L = F.length();
-  private static final int B = DirectConv.BLOCK;
 
   private SimdDirectConv() {}
 
   static void run(float[] src, int srcOff, int rowStep, int[] offsets, float[] w, int wOff,
-      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int dstPlane,
+      int width, float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int dstPlane,
       int outH, int outW) {
     boolean narrow = outW < L;
-    boolean direct = mr == B && !narrow;
+    boolean direct = mr == width && !narrow;
     int pitch = narrow ? L : outW;
     int plane = direct ? dstPlane : outH * pitch;
-    float[] out = direct ? dst : Scratch.floats(1, B * plane);
+    float[] out = direct ? dst : Scratch.floats(1, width * plane);
     int outOff = direct ? dstOff : 0;
     int perRow = narrow ? 1 : (outW + L - 1) / L;
     int slots = outH * perRow;
     float[] b = BIAS.get();
-    for (int j = 0; j < B; j++) {
+    for (int j = 0; j < width; j++) {
       b[j] = bias == null || j >= mr ? 0f : bias[m0 + j];
     }
     for (int s = 0; s < slots; s += 2) {
@@ -49,7 +48,7 @@ final class SimdDirectConv {
       int i1 = srcOff + r1 * rowStep + c1;
       int o0 = outOff + r0 * pitch + c0;
       int o1 = outOff + r1 * pitch + c1;
-      if (B == 6) {
+      if (width == 6) {
         block6(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
       } else {
         block4(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
@@ -66,7 +65,7 @@ final class SimdDirectConv {
   }
 
   /** Per-thread bias block, so the kernel takes one array instead of six floats. */
-  private static final ThreadLocal<float[]> BIAS = ThreadLocal.withInitial(() -> new float[B]);
+  private static final ThreadLocal<float[]> BIAS = ThreadLocal.withInitial(() -> new float[6]);
 
   /** Output column of slot {@code s}'s first lane. */
   private static int col(int s, int perRow, int outW) {
