@@ -18,13 +18,13 @@ import java.util.Arrays;
  */
 public final class DirectConv {
   /**
-   * Output channels of a wide block: 6 after JDK 17, where C2 keeps 6 channels x 2 vectors of
-   * accumulators in registers and the 12 independent FMA chains run about 8% faster than 8
-   * (measured on AVX2, JDK 25); 4 on JDK 17, whose C2 spills the 6-channel kernel (25% slower).
-   * {@code -Dquantlens.conv.wide=4} or {@code 6} overrides it for A/B timing.
+   * Output channels of a wide block: 6 on JDK 17 and 4 later, where C2 spills an accumulator of
+   * the 6-channel x 2-vector kernel (measured in the model's kernel, JDK 25: 0.7x the speed of
+   * the 4-channel one; a stand-alone copy did not spill, so check the whole path when changing
+   * this). {@code -Dquantlens.conv.wide=4} or {@code 6} overrides it for A/B timing.
    */
   public static final int WIDE = Integer.getInteger("quantlens.conv.wide",
-      Runtime.version().feature() <= 17 ? 4 : 6) == 6 ? 6 : 4;
+      Runtime.version().feature() <= 17 ? 6 : 4) == 6 ? 6 : 4;
   /** Output channels of a narrow block, which covers what wide blocks leave with less waste. */
   public static final int NARROW = 4;
   /** Readable floats a padded image must have past its last plane (vector loads over-read). */
