@@ -39,7 +39,9 @@ public final class DirectConv {
    * expected to beat the GEMM path: not 1x1 stride 1, whose GEMM reads the input in place, and
    * few output channels, where the GEMM does only {@code M} FMAs per packed patch element.
    * Measured on the zoo's layers (SERIAL, batch 1 and 64): direct wins 1.3-4x up to M = 32, ties
-   * at 64 x 64 and loses by up to 2x at 128-192 channels.
+   * at 64 x 64 and loses by up to 2x at 128-192 channels. Strided layers with few output
+   * channels (ResNet-20's 16 -> 32, 3x3 and 1x1 stride 2) tie with the patch GEMM (paired
+   * medians 0.85-1.2 on a loaded machine) and come here too.
    */
   public static boolean suits(int[] kernel, int[] strides, int[] dilations, int group,
       int channels, int outChannels) {
