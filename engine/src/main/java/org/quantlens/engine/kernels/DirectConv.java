@@ -18,10 +18,10 @@ import java.util.Arrays;
  */
 public final class DirectConv {
   /**
-   * Output channels of a wide block: 6 on JDK 17 and 4 later, where C2 spills an accumulator of
-   * the 6-channel x 2-vector kernel (measured in the model's kernel, JDK 25: 0.7x the speed of
-   * the 4-channel one; a stand-alone copy did not spill, so check the whole path when changing
-   * this). {@code -Dquantlens.conv.wide=4} or {@code 6} overrides it for A/B timing.
+   * Output channels of a wide block: 6 on JDK 17 and 4 later, where C2 spills accumulators of
+   * the 6-channel x 2-vector kernel (JDK 25 disassembly: three stored and reloaded per loop
+   * iteration, also with the store offsets moved out of the arguments; 0.7x the speed of the
+   * 4-channel kernel per FMA; a stand-alone copy did not spill, so check the real path). {@code -Dquantlens.conv.wide=4} or {@code 6} overrides it for A/B timing.
    */
   public static final int WIDE = Integer.getInteger("quantlens.conv.wide",
       Runtime.version().feature() <= 17 ? 6 : 4) == 6 ? 6 : 4;
