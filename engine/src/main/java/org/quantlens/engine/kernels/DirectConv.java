@@ -3,8 +3,8 @@ package org.quantlens.engine.kernels;
 import java.util.Arrays;
 
 /**
- * Direct float32 convolution for one group, 1-D or 2-D, any strides and dilations: no patch
- * matrix. Input planes are copied once into the stride-phased {@link PaddedPlane} layout, where
+ * Direct float32 convolution for one group, 1-D or 2-D, any strides and dilations (though
+ * {@link #suits} sends only stride-1 layers here): no patch matrix. Input planes are copied once into the stride-phased {@link PaddedPlane} layout, where
  * consecutive output columns read adjacent elements for every kernel tap, into a per-thread
  * {@link Scratch} buffer; {@link ConvKernels#directConv} then keeps a block of {@link #WIDE} or
  * {@link #NARROW} output channels times a few vectors of output positions in registers over all
@@ -35,13 +35,13 @@ public final class DirectConv {
   private DirectConv() {}
 
   /**
-   * True when the direct kernel computes this convolution (rank 1 or 2, one group) and is
-   * expected to beat the GEMM path: not 1x1 stride 1, whose GEMM reads the input in place, and
-   * few output channels, where the GEMM does only {@code M} FMAs per packed patch element.
-   * Measured on the zoo's layers (SERIAL, batch 1 and 64): direct wins 1.3-4x up to M = 32, ties
-   * at 64 x 64 and loses by up to 2x at 128-192 channels. Strided layers with few output
-   * channels (ResNet-20's 16 -> 32, 3x3 and 1x1 stride 2) tie with the patch GEMM (paired
-   * medians 0.85-1.2 on a loaded machine) and come here too.
+   * True when the direct kernel is expected to beat the GEMM path: rank 1 or 2, one group,
+   * stride 1, not 1x1 (whose GEMM reads the input in place), and few output channels, where the
+   * GEMM does only {@code M} FMAs per packed patch element. Measured on the zoo's layers (SERIAL,
+   * batch 1 and 64): direct wins 1.3-4x up to M = 32, ties at 64 x 64 and loses by up to 2x at
+   * 128-192 channels. {@link #run} also computes strided and dilated layers, but ResNet-20's
+   * stride-2 layers (16 -> 32, 3x3 and 1x1) only tied with the patch GEMM (paired medians
+   * 0.85-1.2 on a loaded machine), so they stay there.
    */
   public static boolean suits(int[] kernel, int[] strides, int[] dilations, int group,
       int channels, int outChannels) {
@@ -52,7 +52,7 @@ public final class DirectConv {
     for (int v : kernel) {
       k *= v;
     }
-    return (k > 1 || !ones(strides)) && outChannels <= MAX_OUT_CHANNELS
+    return k > 1 && ones(strides) && ones(dilations) && outChannels <= MAX_OUT_CHANNELS
         && channels * k <= MAX_TERMS;
   }
 

@@ -47,8 +47,6 @@ final class SimdDirectConv {
     for (int j = 0; j < width; j++) {
       b[j] = bias == null || j >= mr ? 0f : bias[m0 + j];
     }
-    b[6] = lo;
-    b[7] = hi;
     for (int s = 0; s < slots; s += 2) {
       int s1 = Math.min(s + 1, slots - 1); // an odd last slot is computed and stored twice
       int r0 = s / perRow;
@@ -60,9 +58,9 @@ final class SimdDirectConv {
       int o0 = outOff + r0 * pitch + c0;
       int o1 = outOff + r1 * pitch + c1;
       if (width == 6) {
-        block6(src, offsets, w, wOff, i0, i1, b, out, o0, o1, plane);
+        block6(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
       } else {
-        block4(src, offsets, w, wOff, i0, i1, b, out, o0, o1, plane);
+        block4(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
       }
     }
     if (!direct) {
@@ -75,12 +73,8 @@ final class SimdDirectConv {
     }
   }
 
-  /**
-   * Per-thread bias block then the clamp bounds ({@code [6]}, {@code [7]}), so the kernel takes
-   * one array instead of eight floats and no float argument (they arrive in vector registers)
-   * stays live across its loop next to the accumulators.
-   */
-  private static final ThreadLocal<float[]> BIAS = ThreadLocal.withInitial(() -> new float[8]);
+  /** Per-thread bias block, so the kernel takes one array instead of six floats. */
+  private static final ThreadLocal<float[]> BIAS = ThreadLocal.withInitial(() -> new float[6]);
 
   /** Column of slot {@code s}'s first lane in a grid {@code width} columns wide. */
   private static int col(int s, int perRow, int width) {
@@ -88,7 +82,7 @@ final class SimdDirectConv {
   }
 
   private static void block6(float[] src, int[] offsets, float[] w, int wOff, int i0, int i1,
-      float[] b, float[] dst, int o0, int o1, int plane) {
+      float[] b, float lo, float hi, float[] dst, int o0, int o1, int plane) {
     FloatVector a00 = FloatVector.broadcast(F, b[0]);
     FloatVector a10 = FloatVector.broadcast(F, b[1]);
     FloatVector a20 = FloatVector.broadcast(F, b[2]);
@@ -125,8 +119,6 @@ final class SimdDirectConv {
       a50 = x0.fma(wv, a50);
       a51 = x1.fma(wv, a51);
     }
-    float lo = b[6];
-    float hi = b[7];
     a00.max(lo).min(hi).intoArray(dst, o0);
     a10.max(lo).min(hi).intoArray(dst, o0 + plane);
     a20.max(lo).min(hi).intoArray(dst, o0 + 2 * plane);
@@ -142,7 +134,7 @@ final class SimdDirectConv {
   }
 
   private static void block4(float[] src, int[] offsets, float[] w, int wOff, int i0, int i1,
-      float[] b, float[] dst, int o0, int o1, int plane) {
+      float[] b, float lo, float hi, float[] dst, int o0, int o1, int plane) {
     FloatVector a00 = FloatVector.broadcast(F, b[0]);
     FloatVector a10 = FloatVector.broadcast(F, b[1]);
     FloatVector a20 = FloatVector.broadcast(F, b[2]);
@@ -169,8 +161,6 @@ final class SimdDirectConv {
       a30 = x0.fma(wv, a30);
       a31 = x1.fma(wv, a31);
     }
-    float lo = b[6];
-    float hi = b[7];
     a00.max(lo).min(hi).intoArray(dst, o0);
     a10.max(lo).min(hi).intoArray(dst, o0 + plane);
     a20.max(lo).min(hi).intoArray(dst, o0 + 2 * plane);
