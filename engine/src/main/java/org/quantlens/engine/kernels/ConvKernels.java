@@ -24,22 +24,26 @@ public interface ConvKernels {
       float hi, float[] dst, int dstOff, int n);
 
   /**
-   * Direct stride-1, dilation-1 convolution of one padded image for output channels
-   * {@code m0 .. m0 + mr - 1} ({@code mr <= DirectConv.BLOCK}): for each such channel {@code j},
-   * output {@code (oy, ox)} is {@code clamp(bias[m0 + j] + sum_q src[srcOff + oy * rowLen + ox +
-   * offsets[q]] * w[wOff + q * BLOCK + j - m0], lo, hi)}, summing in {@code q} order, written to
-   * {@code dst[dstOff + (j - m0) * outH * outW + oy * outW + ox]}.
+   * Direct convolution of output rows of one padded image for output channels
+   * {@code m0 .. m0 + mr - 1} ({@code mr <= width}): for each such channel {@code j}, output
+   * {@code (oy, ox)} is {@code clamp(bias[m0 + j] + sum_q src[srcOff + oy * rowStep + ox +
+   * offsets[q]] * w[wOff + q * width + j - m0], lo, hi)}, summing in {@code q} order, written to
+   * {@code dst[dstOff + (j - m0) * dstPlane + oy * outW + ox]}. Strides live in the layout: a
+   * {@link PaddedPlane} keeps consecutive output columns' inputs adjacent for every tap.
    *
-   * @param src padded input planes with rows of {@code rowLen}, followed by at least
-   *     {@link DirectConv#SLACK} readable floats (vector loads may run past the last row)
-   * @param offsets per (input channel, kernel tap), channel-major: {@code c * planeLen + ky *
-   *     rowLen + kx}
+   * @param src padded input planes, followed by at least {@link DirectConv#SLACK} readable floats
+   *     (vector loads may run past the last row)
+   * @param rowStep distance in {@code src} between consecutive output rows' windows
+   * @param offsets per (input channel, kernel tap), channel-major: where the tap reads for output
+   *     (0, 0)
    * @param w one block of {@link DirectConv#packWeights}, in the same (channel, tap) order
+   * @param width the block's width: {@link DirectConv#WIDE} or {@link DirectConv#NARROW}
    * @param bias {@code M} values, or null for zero
+   * @param dstPlane distance in {@code dst} between output channels ({@code >= outH * outW})
    */
-  void directConv(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
-      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
-      int outW);
+  void directConv(float[] src, int srcOff, int rowStep, int[] offsets, float[] w, int wOff,
+      int width, float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int dstPlane,
+      int outH, int outW);
 
   /** {@code y[off + i] = clamp(y[off + i] + bias, lo, hi)} for {@code i < n}. */
   void biasClamp(float[] y, int off, int n, float bias, float lo, float hi);

@@ -3,46 +3,57 @@ package org.quantlens.engine.kernels;
 import java.util.Arrays;
 
 /**
- * Direct float32 convolution for the common case of stride 1, dilation 1, one group, 1-D or 2-D:
- * no patch matrix. Each image is padded once into a per-thread {@link Scratch} buffer of
- * {@code [C, outH + kh - 1, outW + kw - 1]}; {@link ConvKernels#directConv} then keeps a block of
- * {@link #BLOCK} output channels times a few vectors of output positions in registers over all
+ * Direct float32 convolution for one group, 1-D or 2-D, any strides and dilations (though
+ * {@link #suits} sends only stride-1 layers here): no patch matrix. Input planes are copied once into the stride-phased {@link PaddedPlane} layout, where
+ * consecutive output columns read adjacent elements for every kernel tap, into a per-thread
+ * {@link Scratch} buffer; {@link ConvKernels#directConv} then keeps a block of {@link #WIDE} or
+ * {@link #NARROW} output channels times a few vectors of output positions in registers over all
  * channels and taps, reading weights repacked once ({@link #packWeights}) so that the block's
  * weights for one tap are adjacent.
  *
- * <p>Tasks are whole images, or with few images and several threads (image, channel-block range)
- * pairs that share the image, padded once by the caller; every output value is the same
- * computation either way, so results do not depend on the thread count.
+ * <p>A task is a range of output rows of one image (all of them unless there are fewer images
+ * than twice the threads): it pads only the input rows its windows read, so no part of a layer
+ * runs serially and each thread packs only its share. Every output value is the same computation
+ * however the rows are split, so results do not depend on the thread count.
  */
 public final class DirectConv {
   /**
-   * Output channels per kernel call (the packed weights' innermost extent): 6 on JDK 17 and 4
-   * later, for the register reason given in {@code SimdGemm}'s class comment (6 channels x 2
-   * vectors spill an accumulator under JDK 25's C2).
+   * Output channels of a wide block: 6 on JDK 17 and 4 later, where C2 spills accumulators of
+   * the 6-channel x 2-vector kernel (JDK 25 disassembly: three stored and reloaded per loop
+   * iteration, also with the store offsets moved out of the arguments; 0.7x the speed of the
+   * 4-channel kernel per FMA; a stand-alone copy did not spill, so check the real path). {@code -Dquantlens.conv.wide=4} or {@code 6} overrides it for A/B timing.
    */
-  public static final int BLOCK = Runtime.version().feature() <= 17 ? 6 : 4;
+  public static final int WIDE = Integer.getInteger("quantlens.conv.wide",
+      Runtime.version().feature() <= 17 ? 6 : 4) == 6 ? 6 : 4;
+  /** Output channels of a narrow block, which covers what wide blocks leave with less waste. */
+  public static final int NARROW = 4;
   /** Readable floats a padded image must have past its last plane (vector loads over-read). */
   public static final int SLACK = 64;
+  /** Below this many multiply-adds per image, an image is not split into row ranges. */
+  static final long MIN_SPLIT_MACS = 1L << 18;
 
   private DirectConv() {}
 
   /**
-   * True when the direct kernel computes this convolution (rank 1 or 2, all strides and
-   * dilations 1 or null, one group) and is expected to beat the GEMM path: not 1x1, whose GEMM
-   * reads the input in place, and few output channels, where the GEMM does only {@code M} FMAs
-   * per packed patch element. Measured on the zoo's layers (SERIAL, batch 1 and 64): direct wins
-   * 1.3-4x up to M = 32, ties at 64 x 64 and loses by up to 2x at 128-192 channels.
+   * True when the direct kernel is expected to beat the GEMM path: rank 1 or 2, one group,
+   * stride 1, not 1x1 (whose GEMM reads the input in place), and few output channels, where the
+   * GEMM does only {@code M} FMAs per packed patch element. Measured on the zoo's layers (SERIAL,
+   * batch 1 and 64): direct wins 1.3-4x up to M = 32, ties at 64 x 64 and loses by up to 2x at
+   * 128-192 channels. {@link #run} also computes strided and dilated layers, but ResNet-20's
+   * stride-2 layers (16 -> 32, 3x3 and 1x1) only tied with the patch GEMM (paired medians
+   * 0.85-1.2 on a loaded machine), so they stay there.
    */
   public static boolean suits(int[] kernel, int[] strides, int[] dilations, int group,
       int channels, int outChannels) {
-    if (group != 1 || kernel.length < 1 || kernel.length > 2 || !ones(strides) || !ones(dilations)) {
+    if (group != 1 || kernel.length < 1 || kernel.length > 2) {
       return false;
     }
     long k = 1;
     for (int v : kernel) {
       k *= v;
     }
-    return k > 1 && outChannels <= MAX_OUT_CHANNELS && channels * k <= MAX_TERMS;
+    return k > 1 && ones(strides) && ones(dilations) && outChannels <= MAX_OUT_CHANNELS
+        && channels * k <= MAX_TERMS;
   }
 
   /** Most output channels sent to the direct kernel. */
@@ -61,14 +72,49 @@ public final class DirectConv {
     return true;
   }
 
+  /**
+   * How many wide blocks come first; narrow blocks cover the remaining channels (the last block
+   * may be partial). Chosen for the least time at the relative cost of 11 per wide and 8 per
+   * narrow block: 16 channels are 6 + 6 + 4, 32 are 4 x 6 + 2 x 4, 6 are one wide block.
+   */
+  static int wideBlocks(int outChannels) {
+    if (WIDE == NARROW) {
+      return 0;
+    }
+    int best = 0;
+    int bestCost = Integer.MAX_VALUE;
+    for (int n = 0; n <= (outChannels + WIDE - 1) / WIDE; n++) {
+      int rest = Math.max(0, outChannels - n * WIDE);
+      int cost = 11 * n + 8 * ((rest + NARROW - 1) / NARROW);
+      if (cost < bestCost) {
+        best = n;
+        bestCost = cost;
+      }
+    }
+    return best;
+  }
+
+  /** Channels the blocks of {@code outChannels} cover (at least {@code outChannels}). */
+  static int paddedChannels(int outChannels) {
+    int wide = wideBlocks(outChannels);
+    int rest = Math.max(0, outChannels - wide * WIDE);
+    return wide * WIDE + (rest + NARROW - 1) / NARROW * NARROW;
+  }
+
+  /** Width of the block that starts at output channel {@code m0}. */
+  static int widthAt(int outChannels, int m0) {
+    return m0 < wideBlocks(outChannels) * WIDE ? WIDE : NARROW;
+  }
+
   /** Floats of {@link #packWeights}'s result. */
   public static int packedSize(int outChannels, int channels, int k) {
-    return (outChannels + BLOCK - 1) / BLOCK * channels * k * BLOCK;
+    return paddedChannels(outChannels) * channels * k;
   }
 
   /**
-   * Repacks ONNX weights {@code [M, C, k]} to {@code [ceil(M / BLOCK)][C][k][BLOCK]}, the last
-   * block padded with zeros.
+   * Repacks ONNX weights {@code [M, C, k]} into blocks of output channels ({@link #wideBlocks}
+   * wide ones, then narrow ones): the block of width {@code b} starting at channel {@code m0} is
+   * {@code [C][k][b]} from {@code m0 * C * k} on, the last block padded with zeros.
    */
   public static float[] packWeights(float[] w, int outChannels, int channels, int k) {
     float[] p = new float[packedSize(outChannels, channels, k)];
@@ -78,48 +124,52 @@ public final class DirectConv {
 
   /** {@link #packWeights(float[], int, int, int)} into {@code p}. */
   static void packWeights(float[] w, int outChannels, int channels, int k, float[] p) {
-    int blocks = (outChannels + BLOCK - 1) / BLOCK;
-    Arrays.fill(p, 0, blocks * channels * k * BLOCK, 0f);
-    for (int m = 0; m < outChannels; m++) {
-      int base = m / BLOCK * channels * k * BLOCK + m % BLOCK;
-      for (int ck = 0; ck < channels * k; ck++) {
-        p[base + ck * BLOCK] = w[m * channels * k + ck];
+    int ck = channels * k;
+    Arrays.fill(p, 0, packedSize(outChannels, channels, k), 0f);
+    for (int m0 = 0; m0 < outChannels; ) {
+      int width = widthAt(outChannels, m0);
+      for (int m = m0; m < Math.min(outChannels, m0 + width); m++) {
+        for (int q = 0; q < ck; q++) {
+          p[m0 * ck + q * width + m - m0] = w[m * ck + q];
+        }
       }
+      m0 += width;
     }
   }
 
   /**
    * Where each (input channel, kernel tap) term reads in a padded image, relative to the output
-   * position: {@code c * planeLen + ky * rowLen + kx}. Immutable; an op keeps the last one and
-   * passes it back so steady-state calls allocate no array.
+   * position: {@code c * planeSize + tap offset} in {@link PaddedPlane}'s layout. Immutable; an
+   * op keeps the last one and passes it back so steady-state calls allocate nothing.
    */
   public static final class Layout {
+    final ConvGeometry g;
     final int channels;
-    final int kh;
-    final int kw;
-    final int rowLen;
-    final int planeLen;
+    final PaddedPlane plane;
+    final int planeSize;
     final int[] offsets;
 
-    Layout(int channels, int kh, int kw, int rowLen, int planeLen) {
+    Layout(ConvGeometry g, int channels) {
+      this.g = g;
       this.channels = channels;
-      this.kh = kh;
-      this.kw = kw;
-      this.rowLen = rowLen;
-      this.planeLen = planeLen;
-      offsets = new int[channels * kh * kw];
+      plane = new PaddedPlane(g);
+      planeSize = plane.size();
+      int[] taps = plane.taps();
+      offsets = new int[channels * taps.length];
       for (int c = 0, q = 0; c < channels; c++) {
-        for (int ky = 0; ky < kh; ky++) {
-          for (int kx = 0; kx < kw; kx++) {
-            offsets[q++] = c * planeLen + ky * rowLen + kx;
-          }
+        for (int t : taps) {
+          offsets[q++] = c * planeSize + t;
         }
       }
     }
 
-    boolean fits(int channels, int kh, int kw, int rowLen, int planeLen) {
-      return this.channels == channels && this.kh == kh && this.kw == kw && this.rowLen == rowLen
-          && this.planeLen == planeLen;
+    /** Same channels and spatial geometry (the batch size may differ). */
+    boolean fits(ConvGeometry g, int channels) {
+      ConvGeometry h = this.g;
+      return this.channels == channels && (h == g || Arrays.equals(h.in, g.in)
+          && Arrays.equals(h.kernel, g.kernel) && Arrays.equals(h.strides, g.strides)
+          && Arrays.equals(h.dilations, g.dilations) && Arrays.equals(h.padBegin, g.padBegin)
+          && Arrays.equals(h.out, g.out));
     }
   }
 
@@ -140,6 +190,7 @@ public final class DirectConv {
       wp = Scratch.floats(2, packedSize(outChannels, channels, k));
       packWeights(w, outChannels, channels, k, wp);
     }
+    Layout layout = cached != null && cached.fits(g, channels) ? cached : new Layout(g, channels);
     // one reusable plan per calling thread (taken out while in use, so a nested call makes its
     // own): a steady-state call allocates neither a plan nor a capturing task lambda
     Plan plan = FREE_PLAN.get();
@@ -149,47 +200,33 @@ public final class DirectConv {
       FREE_PLAN.set(null);
     }
     try {
-      plan.set(g, channels, outChannels, wp, bias, ep, x, y, cached);
-      int blocks = plan.blocks;
+      plan.set(layout, channels, outChannels, wp, bias, ep, x, y);
       int threads = par.threads();
-      int parts = threads <= 1 || batch >= 2 * threads ? 1
-          : Math.min(blocks, (2 * threads + batch - 1) / batch);
-      plan.parts = parts;
-      plan.perPart = (blocks + parts - 1) / parts;
-      if (parts > 1) { // the parts of an image share its padded copy: pad each image once, here
-        int imageFloats = channels * plan.planeLen;
-        float[] shared = Scratch.floats(0, batch * imageFloats + SLACK);
-        for (int n = 0; n < batch; n++) {
-          plan.padImage(n, shared, n * imageFloats);
-        }
-        plan.shared = shared;
+      int outH = layout.plane.outH;
+      long macs = (long) outChannels * channels * k * g.outSize;
+      int parts = 1;
+      if (threads > 1 && batch < 2 * threads && macs >= MIN_SPLIT_MACS) {
+        // two row ranges per thread, each worth a task hand-off
+        int want = (2 * threads + batch - 1) / batch;
+        int worth = (int) Math.max(1, macs / (MIN_SPLIT_MACS / 4));
+        parts = Math.max(1, Math.min(outH, Math.min(want, worth)));
       }
+      plan.parts = parts;
       par.forRange(batch * parts, plan);
-      return plan.layout;
+      return layout;
     } finally {
-      plan.set(null, 0, 0, null, null, null, null, null, null); // drop the call's arrays
+      plan.set(null, 0, 0, null, null, null, null, null); // drop the call's arrays
       FREE_PLAN.set(plan);
     }
   }
 
   private static final ThreadLocal<Plan> FREE_PLAN = new ThreadLocal<>();
 
-  /** One call's shapes and operands; {@link #image} does one image's channel blocks. */
+  /** One call's shapes and operands; {@link #rows} does a range of one image's output rows. */
   private static final class Plan implements java.util.function.IntConsumer {
     int channels;
     int outChannels;
-    int blocks;
-    int inH;
-    int inW;
-    int padTop;
-    int padLeft;
-    int outH;
-    int outW;
-    int rows;
-    int rowLen;
-    int planeLen;
     Layout layout;
-    int[] offsets;
     int inSize;
     int outSize;
     float[] w;
@@ -197,99 +234,65 @@ public final class DirectConv {
     Epilogue ep;
     float[] x;
     float[] y;
-    /** Channel blocks are split into this many parts per image, of perPart blocks each. */
+    /** Output rows are split into this many ranges per image. */
     int parts;
-    int perPart;
-    /** With several parts per image: every image padded once by the caller, else null. */
-    float[] shared;
     final ConvKernels kern = ConvKernels.get();
 
-    /** Sets up one call (null g: forgets the last call's operands). */
-    void set(ConvGeometry g, int channels, int outChannels, float[] w, float[] bias, Epilogue ep,
-        float[] x, float[] y, Layout cached) {
+    /** Sets up one call (null layout: forgets the last call's operands). */
+    void set(Layout layout, int channels, int outChannels, float[] w, float[] bias, Epilogue ep,
+        float[] x, float[] y) {
+      this.layout = layout;
       this.w = w;
       this.bias = bias;
       this.ep = ep;
       this.x = x;
       this.y = y;
-      shared = null;
-      if (g == null) {
-        layout = null;
-        offsets = null;
+      if (layout == null) {
         return;
       }
-      boolean twoD = g.rank == 2;
       this.channels = channels;
       this.outChannels = outChannels;
-      this.blocks = (outChannels + BLOCK - 1) / BLOCK;
-      inH = twoD ? g.in[0] : 1;
-      inW = g.in[g.rank - 1];
-      padTop = twoD ? g.padBegin[0] : 0;
-      padLeft = g.padBegin[g.rank - 1];
-      outH = twoD ? g.out[0] : 1;
-      outW = g.out[g.rank - 1];
-      int kh = twoD ? g.kernel[0] : 1;
-      int kw = g.kernel[g.rank - 1];
-      rows = outH + kh - 1;
-      rowLen = outW + kw - 1;
-      planeLen = rows * rowLen;
-      layout = cached != null && cached.fits(channels, kh, kw, rowLen, planeLen) ? cached
-          : new Layout(channels, kh, kw, rowLen, planeLen);
-      offsets = layout.offsets;
-      inSize = g.inSize;
-      outSize = g.outSize;
+      inSize = layout.g.inSize;
+      outSize = layout.g.outSize;
     }
 
-    /** Task t: part {@code t % parts} of image {@code t / parts}. */
+    /** Task t: row range {@code t % parts} of image {@code t / parts}. */
     @Override
     public void accept(int t) {
-      int b0 = (t % parts) * perPart;
-      image(t / parts, b0, Math.min(blocks, b0 + perPart));
+      int outH = layout.plane.outH;
+      int part = t % parts;
+      int oy0 = (int) ((long) outH * part / parts);
+      int oy1 = (int) ((long) outH * (part + 1) / parts);
+      if (oy0 < oy1) {
+        rows(t / parts, oy0, oy1);
+      }
     }
 
-    /** Pads image {@code n}'s planes into {@code dst} from {@code d} on. */
-    void padImage(int n, float[] dst, int d) {
+    /** Output rows {@code [oy0, oy1)} of image {@code n}, every channel block. */
+    void rows(int n, int oy0, int oy1) {
+      PaddedPlane plane = layout.plane;
+      int planeSize = layout.planeSize;
+      float[] buf = Scratch.floats(0, channels * planeSize + SLACK);
       for (int c = 0; c < channels; c++) {
-        pad(x, (n * channels + c) * inSize, dst, d + c * planeLen);
+        plane.fillRead(x, (n * channels + c) * inSize, 0f, buf, c * planeSize, oy0, oy1);
       }
-    }
-
-    /** Channel blocks {@code [b0, b1)} of image {@code n}. */
-    void image(int n, int b0, int b1) {
-      float[] buf;
-      int src;
-      if (shared != null) {
-        buf = shared;
-        src = n * channels * planeLen;
-      } else {
-        buf = Scratch.floats(0, channels * planeLen + SLACK);
-        src = 0;
-        padImage(n, buf, 0);
-      }
-      int wBlock = offsets.length * BLOCK;
-      for (int b = b0; b < b1; b++) {
-        int m0 = b * BLOCK;
-        int mr = Math.min(BLOCK, outChannels - m0);
-        int yOff = (n * outChannels + m0) * outSize;
-        kern.directConv(buf, src, rowLen, offsets, w, b * wBlock, bias, m0, mr, ep.lo, ep.hi, y,
-            yOff, outH, outW);
-        ep.finish(y, yOff, yOff + mr * outSize);
-      }
-    }
-
-    /** Copies one {@code inH x inW} plane into {@code rows x rowLen} with zero borders. */
-    private void pad(float[] src, int off, float[] dst, int d) {
-      int lo = Math.min(padLeft, rowLen);
-      int hi = Math.min(rowLen, padLeft + inW);
-      for (int r = 0; r < rows; r++, d += rowLen) {
-        int iy = r - padTop;
-        if (iy < 0 || iy >= inH) {
-          Arrays.fill(dst, d, d + rowLen, 0f);
-          continue;
+      int outW = plane.outW;
+      int src = plane.rowBase(oy0);
+      int rowStep = plane.rowBase(1);
+      int[] offsets = layout.offsets;
+      int first = oy0 * outW;
+      int count = (oy1 - oy0) * outW;
+      for (int m0 = 0, width; m0 < outChannels; m0 += width) {
+        width = widthAt(outChannels, m0);
+        int mr = Math.min(width, outChannels - m0);
+        int yOff = (n * outChannels + m0) * outSize + first;
+        kern.directConv(buf, src, rowStep, offsets, w, m0 * offsets.length, width, bias, m0, mr,
+            ep.lo, ep.hi, y, yOff, outSize, oy1 - oy0, outW);
+        if (ep.post != null) {
+          for (int j = 0; j < mr; j++) {
+            ep.finish(y, yOff + j * outSize, yOff + j * outSize + count);
+          }
         }
-        Arrays.fill(dst, d, d + lo, 0f);
-        System.arraycopy(src, off + iy * inW, dst, d + lo, hi - lo);
-        Arrays.fill(dst, d + hi, d + rowLen, 0f);
       }
     }
   }

@@ -18,20 +18,19 @@ public final class ScalarConvKernels implements ConvKernels {
   }
 
   @Override
-  public void directConv(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
-      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
-      int outW) {
-    int plane = outH * outW;
+  public void directConv(float[] src, int srcOff, int rowStep, int[] offsets, float[] w, int wOff,
+      int width, float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int dstPlane,
+      int outH, int outW) {
     for (int j = 0; j < mr; j++) {
       float b = bias == null ? 0f : bias[m0 + j];
       for (int oy = 0; oy < outH; oy++) {
         for (int ox = 0; ox < outW; ox++) {
-          int s = srcOff + oy * rowLen + ox;
+          int s = srcOff + oy * rowStep + ox;
           float acc = b;
-          for (int q = 0, wi = wOff + j; q < offsets.length; q++, wi += DirectConv.BLOCK) {
+          for (int q = 0, wi = wOff + j; q < offsets.length; q++, wi += width) {
             acc += src[s + offsets[q]] * w[wi];
           }
-          dst[dstOff + j * plane + oy * outW + ox] = Math.min(Math.max(acc, lo), hi);
+          dst[dstOff + j * dstPlane + oy * outW + ox] = Math.min(Math.max(acc, lo), hi);
         }
       }
     }

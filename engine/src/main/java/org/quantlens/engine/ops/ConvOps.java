@@ -18,7 +18,7 @@ import org.quantlens.engine.tensor.Tensor;
  * activation fused by the graph passes ({@link FusedActivation}). Float32 runs the fast drivers of
  * {@link FloatConv} (depthwise kernel for one input channel per group in 1-D/2-D, GEMM over patch
  * panels gathered from padded planes in 1-D/2-D with constant weights, patch matrix and GEMM
- * otherwise) or {@link DirectConv} (stride-1 single-group 1-D/2-D convolutions it suits); float64 and float16 run {@link GenericConv} in double precision.
+ * otherwise) or {@link DirectConv} (single-group 1-D/2-D convolutions it suits); float64 and float16 run {@link GenericConv} in double precision.
  */
 public final class ConvOps implements OpFamily {
   @Override

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * from the ONNX definition (double accumulation, explicit bounds checks instead of padding).
  */
 class DirectConvTest {
-  /** One random stride-1 convolution. */
+  /** One random convolution (strides 1-3 and dilations 1-2 in some cases). */
   private static final class Case {
     final int n;
     final int c;
@@ -23,6 +23,10 @@ class DirectConvTest {
     final int kh;
     final int kw;
     final int[] pads; // top, left, bottom, right
+    final int sy;
+    final int sx;
+    final int dy;
+    final int dx;
     final boolean oneD;
     final float[] x;
     final float[] wt;
@@ -32,16 +36,25 @@ class DirectConvTest {
     final ConvGeometry g;
 
     Case(Random rnd) {
+      this(rnd, 1 + rnd.nextInt(3), 1 + rnd.nextInt(20), 1 + rnd.nextInt(20), 12, 40);
+    }
+
+    Case(Random rnd, int n, int c, int m, int maxH, int maxW) {
       oneD = rnd.nextInt(6) == 0;
-      n = 1 + rnd.nextInt(3);
-      c = 1 + rnd.nextInt(20);
-      m = 1 + rnd.nextInt(20);
+      this.n = n;
+      this.c = c;
+      this.m = m;
+      boolean strided = rnd.nextBoolean();
+      sy = oneD || !strided ? 1 : 1 + rnd.nextInt(3);
+      sx = strided ? 1 + rnd.nextInt(3) : 1;
+      dy = oneD || rnd.nextInt(4) > 0 ? 1 : 2;
+      dx = rnd.nextInt(4) > 0 ? 1 : 2;
       kh = oneD ? 1 : 1 + rnd.nextInt(5);
-      kw = 1 + rnd.nextInt(5);
+      kw = (kh == 1 && sx == 1 && sy == 1 ? 2 : 1) + rnd.nextInt(5); // not a 1x1 stride-1 kernel
       pads = oneD ? new int[] {0, rnd.nextInt(kw), 0, rnd.nextInt(kw)}
           : new int[] {rnd.nextInt(kh), rnd.nextInt(kw), rnd.nextInt(kh), rnd.nextInt(kw)};
-      h = oneD ? 1 : Math.max(1, kh - pads[0] - pads[2]) + rnd.nextInt(12);
-      w = Math.max(1, kw - pads[1] - pads[3]) + rnd.nextInt(40);
+      h = oneD ? 1 : Math.max(1, (kh - 1) * dy + 1 - pads[0] - pads[2]) + rnd.nextInt(maxH);
+      w = Math.max(1, (kw - 1) * dx + 1 - pads[1] - pads[3]) + rnd.nextInt(maxW);
       x = random(rnd, n * c * h * w);
       wt = random(rnd, m * c * kh * kw);
       bias = rnd.nextBoolean() ? random(rnd, m) : null;
@@ -49,18 +62,19 @@ class DirectConvTest {
       lo = act == 0 ? Float.NEGATIVE_INFINITY : act == 1 ? 0f : -0.5f;
       hi = act == 2 ? 0.75f : Float.POSITIVE_INFINITY;
       g = oneD
-          ? ConvGeometry.of(new int[] {w}, new int[] {kw}, null, null,
+          ? ConvGeometry.of(new int[] {w}, new int[] {kw}, new int[] {sx}, new int[] {dx},
               new int[] {pads[1], pads[3]}, ConvGeometry.AutoPad.NOTSET, false)
-          : ConvGeometry.of(new int[] {h, w}, new int[] {kh, kw}, null, null,
-              new int[] {pads[0], pads[1], pads[2], pads[3]}, ConvGeometry.AutoPad.NOTSET, false);
+          : ConvGeometry.of(new int[] {h, w}, new int[] {kh, kw}, new int[] {sy, sx},
+              new int[] {dy, dx}, new int[] {pads[0], pads[1], pads[2], pads[3]},
+              ConvGeometry.AutoPad.NOTSET, false);
     }
 
     int outH() {
-      return h + pads[0] + pads[2] - kh + 1;
+      return (h + pads[0] + pads[2] - (kh - 1) * dy - 1) / sy + 1;
     }
 
     int outW() {
-      return w + pads[1] + pads[3] - kw + 1;
+      return (w + pads[1] + pads[3] - (kw - 1) * dx - 1) / sx + 1;
     }
 
     /** The ONNX definition, summed in double; also returns sum |terms| per output for a bound. */
@@ -78,8 +92,8 @@ class DirectConvTest {
               for (int ic = 0; ic < c; ic++) {
                 for (int ky = 0; ky < kh; ky++) {
                   for (int kx = 0; kx < kw; kx++) {
-                    int iy = oy + ky - pads[0];
-                    int ix = ox + kx - pads[1];
+                    int iy = oy * sy + ky * dy - pads[0];
+                    int ix = ox * sx + kx * dx - pads[1];
                     if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
                       continue;
                     }
@@ -103,6 +117,7 @@ class DirectConvTest {
     @Override
     public String toString() {
       return "n" + n + " c" + c + " m" + m + " in " + h + "x" + w + " k " + kh + "x" + kw
+          + " strides " + sy + "x" + sx + " dilations " + dy + "x" + dx
           + " pads " + java.util.Arrays.toString(pads) + " bias " + (bias != null) + " clamp ["
           + lo + ", " + hi + "]";
     }
@@ -173,6 +188,23 @@ class DirectConvTest {
   }
 
   @Test
+  void imagesSplitIntoRowRangesAcrossThreadsMatchNaiveAndOneThreadBitForBit() {
+    // Layers big enough (>= MIN_SPLIT_MACS) that one or two images are split into row ranges,
+    // each task padding only the rows it reads; stride 2 and odd sizes included.
+    Random rnd = new Random(404);
+    try (GemmTestPool two = new GemmTestPool(2); GemmTestPool three = new GemmTestPool(3)) {
+      for (int trial = 0; trial < 12; trial++) {
+        Case cs = new Case(rnd, 1 + rnd.nextInt(2), 8 + rnd.nextInt(17), 8 + rnd.nextInt(25), 40,
+            40);
+        float[] one = runDirect(cs, Parallel.SERIAL);
+        assertClose(cs.naive(), one, cs);
+        assertArrayEquals(one, runDirect(cs, two), cs::toString);
+        assertArrayEquals(one, runDirect(cs, three), cs::toString);
+      }
+    }
+  }
+
+  @Test
   void resultsAreIdenticalForOneTwoAndThreeThreads() {
     Random rnd = new Random(99);
     try (GemmTestPool two = new GemmTestPool(2); GemmTestPool three = new GemmTestPool(3)) {
@@ -198,7 +230,7 @@ class DirectConvTest {
       int kw = 1 + rnd.nextInt(4);
       int outH = 1 + rnd.nextInt(9);
       int outW = 1 + rnd.nextInt(37);
-      int rowLen = outW + kw - 1;
+      int rowLen = outW + kw - 1 + rnd.nextInt(3); // a row step past the window's width
       int planeLen = (outH + kh - 1) * rowLen;
       int srcOff = rnd.nextInt(5);
       float[] src = random(rnd, srcOff + c * planeLen + DirectConv.SLACK);
@@ -207,22 +239,28 @@ class DirectConvTest {
         int t = q % (kh * kw);
         offsets[q] = q / (kh * kw) * planeLen + t / kw * rowLen + t % kw;
       }
-      int mr = 1 + rnd.nextInt(DirectConv.BLOCK);
+      int width = rnd.nextBoolean() ? DirectConv.NARROW : 6; // 6: the wide kernel on every JDK
+      int mr = 1 + rnd.nextInt(width);
       int m0 = rnd.nextInt(3);
-      float[] w = random(rnd, 3 + offsets.length * DirectConv.BLOCK);
+      float[] w = random(rnd, 3 + offsets.length * width);
       float[] bias = rnd.nextBoolean() ? random(rnd, m0 + mr) : null;
       float lo = rnd.nextBoolean() ? Float.NEGATIVE_INFINITY : -0.2f;
       float hi = rnd.nextBoolean() ? Float.POSITIVE_INFINITY : 0.3f;
       int plane = outH * outW;
-      float[] a = new float[2 + DirectConv.BLOCK * plane];
+      int dstPlane = plane + rnd.nextInt(3); // channels of a taller image: a gap between them
+      float[] a = new float[2 + width * dstPlane];
       float[] b = new float[a.length];
-      simd.directConv(src, srcOff, rowLen, offsets, w, 3, bias, m0, mr, lo, hi, a, 1, outH, outW);
-      ref.directConv(src, srcOff, rowLen, offsets, w, 3, bias, m0, mr, lo, hi, b, 1, outH, outW);
-      assertEquals(0f, a[0], "wrote before the block");
-      for (int i = 1 + mr * plane; i < a.length; i++) {
-        assertEquals(0f, a[i], "wrote past the block's " + mr + " channels");
-      }
-      for (int i = 1; i <= mr * plane; i++) {
+      simd.directConv(src, srcOff, rowLen, offsets, w, 3, width, bias, m0, mr, lo, hi, a, 1, dstPlane,
+          outH, outW);
+      ref.directConv(src, srcOff, rowLen, offsets, w, 3, width, bias, m0, mr, lo, hi, b, 1, dstPlane,
+          outH, outW);
+      for (int i = 0; i < a.length; i++) {
+        int j = (i - 1) / dstPlane;
+        boolean inside = i >= 1 && j < mr && (i - 1) % dstPlane < plane;
+        if (!inside) {
+          assertEquals(0f, a[i], "wrote outside the block's " + mr + " channels, at " + i);
+          continue;
+        }
         float tol = 1e-6f * (offsets.length + 1) * (1 + Math.abs(b[i]));
         assertTrue(Math.abs(a[i] - b[i]) <= tol, "output " + i + ": " + a[i] + " vs " + b[i]);
       }
@@ -245,15 +283,47 @@ class DirectConvTest {
 
   @Test
   void onlyStrideOneSingleGroupSpatialKernelsSuitTheDirectPath() {
+    // run() computes strided and dilated layers too (tested above); suits() routes them to GEMM
     int[] k3 = {3, 3};
     assertTrue(DirectConv.suits(k3, null, null, 1, 16, 16));
     assertTrue(DirectConv.suits(new int[] {5}, new int[] {1}, new int[] {1}, 1, 6, 16));
     assertFalse(DirectConv.suits(k3, new int[] {2, 2}, null, 1, 16, 16), "strided");
     assertFalse(DirectConv.suits(k3, null, new int[] {2, 2}, 1, 16, 16), "dilated");
     assertFalse(DirectConv.suits(k3, null, null, 2, 16, 16), "grouped");
-    assertFalse(DirectConv.suits(new int[] {1, 1}, null, null, 1, 16, 16), "pointwise");
+    assertFalse(DirectConv.suits(new int[] {1, 1}, null, null, 1, 16, 16),
+        "pointwise stride 1: GEMM reads the input in place");
     assertFalse(DirectConv.suits(new int[] {3, 3, 3}, null, null, 1, 4, 4), "3-D");
     assertFalse(DirectConv.suits(k3, null, null, 1, 64, 64), "many output channels: GEMM");
+  }
+
+  @Test
+  void channelBlocksCoverEveryOutputChannelWithTheLeastWaste() {
+    // Against a brute-force search over (wide, narrow) block counts at the documented costs.
+    for (int m = 1; m <= 80; m++) {
+      int wide = DirectConv.wideBlocks(m);
+      int covered = DirectConv.paddedChannels(m);
+      assertTrue(covered >= m && covered - m < Math.max(DirectConv.WIDE, DirectConv.NARROW),
+          "channels " + m + " covered by " + covered);
+      if (DirectConv.WIDE == DirectConv.NARROW) {
+        assertEquals(0, wide);
+        continue;
+      }
+      int best = Integer.MAX_VALUE;
+      for (int a = 0; a * 6 < m + 6; a++) {
+        for (int b = 0; a * 6 + b * 4 < m + 4; b++) {
+          if (a * 6 + b * 4 >= m) {
+            best = Math.min(best, 11 * a + 8 * b);
+          }
+        }
+      }
+      int narrow = (covered - wide * 6) / 4;
+      assertEquals(best, 11 * wide + 8 * narrow, "channels " + m);
+    }
+    if (DirectConv.WIDE == 6) {
+      assertEquals(2, DirectConv.wideBlocks(16), "16 = 6 + 6 + 4");
+      assertEquals(1, DirectConv.wideBlocks(6));
+      assertEquals(0, DirectConv.wideBlocks(8), "8 = 4 + 4");
+    }
   }
 
   static float[] random(Random rnd, int n) {

@@ -57,11 +57,11 @@ public final class SimdConv implements ConvKernels {
   }
 
   @Override
-  public void directConv(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
-      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
-      int outW) {
-    SimdDirectConv.run(src, srcOff, rowLen, offsets, w, wOff, bias, m0, mr, lo, hi, dst, dstOff,
-        outH, outW);
+  public void directConv(float[] src, int srcOff, int rowStep, int[] offsets, float[] w, int wOff,
+      int width, float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff,
+      int dstPlane, int outH, int outW) {
+    SimdDirectConv.run(src, srcOff, rowStep, offsets, w, wOff, width, bias, m0, mr, lo, hi, dst, dstOff,
+        dstPlane, outH, outW);
   }
 
   @Override

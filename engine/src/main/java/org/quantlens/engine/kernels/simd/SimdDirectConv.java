@@ -9,47 +9,55 @@ import org.quantlens.engine.kernels.Scratch;
  * The SIMD direct convolution behind {@link SimdConv#directConv}. A "slot" is one vector of
  * consecutive output columns {@code (oy, ox .. ox + L - 1)}: each output row is covered by
  * {@code ceil(outW / L)} slots, the last one shifted left to overlap its neighbour (stores are
- * overwrites of identical values). Slots are taken two at a time across row ends, so even an 8x8
- * plane fills the registers: {@link DirectConv#BLOCK} channels (6 on JDK 17, 4 later) x 2 slots
- * of accumulators, plus 2 input vectors and one broadcast weight per channel, in one flat loop
- * over (channel, tap) (the shapes that each JDK's C2 keeps in registers, as in {@code SimdGemm}). The hot block always stores whole channel blocks of whole
- * vectors; a partial channel block, or rows narrower than a vector (stored at a pitch of one
- * vector), go to a scratch buffer first and are copied out. FMA rounds once per term where the
- * scalar reference rounds twice.
+ * overwrites of identical values); when that wastes many lanes, slots run over the flattened
+ * padded rows instead (see {@link #run}). Slots are taken two at a time across row ends, so even
+ * an 8x8 plane fills the registers: a block of 6 or 4 channels ({@link DirectConv#WIDE},
+ * {@link DirectConv#NARROW}) x 2 slots of accumulators, plus 2 input vectors and one broadcast
+ * weight per channel, in one flat loop over (channel, tap). The hot block always stores whole
+ * channel blocks of whole vectors; a partial channel block, rows narrower than a vector (stored
+ * at a pitch of one vector) or flattened rows go to a scratch buffer first and are copied out.
+ * FMA rounds once per term where the scalar reference rounds twice.
  */
 final class SimdDirectConv {
   private static final VectorSpecies<Float> F = SimdInfo.F;
   private static final int L = F.length();
-  private static final int B = DirectConv.BLOCK;
 
   private SimdDirectConv() {}
 
-  static void run(float[] src, int srcOff, int rowLen, int[] offsets, float[] w, int wOff,
-      float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff, int outH,
-      int outW) {
+  static void run(float[] src, int srcOff, int rowStep, int[] offsets, float[] w, int wOff,
+      int width, float[] bias, int m0, int mr, float lo, float hi, float[] dst, int dstOff,
+      int dstPlane, int outH, int outW) {
     boolean narrow = outW < L;
-    int pitch = narrow ? L : outW;
-    int plane = outH * pitch;
-    boolean direct = mr == B && !narrow;
-    float[] out = direct ? dst : Scratch.floats(1, B * plane);
+    // Rows much narrower than a whole number of vectors (LeNet's 10-wide rows take 2 vectors
+    // each) are covered instead by vectors over the flattened padded rows, whose extra columns
+    // (past outW, up to rowStep) are computed but never copied out: fewer vectors in all.
+    int span = (outH - 1) * rowStep + outW;
+    int rowSlots = narrow ? outH : outH * ((outW + L - 1) / L);
+    boolean flat = span >= L && (span + L - 1) / L < rowSlots;
+    int gridRows = flat ? 1 : outH;
+    int gridW = flat ? span : outW;
+    int perRow = narrow && !flat ? 1 : (gridW + L - 1) / L;
+    boolean direct = mr == width && !narrow && !flat;
+    int pitch = flat ? rowStep : narrow ? L : outW;
+    int plane = direct ? dstPlane : outH * pitch;
+    float[] out = direct ? dst : Scratch.floats(1, width * plane);
     int outOff = direct ? dstOff : 0;
-    int perRow = narrow ? 1 : (outW + L - 1) / L;
-    int slots = outH * perRow;
+    int slots = gridRows * perRow;
     float[] b = BIAS.get();
-    for (int j = 0; j < B; j++) {
+    for (int j = 0; j < width; j++) {
       b[j] = bias == null || j >= mr ? 0f : bias[m0 + j];
     }
     for (int s = 0; s < slots; s += 2) {
       int s1 = Math.min(s + 1, slots - 1); // an odd last slot is computed and stored twice
       int r0 = s / perRow;
       int r1 = s1 / perRow;
-      int c0 = col(s, perRow, outW);
-      int c1 = col(s1, perRow, outW);
-      int i0 = srcOff + r0 * rowLen + c0;
-      int i1 = srcOff + r1 * rowLen + c1;
+      int c0 = col(s, perRow, gridW);
+      int c1 = col(s1, perRow, gridW);
+      int i0 = srcOff + r0 * rowStep + c0;
+      int i1 = srcOff + r1 * rowStep + c1;
       int o0 = outOff + r0 * pitch + c0;
       int o1 = outOff + r1 * pitch + c1;
-      if (B == 6) {
+      if (width == 6) {
         block6(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
       } else {
         block4(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
@@ -58,18 +66,19 @@ final class SimdDirectConv {
     if (!direct) {
       for (int j = 0; j < mr; j++) {
         for (int oy = 0; oy < outH; oy++) {
-          System.arraycopy(out, j * plane + oy * pitch, dst, dstOff + (j * outH + oy) * outW, outW);
+          System.arraycopy(out, j * plane + oy * pitch, dst, dstOff + j * dstPlane + oy * outW,
+              outW);
         }
       }
     }
   }
 
   /** Per-thread bias block, so the kernel takes one array instead of six floats. */
-  private static final ThreadLocal<float[]> BIAS = ThreadLocal.withInitial(() -> new float[B]);
+  private static final ThreadLocal<float[]> BIAS = ThreadLocal.withInitial(() -> new float[6]);
 
-  /** Output column of slot {@code s}'s first lane. */
-  private static int col(int s, int perRow, int outW) {
-    return Math.max(0, Math.min((s % perRow) * L, outW - L));
+  /** Column of slot {@code s}'s first lane in a grid {@code width} columns wide. */
+  private static int col(int s, int perRow, int width) {
+    return Math.max(0, Math.min((s % perRow) * L, width - L));
   }
 
   private static void block6(float[] src, int[] offsets, float[] w, int wOff, int i0, int i1,
