@@ -159,6 +159,15 @@ public final class ConvOps implements OpFamily {
     // concurrent runs only costs a recomputation).
     AtomicReference<DirectConv.Layout> layout = new AtomicReference<>();
     AtomicReference<FloatConv.Patches> patches = new AtomicReference<>(); // likewise, for the GEMM
+    // Where the weights were packed, every float path reads the packed copy (depthwise packs
+    // nothing): the session then frees the constant, and W comes as null.
+    boolean ownsW = wDirect != null || wGemm != null;
+    if (ownsW) {
+      ctx.ownsCopyOf(1);
+    }
+    Tensor wKept = ownsW ? null : wConst;
+    float[] wFlat = ownsW ? null : wPacked;
+    int[] wShape = wConst == null ? null : wConst.shape();
     Tensor bConst = ctx.constant(2);
     float[] bPacked = bConst != null && bConst.dtype() == DType.F32 ? bConst.toFloats() : null;
     ShapeKeyed<Window.Shaped> shapes = new ShapeKeyed<>();
@@ -166,14 +175,17 @@ public final class ConvOps implements OpFamily {
       Tensor x = in[0];
       Tensor w = in[1];
       Tensor b = in.length > 2 ? in[2] : null;
-      checkShapes(ctx, x, w, b, group, kernelAttr);
+      boolean constW = w == null || w == wKept;
+      int[] ws = constW ? wShape : w.shape();
+      DType wType = w == null ? DType.F32 : w.dtype();
+      checkShapes(ctx, x, wType, ws, b, group, kernelAttr);
       // with the constant weights, the geometry of the last input shape is reused as it is
-      Window.Shaped shaped = w == wConst ? shapes.get(x) : null;
+      Window.Shaped shaped = constW ? shapes.get(x) : null;
       if (shaped == null) {
-        int[] k = Arrays.copyOfRange(w.shape(), 2, w.rank());
+        int[] k = Arrays.copyOfRange(ws, 2, ws.length);
         ConvGeometry geo = win.geometry(ctx, x, k);
-        shaped = new Window.Shaped(geo, Window.outShape(x.dim(0), w.dim(0), geo));
-        if (w == wConst) {
+        shaped = new Window.Shaped(geo, Window.outShape(x.dim(0), ws[0], geo));
+        if (constW) {
           shapes.put(x, shaped);
         }
       }
@@ -181,22 +193,22 @@ public final class ConvOps implements OpFamily {
       int[] k = g.kernel;
       int n = x.dim(0);
       int c = x.dim(1);
-      int m = w.dim(0);
+      int m = ws[0];
       int[] outShape = shaped.outShape;
-      if (x.dtype() == DType.F32 && w.dtype() == DType.F32 && (b == null || b.dtype() == DType.F32)) {
-        float[] wf = wPacked != null && w == wConst ? wPacked : w.toFloats();
+      if (x.dtype() == DType.F32 && wType == DType.F32 && (b == null || b.dtype() == DType.F32)) {
+        float[] wf = !constW ? w.toFloats() : wFlat; // null only where the packed copy is read
         float[] bf = b == null ? null : bPacked != null && b == bConst ? bPacked : b.toFloats();
         Tensor y = ec.allocate(DType.F32, outShape);
         if (group == c && group > 1 && g.rank <= 2) {
           FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, ep, y.floats(), ec);
         } else if (directAllowed && DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {
-          layout.set(DirectConv.run(g, n, c, m, x.floats(), wf, w == wConst ? wDirect : null, bf,
+          layout.set(DirectConv.run(g, n, c, m, x.floats(), wf, constW ? wDirect : null, bf,
               ep, y.floats(), ec, layout.get()));
-        } else if (patchesAllowed && FloatConv.patchesSuit(g, w == wConst ? wGemm : null)) {
+        } else if (patchesAllowed && FloatConv.patchesSuit(g, constW ? wGemm : null)) {
           patches.set(FloatConv.patches(g, n, c, group, m, x.floats(), wGemm, bf, ep, y.floats(),
               ec, patches.get()));
         } else {
-          FloatConv.gemm(g, n, c, group, m, x.floats(), wf, w == wConst ? wGemm : null, bf, ep,
+          FloatConv.gemm(g, n, c, group, m, x.floats(), wf, constW ? wGemm : null, bf, ep,
               y.floats(), ec);
         }
         return ec.result(y);
@@ -205,39 +217,39 @@ public final class ConvOps implements OpFamily {
     };
   }
 
-  private static void checkShapes(NodeContext ctx, Tensor x, Tensor w, Tensor b, int group,
-      int[] kernelAttr) {
-    if (x.rank() < 3 || w.rank() != x.rank()) {
+  private static void checkShapes(NodeContext ctx, Tensor x, DType wType, int[] ws, Tensor b,
+      int group, int[] kernelAttr) {
+    if (x.rank() < 3 || ws.length != x.rank()) {
       throw new ShapeMismatchException(ctx.node().describe() + ": X must be N x C x spatial and W"
           + " M x C/group x kernel of the same rank, got X " + Arrays.toString(x.shape()) + ", W "
-          + Arrays.toString(w.shape()));
+          + Arrays.toString(ws));
     }
-    if (x.dtype() != w.dtype()) {
+    if (x.dtype() != wType) {
       throw new ShapeMismatchException(ctx.node().describe() + ": X is " + x.dtype() + " but W is "
-          + w.dtype());
+          + wType);
     }
-    if (x.dim(1) != w.dim(1) * group || w.dim(0) % group != 0) {
+    if (x.dim(1) != ws[1] * group || ws[0] % group != 0) {
       throw new ShapeMismatchException(ctx.node().describe() + ": X has " + x.dim(1)
-          + " channels and W " + Arrays.toString(w.shape()) + " with group " + group
+          + " channels and W " + Arrays.toString(ws) + " with group " + group
           + "; expected C = W[1] * group and W[0] divisible by group");
     }
-    if (kernelAttr != null && !kernelMatches(kernelAttr, w)) {
+    if (kernelAttr != null && !kernelMatches(kernelAttr, ws)) {
       throw new ShapeMismatchException(ctx.node().describe() + ": kernel_shape "
-          + Arrays.toString(kernelAttr) + " disagrees with W's shape " + Arrays.toString(w.shape()));
+          + Arrays.toString(kernelAttr) + " disagrees with W's shape " + Arrays.toString(ws));
     }
-    if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(0))) {
+    if (b != null && (b.rank() != 1 || b.dim(0) != ws[0])) {
       throw new ShapeMismatchException(ctx.node().describe() + ": bias B must have shape ["
-          + w.dim(0) + "], got " + Arrays.toString(b.shape()));
+          + ws[0] + "], got " + Arrays.toString(b.shape()));
     }
   }
 
-  /** Whether W's spatial dimensions are {@code kernel} (compared in place: no shape copy). */
-  private static boolean kernelMatches(int[] kernel, Tensor w) {
-    if (kernel.length != w.rank() - 2) {
+  /** Whether W's spatial dimensions are {@code kernel}. */
+  private static boolean kernelMatches(int[] kernel, int[] ws) {
+    if (kernel.length != ws.length - 2) {
       return false;
     }
     for (int i = 0; i < kernel.length; i++) {
-      if (kernel[i] != w.dim(2 + i)) {
+      if (kernel[i] != ws[2 + i]) {
         return false;
       }
     }

@@ -87,6 +87,19 @@ public final class NodeContext {
     return i < ownCopy.length && ownCopy[i];
   }
 
+  /**
+   * Forgets the constants the op declared it owns a copy of, for when the op is built: an op that
+   * keeps this context (for its errors) must not keep those alive. {@link #constant} then returns
+   * null for them.
+   */
+  public void releaseOwned() {
+    for (int i = 0; i < constants.length; i++) {
+      if (ownsCopy(i)) {
+        constants[i] = null;
+      }
+    }
+  }
+
   /** What is known of input {@code i}'s type and shape, or null. */
   public Value inputInfo(int i) {
     return i < inputInfo.length ? inputInfo[i] : null;

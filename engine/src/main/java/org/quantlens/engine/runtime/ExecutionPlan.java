@@ -126,6 +126,7 @@ final class ExecutionPlan {
       int opset = g.opset(n.domain());
       NodeContext ctx = new NodeContext(n, opset, consts, info);
       ops.add(registry.find(n.domain(), n.opType(), opset).factory().create(ctx));
+      ctx.releaseOwned();
       contexts.add(ctx);
       ins.add(in);
       outs.add(out);

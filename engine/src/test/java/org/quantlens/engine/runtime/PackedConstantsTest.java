@@ -59,6 +59,44 @@ class PackedConstantsTest {
   }
 
   @Test
+  void convFreesTheWeightsItPackedAndStillMatchesANaiveConvolution() {
+    // 3 -> 4 channels, 3x3, on a 5x6 image with a 1-pixel pad: a path that packs its weights
+    float[] w = random(4 * 3 * 9);
+    float[] x = random(3 * 5 * 6);
+    Graph g = graph(new Value("x", DType.F32, 1, 3, 5, 6));
+    g.nodes().add(new Node("conv", "Conv", List.of("x", "w"), List.of("y"),
+        Map.of("pads", Attribute.of(new long[] {1, 1, 1, 1}))));
+    g.initializers().put("w", Tensor.of(w.clone(), 4, 3, 3, 3));
+    WeakReference<Object> held = new WeakReference<>(g.initializers().get("w").data());
+    try (Session s = new Session(g)) {
+      g = null;
+      assertTrue(collected(held), "the conv weights packed at load are still held");
+      float[] y = s.run(Map.of("x", Tensor.of(x, 1, 3, 5, 6))).get("y").floats();
+      float[] want = new float[4 * 5 * 6];
+      for (int m = 0; m < 4; m++) {
+        for (int oy = 0; oy < 5; oy++) {
+          for (int ox = 0; ox < 6; ox++) {
+            double sum = 0;
+            for (int c = 0; c < 3; c++) {
+              for (int ky = 0; ky < 3; ky++) {
+                for (int kx = 0; kx < 3; kx++) {
+                  int iy = oy + ky - 1;
+                  int ix = ox + kx - 1;
+                  if (iy >= 0 && iy < 5 && ix >= 0 && ix < 6) {
+                    sum += (double) w[((m * 3 + c) * 3 + ky) * 3 + kx] * x[(c * 5 + iy) * 6 + ix];
+                  }
+                }
+              }
+            }
+            want[(m * 5 + oy) * 6 + ox] = (float) sum;
+          }
+        }
+      }
+      assertArrayEquals(want, y, 1e-5f);
+    }
+  }
+
+  @Test
   void aPackedConstantThatAnotherNodeReadsIsKept() {
     float[] w = random(4 * 4);
     float[] x = random(4 * 4);
