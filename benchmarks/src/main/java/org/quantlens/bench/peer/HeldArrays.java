@@ -11,10 +11,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The numeric arrays reachable from an object, in bytes: for a session, its weights and all it
- * derived from them (packed panels, biases, scales, zero points, lookup tables), without its
- * structure (node and value names, maps, operator objects), which is the same whatever the
- * weights' type. Each array counts once, with its 16-byte header, rounded up to 8 bytes as the
- * JVM lays it out.
+ * derived from them (packed panels, biases, scales, zero points, lookup tables), without the
+ * objects of its structure (node and value names, maps, operators). The structure's own small
+ * arrays (shapes, strides, slot lists: a few KB for a model) do count. Each array counts once,
+ * with its 16-byte header, rounded up to 8 bytes as the JVM lays it out.
  *
  * <p>The walk reads the instance fields of the project's own classes (and of lambdas), and looks
  * into JDK maps, collections and atomic references through their public methods only; other JDK

@@ -169,6 +169,24 @@ final class QuantArg {
       return constant;
     }
 
+    /**
+     * For an op whose run reads the pair only through {@link #get}: when it is constant, the op
+     * owns its parsed copy ({@link NodeContext#ownsCopyOf}) and the session may free the tensors.
+     */
+    void ownConstant(NodeContext ctx) {
+      if (constant != null) {
+        ctx.ownsCopyOf(scaleIndex);
+        if (zpIndex >= 0) {
+          ctx.ownsCopyOf(zpIndex);
+        }
+      }
+    }
+
+    /** Whether the zero point is given (else it is zero of the default type). */
+    boolean hasZeroPoint() {
+      return zpIndex >= 0;
+    }
+
     QuantArg get(Tensor[] in) {
       return constant != null ? constant
           : read(in[scaleIndex], zpIndex < 0 ? null : in[zpIndex], defaultType, allowInt32, where);

@@ -154,6 +154,11 @@ final class QuantConvOps {
           ? xArg.constant() != null && wArg.constant() != null && yArg.constant() != null
               && (ctx.inputCount() <= 8 || !ctx.hasInput(8) || ctx.constant(8) != null)
           : constantOrAbsent(ctx, ixZp) && constantOrAbsent(ctx, iwZp));
+      if (qlinear) { // runs read the scales and zero points only through the parsed pairs
+        xArg.ownConstant(ctx);
+        wArg.ownConstant(ctx);
+        yArg.ownConstant(ctx);
+      }
     }
 
     private static boolean constantOrAbsent(NodeContext ctx, int i) {
@@ -294,8 +299,8 @@ final class QuantConvOps {
           throw new InvalidAttributeException(where + ": w_scale/w_zero_point have " + wq.size()
               + " values; expected 1 or " + m + " (per output channel)");
         }
-        checkType(opt(in, 2), xq.type, x.dtype(), "x_zero_point");
-        checkType(opt(in, 5), wq.type, wt.dtype(), "w_zero_point");
+        checkType(xArg.hasZeroPoint(), xq.type, x.dtype(), "x_zero_point");
+        checkType(wArg.hasZeroPoint(), wq.type, wt.dtype(), "w_zero_point");
         zx = xq.zeroPoint(0) - QuantMatMul.shift(xu);
         scale = new float[m];
         for (int co = 0; co < m; co++) {
@@ -459,8 +464,8 @@ final class QuantConvOps {
       }
     }
 
-    private void checkType(Tensor zp, DType zpType, DType data, String name) {
-      if (zp != null && zpType != data) {
+    private void checkType(boolean given, DType zpType, DType data, String name) {
+      if (given && zpType != data) {
         throw new ShapeMismatchException(where + ": " + name + " is " + zpType + " but its data is " + data);
       }
     }
