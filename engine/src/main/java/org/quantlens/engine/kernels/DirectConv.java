@@ -138,42 +138,6 @@ public final class DirectConv {
   }
 
   /**
-   * Where each (input channel, kernel tap) term reads in a padded image, relative to the output
-   * position: {@code c * planeSize + tap offset} in {@link PaddedPlane}'s layout. Immutable; an
-   * op keeps the last one and passes it back so steady-state calls allocate nothing.
-   */
-  public static final class Layout {
-    final ConvGeometry g;
-    final int channels;
-    final PaddedPlane plane;
-    final int planeSize;
-    final int[] offsets;
-
-    Layout(ConvGeometry g, int channels) {
-      this.g = g;
-      this.channels = channels;
-      plane = new PaddedPlane(g);
-      planeSize = plane.size();
-      int[] taps = plane.taps();
-      offsets = new int[channels * taps.length];
-      for (int c = 0, q = 0; c < channels; c++) {
-        for (int t : taps) {
-          offsets[q++] = c * planeSize + t;
-        }
-      }
-    }
-
-    /** Same channels and spatial geometry (the batch size may differ). */
-    boolean fits(ConvGeometry g, int channels) {
-      ConvGeometry h = this.g;
-      return this.channels == channels && (h == g || Arrays.equals(h.in, g.in)
-          && Arrays.equals(h.kernel, g.kernel) && Arrays.equals(h.strides, g.strides)
-          && Arrays.equals(h.dilations, g.dilations) && Arrays.equals(h.padBegin, g.padBegin)
-          && Arrays.equals(h.out, g.out));
-    }
-  }
-
-  /**
    * {@code y = conv(x, w) + bias} then the epilogue, for a geometry {@link #suits} accepted.
    *
    * @param packed weights from {@link #packWeights}, or null to repack {@code w} for this call
@@ -181,16 +145,16 @@ public final class DirectConv {
    * @param cached the layout a previous call returned, or null
    * @return the layout used, to pass back next time
    */
-  public static Layout run(ConvGeometry g, int batch, int channels, int outChannels, float[] x,
+  public static TapOffsets run(ConvGeometry g, int batch, int channels, int outChannels, float[] x,
       float[] w, float[] packed, float[] bias, Epilogue ep, float[] y, Parallel par,
-      Layout cached) {
+      TapOffsets cached) {
     int k = g.kernelSize;
     float[] wp = packed;
     if (wp == null) {
       wp = Scratch.floats(2, packedSize(outChannels, channels, k));
       packWeights(w, outChannels, channels, k, wp);
     }
-    Layout layout = cached != null && cached.fits(g, channels) ? cached : new Layout(g, channels);
+    TapOffsets layout = TapOffsets.reuse(cached, g, channels);
     // one reusable plan per calling thread (taken out while in use, so a nested call makes its
     // own): a steady-state call allocates neither a plan nor a capturing task lambda
     Plan plan = FREE_PLAN.get();
@@ -226,7 +190,7 @@ public final class DirectConv {
   private static final class Plan implements java.util.function.IntConsumer {
     int channels;
     int outChannels;
-    Layout layout;
+    TapOffsets layout;
     int inSize;
     int outSize;
     float[] w;
@@ -239,7 +203,7 @@ public final class DirectConv {
     final ConvKernels kern = ConvKernels.get();
 
     /** Sets up one call (null layout: forgets the last call's operands). */
-    void set(Layout layout, int channels, int outChannels, float[] w, float[] bias, Epilogue ep,
+    void set(TapOffsets layout, int channels, int outChannels, float[] w, float[] bias, Epilogue ep,
         float[] x, float[] y) {
       this.layout = layout;
       this.w = w;

@@ -200,42 +200,6 @@ public final class FloatConv {
     }
   }
 
-  /**
-   * Where a convolution's patch panels read in its padded input: per (channel, kernel tap) row of
-   * the patch matrix, the offset in a group's padded planes. Immutable; an op keeps the last one
-   * and passes it back, so steady-state calls allocate none.
-   */
-  public static final class Patches {
-    final ConvGeometry g;
-    final int channels;
-    final PaddedPlane plane;
-    final int planeSize;
-    final int[] offsets;
-
-    Patches(ConvGeometry g, int channels) {
-      this.g = g;
-      this.channels = channels;
-      plane = new PaddedPlane(g);
-      planeSize = plane.size();
-      int[] taps = plane.taps();
-      offsets = new int[channels * taps.length];
-      for (int c = 0, q = 0; c < channels; c++) {
-        for (int t : taps) {
-          offsets[q++] = c * planeSize + t;
-        }
-      }
-    }
-
-    /** Same channels and spatial geometry (the batch size may differ). */
-    boolean fits(ConvGeometry g, int channels) {
-      ConvGeometry h = this.g;
-      return this.channels == channels && (h == g || Arrays.equals(h.in, g.in)
-          && Arrays.equals(h.kernel, g.kernel) && Arrays.equals(h.strides, g.strides)
-          && Arrays.equals(h.dilations, g.dilations) && Arrays.equals(h.padBegin, g.padBegin)
-          && Arrays.equals(h.out, g.out));
-    }
-  }
-
   /** True when {@link #patches} computes this convolution: rank 1 or 2, weights packed. */
   public static boolean patchesSuit(ConvGeometry g, PackedMatrix[] packed) {
     return packed != null && (g.rank == 1 || g.rank == 2) && !g.pointwise();
@@ -250,11 +214,11 @@ public final class FloatConv {
    * @param cached what a previous call returned, or null
    * @return the patch offsets used, to pass back next time
    */
-  public static Patches patches(ConvGeometry g, int batch, int channels, int group,
+  public static TapOffsets patches(ConvGeometry g, int batch, int channels, int group,
       int outChannels, float[] x, PackedMatrix[] packed, float[] bias, Epilogue ep, float[] y,
-      Parallel par, Patches cached) {
+      Parallel par, TapOffsets cached) {
     int cg = channels / group;
-    Patches layout = cached != null && cached.fits(g, cg) ? cached : new Patches(g, cg);
+    TapOffsets layout = TapOffsets.reuse(cached, g, cg);
     PatchTask job = FREE_PATCH_TASK.get();
     if (job == null) {
       job = new PatchTask();
@@ -285,7 +249,7 @@ public final class FloatConv {
     GroupEpilogue[] epilogues = new GroupEpilogue[0];
     boolean withEpilogue;
     ConvGeometry g;
-    Patches layout;
+    TapOffsets layout;
     int channels;
     int group;
     int outChannels;
@@ -302,7 +266,7 @@ public final class FloatConv {
     PackedMatrix[] packed;
     float[] y;
 
-    void set(ConvGeometry g, Patches layout, int batch, int channels, int group, int outChannels,
+    void set(ConvGeometry g, TapOffsets layout, int batch, int channels, int group, int outChannels,
         float[] x, PackedMatrix[] packed, float[] bias, Epilogue ep, float[] y, int threads) {
       this.g = g;
       this.layout = layout;

@@ -9,6 +9,7 @@ import org.quantlens.engine.kernels.Epilogue;
 import org.quantlens.engine.kernels.FloatConv;
 import org.quantlens.engine.kernels.GenericConv;
 import org.quantlens.engine.kernels.PackedMatrix;
+import org.quantlens.engine.kernels.TapOffsets;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -157,8 +158,8 @@ public final class ConvOps implements OpFamily {
         : FloatConv.packWeights(wPacked, wConst.dim(0), group, wConst.size() / wConst.dim(0));
     // The direct kernel's read offsets for the last input shape (immutable, so a race between
     // concurrent runs only costs a recomputation).
-    AtomicReference<DirectConv.Layout> layout = new AtomicReference<>();
-    AtomicReference<FloatConv.Patches> patches = new AtomicReference<>(); // likewise, for the GEMM
+    AtomicReference<TapOffsets> layout = new AtomicReference<>();
+    AtomicReference<TapOffsets> patches = new AtomicReference<>(); // likewise, for the GEMM
     // Where the weights were packed, every float path reads the packed copy (depthwise packs
     // nothing): the session then frees the constant, and W comes as null.
     boolean ownsW = wDirect != null || wGemm != null;

@@ -7,31 +7,32 @@ import org.quantlens.engine.kernels.RecurrentLayer;
 import org.quantlens.engine.kernels.RnnActivation;
 
 /**
- * The attributes RNN, GRU and LSTM share with their quantized forms, parsed and checked once at
- * load; errors name the node. The ops' own parse state extends it.
+ * The attributes of an RNN, GRU or LSTM node (and of their quantized forms), parsed and checked
+ * once at load; errors name the node. The forward ops extend it with their own parse state, and
+ * training reads the same object, so both agree on defaults and checks.
  */
-class RecurrentAttributes {
-  final String node;
-  final RecurrentLayer.Type type;
-  final int directions;
-  final boolean reverse;
+public class RecurrentAttributes {
+  public final String node;
+  public final RecurrentLayer.Type type;
+  public final int directions;
+  public final boolean reverse;
   /** hidden_size, or -1 when absent (then R's shape says). */
-  final int hiddenAttr;
+  public final int hiddenAttr;
   /** layout 1: X and Y batch-major. */
-  final boolean batchMajor;
-  final float clip;
-  final boolean inputForget;
-  final boolean linearBeforeReset;
+  public final boolean batchMajor;
+  public final float clip;
+  public final boolean inputForget;
+  public final boolean linearBeforeReset;
   /** Activation functions per direction (alpha and beta consumed over the whole list). */
-  final List<List<RnnActivation>> activations;
+  public final List<List<RnnActivation>> activations;
   /** Which of Y, Y_h, Y_c the node asks for (Y_c only for LSTM). */
-  final boolean[] outputs = new boolean[3];
+  public final boolean[] outputs = new boolean[3];
 
   /**
    * @param layoutOne whether layout 1 (batch-major) is allowed; the error says what is
    * @param resetAttribute whether this op version has linear_before_reset (GRU from opset 3)
    */
-  RecurrentAttributes(NodeContext ctx, RecurrentLayer.Type type, boolean layoutOne,
+  public RecurrentAttributes(NodeContext ctx, RecurrentLayer.Type type, boolean layoutOne,
       boolean resetAttribute) {
     this.node = ctx.node().describe();
     this.type = type;
@@ -63,6 +64,11 @@ class RecurrentAttributes {
     for (int i = 0; i < outputs.length; i++) {
       outputs[i] = ctx.hasOutput(i) && (i < 2 || type == RecurrentLayer.Type.LSTM);
     }
+  }
+
+  /** The standard operators' attributes: layout from opset 14, linear_before_reset from 3. */
+  public static RecurrentAttributes of(NodeContext ctx, RecurrentLayer.Type type) {
+    return new RecurrentAttributes(ctx, type, ctx.opset() >= 14, ctx.opset() >= 3);
   }
 
   private static List<List<RnnActivation>> activations(NodeContext ctx, RecurrentLayer.Type type,

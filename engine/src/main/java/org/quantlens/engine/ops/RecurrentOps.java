@@ -49,7 +49,7 @@ public final class RecurrentOps implements OpFamily {
 
     Spec(NodeContext ctx, RecurrentLayer.Type type) {
       // layout exists from opset 14, linear_before_reset from GRU-3
-      super(ctx, type, ctx.opset() >= 14, ctx.opset() >= 3);
+      super(ctx, type, ctx.opset() >= 14, ctx.opset() >= 3); // as RecurrentAttributes.of
     }
   }
 

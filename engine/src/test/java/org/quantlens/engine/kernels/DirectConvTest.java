@@ -172,7 +172,7 @@ class DirectConvTest {
     Case a = new Case(rnd);
     float[] y = new float[a.n * a.m * a.g.outSize];
     Epilogue ep = new Epilogue(a.lo, a.hi, null);
-    DirectConv.Layout first = DirectConv.run(a.g, a.n, a.c, a.m, a.x, a.wt, null, a.bias, ep, y,
+    TapOffsets first = DirectConv.run(a.g, a.n, a.c, a.m, a.x, a.wt, null, a.bias, ep, y,
         Parallel.SERIAL, null);
     assertTrue(first == DirectConv.run(a.g, a.n, a.c, a.m, a.x, a.wt, null, a.bias, ep, y,
         Parallel.SERIAL, first), "same shape: cached layout");

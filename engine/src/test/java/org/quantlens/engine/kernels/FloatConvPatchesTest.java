@@ -265,7 +265,7 @@ class FloatConvPatchesTest {
     Case cs = new Case(rnd, false);
     float[] y = new float[cs.n * cs.m * cs.g.outSize];
     PackedMatrix[] p = cs.packed();
-    FloatConv.Patches first = FloatConv.patches(cs.g, cs.n, cs.c, cs.group, cs.m, cs.x, p,
+    TapOffsets first = FloatConv.patches(cs.g, cs.n, cs.c, cs.group, cs.m, cs.x, p,
         cs.bias, cs.epilogue(), y, Parallel.SERIAL, null);
     assertSame(first, FloatConv.patches(cs.g, cs.n, cs.c, cs.group, cs.m, cs.x, p, cs.bias,
         cs.epilogue(), y, Parallel.SERIAL, first));

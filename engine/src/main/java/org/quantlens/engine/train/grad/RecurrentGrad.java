@@ -7,6 +7,7 @@ import org.quantlens.engine.kernels.RecurrentLayer;
 import org.quantlens.engine.kernels.RnnActivation;
 import org.quantlens.engine.ops.ExecContext;
 import org.quantlens.engine.ops.NodeContext;
+import org.quantlens.engine.ops.RecurrentAttributes;
 import org.quantlens.engine.tensor.Tensor;
 
 /**
@@ -56,7 +57,7 @@ final class RecurrentGrad implements GradRule {
 
   @Override
   public TrainingForward trainingForward(NodeContext ctx) {
-    RecurrentTape tape = new RecurrentTape(new RecurrentSpec(ctx, type));
+    RecurrentTape tape = new RecurrentTape(RecurrentAttributes.of(ctx, type));
     float[][] owned = new float[8][];
     RecurrentTape.Buffers buf = (key, size) -> {
       if (owned[key] == null || owned[key].length < size) {
@@ -76,7 +77,7 @@ final class RecurrentGrad implements GradRule {
     RecurrentTape tape = g.saved() instanceof RecurrentTape ? (RecurrentTape) g.saved() : null;
     if (tape == null || !current(tape, g)) {
       // evaluation-mode forward (the engine's operator): record the tape now
-      tape = new RecurrentTape(tape != null ? tape.spec : new RecurrentSpec(g.node(), type));
+      tape = new RecurrentTape(tape != null ? tape.spec : RecurrentAttributes.of(g.node(), type));
       Tensor[] in = new Tensor[RecurrentTape.P + 1];
       for (int i = 0; i < in.length; i++) {
         in[i] = g.input(i);
@@ -110,7 +111,7 @@ final class RecurrentGrad implements GradRule {
   private static final class Ctx {
     final GradContext g;
     final RecurrentTape tp;
-    final RecurrentSpec spec;
+    final RecurrentAttributes spec;
     final ExecContext ec;
     final int n;
     final int gh;
@@ -140,7 +141,7 @@ final class RecurrentGrad implements GradRule {
       this.spec = tp.spec;
       this.ec = g.exec();
       this.n = tp.hidden;
-      this.gh = spec.gates() * n;
+      this.gh = spec.type.gates() * n;
       this.batch = tp.batch;
       this.steps = tp.steps;
       this.rows = tp.seqLen * tp.batch;

@@ -6,6 +6,7 @@ import org.quantlens.engine.kernels.Gemm;
 import org.quantlens.engine.kernels.RecurrentLayer;
 import org.quantlens.engine.kernels.RnnActivation;
 import org.quantlens.engine.ops.ExecContext;
+import org.quantlens.engine.ops.RecurrentAttributes;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -37,7 +38,7 @@ final class RecurrentTape {
     float[] get(int key, int size);
   }
 
-  final RecurrentSpec spec;
+  final RecurrentAttributes spec;
   int seqLen;
   int batch;
   int input;
@@ -65,7 +66,7 @@ final class RecurrentTape {
   /** The output tensors this tape's run produced (to tell a stale tape from the current one). */
   final Tensor[] outputs = new Tensor[3];
 
-  RecurrentTape(RecurrentSpec spec) {
+  RecurrentTape(RecurrentAttributes spec) {
     this.spec = spec;
   }
 
@@ -101,7 +102,7 @@ final class RecurrentTape {
    * {@code produce}; otherwise records only.
    */
   Tensor[] run(Tensor[] in, ExecContext ec, Buffers buf, boolean produce) {
-    RecurrentSpec s = spec;
+    RecurrentAttributes s = spec;
     Tensor x = at(in, X);
     Tensor w = at(in, W);
     Tensor r = at(in, R);
@@ -118,7 +119,7 @@ final class RecurrentTape {
     int d2 = s.directions;
     hidden = s.hiddenAttr > 0 ? s.hiddenAttr : r.dim(2);
     int n = hidden;
-    int gh = s.gates() * n;
+    int gh = s.type.gates() * n;
     input = w.dim(2);
     seqLen = s.batchMajor ? x.dim(1) : x.dim(0);
     batch = s.batchMajor ? x.dim(0) : x.dim(1);
@@ -224,9 +225,9 @@ final class RecurrentTape {
   private void direction(int d, ExecContext ec, float[] x, float[] w, float[] r, float[] bias,
       float[] peep, float[] h0, float[] c0, float[] xs, float[] bsum, Tensor y, Tensor yh,
       Tensor yc) {
-    RecurrentSpec s = spec;
+    RecurrentAttributes s = spec;
     int n = hidden;
-    int gh = s.gates() * n;
+    int gh = s.type.gates() * n;
     int bn = batch * n;
     boolean gru = s.type == RecurrentLayer.Type.GRU;
     boolean lstm = s.type == RecurrentLayer.Type.LSTM;
