@@ -18,13 +18,14 @@ import java.util.Arrays;
  */
 public final class DirectConv {
   /**
-   * Output channels of a wide block: 6 on JDK 17 and 4 later, where C2 spills accumulators of
-   * the 6-channel x 2-vector kernel (JDK 25 disassembly: three stored and reloaded per loop
-   * iteration, also with the store offsets moved out of the arguments; 0.7x the speed of the
-   * 4-channel kernel per FMA; a stand-alone copy did not spill, so check the real path). {@code -Dquantlens.conv.wide=4} or {@code 6} overrides it for A/B timing.
+   * Output channels of a wide block: 4, as narrow ones, unless {@code -Dquantlens.conv.wide=6}
+   * asks for the 6-channel x 2-vector kernel (for A/B timing). That kernel needs 15 of the 16
+   * ymm registers and loses to the 4-channel one on both JDKs: C2 spills its accumulators on JDK
+   * 25 (disassembly: three stored and reloaded per loop iteration; 0.7x per FMA), and on JDK 17
+   * (17.0.15, this EPYC) it ran 2.5x slower per FMA in a profile of a 16 -> 16 layer at 32x32;
+   * paired in one JVM, 4 against 6 was 1.6x (16 and 32 channels, batch 1) and 1.7x (batch 64).
    */
-  public static final int WIDE = Integer.getInteger("quantlens.conv.wide",
-      Runtime.version().feature() <= 17 ? 6 : 4) == 6 ? 6 : 4;
+  public static final int WIDE = Integer.getInteger("quantlens.conv.wide", 4) == 6 ? 6 : 4;
   /** Output channels of a narrow block, which covers what wide blocks leave with less waste. */
   public static final int NARROW = 4;
   /** Readable floats a padded image must have past its last plane (vector loads over-read). */
@@ -52,12 +53,14 @@ public final class DirectConv {
     for (int v : kernel) {
       k *= v;
     }
-    return k > 1 && ones(strides) && ones(dilations) && outChannels <= MAX_OUT_CHANNELS
+    return k > 1 && (STRIDED || ones(strides)) && ones(dilations) && outChannels <= MAX_OUT_CHANNELS
         && channels * k <= MAX_TERMS;
   }
 
   /** Most output channels sent to the direct kernel. */
-  static final int MAX_OUT_CHANNELS = 32;
+  static final int MAX_OUT_CHANNELS = Integer.getInteger("quantlens.conv.directMax", 32);
+  /** Temporary A/B knob: strided layers direct too. */
+  static final boolean STRIDED = Boolean.getBoolean("quantlens.conv.strided");
   /** Most (channel, tap) terms: one block's weights, 6 x 4 bytes each, stay within ~200 KiB. */
   static final long MAX_TERMS = 8192;
 
