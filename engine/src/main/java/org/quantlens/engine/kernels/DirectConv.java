@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Direct float32 convolution for one group, 1-D or 2-D, any strides and dilations (though
- * {@link #suits} sends only stride-1 layers here): no patch matrix. Input planes are copied once into the stride-phased {@link PaddedPlane} layout, where
+ * {@link #suits} sends no dilated layer here): no patch matrix. Input planes are copied once into the stride-phased {@link PaddedPlane} layout, where
  * consecutive output columns read adjacent elements for every kernel tap, into a per-thread
  * {@link Scratch} buffer; {@link ConvKernels#directConv} then keeps a block of {@link #WIDE} or
  * {@link #NARROW} output channels times a few vectors of output positions in registers over all
@@ -36,13 +36,13 @@ public final class DirectConv {
   private DirectConv() {}
 
   /**
-   * True when the direct kernel is expected to beat the GEMM path: rank 1 or 2, one group,
-   * stride 1, not 1x1 (whose GEMM reads the input in place), and few output channels, where the
-   * GEMM does only {@code M} FMAs per packed patch element. Measured on the zoo's layers (SERIAL,
-   * batch 1 and 64): direct wins 1.3-4x up to M = 32, ties at 64 x 64 and loses by up to 2x at
-   * 128-192 channels. {@link #run} also computes strided and dilated layers, but ResNet-20's
-   * stride-2 layers (16 -> 32, 3x3 and 1x1) only tied with the patch GEMM (paired medians
-   * 0.85-1.2 on a loaded machine), so they stay there.
+   * True when the direct kernel is expected to beat the GEMM path: rank 1 or 2, one group, no
+   * dilation, not 1x1 (whose GEMM reads the input in place, or for stride 2 a quarter of the
+   * plane), and at most {@link #MAX_OUT_CHANNELS} output channels, where the GEMM does only
+   * {@code M} FMAs per packed patch element. Measured on ResNet-20's layers with 4-channel
+   * blocks (paired, thread CPU time, JDK 17, batch 1 / 64): 64 -> 64 at 8x8 1.16 / 1.20 of the
+   * patch GEMM, stride 2 (16 -> 32 and 32 -> 64, 3x3) 1.03-1.13; the whole model 1.08 / 1.16
+   * with both. An earlier measurement put direct at 1.3-4x up to M = 32 and 0.5x at 128-192.
    */
   public static boolean suits(int[] kernel, int[] strides, int[] dilations, int group,
       int channels, int outChannels) {
@@ -53,15 +53,13 @@ public final class DirectConv {
     for (int v : kernel) {
       k *= v;
     }
-    return k > 1 && (STRIDED || ones(strides)) && ones(dilations) && outChannels <= MAX_OUT_CHANNELS
+    return k > 1 && ones(dilations) && outChannels <= MAX_OUT_CHANNELS
         && channels * k <= MAX_TERMS;
   }
 
   /** Most output channels sent to the direct kernel. */
-  static final int MAX_OUT_CHANNELS = Integer.getInteger("quantlens.conv.directMax", 32);
-  /** Temporary A/B knob: strided layers direct too. */
-  static final boolean STRIDED = Boolean.getBoolean("quantlens.conv.strided");
-  /** Most (channel, tap) terms: one block's weights, 6 x 4 bytes each, stay within ~200 KiB. */
+  static final int MAX_OUT_CHANNELS = 64;
+  /** Most (channel, tap) terms: one block's weights, 4 x 4 bytes each, stay within ~128 KiB. */
   static final long MAX_TERMS = 8192;
 
   private static boolean ones(int[] v) {

@@ -282,18 +282,36 @@ class DirectConvTest {
   }
 
   @Test
-  void onlyStrideOneSingleGroupSpatialKernelsSuitTheDirectPath() {
-    // run() computes strided and dilated layers too (tested above); suits() routes them to GEMM
+  void undilatedSingleGroupSpatialKernelsUpToSixtyFourChannelsSuitTheDirectPath() {
     int[] k3 = {3, 3};
     assertTrue(DirectConv.suits(k3, null, null, 1, 16, 16));
     assertTrue(DirectConv.suits(new int[] {5}, new int[] {1}, new int[] {1}, 1, 6, 16));
-    assertFalse(DirectConv.suits(k3, new int[] {2, 2}, null, 1, 16, 16), "strided");
+    assertTrue(DirectConv.suits(k3, new int[] {2, 2}, null, 1, 16, 32), "strided");
+    assertTrue(DirectConv.suits(k3, null, null, 1, 64, 64), "64 channels");
+    assertFalse(DirectConv.suits(k3, null, null, 1, 64, 65), "more than 64 channels: GEMM");
     assertFalse(DirectConv.suits(k3, null, new int[] {2, 2}, 1, 16, 16), "dilated");
     assertFalse(DirectConv.suits(k3, null, null, 2, 16, 16), "grouped");
     assertFalse(DirectConv.suits(new int[] {1, 1}, null, null, 1, 16, 16),
         "pointwise stride 1: GEMM reads the input in place");
+    assertFalse(DirectConv.suits(new int[] {1, 1}, new int[] {2, 2}, null, 1, 16, 32),
+        "pointwise stride 2: GEMM");
     assertFalse(DirectConv.suits(new int[] {3, 3, 3}, null, null, 1, 4, 4), "3-D");
-    assertFalse(DirectConv.suits(k3, null, null, 1, 64, 64), "many output channels: GEMM");
+  }
+
+  @Test
+  void wideAndStridedLayersMatchNaiveOnOneAndTwoThreads() {
+    // The layers suits() now accepts beyond 32 channels and stride 1: 33-64 output channels
+    // (many 4-channel blocks, a partial last one), strides 1-3 with padding and odd sizes.
+    Random rnd = new Random(2026);
+    try (GemmTestPool two = new GemmTestPool(2)) {
+      for (int trial = 0; trial < 10; trial++) {
+        Case cs = new Case(rnd, 1 + rnd.nextInt(2), 1 + rnd.nextInt(40), 33 + rnd.nextInt(32), 20,
+            20);
+        float[] one = runDirect(cs, Parallel.SERIAL);
+        assertClose(cs.naive(), one, cs);
+        assertArrayEquals(one, runDirect(cs, two), cs::toString);
+      }
+    }
   }
 
   @Test

@@ -246,6 +246,8 @@ class ConvOpTest {
     int[][] shapes = { // c, m, h, w, k, s, pad, group
       {32, 24, 40, 37, 3, 1, 1, 1}, {64, 16, 20, 20, 1, 1, 0, 1}, {48, 32, 33, 31, 3, 2, 1, 2},
       {24, 24, 50, 45, 3, 1, 1, 24}, {16, 48, 29, 30, 5, 2, 2, 16}, {96, 8, 15, 15, 3, 1, 0, 1},
+      {40, 64, 17, 15, 3, 2, 1, 1}, // direct: strided, 64 channels
+      {24, 80, 19, 21, 3, 2, 1, 1}, // patch panels and GEMM: more than 64 channels
     };
     for (int[] sh : shapes) {
       Case cs = new Case();
