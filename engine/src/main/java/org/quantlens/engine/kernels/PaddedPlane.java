@@ -32,6 +32,9 @@ public final class PaddedPlane {
   private final boolean[] phaseRead;
   /** Padded rows one output row's windows span. */
   private final int windowRows;
+  /** Columns {@code [copyFrom, copyTo)} of a padded row (stride 1) hold input; the rest is pad. */
+  private final int copyFrom;
+  private final int copyTo;
 
   /** The layout for a rank-1 or rank-2 geometry. */
   public PaddedPlane(ConvGeometry g) {
@@ -58,6 +61,8 @@ public final class PaddedPlane {
     phaseLen = (cols + strideX - 1) / strideX;
     rowLen = phaseLen * strideX;
     windowRows = (kh - 1) * dy + 1;
+    copyFrom = Math.min(padLeft, cols);
+    copyTo = Math.max(copyFrom, Math.min(cols, padLeft + w));
     rowRead = new boolean[rows];
     for (int oy = 0; oy < outH; oy++) {
       for (int ky = 0; ky < kh; ky++) {
@@ -140,13 +145,18 @@ public final class PaddedPlane {
   }
 
   private void fillRow(float[] x, int src, float pad, float[] dst, int d) {
-    int lo = Math.min(padLeft, cols);
-    int hi = Math.max(lo, Math.min(cols, padLeft + w));
-    Arrays.fill(dst, d, d + lo, pad);
+    int lo = copyFrom;
+    int hi = copyTo;
+    // the pads are a column or two: plain loops, not Arrays.fill's range checks and call
+    for (int i = d; i < d + lo; i++) {
+      dst[i] = pad;
+    }
     if (hi > lo) {
       System.arraycopy(x, src + lo - padLeft, dst, d + lo, hi - lo);
     }
-    Arrays.fill(dst, d + hi, d + cols, pad);
+    for (int i = d + hi; i < d + cols; i++) {
+      dst[i] = pad;
+    }
   }
 
   private void fillPhasedRow(float[] x, int src, float pad, float[] dst, int d,
