@@ -409,4 +409,46 @@ class ConvOpTest {
     assertTrue(e.getMessage().contains("node 'n' (Conv)"), e.getMessage());
     assertTrue(e.getMessage().contains("channels"), e.getMessage());
   }
+
+  @Test
+  void everyFloatPathOverwritesARecycledDirtyOutputArray() {
+    // Conv takes its output array uninitialized. In x -> Neg -> a -> Neg -> b -> Conv -> y the
+    // pool hands a's array (holding -x) back for y, which has a's shape; run twice with new
+    // inputs, y must equal the same conv run alone on fresh arrays, for each float path.
+    Random rnd = new Random(77);
+    int[][] shapes = { // c, m, k, stride, group: y has x's shape (pad k / 2, m = c)
+      {6, 6, 3, 1, 6}, // depthwise
+      {8, 8, 3, 1, 1}, // direct
+      {72, 72, 3, 1, 1}, // patch panels and GEMM
+      {8, 8, 1, 1, 1}, // pointwise GEMM on the input in place
+    };
+    for (int[] sh : shapes) {
+      int c = sh[0];
+      int k = sh[2];
+      int p = k / 2;
+      Map<String, Attribute> attrs = Map.of("pads", ConvTestGraphs.ints(p, p, p, p), "group",
+          Attribute.of((long) sh[4]));
+      Tensor w = ConvTestGraphs.randomF32(rnd, sh[1], c / sh[4], k, k);
+      org.quantlens.engine.graph.Graph g = new org.quantlens.engine.graph.Graph("dirty");
+      g.opsets().put("", 11);
+      g.inputs().add(new org.quantlens.engine.graph.Value("x", DType.F32, new int[] {1, c, 9, 7}));
+      g.initializers().put("w", w);
+      g.nodes().add(new org.quantlens.engine.graph.Node("n1", "Neg", java.util.List.of("x"),
+          java.util.List.of("a"), Map.of()));
+      g.nodes().add(new org.quantlens.engine.graph.Node("n2", "Neg", java.util.List.of("a"),
+          java.util.List.of("b"), Map.of()));
+      g.nodes().add(new org.quantlens.engine.graph.Node("conv", "Conv",
+          java.util.List.of("b", "w"), java.util.List.of("y"), attrs));
+      g.outputs().add(new org.quantlens.engine.graph.Value("y", null, (int[]) null, null));
+      try (org.quantlens.engine.runtime.Session s = new org.quantlens.engine.runtime.Session(g)) {
+        for (int run = 0; run < 2; run++) {
+          Tensor x = ConvTestGraphs.randomF32(rnd, 1, c, 9, 7);
+          float[] got = s.run(Map.of("x", x)).get("y").floats();
+          float[] alone = ConvTestGraphs.run("Conv", 11, attrs, new Tensor[] {x, w},
+              new boolean[] {false, true}, 1, 1)[0].floats();
+          assertArrayEquals(alone, got, "c " + c + " k " + k + " group " + sh[4] + " run " + run);
+        }
+      }
+    }
+  }
 }
