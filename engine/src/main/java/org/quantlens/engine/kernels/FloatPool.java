@@ -66,7 +66,9 @@ public final class FloatPool {
       int end = Math.min(planes, (t + 1) * per);
       for (int p = t * per; p < end; p++) {
         if (plain2x2) {
-          max2x2(x, p * g.inSize, g.in[1], g.out[0], g.out[1], y, p * g.outSize);
+          for (int oy = 0, w = g.in[1], outW = g.out[1]; oy < g.out[0]; oy++) {
+            kern.max2x2Row(x, p * g.inSize + 2 * oy * w, w, y, p * g.outSize + oy * outW, outW);
+          }
           continue;
         }
         float[] buf = Scratch.floats(0, plane.size());
@@ -80,7 +82,10 @@ public final class FloatPool {
     }
   }
 
-  /** The usual 2x2 window with stride 2, no padding or dilation, every window inside the input. */
+  /**
+   * The usual 2x2 window with stride 2, no padding or dilation, every window inside the input:
+   * read straight from the plane (the padded, stride-phased copy cost more than the pooling).
+   */
   private static boolean isPlain2x2(ConvGeometry g) {
     if (g.rank != 2) {
       return false;
@@ -92,22 +97,6 @@ public final class FloatPool {
       }
     }
     return true;
-  }
-
-  /**
-   * Max pooling 2x2 / 2 read straight from the plane (the padded, stride-phased copy cost more
-   * than the pooling: 14% of LeNet-5 at batch 1). Taps in {@link PoolKernels#maxRow}'s order.
-   */
-  private static void max2x2(float[] x, int off, int w, int outH, int outW, float[] y, int yOff) {
-    for (int oy = 0; oy < outH; oy++) {
-      int r0 = off + 2 * oy * w;
-      int r1 = r0 + w;
-      int o = yOff + oy * outW;
-      for (int ox = 0; ox < outW; ox++) {
-        int j = 2 * ox;
-        y[o + ox] = Math.max(Math.max(Math.max(x[r0 + j], x[r0 + j + 1]), x[r1 + j]), x[r1 + j + 1]);
-      }
-    }
   }
 
   /**

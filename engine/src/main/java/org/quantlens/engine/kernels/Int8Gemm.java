@@ -63,7 +63,9 @@ public interface Int8Gemm {
 
   /**
    * As {@link #multiply} with B held as int8 bytes (uint8 data already shifted by -128): weights
-   * stay a quarter of their float size in memory. Rows of C that share a B block convert it to
+   * stay a quarter of their float size in memory. Here (and in {@link #multiplyPanelsRow}) A may
+   * also hold differences of two 8-bit values, in [-255, 255] (an activation less its zero point):
+   * kernels sum at most 128 products in float per block (|sum| &lt; 2^22), so results stay exact. Rows of C that share a B block convert it to
    * float once, in a small per-thread tile; a single row reads the bytes and widens them in
    * registers.
    */

@@ -7,10 +7,11 @@ package org.quantlens.engine.kernels;
  * block of quantized rows into float: {@code out[i][j] = (float) acc_ij * (s_a[i] * s_w[j])} with
  * {@code acc_ij = sum_p (qa_ip - za_i) (qw_pj - zw_j)} exact in int32.
  *
- * <p>Zero points never enter the inner loop: the raw product S of the widened operands is
- * corrected afterwards as {@code S - zw_j * rowA_i - za_i * (colW_j - k zw_j)} (widened values,
- * wrapping int32 like the accumulation), skipped when a zero point is 0 (symmetric weights, the
- * common case). The dequantization multiplies by {@code s_a * s_w} computed in float32, as ONNX
+ * <p>Zero points never enter the inner loop. The activation's is already subtracted from A (its
+ * operands are {@code qa - za}, see {@link RowQuantizer}), so no per-column weight sums are held
+ * for it (they cost 4 bytes per output, 1/7 of a GRU's 28-input W); the weights' is applied
+ * afterwards as {@code S - zw_j * rowA_i} (wrapping int32 like the accumulation), skipped when
+ * every weight zero point is 0 (symmetric weights, the common case). The dequantization multiplies by {@code s_a * s_w} computed in float32, as ONNX
  * Runtime's quantized GEMM output processor does. All steps are exact or fixed-order float32, so
  * results equal those of the scalar kernels bit for bit. Immutable and thread-safe.
  */
@@ -32,14 +33,12 @@ public final class Int8WeightPanels {
   private final int rowStride;
   /** Widened zero point per column, or null when all are zero. */
   private final int[] zw;
-  /** {@code colW_j - k * zw_j}, for the activation zero-point correction. */
-  private final int[] d;
   private final float[] scale;
   private final Int8Gemm gemm;
   private final Requantize rq;
 
   private Int8WeightPanels(int k, int n, int nr, byte[] data, int base, int panelStride,
-      int rowStride, int[] zw, int[] d, float[] scale, Int8Gemm gemm, Requantize rq) {
+      int rowStride, int[] zw, float[] scale, Int8Gemm gemm, Requantize rq) {
     this.k = k;
     this.n = n;
     this.nr = nr;
@@ -48,7 +47,6 @@ public final class Int8WeightPanels {
     this.panelStride = panelStride;
     this.rowStride = rowStride;
     this.zw = zw;
-    this.d = d;
     this.scale = scale;
     this.gemm = gemm;
     this.rq = rq;
@@ -79,18 +77,11 @@ public final class Int8WeightPanels {
       Requantize rq, boolean inPlace) {
     int nr = gemm.panelWidth();
     if (inPlace && !unsigned && n % nr == 0) {
-      int[] colSums = new int[n];
-      for (int p = 0; p < k; p++) {
-        for (int j = 0; j < n; j++) {
-          colSums[j] += w[off + p * ld + j0 + j];
-        }
-      }
-      return finish(w, off + j0, nr, ld, colSums, k, n, nr, false, scale, scaleOff, zp, zpOff, gemm, rq);
+      return finish(w, off + j0, nr, ld, k, n, nr, false, scale, scaleOff, zp, zpOff, gemm, rq);
     }
     int panels = (n + nr - 1) / nr;
     byte[] data = new byte[panels * k * nr];
     int flip = unsigned ? 0x80 : 0;
-    int[] colSums = new int[n];
     for (int q = 0; q < panels; q++) {
       int c0 = q * nr;
       int width = Math.min(nr, n - c0);
@@ -98,30 +89,26 @@ public final class Int8WeightPanels {
         int src = off + p * ld + j0 + c0;
         int dst = (q * k + p) * nr;
         for (int jj = 0; jj < width; jj++) {
-          byte v = (byte) (w[src + jj] ^ flip);
-          data[dst + jj] = v;
-          colSums[c0 + jj] += v;
+          data[dst + jj] = (byte) (w[src + jj] ^ flip);
         }
       }
     }
-    return finish(data, 0, k * nr, nr, colSums, k, n, nr, unsigned, scale, scaleOff, zp, zpOff, gemm, rq);
+    return finish(data, 0, k * nr, nr, k, n, nr, unsigned, scale, scaleOff, zp, zpOff, gemm, rq);
   }
 
   private static Int8WeightPanels finish(byte[] data, int base, int panelStride, int rowStride,
-      int[] colSums, int k, int n, int nr, boolean unsigned, float[] scale, int scaleOff, int[] zp,
-      int zpOff, Int8Gemm gemm, Requantize rq) {
+      int k, int n, int nr, boolean unsigned, float[] scale, int scaleOff, int[] zp, int zpOff,
+      Int8Gemm gemm, Requantize rq) {
     int shift = unsigned ? 128 : 0;
     int[] zw = new int[n];
-    int[] d = new int[n];
     boolean zero = true;
     float[] s = new float[n];
     for (int j = 0; j < n; j++) {
       zw[j] = zp[zpOff + j] - shift;
-      d[j] = colSums[j] - k * zw[j];
       zero &= zw[j] == 0;
       s[j] = scale[scaleOff + j];
     }
-    return new Int8WeightPanels(k, n, nr, data, base, panelStride, rowStride, zero ? null : zw, d, s,
+    return new Int8WeightPanels(k, n, nr, data, base, panelStride, rowStride, zero ? null : zw, s,
         gemm, rq);
   }
 
@@ -134,12 +121,12 @@ public final class Int8WeightPanels {
   }
 
   /**
-   * Bytes of the arrays this object holds (weights, zero-point corrections, scales), without
+   * Bytes of the arrays this object holds (weights, zero points, scales), without
    * object headers: what the packed weights cost in memory.
    */
   public long residentBytes() {
     long bytes = rowStride == nr ? data.length : (long) k * n; // in place: the part it reads
-    return bytes + 4L * (d.length + scale.length + (zw == null ? 0 : zw.length));
+    return bytes + 4L * (scale.length + (zw == null ? 0 : zw.length));
   }
 
   /** Columns of the int32 scratch rows {@link #multiply} needs (n rounded up to the panel width). */
@@ -151,22 +138,22 @@ public final class Int8WeightPanels {
    * Rows {@code [0, rows)}: {@code out[outOff + i * ldo + j] = (float) acc_ij * (aScale[i] *
    * scale_j)} for {@code j < n}.
    *
-   * @param a widened A (row i at {@code i * k}) with its row sums, widened zero points and scales,
-   *     as {@link RowQuantizer#quantizeRows} leaves them
+   * @param a A less its zero points, {@code qa - za} (row i at {@code i * k}), with its row sums
+   *     and scales, as {@link RowQuantizer#quantizeRows} leaves them
    * @param acc scratch of {@code rows * paddedWidth()} ints
    * @param rowScale scratch of n floats
    */
-  public void multiply(int rows, float[] a, int[] aSums, int[] aZps, float[] aScale, int[] acc,
+  public void multiply(int rows, float[] a, int[] aSums, float[] aScale, int[] acc,
       float[] rowScale, float[] out, int outOff, int ldo) {
-    multiply(Parallel.SERIAL, rows, a, aSums, aZps, aScale, acc, rowScale, out, outOff, ldo);
+    multiply(Parallel.SERIAL, rows, a, aSums, aScale, acc, rowScale, out, outOff, ldo);
   }
 
   /**
-   * As {@link #multiply(int, float[], int[], int[], float[], int[], float[], float[], int, int)},
+   * As {@link #multiply(int, float[], int[], float[], int[], float[], float[], int, int)},
    * the integer product split over groups of panels on {@code par} when it is large enough (each
    * panel is computed whole by one task, so results do not depend on the split).
    */
-  public void multiply(Parallel par, int rows, float[] a, int[] aSums, int[] aZps, float[] aScale,
+  public void multiply(Parallel par, int rows, float[] a, int[] aSums, float[] aScale,
       int[] acc, float[] rowScale, float[] out, int outOff, int ldo) {
     int ldc = paddedWidth();
     int panels = ldc / nr;
@@ -189,9 +176,6 @@ public final class Int8WeightPanels {
       int o = i * ldc;
       if (zw != null) {
         rq.addScaled(acc, o, n, -aSums[i], zw, 0);
-      }
-      if (aZps[i] != 0) {
-        rq.addScaled(acc, o, n, -aZps[i], d, 0);
       }
       float sa = aScale[i];
       for (int j = 0; j < n; j++) {

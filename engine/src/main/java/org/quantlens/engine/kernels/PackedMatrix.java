@@ -69,4 +69,21 @@ public final class PackedMatrix {
   float[] data() {
     return data;
   }
+
+  /**
+   * Steps {@code [p0, p1)} of the shared dimension as a matrix of their own (a copy): the same
+   * panels, each cut to those steps, which are contiguous within a panel.
+   */
+  PackedMatrix steps(int p0, int p1) {
+    if (p0 < 0 || p1 > depth || p0 > p1) {
+      throw new IllegalArgumentException("steps [" + p0 + ", " + p1 + ") of depth " + depth);
+    }
+    int panels = data.length / Math.max(1, width * depth);
+    int len = (p1 - p0) * width;
+    float[] out = new float[panels * len];
+    for (int q = 0; q < panels; q++) {
+      System.arraycopy(data, q * width * depth + p0 * width, out, q * len, len);
+    }
+    return new PackedMatrix(side, outer, p1 - p0, width, out);
+  }
 }

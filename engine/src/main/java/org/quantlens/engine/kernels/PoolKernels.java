@@ -19,6 +19,13 @@ public interface PoolKernels {
   void maxRow(float[] src, int base, int[] taps, float[] dst, int dstOff, int n);
 
   /**
+   * The 2 x 2 window with stride 2: {@code dst[dstOff + i]} is the maximum of columns {@code 2i}
+   * and {@code 2i + 1} of the rows starting at {@code r0} and {@code r0 + w}, taken in
+   * {@link #maxRow}'s order, for {@code i < n}.
+   */
+  void max2x2Row(float[] x, int r0, int w, float[] dst, int dstOff, int n);
+
+  /**
    * {@code dst[dstOff + i] = (sum_t src[base + taps[t] + i]) / (divY * divX[i])} for {@code i < n};
    * the divisor is the window's element count, per row times per column.
    */

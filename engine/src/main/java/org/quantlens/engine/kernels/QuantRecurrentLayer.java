@@ -242,10 +242,9 @@ public final class QuantRecurrentLayer {
     int m = Math.min(rows, i0 + X_ROW_BLOCK) - i0;
     float[] a = new float[m * input];
     int[] sums = new int[m];
-    int[] zps = new int[m];
     float[] scales = new float[m];
-    xq.quantizeRows(x, i0 * input, m, input, a, sums, zps, scales, new byte[input]);
-    pw.multiply(m, a, sums, zps, scales, new int[m * pw.paddedWidth()], new float[pw.n()], xw[d],
+    xq.quantizeRows(x, i0 * input, m, input, a, sums, scales, new byte[input]);
+    pw.multiply(m, a, sums, scales, new int[m * pw.paddedWidth()], new float[pw.n()], xw[d],
         i0 * pw.n(), pw.n());
   }
 
@@ -305,7 +304,6 @@ public final class QuantRecurrentLayer {
     float[] rhBuf = splitR ? new float[rows * n] : null;
     float[] a = new float[rows * n];
     int[] sums = new int[rows];
-    int[] zps = new int[rows];
     float[] scales = new float[rows];
     byte[] q = new byte[n];
     int[] acc = new int[rows * r[d].paddedWidth()];
@@ -323,8 +321,8 @@ public final class QuantRecurrentLayer {
       maxLen = Math.max(maxLen, run.len(b));
     }
     for (int s = 0; s < maxLen; s++) {
-      hq.quantizeRows(h, 0, rows, n, a, sums, zps, scales, q);
-      r[d].multiply(par, rows, a, sums, zps, scales, acc, rowScale, hr, 0, gh);
+      hq.quantizeRows(h, 0, rows, n, a, sums, scales, q);
+      r[d].multiply(par, rows, a, sums, scales, acc, rowScale, hr, 0, gh);
       for (int k = 0; k < rows; k++) {
         int len = run.len(b0 + k);
         if (s < len) {
@@ -333,8 +331,8 @@ public final class QuantRecurrentLayer {
         }
       }
       if (rhBuf != null) {
-        hq.quantizeRows(rhBuf, 0, rows, n, a, sums, zps, scales, q);
-        rh[d].multiply(par, rows, a, sums, zps, scales, acc, rowScale, hr, 2 * n, gh);
+        hq.quantizeRows(rhBuf, 0, rows, n, a, sums, scales, q);
+        rh[d].multiply(par, rows, a, sums, scales, acc, rowScale, hr, 2 * n, gh);
         for (int k = 0; k < rows; k++) {
           int len = run.len(b0 + k);
           if (s < len) {

@@ -46,11 +46,14 @@ public final class RecurrentLayer {
   private final int directions;
   private final boolean reverse;
   private final boolean linearBeforeReset;
-  /** Per direction, W^T packed for the GEMM (input x gates*hidden). */
+  /**
+   * Per direction, W^T packed for the GEMM (input x gates*hidden). An LSTM cuts it from {@link #wr}
+   * when a batch first needs it (2 to 7 rows), so most sessions hold its weights once.
+   */
   private final PackedMatrix[] w;
   /**
    * Per direction, R^T packed (hidden x gates*hidden); for GRU without linear_before_reset only
-   * the z and r columns, R_h^T being apart in {@link #rh}.
+   * the z and r columns, R_h^T being apart in {@link #rh}. Cut from {@link #wr} like {@link #w}.
    */
   private final PackedMatrix[] r;
   /** GRU without linear_before_reset: per direction R_h^T packed (hidden x hidden), else null. */
@@ -145,24 +148,23 @@ public final class RecurrentLayer {
     PackedMatrix[] pw = new PackedMatrix[directions];
     PackedMatrix[] pr = new PackedMatrix[directions];
     PackedMatrix[] prh = splitR ? new PackedMatrix[directions] : null;
+    PackedMatrix[] pwr = type == Type.LSTM ? new PackedMatrix[directions] : null;
     for (int d = 0; d < directions; d++) {
       int ro = d * gh * hidden;
+      if (pwr != null) {
+        int k = input + hidden;
+        float[] joined = new float[gh * k]; // row g: W's row g, then R's
+        for (int g = 0; g < gh; g++) {
+          System.arraycopy(w, (d * gh + g) * input, joined, g * k, input);
+          System.arraycopy(r, ro + g * hidden, joined, g * k + input, hidden);
+        }
+        pwr[d] = Gemm.packB(true, k, gh, joined, 0, k);
+        continue; // W and R apart: cut from [W R] when first needed
+      }
       pw[d] = Gemm.packB(true, input, gh, w, d * gh * input, input);
       pr[d] = Gemm.packB(true, hidden, splitR ? 2 * hidden : gh, r, ro, hidden);
       if (splitR) {
         prh[d] = Gemm.packB(true, hidden, hidden, r, ro + 2 * hidden * hidden, hidden);
-      }
-    }
-    PackedMatrix[] pwr = type == Type.LSTM ? new PackedMatrix[directions] : null;
-    if (pwr != null) {
-      int k = input + hidden;
-      float[] joined = new float[gh * k]; // row g: W's row g, then R's
-      for (int d = 0; d < directions; d++) {
-        for (int g = 0; g < gh; g++) {
-          System.arraycopy(w, (d * gh + g) * input, joined, g * k, input);
-          System.arraycopy(r, (d * gh + g) * hidden, joined, g * k + input, hidden);
-        }
-        pwr[d] = Gemm.packB(true, k, gh, joined, 0, k);
       }
     }
     return new RecurrentLayer(type, hidden, input, directions, reverse, !splitR && type == Type.GRU,
@@ -183,6 +185,29 @@ public final class RecurrentLayer {
    * count.
    */
   static final int FUSED_MIN_BATCH = 8;
+
+  /**
+   * W^T of direction d. A race between two first calls makes two equal copies; either is safe to
+   * read, since a PackedMatrix's fields are final.
+   */
+  private PackedMatrix packedW(int d) {
+    PackedMatrix m = w[d];
+    if (m == null) {
+      m = wr[d].steps(0, input);
+      w[d] = m;
+    }
+    return m;
+  }
+
+  /** R^T of direction d (see {@link #packedW}). */
+  private PackedMatrix packedR(int d) {
+    PackedMatrix m = r[d];
+    if (m == null) {
+      m = wr[d].steps(input, input + hidden);
+      r[d] = m;
+    }
+    return m;
+  }
 
   private boolean fused(int batch) {
     return wr != null && (batch == 1 || batch >= FUSED_MIN_BATCH);
@@ -278,7 +303,7 @@ public final class RecurrentLayer {
     int rows = seqLen * batch;
     boolean fused = fused(batch);
     for (int d = 0; d < directions && !fused; d++) {
-      Gemm.sgemmPackedB(par, false, rows, 1f, x, 0, input, w[d], 0f, work, d * rows * gh, gh,
+      Gemm.sgemmPackedB(par, false, rows, 1f, x, 0, input, packedW(d), 0f, work, d * rows * gh, gh,
           null);
     }
     // two blocks per thread: a worker that starts late (shared machine) leaves its second block
@@ -398,7 +423,7 @@ public final class RecurrentLayer {
       maxLen = Math.max(maxLen, run.len(b));
     }
     for (int s = 0; s < maxLen; s++) {
-      Gemm.sgemmPackedB(par, false, rows, 1f, ws, hOff, n, r[d], 0f, ws, hrOff, gh, null);
+      Gemm.sgemmPackedB(par, false, rows, 1f, ws, hOff, n, packedR(d), 0f, ws, hrOff, gh, null);
       for (int k = 0; k < rows; k++) {
         int len = run.len(b0 + k);
         if (s < len) {

@@ -65,14 +65,15 @@ public final class RowQuantizer {
   }
 
   /**
-   * Quantizes rows {@code [0, rows)} of {@code x} (row i at {@code xOff + i * k}) into widened
-   * operands {@code a[i * k ..]} (int8 value, or uint8 minus 128). Per row i it stores the sum of
-   * the operands in {@code sums[i]}, the widened zero point in {@code zps[i]} and the scale in
-   * {@code scales[i]} (NaN for a row without a finite range).
+   * Quantizes rows {@code [0, rows)} of {@code x} (row i at {@code xOff + i * k}) into operands
+   * less their zero point, {@code a[i * k + p] = q_p - zp} (integers in [-255, 255]): the product
+   * then needs no correction by the weights' column sums, so those are not held. Per row i it
+   * stores the sum of the operands in {@code sums[i]} and the scale in {@code scales[i]} (NaN for a
+   * row without a finite range).
    *
    * @param q scratch of at least k bytes
    */
-  public void quantizeRows(float[] x, int xOff, int rows, int k, float[] a, int[] sums, int[] zps,
+  public void quantizeRows(float[] x, int xOff, int rows, int k, float[] a, int[] sums,
       float[] scales, byte[] q) {
     int shift = unsigned ? 128 : 0;
     for (int i = 0; i < rows; i++) {
@@ -97,8 +98,16 @@ public final class RowQuantizer {
       } else {
         kernels.quantize(x, off, k, s, z, qmin, qmax, q, 0);
       }
-      sums[i] = kernels.widen(q, 0, k, unsigned, a, i * k);
-      zps[i] = z - shift;
+      int sum = kernels.widen(q, 0, k, unsigned, a, i * k);
+      int zw = z - shift; // the widened zero point
+      if (zw != 0) { // one pass over k values: cheap beside the k x (gates * hidden) product
+        float zf = zw;
+        for (int p = i * k; p < (i + 1) * k; p++) {
+          a[p] -= zf; // exact: small integers
+        }
+        sum -= k * zw;
+      }
+      sums[i] = sum;
       scales[i] = Float.isFinite(s) ? s : Float.NaN;
     }
   }

@@ -17,6 +17,15 @@ public final class ScalarPoolKernels implements PoolKernels {
   }
 
   @Override
+  public void max2x2Row(float[] x, int r0, int w, float[] dst, int dstOff, int n) {
+    int r1 = r0 + w;
+    for (int i = 0; i < n; i++) {
+      int j = 2 * i;
+      dst[dstOff + i] = Math.max(Math.max(Math.max(x[r0 + j], x[r0 + j + 1]), x[r1 + j]), x[r1 + j + 1]);
+    }
+  }
+
+  @Override
   public void avgRow(float[] src, int base, int[] taps, float divY, float[] divX, float[] dst,
       int dstOff, int n) {
     for (int i = 0; i < n; i++) {

@@ -199,8 +199,7 @@ public final class ConvOps implements OpFamily {
       if (x.dtype() == DType.F32 && wType == DType.F32 && (b == null || b.dtype() == DType.F32)) {
         float[] wf = !constW ? w.toFloats() : wFlat; // null only where the packed copy is read
         float[] bf = b == null ? null : bPacked != null && b == bConst ? bPacked : b.toFloats();
-        // every path writes every output (GEMMs with beta 0): a recycled array needs no clearing
-        Tensor y = ec.allocateUninitialized(DType.F32, outShape);
+        Tensor y = ec.allocateUninitialized(DType.F32, outShape); // every path writes all of y
         if (group == c && group > 1 && g.rank <= 2) {
           FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, ep, y.floats(), ec);
         } else if (directAllowed && DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {

@@ -66,7 +66,7 @@ final class ElementwiseBinary {
     }
     if (a.dtype() == DType.F32 && op <= PRELU) {
       float[] bf = b.dtype() == DType.F32 ? b.floats() : b.toFloats();
-      Tensor out = ctx.allocate(DType.F32, p.outShape);
+      Tensor out = ctx.allocateUninitialized(DType.F32, p.outShape); // f32 writes every element
       f32(op, p, a.floats(), bf, out.floats(), ctx);
       return out;
     }

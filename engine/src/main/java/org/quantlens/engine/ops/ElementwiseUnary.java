@@ -41,7 +41,7 @@ final class ElementwiseUnary {
     int n = x.size();
     if (t == DType.F32) {
       float[] in = x.floats();
-      Tensor y = ctx.allocate(DType.F32, x); // one tensor, not a flat one re-wrapped
+      Tensor y = ctx.allocateUninitialized(DType.F32, x); // every element written below
       float[] out = y.floats();
       VectorMath vm = VectorMath.get();
       if (ElementwiseData.serial(ctx, n, cost(op))) {

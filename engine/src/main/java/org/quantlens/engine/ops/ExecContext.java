@@ -28,10 +28,15 @@ public interface ExecContext extends Parallel {
   /**
    * Like {@link #allocate}, but the contents are unspecified (a recycled array is not cleared): only
    * for a tensor whose every element the op writes before anything reads it. Saves the clearing
-   * pass over large scratch (an LSTM's input projections). The default is {@link #allocate}.
+   * pass over large results and scratch (a batch's conv outputs, an LSTM's input projections). The default is {@link #allocate}.
    */
   default Tensor allocateUninitialized(DType type, int... shape) {
     return allocate(type, shape);
+  }
+
+  /** {@link #allocateUninitialized} with the shape of {@code like}. */
+  default Tensor allocateUninitialized(DType type, Tensor like) {
+    return allocate(type, like);
   }
 
   /**

@@ -1,5 +1,7 @@
 package org.quantlens.engine.ops;
 
+import org.quantlens.engine.kernels.VectorMath;
+
 /**
  * An activation folded into the op before it (Conv, Gemm, MatMul) by the fusion pass, carried as
  * node attributes {@code ql.activation} ("Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh") with
@@ -65,25 +67,23 @@ public final class FusedActivation {
     return alpha;
   }
 
-  /** Applies the activation to {@code x[from, to)} in place (scalar; SIMD kernels may do better). */
+  /**
+   * Applies the activation to {@code x[from, to)} in place. Relu, Clip and LeakyRelu run the
+   * element-wise kernel (the same operations as the scalar loops, so the same bits: the scalar Relu
+   * after a batch-64 Gemm was 3% of the MLP); Sigmoid and Tanh stay in double precision.
+   */
   public void apply(float[] x, int from, int to) {
     switch (kind) {
       case "":
         return;
       case "Relu":
-        for (int i = from; i < to; i++) {
-          x[i] = Math.max(x[i], 0f); // Math.max keeps NaN, as IEEE semantics want
-        }
+        VectorMath.get().map(VectorMath.RELU, 0f, 0f, x, from, x, from, to - from);
         return;
       case "Clip":
-        for (int i = from; i < to; i++) {
-          x[i] = Math.min(Math.max(x[i], min), max);
-        }
+        VectorMath.get().map(VectorMath.CLIP, min, max, x, from, x, from, to - from);
         return;
       case "LeakyRelu":
-        for (int i = from; i < to; i++) {
-          x[i] = x[i] >= 0 ? x[i] : alpha * x[i];
-        }
+        VectorMath.get().map(VectorMath.LEAKY_RELU, alpha, 0f, x, from, x, from, to - from);
         return;
       case "Sigmoid":
         for (int i = from; i < to; i++) {

@@ -115,7 +115,9 @@ public final class MatMulOps implements OpFamily {
             + b0 + ", " + b1 + "]" + (transB ? " (transB)" : "") + " gives K=" + kb);
       }
       boolean useC = c != null && beta != 0;
-      Tensor y = ctx.allocate(a.dtype(), m, n);
+      // beta 0 ignores C's old contents (BLAS), so a float result need not be cleared first
+      Tensor y = a.dtype() == DType.F32 ? ctx.allocateUninitialized(DType.F32, m, n)
+          : ctx.allocate(a.dtype(), m, n);
       if (useC) {
         broadcastC(where, c, m, n, y);
       }
@@ -248,7 +250,8 @@ public final class MatMulOps implements OpFamily {
             + " and B " + Arrays.toString(bs) + " do not broadcast");
       }
       int[] outShape = outputShape(batch, as.length > 1 ? m : -1, bs.length > 1 ? n : -1);
-      Tensor y = ctx.allocate(type, outShape);
+      Tensor y = type == DType.F32 ? ctx.allocateUninitialized(type, outShape) // beta 0: see Gemm
+          : ctx.allocate(type, outShape);
       int batches = Shapes.size(batch);
       if (batches == 0 || m == 0 || n == 0) {
         return ctx.result(y);

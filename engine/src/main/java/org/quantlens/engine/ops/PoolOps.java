@@ -96,7 +96,7 @@ public final class PoolOps implements OpFamily {
       int planes = x.dim(0) * x.dim(1);
       int[] outShape = shaped.outShape;
       if (x.dtype() == DType.F32 && !wantIndices && g.rank <= 2) {
-        Tensor y = ec.allocate(DType.F32, outShape);
+        Tensor y = ec.allocateUninitialized(DType.F32, outShape); // every window written
         FloatPool.max(g, (PaddedPlane) cached[1], planes, x.floats(), y.floats(), ec);
         return ec.result(y);
       }
@@ -129,7 +129,7 @@ public final class PoolOps implements OpFamily {
       int planes = x.dim(0) * x.dim(1);
       int[] outShape = ConvOps.Window.outShape(x.dim(0), x.dim(1), g);
       if (x.dtype() == DType.F32 && g.rank <= 2) {
-        Tensor y = ec.allocate(DType.F32, outShape);
+        Tensor y = ec.allocateUninitialized(DType.F32, outShape); // every window written
         FloatPool.average(g, planes, includePad, x.floats(), y.floats(), ec);
         return ec.result(y);
       }
@@ -151,7 +151,7 @@ public final class PoolOps implements OpFamily {
       int planes = x.dim(0) * x.dim(1);
       int size = planes == 0 ? 0 : x.size() / planes;
       if (x.dtype() == DType.F32) {
-        Tensor y = ec.allocate(DType.F32, outShape);
+        Tensor y = ec.allocateUninitialized(DType.F32, outShape); // every plane written
         if (max) {
           FloatPool.globalMax(planes, size, x.floats(), y.floats(), ec);
         } else {

@@ -14,6 +14,7 @@ import org.quantlens.engine.tensor.Tensor;
  */
 final class QuantArg {
   final float[] scales;
+  /** One per channel, or a single one when the channels' are all equal (see {@link #zeroPoint}). */
   final int[] zeroPoints;
   /** The zero point's type, or the op's default when the zero point is omitted. */
   final DType type;
@@ -94,8 +95,20 @@ final class QuantArg {
       for (int i = 0; i < z.length; i++) {
         z[i] = (int) zp.getLong(i);
       }
+      if (z.length > 1 && n > 1 && allEqual(z)) {
+        z = new int[] {z[0]}; // symmetric per-channel weights: one value, not 4 bytes per channel
+      }
     }
     return new QuantArg(s, z, t);
+  }
+
+  private static boolean allEqual(int[] v) {
+    for (int x : v) {
+      if (x != v[0]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Scalars, 1-D tensors and shapes like [1, ..., 1, C] (per-column parameters of batched ops). */

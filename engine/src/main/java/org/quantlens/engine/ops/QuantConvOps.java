@@ -36,12 +36,27 @@ final class QuantConvOps {
     return new ConvOp(ctx, false);
   }
 
-  /** Weights of all groups, {@code [M][Kg]}, as int8 bytes (uint8 shifted by -128), with row sums. */
+  /**
+   * Weights of all groups, {@code [M][Kg]}, as int8 bytes (uint8 shifted by -128), with row sums
+   * (null once the sums are folded into parameters made at load).
+   */
   private static final class Weights {
     final byte[] w;
     final int[] rowSums;
     final boolean unsigned;
     final int[] shape;
+
+    private Weights(byte[] w, int[] rowSums, boolean unsigned, int[] shape) {
+      this.w = w;
+      this.rowSums = rowSums;
+      this.unsigned = unsigned;
+      this.shape = shape;
+    }
+
+    /** The same weights without row sums, for an op whose parameters already hold them. */
+    Weights withoutRowSums() {
+      return new Weights(w, null, unsigned, shape);
+    }
 
     Weights(Tensor t) {
       shape = t.shape();
@@ -74,6 +89,7 @@ final class QuantConvOps {
     private final int iw;
     private final int ixZp;
     private final int iwZp;
+    /** The quantization inputs; null when {@link #fixed} holds all that runs need of them. */
     private final QuantArg.Input xArg;
     private final QuantArg.Input wArg;
     private final QuantArg.Input yArg;
@@ -88,8 +104,15 @@ final class QuantConvOps {
     /** True when weights, quantization parameters and bias are all constants. */
     private final boolean cacheable;
     /**
-     * The {@link Params} of the last run when {@link #cacheable}: computed once instead of per call
-     * (they depend on x's type only through the uint8 shift, hence the key).
+     * The {@link Params} made at load when every input they need is constant and x's type is
+     * known (from its zero point): then the op keeps only these (the bias, the weights' row sums
+     * and the parsed scales and zero points are folded in; the bias tensor is freed), so a
+     * QLinearConv holds 8 bytes per output channel beside its weights, not 16 plus a second form.
+     */
+    private final Params fixed;
+    /**
+     * Otherwise the {@link Params} of the last run when {@link #cacheable}: computed once instead
+     * of per call (they depend on x's type only through the uint8 shift, hence the key).
      */
     private volatile Params cached;
 
@@ -100,21 +123,20 @@ final class QuantConvOps {
       iw = qlinear ? 3 : 1;
       ixZp = qlinear ? 2 : 2;
       iwZp = qlinear ? 5 : 3;
+      QuantArg.Input xa = null;
+      QuantArg.Input wa = null;
+      QuantArg.Input ya = null;
       if (qlinear) {
-        xArg = QuantArg.Input.of(ctx, 1, 2, DType.U8, false, "x_scale", 0);
-        wArg = QuantArg.Input.of(ctx, 4, 5, DType.U8, false, "w_scale", 3);
-        yArg = QuantArg.Input.of(ctx, 6, 7, DType.U8, false, "y_scale");
-        if (xArg.constant() != null && !xArg.constant().perTensor()) {
-          throw ctx.error("x_scale/x_zero_point must be per-tensor (one value), got " + xArg.constant().size()
+        xa = QuantArg.Input.of(ctx, 1, 2, DType.U8, false, "x_scale", 0);
+        wa = QuantArg.Input.of(ctx, 4, 5, DType.U8, false, "w_scale", 3);
+        ya = QuantArg.Input.of(ctx, 6, 7, DType.U8, false, "y_scale");
+        if (xa.constant() != null && !xa.constant().perTensor()) {
+          throw ctx.error("x_scale/x_zero_point must be per-tensor (one value), got " + xa.constant().size()
               + "; only the weights may be quantized per channel");
         }
-        if (yArg.constant() != null && !yArg.constant().perTensor()) {
-          throw ctx.error("y_scale/y_zero_point must be per-tensor (one value), got " + yArg.constant().size());
+        if (ya.constant() != null && !ya.constant().perTensor()) {
+          throw ctx.error("y_scale/y_zero_point must be per-tensor (one value), got " + ya.constant().size());
         }
-      } else {
-        xArg = null;
-        wArg = null;
-        yArg = null;
       }
       kernelAttr = ctx.attrInts("kernel_shape", null);
       strides = ctx.attrInts("strides", null);
@@ -142,22 +164,49 @@ final class QuantConvOps {
         if (m % group != 0) {
           throw ctx.error("the " + m + " output channels do not split into " + group + " groups");
         }
-        if (wArg != null && wArg.constant() != null && wArg.constant().size() != 1 && wArg.constant().size() != m) {
-          throw ctx.error("w_scale/w_zero_point have " + wArg.constant().size()
+        if (wa != null && wa.constant() != null && wa.constant().size() != 1 && wa.constant().size() != m) {
+          throw ctx.error("w_scale/w_zero_point have " + wa.constant().size()
               + " values; per-channel quantization of the weights needs one per output channel (" + m + ")");
         }
-        constW = new Weights(w);
-      } else {
-        constW = null;
       }
-      cacheable = constW != null && (qlinear
-          ? xArg.constant() != null && wArg.constant() != null && yArg.constant() != null
+      Weights weights = w == null ? null : new Weights(w);
+      cacheable = weights != null && (qlinear
+          ? xa.constant() != null && wa.constant() != null && ya.constant() != null
               && (ctx.inputCount() <= 8 || !ctx.hasInput(8) || ctx.constant(8) != null)
           : constantOrAbsent(ctx, ixZp) && constantOrAbsent(ctx, iwZp));
+      fixed = qlinear && cacheable && xa.hasZeroPoint() ? loadParams(ctx, weights, xa, wa, ya) : null;
+      xArg = fixed != null ? null : xa;
+      wArg = fixed != null ? null : wa;
+      yArg = fixed != null ? null : ya;
       if (qlinear) { // runs read the scales and zero points only through the parsed pairs
-        xArg.ownConstant(ctx);
-        wArg.ownConstant(ctx);
-        yArg.ownConstant(ctx);
+        xa.ownConstant(ctx);
+        wa.ownConstant(ctx);
+        ya.ownConstant(ctx);
+      }
+      if (fixed != null && ctx.inputCount() > 8 && ctx.hasInput(8)) {
+        ctx.ownsCopyOf(8); // the bias is folded into fixed
+      }
+      constW = fixed != null ? weights.withoutRowSums() : weights;
+    }
+
+    /**
+     * The params of a QLinearConv whose inputs but x are constant, x's type being that of its
+     * zero point (runs check it). Shape errors of the bias are load errors naming the node.
+     */
+    private Params loadParams(NodeContext ctx, Weights wts, QuantArg.Input xa, QuantArg.Input wa,
+        QuantArg.Input ya) {
+      DType xType = ctx.constant(2).dtype();
+      Tensor[] in = new Tensor[9];
+      if (ctx.inputCount() > 8 && ctx.hasInput(8)) {
+        in[8] = ctx.constant(8);
+      }
+      int m = wts.shape[0];
+      int kg = wts.w.length / Math.max(1, m);
+      try {
+        return params(xa, wa, ya, in, xType, xType == DType.U8, wts.unsigned ? DType.U8 : DType.I8, wts, m, kg);
+      } catch (ShapeMismatchException | InvalidAttributeException e) {
+        throw ctx.error(e.getMessage().startsWith(where + ": ") ? e.getMessage().substring(where.length() + 2)
+            : e.getMessage());
       }
     }
 
@@ -208,9 +257,13 @@ final class QuantConvOps {
       int mg = m / group;
       int cg = ws[1];
       int kg = cg * g.kernelSize;
-      Params prm = cached;
+      Params prm = fixed != null ? fixed : cached;
+      if (fixed != null && fixed.xu != xu) {
+        throw new ShapeMismatchException(where + ": x_zero_point is " + (fixed.xu ? DType.U8 : DType.I8)
+            + " but its data is " + x.dtype());
+      }
       if (prm == null || prm.xu != xu) {
-        prm = params(in, x, xu, wt, wts, m, kg);
+        prm = params(xArg, wArg, yArg, in, x.dtype(), xu, wt.dtype(), wts, m, kg);
         if (cacheable) {
           cached = prm;
         }
@@ -279,7 +332,8 @@ final class QuantConvOps {
      * Zero points, requantization scales and the folded bias of one run: from the quantization
      * inputs, checked against the data types.
      */
-    private Params params(Tensor[] in, Tensor x, boolean xu, Tensor wt, Weights wts, int m, int kg) {
+    private Params params(QuantArg.Input xArg, QuantArg.Input wArg, QuantArg.Input yArg, Tensor[] in,
+        DType xType, boolean xu, DType wType, Weights wts, int m, int kg) {
       int zx;
       int[] zw = new int[m];
       float[] scale = null;
@@ -299,8 +353,8 @@ final class QuantConvOps {
           throw new InvalidAttributeException(where + ": w_scale/w_zero_point have " + wq.size()
               + " values; expected 1 or " + m + " (per output channel)");
         }
-        checkType(xArg.hasZeroPoint(), xq.type, x.dtype(), "x_zero_point");
-        checkType(wArg.hasZeroPoint(), wq.type, wt.dtype(), "w_zero_point");
+        checkType(xArg.hasZeroPoint(), xq.type, xType, "x_zero_point");
+        checkType(wArg.hasZeroPoint(), wq.type, wType, "w_zero_point");
         zx = xq.zeroPoint(0) - QuantMatMul.shift(xu);
         scale = new float[m];
         for (int co = 0; co < m; co++) {
@@ -314,12 +368,12 @@ final class QuantConvOps {
         lo = lh[0];
         hi = lh[1];
       } else {
-        int[] zxv = QuantMatMulOps.zeroPointValues(opt(in, ixZp), x.dtype(), where + ": x_zero_point");
+        int[] zxv = QuantMatMulOps.zeroPointValues(opt(in, ixZp), xType, where + ": x_zero_point");
         if (zxv != null && zxv.length != 1) {
           throw new InvalidAttributeException(where + ": x_zero_point must be a scalar, got " + zxv.length + " values");
         }
         zx = (zxv == null ? 0 : zxv[0]) - QuantMatMul.shift(xu);
-        int[] zwv = QuantMatMulOps.zeroPointValues(opt(in, iwZp), wt.dtype(), where + ": w_zero_point");
+        int[] zwv = QuantMatMulOps.zeroPointValues(opt(in, iwZp), wType, where + ": w_zero_point");
         if (zwv != null && zwv.length != 1 && zwv.length != m) {
           throw new InvalidAttributeException(where + ": w_zero_point has " + zwv.length + " values; expected 1 or " + m);
         }
@@ -339,7 +393,7 @@ final class QuantConvOps {
         bias[co] = (bt == null ? 0 : bt.ints()[co]) - zx * wts.rowSums[co] + kg * zw[co] * zx;
         anyZw |= zw[co] != 0;
       }
-      return new Params(xu, zx, zw, scale, zy, yScale, lo, hi, outType, bias, anyZw);
+      return new Params(xu, zx, anyZw ? zw : null, scale, zy, yScale, lo, hi, outType, bias, anyZw);
     }
 
     /** Im2col tiles of output positions, copied into packed panels, then the GEMM. */
@@ -476,6 +530,7 @@ final class QuantConvOps {
     /** Whether x was uint8 when these were made. */
     final boolean xu;
     final int zx;
+    /** Widened weight zero point per channel; null when all are 0 (symmetric weights). */
     final int[] zw;
     /** QLinearConv: {@code x_scale * w_scale[co] / y_scale}; null for ConvInteger. */
     final float[] scale;
@@ -535,12 +590,16 @@ final class QuantConvOps {
       this.counting = counting;
     }
 
+    private int zw(int co) {
+      return zw == null ? 0 : zw[co];
+    }
+
     /**
      * {@code rows} runs of {@code len} accumulators of channel co, {@code stride} apart from acc[o]
      * (column sums likewise from colSums[cs]), into consecutive output positions from {@code pixel}.
      */
     void rows(int[] acc, int o, int stride, int[] colSums, int cs, int co, int n, int pixel, int rows, int len) {
-      if (qlinear && zw[co] == 0 && counting == null) {
+      if (qlinear && zw(co) == 0 && counting == null) {
         int at = (n * m + co) * pixels + pixel;
         Requantize.get().requantizeRows(acc, o, stride, rows, len, bias[co], scale[co], zy, lo, hi, (byte[]) out, at);
         return;
@@ -553,7 +612,7 @@ final class QuantConvOps {
     /** {@code len} accumulators of channel co at acc[o], output positions from {@code pixel}. */
     void row(int[] acc, int o, int[] colSums, int cs, int co, int n, int pixel, int len) {
       Requantize rq = Requantize.get();
-      if (zw[co] != 0) {
+      if (zw(co) != 0) {
         rq.addScaled(acc, o, len, -zw[co], colSums, cs);
       }
       int at = (n * m + co) * pixels + pixel;

@@ -73,6 +73,12 @@ final class QuantGemmOp implements Operator {
       bShape = null;
       zeroB = null;
     }
+    // runs read the scales and zero points only through the parsed pairs: constant ones are freed
+    aArg.ownConstant(ctx);
+    bArg.ownConstant(ctx);
+    if (yArg != null) {
+      yArg.ownConstant(ctx);
+    }
   }
 
   private static QuantMatMul.ZeroB zeroB(QuantMatMul.PackedB p, QuantArg q, boolean unsigned) {
@@ -106,7 +112,7 @@ final class QuantGemmOp implements Operator {
     if (bq.size() != 1 && bq.size() != n) {
       throw new InvalidAttributeException(where + ": b_scale/b_zero_point have " + bq.size() + " values; expected 1 or " + n);
     }
-    if (in[2] != null && aq.type != a.dtype() || in.length > 5 && in[5] != null && bq.type != b.dtype()) {
+    if (aArg.hasZeroPoint() && aq.type != a.dtype() || bArg.hasZeroPoint() && bq.type != b.dtype()) {
       throw new ShapeMismatchException(where + ": zero point types must match A (" + a.dtype() + ") and B ("
           + b.dtype() + ")");
     }

@@ -196,6 +196,7 @@ final class QuantMatMul {
 
   /** B's zero points, widened, with {@code d_j = colB_j - K zb_j}. */
   static final class ZeroB {
+    /** Null when {@link #zero} and held by an op (never read then). */
     final int[] zb;
     final int[] d;
     final boolean zero;
@@ -209,13 +210,18 @@ final class QuantMatMul {
     /** From raw zero points ({@code raw.length} 1 or n, offset {@code rawOff}). */
     static ZeroB of(PackedB b, int[] raw, int rawOff, int rawLen, boolean unsigned, int[] zbInto, int[] dInto) {
       int n = b.n;
+      boolean zero = true;
+      for (int j = 0; j < n; j++) {
+        zero &= raw[rawOff + (rawLen == 1 ? 0 : j)] - shift(unsigned) == 0;
+      }
+      if (zero && zbInto == null && dInto == null) {
+        return new ZeroB(null, b.colSums, true); // held with the op: d is B's column sums, zb unused
+      }
       int[] zb = zbInto != null ? zbInto : new int[n];
       int[] d = dInto != null ? dInto : new int[n];
-      boolean zero = true;
       for (int j = 0; j < n; j++) {
         zb[j] = raw[rawOff + (rawLen == 1 ? 0 : j)] - shift(unsigned);
         d[j] = b.colSums[j] - b.k * zb[j];
-        zero &= zb[j] == 0;
       }
       return new ZeroB(zb, d, zero);
     }

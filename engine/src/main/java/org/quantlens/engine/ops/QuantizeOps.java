@@ -38,6 +38,7 @@ final class QuantizeOps {
       throw ctx.error("output_dtype says " + dflt + " but y_zero_point is " + qa.constant().type);
     }
     checkPerAxisAllowed(ctx, qa, axis, "y_scale");
+    qa.ownConstant(ctx); // runs read the pair only through qa
     String where = ctx.node().describe();
     return (in, ex) -> {
       Tensor x = in[0];
@@ -98,6 +99,10 @@ final class QuantizeOps {
     QuantArg.Input qa = QuantArg.Input.of(ctx, 1, 2, DType.U8, true, "x_scale", 0);
     checkPerAxisAllowed(ctx, qa, axis, "x_scale");
     boolean opset19 = ctx.opset() >= 19;
+    Tensor constScale = ctx.constant(1);
+    // a constant pair is read only through qa (and its scale's type now), so the session may free it
+    int halfScale = constScale == null ? -1 : constScale.dtype() == DType.F16 ? 1 : 0;
+    qa.ownConstant(ctx);
     String where = ctx.node().describe();
     return (in, ex) -> {
       Tensor x = in[0];
@@ -106,7 +111,7 @@ final class QuantizeOps {
       if (t != DType.I8 && t != DType.U8 && t != DType.I32) {
         throw new ShapeMismatchException(where + ": x must be int8, uint8 or int32, got " + t);
       }
-      if (in.length > 2 && in[2] != null && q.type != t) {
+      if (qa.hasZeroPoint() && q.type != t) {
         throw new ShapeMismatchException(where + ": x_zero_point is " + q.type + " but x is " + t);
       }
       if (t == DType.I32 && !q.allZeroPoints(0)) {
@@ -134,7 +139,7 @@ final class QuantizeOps {
           k.dequantize(xb, off, to - from, unsigned, q.zeroPoint(c), q.scale(c), y, off);
         });
       }
-      boolean half = opset19 && in[1].dtype() == DType.F16;
+      boolean half = opset19 && (halfScale >= 0 ? halfScale == 1 : in[1].dtype() == DType.F16);
       if (!half) {
         return ex.result(Tensor.of(y, x.shape()));
       }

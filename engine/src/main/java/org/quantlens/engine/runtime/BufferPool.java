@@ -18,6 +18,13 @@ final class BufferPool {
   /** Default bound on the bytes kept: 256 MB. */
   static final long DEFAULT_MAX_BYTES = 256L << 20;
 
+  /**
+   * With {@code -Dquantlens.poisonRecycled=true} (the test suites set it) a recycled float array
+   * handed out uninitialized is filled with NaN first, so an op that reads an element it did not
+   * write shows up as NaN in a test instead of as a stale value from an earlier run.
+   */
+  private static final boolean POISON = Boolean.getBoolean("quantlens.poisonRecycled");
+
   /** The element class of each dtype's backing array, by ordinal. */
   private static final Class<?>[] ELEMENT = elementClasses();
 
@@ -84,6 +91,9 @@ final class BufferPool {
     if (held == null) {
       fresh.incrementAndGet();
       return Tensor.wrap(type, Array.newInstance(ELEMENT[type.ordinal()], length), length);
+    }
+    if (POISON) {
+      poison(held.data());
     }
     return held;
   }
@@ -180,6 +190,14 @@ final class BufferPool {
     int w = c == byte.class || c == boolean.class ? 1 : c == short.class || c == char.class ? 2
         : c == long.class || c == double.class ? 8 : 4;
     return (long) n * w + 16;
+  }
+
+  private static void poison(Object a) {
+    if (a instanceof float[]) {
+      Arrays.fill((float[]) a, Float.NaN);
+    } else if (a instanceof double[]) {
+      Arrays.fill((double[]) a, Double.NaN);
+    }
   }
 
   private static void clear(Object a) {

@@ -126,6 +126,12 @@ final class RunContext implements ExecContext {
     return own(shaped(buffers.takeUninitialized(type, size(shape)), shape));
   }
 
+  @Override
+  public Tensor allocateUninitialized(DType type, Tensor like) {
+    Tensor t = buffers.takeUninitialized(type, like.size());
+    return own(t.hasShapeOf(like) ? t : Tensor.wrap(type, t.data(), like.shape()));
+  }
+
   /** {@code t}, or its array in a new tensor when its shape is not {@code shape}. */
   private static Tensor shaped(Tensor t, int[] shape) {
     return t.hasShape(shape) ? t : Tensor.wrap(t.dtype(), t.data(), shape);

@@ -36,19 +36,21 @@ class Int8WeightPanelsTest {
       zp[j] = zeroZp ? (unsigned ? 128 : 0) : unsigned ? r.nextInt(256) : r.nextInt(256) - 128;
       ws[j] = 0.001f + r.nextFloat() * 0.05f;
     }
-    // A as RowQuantizer leaves it: int8 values widened to float, row sums, zero points, scales
+    // A as RowQuantizer leaves it: int8 values less their zero point (in [-255, 255]), row sums of
+    // those, scales; the last row takes the extremes (255 or -255 throughout) to test exactness
     int[] a = new int[rows * k];
     float[] af = new float[rows * k];
     int[] sums = new int[rows];
     int[] za = new int[rows];
     float[] as = new float[rows];
     for (int i = 0; i < rows; i++) {
-      za[i] = r.nextInt(256) - 128;
+      boolean extreme = i == rows - 1 && rows > 1;
+      za[i] = extreme ? (i % 2 == 0 ? -128 : 127) : r.nextInt(256) - 128;
       as[i] = 0.01f + r.nextFloat() * 0.1f;
       for (int p = 0; p < k; p++) {
-        a[i * k + p] = r.nextInt(256) - 128;
-        af[i * k + p] = a[i * k + p];
-        sums[i] += a[i * k + p];
+        a[i * k + p] = extreme ? (za[i] < 0 ? 127 : -128) : r.nextInt(256) - 128;
+        af[i * k + p] = a[i * k + p] - za[i];
+        sums[i] += a[i * k + p] - za[i];
       }
     }
     for (int v = 0; v < 4; v++) {
@@ -57,7 +59,7 @@ class Int8WeightPanelsTest {
       Int8WeightPanels panels = Int8WeightPanels.pack(w, 0, n, 0, k, n, unsigned, ws, 0, zp, 0, gemm,
           Requantize.get(), v >= 2);
       float[] out = new float[rows * n];
-      panels.multiply(rows, af, sums, za, as, new int[rows * panels.paddedWidth()], new float[n], out, 0, n);
+      panels.multiply(rows, af, sums, as, new int[rows * panels.paddedWidth()], new float[n], out, 0, n);
       float[] want = naive(rows, k, n, w, unsigned, zp, ws, a, za, as);
       for (int x = 0; x < out.length; x++) {
         assertEquals(Float.floatToIntBits(want[x]), Float.floatToIntBits(out[x]),
@@ -73,6 +75,47 @@ class Int8WeightPanelsTest {
     check(false, true, 5, 1100, 50, 3);
     check(true, true, 3, 64, 16, 4);
     check(false, false, 9, 129, 70, 5);
+  }
+
+  /**
+   * Operands at the extremes of their ranges (A less its zero point at 255 or -255, every weight
+   * -128) over K blocks of the kernel: the largest float block sums must still be exact, in every
+   * path (one row: register widening, and the four-panel sweep; several rows: widened tiles).
+   */
+  @Test
+  void extremeZeroPointFreeOperandsGiveTheExactIntegerProductInEveryPath() {
+    int k = 1100;
+    int n = 128;
+    byte[] w = new byte[k * n];
+    java.util.Arrays.fill(w, (byte) -128);
+    float[] ws = new float[n];
+    java.util.Arrays.fill(ws, 1f);
+    for (int rows : new int[] {1, 5}) {
+      float[] a = new float[rows * k];
+      int[] sums = new int[rows];
+      float[] as = new float[rows];
+      for (int i = 0; i < rows; i++) {
+        float v = i % 2 == 0 ? 255f : -255f; // 127 - (-128), -128 - 127
+        java.util.Arrays.fill(a, i * k, (i + 1) * k, v);
+        sums[i] = (int) v * k;
+        as[i] = 1f;
+      }
+      for (Int8Gemm gemm : new Int8Gemm[] {Int8Gemm.SCALAR, Int8Gemm.get()}) {
+        for (boolean inPlace : new boolean[] {false, true}) {
+          Int8WeightPanels p = Int8WeightPanels.pack(w, 0, n, 0, k, n, false, ws, 0, new int[n], 0, gemm,
+              Requantize.get(), inPlace);
+          float[] out = new float[rows * n];
+          p.multiply(rows, a, sums, as, new int[rows * p.paddedWidth()], new float[n], out, 0, n);
+          for (int i = 0; i < rows; i++) {
+            float want = (float) ((i % 2 == 0 ? 255 : -255) * -128 * k); // +-35,904,000: exact in float
+            for (int j = 0; j < n; j++) {
+              assertEquals(want, out[i * n + j], gemm.getClass().getSimpleName() + " rows " + rows
+                  + (inPlace ? " in place" : "") + " [" + i + "][" + j + "]");
+            }
+          }
+        }
+      }
+    }
   }
 
   /** One row against many panels: the SIMD kernel takes four panels per broadcast, then single ones. */
@@ -116,7 +159,7 @@ class Int8WeightPanelsTest {
         za[i] = r.nextInt(256) - 128;
         as[i] = 0.01f + r.nextFloat() * 0.1f;
         for (int p = 0; p < k; p++) {
-          a[i * k + p] = r.nextInt(256) - 128;
+          a[i * k + p] = r.nextInt(256) - 128 - za[i]; // less the zero point, as RowQuantizer
           sums[i] += (int) a[i * k + p];
         }
       }
@@ -126,8 +169,8 @@ class Int8WeightPanelsTest {
           Int8Gemm.SCALAR, Requantize.get());
       float[] got = new float[rows * n];
       float[] want = new float[rows * n];
-      inPlace.multiply(rows, a, sums, za, as, new int[rows * inPlace.paddedWidth()], new float[n], got, 0, n);
-      packed.multiply(rows, a, sums, za, as, new int[rows * packed.paddedWidth()], new float[n], want, 0, n);
+      inPlace.multiply(rows, a, sums, as, new int[rows * inPlace.paddedWidth()], new float[n], got, 0, n);
+      packed.multiply(rows, a, sums, as, new int[rows * packed.paddedWidth()], new float[n], want, 0, n);
       org.junit.jupiter.api.Assertions.assertArrayEquals(want, got, rows + " rows");
     }
   }

@@ -57,6 +57,38 @@ class PoolKernelsTest {
   }
 
   @Test
+  void max2x2RowsMatchWindowMaximaAndScalarReferenceBitForBit() {
+    Random rnd = new Random(5);
+    for (int trial = 0; trial < 200; trial++) {
+      int outW = 1 + rnd.nextInt(40);
+      int w = 2 * outW + rnd.nextInt(3); // an odd last column is never read
+      int off = rnd.nextInt(5);
+      float[] x = ConvKernelsTest.random(rnd, off + 2 * w);
+      if (trial % 5 == 0) {
+        x[off + rnd.nextInt(2 * w)] = Float.NaN;
+      }
+      if (trial % 7 == 0) { // -0 against +0: max is +0 whichever comes first
+        x[off + 2 * w - w] = -0f;
+        x[off] = 0f;
+      }
+      float[] a = new float[outW + 1];
+      float[] b = new float[outW + 1];
+      simd.max2x2Row(x, off, w, a, 1, outW);
+      ref.max2x2Row(x, off, w, b, 1, outW);
+      for (int i = 0; i < outW; i++) {
+        float want = Float.NEGATIVE_INFINITY;
+        for (int t : new int[] {off + 2 * i, off + 2 * i + 1, off + w + 2 * i, off + w + 2 * i + 1}) {
+          want = Float.isNaN(x[t]) || Float.isNaN(want) ? Float.NaN
+              : x[t] > want || x[t] == want && Float.compare(x[t], want) > 0 ? x[t] : want;
+        }
+        assertEquals(want, a[i + 1], "outW=" + outW + " i=" + i);
+      }
+      assertEquals(Arrays.toString(b), Arrays.toString(a), "outW=" + outW);
+      assertEquals(0f, a[0]); // nothing written before dstOff
+    }
+  }
+
+  @Test
   void planeReductionsMatchScalarReference() {
     Random rnd = new Random(8);
     for (int n = 0; n < 300; n += 1 + n / 8) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.quantlens.engine.tensor.DType;
@@ -30,16 +31,29 @@ class BufferPoolTest {
   @Test
   void uninitializedTakeReusesTheArrayWithoutClearingItAndCreatesOneWhenNoneIsFree() {
     BufferPool pool = new BufferPool(1 << 20);
-    Tensor fresh = pool.takeUninitialized(DType.F32, 8);
-    assertEquals(8, fresh.floats().length);
+    Tensor fresh = pool.takeUninitialized(DType.I32, 8); // ints: never poisoned
+    assertEquals(8, fresh.ints().length);
     assertEquals(1, pool.freshArrays());
-    java.util.Arrays.fill(fresh.floats(), 3.5f);
+    java.util.Arrays.fill(fresh.ints(), 35);
     pool.give(fresh);
-    Tensor b = pool.takeUninitialized(DType.F32, 8);
+    Tensor b = pool.takeUninitialized(DType.I32, 8);
     assertSame(fresh, b);
     assertEquals(1, pool.freshArrays());
-    assertEquals(3.5f, b.floats()[7]); // not cleared: the caller writes every element itself
+    assertEquals(35, b.ints()[7]); // not cleared: the caller writes every element itself
     assertEquals(0, pool.bytes());
+  }
+
+  @Test
+  void recycledFloatsComeBackAsNanWhenPoisoned() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("quantlens.poisonRecycled"),
+        "the test suites run with -Dquantlens.poisonRecycled=true");
+    BufferPool pool = new BufferPool(1 << 20);
+    Tensor t = pool.takeUninitialized(DType.F32, 8);
+    java.util.Arrays.fill(t.floats(), 3.5f);
+    pool.give(t);
+    assertTrue(Float.isNaN(pool.takeUninitialized(DType.F32, 8).floats()[7]));
+    pool.give(t);
+    assertEquals(0f, pool.take(DType.F32, 8).floats()[7]); // take still clears
   }
 
   @Test

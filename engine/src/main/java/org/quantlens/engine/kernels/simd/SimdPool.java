@@ -2,6 +2,7 @@ package org.quantlens.engine.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.quantlens.engine.kernels.PoolKernels;
 
@@ -45,6 +46,53 @@ public final class SimdPool implements PoolKernels {
       m = m.max(FloatVector.fromArray(F, src, base + taps[t] + i));
     }
     m.intoArray(dst, dstOff + i);
+  }
+
+  // Lane i of a pair of vectors over 2L columns: column 2i (EVEN) or 2i + 1 (ODD).
+  private static final VectorShuffle<Float> EVEN = columns(0);
+  private static final VectorShuffle<Float> ODD = columns(1);
+  /**
+   * Two-vector shuffles compile to lane permutes on JDK 25 (2x the scalar loop for LeNet-5's
+   * pools); JDK 17 runs them out of line, 2-4x slower than scalar. Versions between: not measured.
+   */
+  private static final boolean SHUFFLES = Runtime.version().feature() >= 25;
+
+  private static VectorShuffle<Float> columns(int first) {
+    int[] c = new int[L];
+    for (int i = 0; i < L; i++) {
+      c[i] = 2 * i + first;
+    }
+    return VectorShuffle.fromArray(F, c, 0);
+  }
+
+  @Override
+  public void max2x2Row(float[] x, int r0, int w, float[] dst, int dstOff, int n) {
+    int r1 = r0 + w;
+    int i = 0;
+    if (SHUFFLES) {
+      for (; i + L <= n; i += L) {
+        max2x2Vector(x, r0, r1, dst, dstOff, i);
+      }
+      if (i < n && n >= L) {
+        max2x2Vector(x, r0, r1, dst, dstOff, n - L); // overlap: recomputes equal values
+        return;
+      }
+    }
+    for (; i < n; i++) {
+      int j = 2 * i;
+      dst[dstOff + i] = Math.max(Math.max(Math.max(x[r0 + j], x[r0 + j + 1]), x[r1 + j]), x[r1 + j + 1]);
+    }
+  }
+
+  /** Outputs {@code [i, i + L)}: the even and odd columns of both rows, in maxRow's tap order. */
+  private static void max2x2Vector(float[] x, int r0, int r1, float[] dst, int dstOff, int i) {
+    int j = 2 * i;
+    FloatVector a = FloatVector.fromArray(F, x, r0 + j);
+    FloatVector b = FloatVector.fromArray(F, x, r0 + j + L);
+    FloatVector c = FloatVector.fromArray(F, x, r1 + j);
+    FloatVector d = FloatVector.fromArray(F, x, r1 + j + L);
+    a.rearrange(EVEN, b).max(a.rearrange(ODD, b)).max(c.rearrange(EVEN, d))
+        .max(c.rearrange(ODD, d)).intoArray(dst, dstOff + i);
   }
 
   @Override
