@@ -161,6 +161,10 @@ public final class PaddedPlane {
 
   private void fillPhasedRow(float[] x, int src, float pad, float[] dst, int d,
       boolean readOnly) {
+    if (strideX == 2 && (!readOnly || phaseRead[0] && phaseRead[1])) {
+      fillPairedRow(x, src, pad, dst, d);
+      return;
+    }
     int validEnd = Math.min(cols, padLeft + w); // columns [padLeft, validEnd) hold input
     for (int p = 0; p < strideX; p++) {
       if (readOnly && !phaseRead[p]) {
@@ -175,6 +179,34 @@ public final class PaddedPlane {
         dst[o + j] = x[s];
       }
       Arrays.fill(dst, o + j1, o + count, pad);
+    }
+  }
+
+  /**
+   * Stride 2 with both phases read: one pass reading the input row in order and writing both
+   * phases (the general loop reads it twice at a stride of 2).
+   */
+  private void fillPairedRow(float[] x, int src, float pad, float[] dst, int d) {
+    int validEnd = Math.min(cols, padLeft + w); // columns [padLeft, validEnd) hold input
+    int lo = Math.min(padLeft, cols);
+    int hi = Math.max(lo, validEnd);
+    for (int c = 0; c < lo; c++) {
+      dst[d + (c & 1) * phaseLen + (c >> 1)] = pad;
+    }
+    for (int c = hi; c < rowLen; c++) { // through the odd phase's last unused slot, if any
+      dst[d + (c & 1) * phaseLen + (c >> 1)] = pad;
+    }
+    int c = lo;
+    int s = src + lo - padLeft;
+    int a = d + (c & 1) * phaseLen + (c >> 1); // column c
+    int b = d + ((c + 1) & 1) * phaseLen + ((c + 1) >> 1); // column c + 1
+    int pairs = (hi - lo) >> 1;
+    for (int j = 0; j < pairs; j++, s += 2) {
+      dst[a + j] = x[s];
+      dst[b + j] = x[s + 1];
+    }
+    if (((hi - lo) & 1) != 0) {
+      dst[a + pairs] = x[s];
     }
   }
 }
