@@ -28,6 +28,12 @@ public final class DirectConv {
   public static final int WIDE = Integer.getInteger("quantlens.conv.wide", 4) == 6 ? 6 : 4;
   /** Output channels of a narrow block, which covers what wide blocks leave with less waste. */
   public static final int NARROW = 4;
+  /**
+   * Output channels of a last block when one or two channels are left: LeNet-5's 6-channel first
+   * layer is 4 + 2 instead of 4 + 4 (a quarter of its multiply-adds were padding). The 2-channel
+   * kernel keeps four vectors of positions in flight, so it has the 4-channel one's 8 accumulators.
+   */
+  public static final int PAIR = 2;
   /** Readable floats a padded image must have past its last plane (vector loads over-read). */
   public static final int SLACK = 64;
   /** Below this many multiply-adds per image, an image is not split into row ranges. */
@@ -97,14 +103,19 @@ public final class DirectConv {
 
   /** Channels the blocks of {@code outChannels} cover (at least {@code outChannels}). */
   static int paddedChannels(int outChannels) {
-    int wide = wideBlocks(outChannels);
-    int rest = Math.max(0, outChannels - wide * WIDE);
-    return wide * WIDE + (rest + NARROW - 1) / NARROW * NARROW;
+    int m0 = 0;
+    while (m0 < outChannels) {
+      m0 += widthAt(outChannels, m0);
+    }
+    return m0;
   }
 
   /** Width of the block that starts at output channel {@code m0}. */
   static int widthAt(int outChannels, int m0) {
-    return m0 < wideBlocks(outChannels) * WIDE ? WIDE : NARROW;
+    if (m0 < wideBlocks(outChannels) * WIDE) {
+      return WIDE;
+    }
+    return outChannels - m0 <= PAIR ? PAIR : NARROW;
   }
 
   /** Floats of {@link #packWeights}'s result. */
@@ -115,7 +126,8 @@ public final class DirectConv {
   /**
    * Repacks ONNX weights {@code [M, C, k]} into blocks of output channels ({@link #wideBlocks}
    * wide ones, then narrow ones): the block of width {@code b} starting at channel {@code m0} is
-   * {@code [C][k][b]} from {@code m0 * C * k} on, the last block padded with zeros.
+   * {@code [C][k][b]} from {@code m0 * C * k} on, the last block padded with zeros (a last
+   * {@link #PAIR} block when one or two channels are left).
    */
   public static float[] packWeights(float[] w, int outChannels, int channels, int k) {
     float[] p = new float[packedSize(outChannels, channels, k)];
