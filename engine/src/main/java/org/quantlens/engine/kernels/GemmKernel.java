@@ -654,23 +654,32 @@ public abstract class GemmKernel {
       a.slabs(pa, mp);
     }
     try {
-      if (rowBlocks * colChunks == 1) { // called directly: no task lambda to allocate
-        tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, 0, mp, 0, np, epilogue);
+      int tasks = rowBlocks * colChunks;
+      if (tasks == 1 || par.threads() <= 1) { // called directly: no task lambda to allocate
+        for (int t = 0; t < tasks; t++) {
+          blockTask(t, colChunks, blockPanels, mp, np, m, n, k, alpha, a, b, beta, c, cOff, ldc,
+              epilogue);
+        }
         return;
       }
-      par.forRange(rowBlocks * colChunks, t -> {
-        int rb = t / colChunks;
-        int cc = t % colChunks;
-        int ip0 = rb * blockPanels;
-        int ip1 = Math.min(mp, ip0 + blockPanels);
-        int jp0 = (int) ((long) np * cc / colChunks);
-        int jp1 = (int) ((long) np * (cc + 1) / colChunks);
-        tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, jp0, jp1, epilogue);
-      });
+      par.forRange(tasks, t -> blockTask(t, colChunks, blockPanels, mp, np, m, n, k, alpha, a, b,
+          beta, c, cOff, ldc, epilogue));
     } finally {
       a.clear();
       b.clear();
     }
+  }
+
+  /** Task t of {@link #blocked}: row block {@code t / colChunks}, column chunk {@code t % colChunks}. */
+  private void blockTask(int t, int colChunks, int blockPanels, int mp, int np, int m, int n,
+      int k, float alpha, Operand a, Operand b, float beta, float[] c, int cOff, int ldc,
+      GemmEpilogue epilogue) {
+    int ip0 = t / colChunks * blockPanels;
+    int ip1 = Math.min(mp, ip0 + blockPanels);
+    int cc = t % colChunks;
+    int jp0 = (int) ((long) np * cc / colChunks);
+    int jp1 = (int) ((long) np * (cc + 1) / colChunks);
+    tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, jp0, jp1, epilogue);
   }
 
   /**
