@@ -106,6 +106,80 @@ class GemmPackingTest {
     assertTrue(best < 16, "packing allocated " + best + " bytes per call:\n" + out);
   }
 
+  /** A 4 x 8 kernel like the portable one that counts the panel transpositions it is asked for. */
+  private static final class CountingKernel extends GemmKernel {
+    int transposes;
+
+    CountingKernel() {
+      super(4, 8);
+    }
+
+    @Override
+    protected void microKernel(int kc, float[] a, int ia, float[] b, int ib, float[] tile) {
+      java.util.Arrays.fill(tile, 0, 32, 0f);
+      for (int p = 0; p < kc; p++, ia += 4, ib += 8) {
+        for (int i = 0; i < 4; i++) {
+          for (int j = 0; j < 8; j++) {
+            tile[i * 8 + j] += a[ia + i] * b[ib + j];
+          }
+        }
+      }
+    }
+
+    @Override
+    protected void transpose4(float[] src, int s0, int so, int depth, float[] dst, int base) {
+      transposes++;
+      super.transpose4(src, s0, so, depth, dst, base);
+    }
+  }
+
+  /**
+   * Products below {@link GemmKernel#VECTOR_PACK_MIN_MACS} pack A with the portable loop, not the
+   * subclass's transposition (whose vector code C1 boxes until the rarely called method reaches
+   * C2), and both give the reference's result; larger products keep the subclass's.
+   */
+  @Test
+  void smallProductsPackAWithThePortableLoopAndLargeOnesWithTheKernelsTransposition() {
+    int[][] shapes = {{64, 10, 64}, {64, 64, 63}, {64, 256, 784}, {200, 144, 24}};
+    for (int[] s : shapes) {
+      int m = s[0];
+      int n = s[1];
+      int k = s[2];
+      float[] a = source(m * k, m + n + k);
+      float[] w = source(n * k, 7L * k);
+      for (int i = 0; i < a.length; i++) {
+        a[i] = Float.isFinite(a[i]) && Math.abs(a[i]) < 1e3f ? a[i] : 0.5f;
+      }
+      for (int i = 0; i < w.length; i++) {
+        w[i] = Float.isFinite(w[i]) && Math.abs(w[i]) < 1e3f ? w[i] : -0.25f;
+      }
+      CountingKernel g = new CountingKernel();
+      PackedMatrix pw = g.packB(true, k, n, w, 0, k);
+      float[] c = new float[m * n];
+      g.transposes = 0;
+      g.sgemmPackedB(Parallel.SERIAL, false, m, 1f, a, 0, k, pw, 0f, c, 0, n, null);
+      boolean small = (long) m * n * k < GemmKernel.VECTOR_PACK_MIN_MACS;
+      String what = m + " x " + n + " x " + k;
+      if (small) {
+        assertEquals(0, g.transposes, what + ": kernel transpositions");
+      } else {
+        assertTrue(g.transposes > 0, what + ": the kernel's transposition was not used");
+      }
+      float[] ref = new float[m * n];
+      Gemm.reference(false, true, m, n, k, 1f, a, 0, k, w, 0, k, 0f, ref, 0, n, 0, m);
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          double sumAbs = 0; // rounding bound as in GemmKernelTest: 1e-5 sqrt(k) sum |a b|
+          for (int p = 0; p < k; p++) {
+            sumAbs += Math.abs((double) a[i * k + p] * w[j * k + p]);
+          }
+          assertEquals(ref[i * n + j], c[i * n + j], 1e-5 * Math.sqrt(k) * sumAbs + 1e-30,
+              what + " element (" + i + ", " + j + ")");
+        }
+      }
+    }
+  }
+
   /** The child JVM: packs repeatedly, prints the fewest bytes per call over its rounds. */
   static final class PackingLoop {
     public static void main(String[] args) {
