@@ -42,8 +42,9 @@ class SteadyStateAllocationTest {
   static final long TWO_THREAD_EXTRA = 1024;
 
   /**
-   * Allowed on top for the recurrent models: the LSTM/GRU node still allocates 200-380 bytes per
-   * run (its arguments record, the task lambda with two threads, the work tensor), and after the
+   * Allowed on top for the recurrent models: the LSTM/GRU node allocated 200-380 bytes per run
+   * (its arguments record and work shape, now kept per thread and per input shape; the task lambda
+   * with two threads remains), and after the
    * other models ran in the same JVM the Softmax/Gemm heads were measured at up to 1.8 KB per run
    * at batch 16 on JDK 25 (vector code the JIT left boxed; the bytes vary with test order).
    */
