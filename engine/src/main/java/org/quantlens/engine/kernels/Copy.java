@@ -23,6 +23,33 @@ public final class Copy {
    */
   public static void strided(Parallel par, Object src, int srcOff, int[] shape, int[] strides,
       Object dst, int dstOff) {
+    if (coalesced(shape, strides)) { // nothing to merge or drop: no arrays per call
+      copyView(par, src, srcOff, shape, strides, dst, dstOff);
+      return;
+    }
+    int[][] view = coalesce(shape, strides);
+    if (view != null) {
+      copyView(par, src, srcOff, view[0], view[1], dst, dstOff);
+    }
+  }
+
+  /**
+   * {@link #strided} with the view coalesced beforehand by {@link #coalesce}: a caller copying
+   * one geometry again and again (Transpose of one input shape) merges its dimensions once.
+   */
+  public static void strided(Parallel par, Object src, int srcOff, int[][] view, Object dst,
+      int dstOff) {
+    if (view != null) {
+      copyView(par, src, srcOff, view[0], view[1], dst, dstOff);
+    }
+  }
+
+  /**
+   * The view {@code (shape, strides)} with dimensions of 1 dropped and neighbours that step like
+   * one dimension merged, as {dims, strides} of rank >= 2 (a single element as {1, 1} with zero
+   * strides); null when the view is empty. The arrays are new: the caller may keep them.
+   */
+  public static int[][] coalesce(int[] shape, int[] strides) {
     int r = shape.length;
     int[] n = new int[r];
     int[] s = new int[r];
@@ -44,21 +71,40 @@ public final class Copy {
       }
     }
     if (total == 0) {
-      return;
+      return null;
     }
     if (k == 0) {
-      System.arraycopy(src, srcOff, dst, dstOff, 1);
-      return;
+      return new int[][] {{1, 1}, {0, 0}};
     }
     if (k == 1) {
-      n = new int[] {1, n[0]};
-      s = new int[] {0, s[0]};
-    } else {
-      n = Arrays.copyOf(n, k);
-      s = Arrays.copyOf(s, k);
+      return new int[][] {{1, n[0]}, {0, s[0]}};
     }
-    final int[] dims = n;
-    final int[] strd = s;
+    return new int[][] {Arrays.copyOf(n, k), Arrays.copyOf(s, k)};
+  }
+
+  /**
+   * Whether a view of rank >= 2 has no dimension of 1 or 0 and no two neighbours that step like
+   * one dimension, so {@link #strided} would coalesce it to itself.
+   */
+  private static boolean coalesced(int[] shape, int[] strides) {
+    if (shape.length < 2) {
+      return false;
+    }
+    for (int i = 0; i < shape.length; i++) {
+      if (shape[i] <= 1 || i > 0 && strides[i - 1] == (long) strides[i] * shape[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@link #strided} over a coalesced view of rank >= 2 with no empty dimension. */
+  private static void copyView(Parallel par, Object src, int srcOff, int[] dims, int[] strd,
+      Object dst, int dstOff) {
+    long total = 1;
+    for (int d : dims) {
+      total *= d;
+    }
     int rank = dims.length;
     long rows = total / dims[rank - 1];
     int tasks = total < PARALLEL_MIN || par.threads() <= 1 ? 1

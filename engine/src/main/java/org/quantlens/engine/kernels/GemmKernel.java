@@ -25,6 +25,8 @@ public abstract class GemmKernel {
   public static final int KC = 256;
   /** Register tiles (of {@link #mr()} rows) per block of rows one task owns. */
   private static final int MC_PANELS = 16;
+  /** Products from this many multiply-adds on transpose their A with vectors (see packPanels). */
+  static final long VECTOR_PACK_MIN_MACS = 1 << 18;
   /**
    * B panels whose partial sums a task stages at once when k spans several blocks: 96 x 1024
    * floats for the SIMD kernel on JDK 17 (384 KB, in L2 and under {@link #CACHE_LIMIT}).
@@ -340,6 +342,19 @@ public abstract class GemmKernel {
    */
   final void packPanels(float[] src, int off, int so, int sp, int outer, int depth, int w,
       float[] dst, int dstOff, int q0, int q1) {
+    packPanels(src, off, so, sp, outer, depth, w, dst, dstOff, q0, q1, true);
+  }
+
+  /**
+   * {@link #packPanels(float[], int, int, int, int, int, int, float[], int, int, int)}, with the
+   * subclass's (vector) transposition only when {@code vectorTranspose}: a product below
+   * {@link #VECTOR_PACK_MIN_MACS} transposes its A with the portable loop, whose share of the
+   * product's time is small and which allocates nothing in any compiler tier. The vector one runs
+   * a few times per call there (ResNet-20's last Gemm: 16 panels), so it took minutes of calls to
+   * reach C2, and until then C1 boxed every vector (100-260 KB per call).
+   */
+  final void packPanels(float[] src, int off, int so, int sp, int outer, int depth, int w,
+      float[] dst, int dstOff, int q0, int q1, boolean vectorTranspose) {
     if (so == 1) {
       packRuns(src, off, sp, outer, depth, w, dst, dstOff, q0, q1);
       return;
@@ -352,7 +367,11 @@ public abstract class GemmKernel {
       // line by line, step by step and 16-step blocks)
       int i = 0;
       if (w == 4 && lines == 4 && sp == 1) { // a whole 4-line panel of contiguous runs
-        transpose4(src, off + o0 * so, so, depth, dst, base);
+        if (vectorTranspose) {
+          transpose4(src, off + o0 * so, so, depth, dst, base);
+        } else {
+          interleave4(src, off + o0 * so, so, depth, dst, base, 4);
+        }
         i = 4;
       } else if (w == 6 && lines == 6 && sp == 1) {
         transpose6(src, off + o0 * so, so, depth, dst, base);
@@ -618,21 +637,22 @@ public abstract class GemmKernel {
       int w, float[] dst, long macs) {
     int panels = ceilDiv(outer, w);
     int tasks = tasks(par, macs, panels);
+    boolean vector = macs >= VECTOR_PACK_MIN_MACS;
     if (tasks <= 1) {
-      packSlabRange(src, off, so, sp, outer, depth, w, dst, panels, 0, panels);
+      packSlabRange(src, off, so, sp, outer, depth, w, dst, panels, 0, panels, vector);
       return;
     }
     par.forRange(tasks, t -> packSlabRange(src, off, so, sp, outer, depth, w, dst, panels,
-        (int) ((long) panels * t / tasks), (int) ((long) panels * (t + 1) / tasks)));
+        (int) ((long) panels * t / tasks), (int) ((long) panels * (t + 1) / tasks), vector));
   }
 
   /** Panels {@code [q0, q1)} of every slab of {@link #packSlabs}. */
   private void packSlabRange(float[] src, int off, int so, int sp, int outer, int depth, int w,
-      float[] dst, int panels, int q0, int q1) {
+      float[] dst, int panels, int q0, int q1, boolean vectorTranspose) {
     for (int k0 = 0; k0 < depth; k0 += KC) {
       int kc = Math.min(KC, depth - k0);
       packPanels(src, off + k0 * sp, so, sp, outer, kc, w, dst, k0 * w * panels + q0 * w * kc, q0,
-          q1);
+          q1, vectorTranspose);
     }
   }
 
@@ -654,23 +674,32 @@ public abstract class GemmKernel {
       a.slabs(pa, mp);
     }
     try {
-      if (rowBlocks * colChunks == 1) { // called directly: no task lambda to allocate
-        tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, 0, mp, 0, np, epilogue);
+      int tasks = rowBlocks * colChunks;
+      if (tasks == 1 || par.threads() <= 1) { // called directly: no task lambda to allocate
+        for (int t = 0; t < tasks; t++) {
+          blockTask(t, colChunks, blockPanels, mp, np, m, n, k, alpha, a, b, beta, c, cOff, ldc,
+              epilogue);
+        }
         return;
       }
-      par.forRange(rowBlocks * colChunks, t -> {
-        int rb = t / colChunks;
-        int cc = t % colChunks;
-        int ip0 = rb * blockPanels;
-        int ip1 = Math.min(mp, ip0 + blockPanels);
-        int jp0 = (int) ((long) np * cc / colChunks);
-        int jp1 = (int) ((long) np * (cc + 1) / colChunks);
-        tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, jp0, jp1, epilogue);
-      });
+      par.forRange(tasks, t -> blockTask(t, colChunks, blockPanels, mp, np, m, n, k, alpha, a, b,
+          beta, c, cOff, ldc, epilogue));
     } finally {
       a.clear();
       b.clear();
     }
+  }
+
+  /** Task t of {@link #blocked}: row block {@code t / colChunks}, column chunk {@code t % colChunks}. */
+  private void blockTask(int t, int colChunks, int blockPanels, int mp, int np, int m, int n,
+      int k, float alpha, Operand a, Operand b, float beta, float[] c, int cOff, int ldc,
+      GemmEpilogue epilogue) {
+    int ip0 = t / colChunks * blockPanels;
+    int ip1 = Math.min(mp, ip0 + blockPanels);
+    int cc = t % colChunks;
+    int jp0 = (int) ((long) np * cc / colChunks);
+    int jp1 = (int) ((long) np * (cc + 1) / colChunks);
+    tile(m, n, k, alpha, a, b, beta, c, cOff, ldc, ip0, ip1, jp0, jp1, epilogue);
   }
 
   /**
@@ -708,7 +737,8 @@ public abstract class GemmKernel {
       int aBase = a.slabOffset(k0, mr); // panel ip at aBase + ip * aStride
       int aStride = a.panelDistance(kc, mr);
       if (slab != null) { // this block's rows of A, steps [k0, k0 + kc), zero-padded panels
-        packPanels(a.data, a.base + k0 * a.step, a.line, a.step, m, kc, mr, slab, 0, ip0, ip1);
+        packPanels(a.data, a.base + k0 * a.step, a.line, a.step, m, kc, mr, slab, 0, ip0, ip1,
+            (long) m * n * k >= VECTOR_PACK_MIN_MACS);
         pa = slab;
         aBase = -ip0 * mr * kc;
         aStride = mr * kc;

@@ -311,20 +311,31 @@ public final class RecurrentLayer {
     int perDirection = par.threads() == 1 ? 1 : (2 * par.threads() + directions - 1) / directions;
     int blocks = Math.max(1, Math.min(perDirection, batch / MIN_ROWS_PER_TASK));
     int tasks = directions * blocks;
-    Run run = new Run(work, fused ? 0 : directions * rows * gh, x, seqLen, batch, batchMajor, lens,
-        h0, c0, y, yh, yc);
-    if (tasks == 1) {
-      recur(par, run, 0, 0, batch, fused);
-      return;
+    Run run = RUNS.get().set(work, fused ? 0 : directions * rows * gh, x, seqLen, batch,
+        batchMajor, lens, h0, c0, y, yh, yc);
+    try {
+      if (tasks == 1) {
+        recur(par, run, 0, 0, batch, fused);
+        return;
+      }
+      par.forRange(tasks, t -> {
+        int d = t / blocks;
+        int k = t % blocks;
+        int b0 = (int) ((long) batch * k / blocks);
+        int b1 = (int) ((long) batch * (k + 1) / blocks);
+        recur(Parallel.SERIAL, run, d, b0, b1, fused);
+      });
+    } finally {
+      run.clear();
     }
-    par.forRange(tasks, t -> {
-      int d = t / blocks;
-      int k = t % blocks;
-      int b0 = (int) ((long) batch * k / blocks);
-      int b1 = (int) ((long) batch * (k + 1) / blocks);
-      recur(Parallel.SERIAL, run, d, b0, b1, fused);
-    });
   }
+
+  /**
+   * The calling thread's arguments record, set afresh by every {@link #run} so that steady-state
+   * calls allocate none. Safe because a thread runs one layer call at a time (tasks only read the
+   * record, and a call never starts another).
+   */
+  private static final ThreadLocal<Run> RUNS = ThreadLocal.withInitial(Run::new);
 
   private void recur(Parallel par, Run run, int d, int b0, int b1, boolean fused) {
     if (fused) {
@@ -337,21 +348,21 @@ public final class RecurrentLayer {
   /** The per-call arguments shared by the tasks of one {@link #run}. */
   private static final class Run {
     /** The input projections (direction d at {@code d * seqLen * batch * gates * hidden}), then the states. */
-    final float[] work;
+    float[] work;
     /** Where the rows' states start in {@link #work}. */
-    final int stateBase;
-    final float[] x;
-    final int seqLen;
-    final int batch;
-    final boolean batchMajor;
-    final int[] lens;
-    final float[] h0;
-    final float[] c0;
-    final float[] y;
-    final float[] yh;
-    final float[] yc;
+    int stateBase;
+    float[] x;
+    int seqLen;
+    int batch;
+    boolean batchMajor;
+    int[] lens;
+    float[] h0;
+    float[] c0;
+    float[] y;
+    float[] yh;
+    float[] yc;
 
-    Run(float[] work, int stateBase, float[] x, int seqLen, int batch, boolean batchMajor,
+    Run set(float[] work, int stateBase, float[] x, int seqLen, int batch, boolean batchMajor,
         int[] lens, float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
       this.work = work;
       this.stateBase = stateBase;
@@ -365,6 +376,12 @@ public final class RecurrentLayer {
       this.y = y;
       this.yh = yh;
       this.yc = yc;
+      return this;
+    }
+
+    /** Drops the call's arrays, so that an idle thread keeps none of them alive. */
+    void clear() {
+      set(null, 0, null, 0, 0, false, null, null, null, null, null, null);
     }
 
     int len(int b) {

@@ -47,13 +47,15 @@ final class GatherOps {
   private static Operator gather(NodeContext ctx) {
     Node node = ctx.node();
     long axisAttr = ctx.attrLong("axis", 0);
-    // with constant data (an embedding table), {output shape, {axis, n, outer, inner}} of the
-    // last indices shape: no shape arrays per call
-    Tensor constData = ctx.constant(0);
+    // {output shape, {axis, n, outer, inner}, indices shape} of the last data shape, valid while
+    // the indices keep their shape too: no shape arrays per call
     ShapeKeyed<int[][]> plans = new ShapeKeyed<>();
     return (in, ec) -> {
       Tensor x = in[0];
-      int[][] plan = x == constData ? plans.get(in[1]) : null;
+      int[][] plan = plans.get(x);
+      if (plan != null && !in[1].hasShape(plan[2])) {
+        plan = null;
+      }
       if (plan == null) {
         int[] s = x.shape();
         int a = ShapeSupport.axis(node, axisAttr, s.length);
@@ -62,15 +64,13 @@ final class GatherOps {
         System.arraycopy(s, 0, shape, 0, a);
         System.arraycopy(q, 0, shape, a, q.length);
         System.arraycopy(s, a + 1, shape, a + q.length, s.length - a - 1);
-        plan = new int[][] {shape, {a, s[a], ShapeSupport.product(s, 0, a),
-            ShapeSupport.product(s, a + 1, s.length)}};
-        if (x == constData) {
-          plans.put(in[1], plan);
-        }
+        plan = plans.put(x, new int[][] {shape, {a, s[a], ShapeSupport.product(s, 0, a),
+            ShapeSupport.product(s, a + 1, s.length)}, q});
       }
       int n = plan[1][1];
       // the converted indices live in a recycled session buffer, released below
-      Tensor idxBuf = ec.allocate(DType.I32, in[1].size());
+      // (shaped like the indices: allocate(type, like) needs no shape array per call)
+      Tensor idxBuf = ec.allocate(DType.I32, in[1]);
       int[] idx = indices(node, in[1], n, idxBuf.ints());
       Tensor out = ec.allocate(x.dtype(), plan[0]);
       int outer = plan[1][2];

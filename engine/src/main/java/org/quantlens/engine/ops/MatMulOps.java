@@ -75,6 +75,8 @@ public final class MatMulOps implements OpFamily {
     private final int[] packedShape;
     private final GemmEpilogue epilogue;
     private final FusedActivation activation;
+    /** Y's shape {m, n} of the last A shape: no shape array per call. */
+    private final ShapeKeyed<int[]> outShapes = new ShapeKeyed<>();
 
     GemmOp(String where, float alpha, float beta, boolean transA, boolean transB,
         PackedMatrix packedB, int[] packedShape, GemmEpilogue epilogue, FusedActivation activation) {
@@ -115,9 +117,13 @@ public final class MatMulOps implements OpFamily {
             + b0 + ", " + b1 + "]" + (transB ? " (transB)" : "") + " gives K=" + kb);
       }
       boolean useC = c != null && beta != 0;
+      int[] yShape = outShapes.get(a);
+      if (yShape == null || yShape[1] != n) {
+        yShape = outShapes.put(a, new int[] {m, n});
+      }
       // beta 0 ignores C's old contents (BLAS), so a float result need not be cleared first
-      Tensor y = a.dtype() == DType.F32 ? ctx.allocateUninitialized(DType.F32, m, n)
-          : ctx.allocate(a.dtype(), m, n);
+      Tensor y = a.dtype() == DType.F32 ? ctx.allocateUninitialized(DType.F32, yShape)
+          : ctx.allocate(a.dtype(), yShape);
       if (useC) {
         broadcastC(where, c, m, n, y);
       }

@@ -132,11 +132,13 @@ public final class RecurrentOps implements OpFamily {
       throw new ShapeMismatchException(s.node + ": X has input size " + x.dim(2)
           + " but W expects " + layer.input());
     }
-    int[][] shapes = prepared == null ? null : s.shapes.get(x); // {state, Y} of the last X shape
+    // {state, Y, {work size}} of the last X shape
+    int[][] shapes = prepared == null ? null : s.shapes.get(x);
     if (shapes == null) {
       shapes = new int[][] {
           s.batchMajor ? new int[] {batch, d, hidden} : new int[] {d, batch, hidden},
-          s.batchMajor ? new int[] {batch, seqLen, d, hidden} : new int[] {seqLen, d, batch, hidden}};
+          s.batchMajor ? new int[] {batch, seqLen, d, hidden} : new int[] {seqLen, d, batch, hidden},
+          {layer.workSize(seqLen, batch)}};
       if (prepared != null) {
         s.shapes.put(x, shapes);
       }
@@ -168,7 +170,7 @@ public final class RecurrentOps implements OpFamily {
     if (seqLen > 0 && batch > 0) {
       // the input projections and states come from the session's recycled buffers, and the
       // layer writes them before reading them
-      Tensor work = ec.allocateUninitialized(DType.F32, layer.workSize(seqLen, batch));
+      Tensor work = ec.allocateUninitialized(DType.F32, shapes[2]);
       layer.run(ec, work.floats(), x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0,
           floats(y), floats(yh), floats(yc));
       ec.release(work);

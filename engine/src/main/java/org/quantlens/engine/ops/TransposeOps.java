@@ -22,18 +22,20 @@ final class TransposeOps {
   private static Operator transpose(NodeContext ctx) {
     Node node = ctx.node();
     int[] perm = ctx.attrInts("perm", null);
-    // {output shape, source strides} of the last input shape: no shape arrays per call
-    ShapeKeyed<int[][]> plans = new ShapeKeyed<>();
+    // {output shape, the copy's coalesced view (Copy.coalesce)} of the last input shape: no
+    // shape arrays per call
+    ShapeKeyed<Object[]> plans = new ShapeKeyed<>();
     return (in, ec) -> {
       Tensor x = in[0];
-      int[][] plan = plans.get(x);
+      Object[] plan = plans.get(x);
       if (plan == null) {
         int[] p = perm == null ? reversed(x.rank()) : perm;
         checkPerm(node, p, x.rank());
-        plan = plans.put(x, permutation(x.shape(), p));
+        int[][] permuted = permutation(x.shape(), p);
+        plan = plans.put(x, new Object[] {permuted[0], Copy.coalesce(permuted[0], permuted[1])});
       }
-      Tensor out = ec.allocate(x.dtype(), plan[0]);
-      Copy.strided(ec, x.data(), 0, plan[0], plan[1], out.data(), 0);
+      Tensor out = ec.allocate(x.dtype(), (int[]) plan[0]);
+      Copy.strided(ec, x.data(), 0, (int[][]) plan[1], out.data(), 0);
       return ec.result(out);
     };
   }

@@ -75,10 +75,38 @@ final class BufferPool {
    * it when they need another), a new one as a vector.
    */
   Tensor take(DType type, int length) {
-    Tensor t = takeUninitialized(type, length);
-    if (length > 0) {
-      clear(t.data()); // outside the lock: the array is this caller's now
+    return cleared(takeUninitialized(type, length, null));
+  }
+
+  /**
+   * Like {@link #take}, preferring among the free arrays of that length one whose last tensor has
+   * {@code shape}, and wrapping a new array in that shape: two results of one length but different
+   * shapes (an embedding's output and its transpose) would otherwise swap tensors every run and
+   * each be re-wrapped.
+   */
+  Tensor take(DType type, int length, int[] shape) {
+    return cleared(takeUninitialized(type, length, shape));
+  }
+
+  /** {@link #take(DType, int, int[])} with the shape of {@code like} (not copied out of it). */
+  Tensor takeLike(DType type, Tensor like) {
+    return cleared(takeUninitializedLike(type, like));
+  }
+
+  /** Like {@link #takeLike} but a recycled array keeps whatever it held. */
+  Tensor takeUninitializedLike(DType type, Tensor like) {
+    Tensor held = like.size() == 0 ? null : poll(key(type, like.size()), null, like);
+    if (held == null) {
+      return takeUninitialized(type, like.size(), like.shape());
     }
+    if (POISON) {
+      poison(held.data());
+    }
+    return held;
+  }
+
+  private static Tensor cleared(Tensor t) {
+    clear(t.data()); // outside the lock: the array is this caller's now
     return t;
   }
 
@@ -87,10 +115,19 @@ final class BufferPool {
    * element before reading any.
    */
   Tensor takeUninitialized(DType type, int length) {
-    Tensor held = length == 0 ? null : poll(key(type, length));
+    return takeUninitialized(type, length, null);
+  }
+
+  /**
+   * Like {@link #take(DType, int, int[])} but a recycled array keeps whatever it held. A null
+   * {@code shape} takes any free array and wraps a new one as a vector.
+   */
+  Tensor takeUninitialized(DType type, int length, int[] shape) {
+    Tensor held = length == 0 ? null : poll(key(type, length), shape, null);
     if (held == null) {
       fresh.incrementAndGet();
-      return Tensor.wrap(type, Array.newInstance(ELEMENT[type.ordinal()], length), length);
+      Object array = Array.newInstance(ELEMENT[type.ordinal()], length);
+      return shape == null ? Tensor.wrap(type, array, length) : Tensor.wrap(type, array, shape);
     }
     if (POISON) {
       poison(held.data());
@@ -98,15 +135,32 @@ final class BufferPool {
     return held;
   }
 
-  private synchronized Tensor poll(long key) {
+  /** The top free tensor of {@code key}'s shelf, or one below it with the shape asked for. */
+  private synchronized Tensor poll(long key, int[] shape, Tensor like) {
     Shelf s = find(key, false);
     if (s == null || s.count == 0) {
       return null;
     }
-    Tensor t = s.items[--s.count];
-    s.items[s.count] = null;
+    int top = s.count - 1;
+    if ((shape != null || like != null) && !fits(s.items[top], shape, like)) {
+      for (int i = top - 1; i >= 0; i--) {
+        if (fits(s.items[i], shape, like)) { // bring it to the top
+          Tensor t = s.items[i];
+          s.items[i] = s.items[top];
+          s.items[top] = t;
+          break;
+        }
+      }
+    }
+    Tensor t = s.items[top];
+    s.items[top] = null;
+    s.count = top;
     bytes -= bytesOf(t.data());
     return t;
+  }
+
+  private static boolean fits(Tensor t, int[] shape, Tensor like) {
+    return shape != null ? t.hasShape(shape) : t.hasShapeOf(like);
   }
 
   /**

@@ -26,6 +26,12 @@ final class RunContext implements ExecContext {
    * counts: boxed from Integer's cache, no allocation).
    */
   private final IdentityHashMap<Object, Integer> owned = new IdentityHashMap<>();
+  /**
+   * The tensor each of those arrays was allocated in, which is what goes back to the pool: the
+   * slot dropped last may hold a view of another shape (Reshape), and pooling the view would make
+   * the next run's allocation re-wrap the array and the view be made again.
+   */
+  private final IdentityHashMap<Object, Tensor> allocatedAs = new IdentityHashMap<>();
 
   /** The running node's saturation counter, null when counting is off. */
   private SaturationCounter saturation;
@@ -69,6 +75,7 @@ final class RunContext implements ExecContext {
       }
     }
     owned.clear();
+    allocatedAs.clear();
     saturation = null;
     running = null;
   }
@@ -112,23 +119,23 @@ final class RunContext implements ExecContext {
 
   @Override
   public Tensor allocate(DType type, int... shape) {
-    return own(shaped(buffers.take(type, size(shape)), shape));
+    return own(shaped(buffers.take(type, size(shape), shape), shape));
   }
 
   @Override
   public Tensor allocate(DType type, Tensor like) {
-    Tensor t = buffers.take(type, like.size());
+    Tensor t = buffers.takeLike(type, like);
     return own(t.hasShapeOf(like) ? t : Tensor.wrap(type, t.data(), like.shape()));
   }
 
   @Override
   public Tensor allocateUninitialized(DType type, int... shape) {
-    return own(shaped(buffers.takeUninitialized(type, size(shape)), shape));
+    return own(shaped(buffers.takeUninitialized(type, size(shape), shape), shape));
   }
 
   @Override
   public Tensor allocateUninitialized(DType type, Tensor like) {
-    Tensor t = buffers.takeUninitialized(type, like.size());
+    Tensor t = buffers.takeUninitializedLike(type, like);
     return own(t.hasShapeOf(like) ? t : Tensor.wrap(type, t.data(), like.shape()));
   }
 
@@ -151,6 +158,7 @@ final class RunContext implements ExecContext {
     // Ops may call allocate from worker threads (scratch); the map is this call's alone.
     synchronized (this) {
       owned.put(t.data(), 0);
+      allocatedAs.put(t.data(), t);
     }
     return t;
   }
@@ -161,7 +169,7 @@ final class RunContext implements ExecContext {
     Integer c = owned.get(a);
     if (c != null && c == 0) { // allocated in this call and held by no slot
       owned.remove(a);
-      buffers.give(t);
+      buffers.give(allocatedAs.remove(a));
     }
   }
 
@@ -183,7 +191,7 @@ final class RunContext implements ExecContext {
     }
     if (c == 1) {
       owned.remove(a);
-      buffers.give(t);
+      buffers.give(allocatedAs.remove(a));
     } else {
       owned.put(a, c - 1);
     }
@@ -192,5 +200,6 @@ final class RunContext implements ExecContext {
   /** Forgets {@code t}'s array so it is never recycled (the caller now owns it). */
   synchronized void disown(Tensor t) {
     owned.remove(t.data());
+    allocatedAs.remove(t.data());
   }
 }

@@ -509,4 +509,45 @@ class GemmKernelTest {
       assertTrue(perCall < 1024, "path " + path + " allocated " + perCall + " bytes per call");
     }
   }
+
+  /**
+   * On one thread a product of several row blocks (an RNN's input projection over 200 steps: 50
+   * panels of A) runs its blocks in a loop, not through a task lambda (80 bytes per call before).
+   * The portable kernel, so no vector code can box.
+   */
+  @Test
+  void aSerialProductOfSeveralRowBlocksAllocatesNothingOnceWarm() {
+    java.lang.management.ThreadMXBean std = java.lang.management.ManagementFactory.getThreadMXBean();
+    org.junit.jupiter.api.Assumptions.assumeTrue(std instanceof com.sun.management.ThreadMXBean,
+        "com.sun.management.ThreadMXBean not available");
+    com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) std;
+    org.junit.jupiter.api.Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported(),
+        "thread allocation measurement not supported");
+    mx.setThreadAllocatedMemoryEnabled(true);
+    GemmKernel g = new ScalarGemm();
+    int m = 200;
+    int n = 144;
+    int k = 24;
+    float[] a = new float[m * k];
+    float[] w = new float[n * k];
+    Random rng = new Random(5);
+    for (int i = 0; i < a.length; i++) {
+      a[i] = rng.nextFloat() - 0.5f;
+    }
+    for (int i = 0; i < w.length; i++) {
+      w[i] = rng.nextFloat() - 0.5f;
+    }
+    float[] c = new float[m * n];
+    PackedMatrix pw = g.packB(true, k, n, w, 0, k);
+    long tid = Thread.currentThread().getId();
+    long best = Long.MAX_VALUE;
+    for (int round = 0; round < 5; round++) {
+      long before = mx.getThreadAllocatedBytes(tid);
+      for (int i = 0; i < 10; i++) {
+        g.sgemmPackedB(Parallel.SERIAL, false, m, 1f, a, 0, k, pw, 0f, c, 0, n, null);
+      }
+      best = Math.min(best, (mx.getThreadAllocatedBytes(tid) - before) / 10);
+    }
+    assertEquals(0, best, "bytes per call");
+  }
 }

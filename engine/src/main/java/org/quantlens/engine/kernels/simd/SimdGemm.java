@@ -1,6 +1,7 @@
 package org.quantlens.engine.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -238,25 +239,41 @@ public final class SimdGemm extends GemmKernel {
     }
   }
 
-  // Shuffles of the 4 x 8 transpose in transpose4: pairwise zips, lane i < L from the first
-  // vector, L + i from the second (two-vector rearrange).
-  private static final VectorShuffle<Float> ZIP_LO = zip(0, false);
-  private static final VectorShuffle<Float> ZIP_HI = zip(L / 2, false);
-  private static final VectorShuffle<Float> ZIP2_LO = zip(0, true);
-  private static final VectorShuffle<Float> ZIP2_HI = zip(L / 2, true);
+  // The 4 x 8 transpose in transpose4 zips pairs of vectors: both go through the same one-vector
+  // shuffle (lanes doubled up, singly or in pairs) and a blend takes the odd units from the
+  // second. Not the two-vector rearrange: JDK 25 implements that with a blend on the result of a
+  // late-inlined intrinsic, an abstract call that C2 binds only from a receiver profile, and where
+  // it had none (transpose4 compiled on its own) every shuffle boxed its vectors (100 KB per
+  // ResNet-20 call at batch 64).
+  private static final VectorShuffle<Float> ONES_LO = doubled(0, 1);
+  private static final VectorShuffle<Float> ONES_HI = doubled(L / 2, 1);
+  private static final VectorShuffle<Float> PAIRS_LO = doubled(0, 2);
+  private static final VectorShuffle<Float> PAIRS_HI = doubled(L / 2, 2);
+  private static final VectorMask<Float> ODD_ONES = oddUnits(1);
+  private static final VectorMask<Float> ODD_PAIRS = oddUnits(2);
+  /**
+   * Adding -0 leaves every float as it is (-0 + -0 = -0, +0 + -0 = +0, NaN stays NaN) and gives
+   * the sum the exact vector class, which a load's result lacks until its late-inlined intrinsic
+   * is expanded: {@code loaded.rearrange(..)} would be bound only from a receiver profile.
+   */
+  private static final FloatVector NEG_ZERO = FloatVector.broadcast(F, -0f);
 
-  /** Interleaves from lane {@code from} on: single lanes, or pairs of lanes when {@code pairs}. */
-  private static VectorShuffle<Float> zip(int from, boolean pairs) {
+  /** Lanes {@code from, from + 1, ..} in units of {@code unit} lanes, each unit twice. */
+  private static VectorShuffle<Float> doubled(int from, int unit) {
     int[] idx = new int[L];
     for (int j = 0; j < L; j++) {
-      int unit = pairs ? 2 : 1;
-      int group = j / (2 * unit); // which pair of units
-      int inUnit = j % unit;
-      boolean second = (j / unit) % 2 == 1;
-      int lane = from + group * unit + inUnit;
-      idx[j] = second ? L + lane : lane;
+      idx[j] = from + (j / (2 * unit)) * unit + j % unit;
     }
     return VectorShuffle.fromArray(F, idx, 0);
+  }
+
+  /** True in the odd units of {@code unit} lanes. */
+  private static VectorMask<Float> oddUnits(int unit) {
+    boolean[] odd = new boolean[L];
+    for (int j = 0; j < L; j++) {
+      odd[j] = (j / unit) % 2 == 1;
+    }
+    return VectorMask.fromArray(F, odd, 0);
   }
 
   @Override
@@ -270,18 +287,21 @@ public final class SimdGemm extends GemmKernel {
     int s3 = s2 + so;
     int p = 0;
     for (int d = base; p + L <= depth; p += L, d += 4 * L) {
-      FloatVector r0 = FloatVector.fromArray(F, src, s0 + p);
-      FloatVector r1 = FloatVector.fromArray(F, src, s1 + p);
-      FloatVector r2 = FloatVector.fromArray(F, src, s2 + p);
-      FloatVector r3 = FloatVector.fromArray(F, src, s3 + p);
-      FloatVector a = r0.rearrange(ZIP_LO, r1); // r0p0 r1p0 r0p1 r1p1 .. r1p3
-      FloatVector b = r2.rearrange(ZIP_LO, r3);
-      FloatVector c = r0.rearrange(ZIP_HI, r1); // steps 4..7
-      FloatVector e = r2.rearrange(ZIP_HI, r3);
-      a.rearrange(ZIP2_LO, b).intoArray(dst, d); // steps 0, 1: r0 r1 r2 r3 each
-      a.rearrange(ZIP2_HI, b).intoArray(dst, d + L);
-      c.rearrange(ZIP2_LO, e).intoArray(dst, d + 2 * L);
-      c.rearrange(ZIP2_HI, e).intoArray(dst, d + 3 * L);
+      // every receiver must have an exact class (see NEG_ZERO); shuffles and blends give one
+      FloatVector r0 = NEG_ZERO.add(FloatVector.fromArray(F, src, s0 + p));
+      FloatVector r1 = NEG_ZERO.add(FloatVector.fromArray(F, src, s1 + p));
+      FloatVector r2 = NEG_ZERO.add(FloatVector.fromArray(F, src, s2 + p));
+      FloatVector r3 = NEG_ZERO.add(FloatVector.fromArray(F, src, s3 + p));
+      // r0p0 r1p0 r0p1 r1p1 .. r1p3, then steps 4..7
+      FloatVector a = r0.rearrange(ONES_LO).blend(r1.rearrange(ONES_LO), ODD_ONES);
+      FloatVector b = r2.rearrange(ONES_LO).blend(r3.rearrange(ONES_LO), ODD_ONES);
+      FloatVector c = r0.rearrange(ONES_HI).blend(r1.rearrange(ONES_HI), ODD_ONES);
+      FloatVector e = r2.rearrange(ONES_HI).blend(r3.rearrange(ONES_HI), ODD_ONES);
+      // two steps per vector: r0 r1 r2 r3 each
+      a.rearrange(PAIRS_LO).blend(b.rearrange(PAIRS_LO), ODD_PAIRS).intoArray(dst, d);
+      a.rearrange(PAIRS_HI).blend(b.rearrange(PAIRS_HI), ODD_PAIRS).intoArray(dst, d + L);
+      c.rearrange(PAIRS_LO).blend(e.rearrange(PAIRS_LO), ODD_PAIRS).intoArray(dst, d + 2 * L);
+      c.rearrange(PAIRS_HI).blend(e.rearrange(PAIRS_HI), ODD_PAIRS).intoArray(dst, d + 3 * L);
     }
     if (p < depth) {
       transposeTail(src, s0, so, p, depth, dst, base);
