@@ -121,6 +121,7 @@ public final class ResultsReport {
           + " per configuration, throughput mode%n", any.get("jmhVersion"),
           num(any.get("forks")), num(any.get("warmupIterations")), any.get("warmupTime"),
           num(any.get("measurementIterations")), any.get("measurementTime")));
+      longerIterations(any);
     } else if (peer != null) {
       md.append("- JDK: ").append(peer.get("jdk")).append('\n');
     }
@@ -683,6 +684,24 @@ public final class ResultsReport {
       return String.format(Locale.ROOT, "%.2f", v);
     }
     return String.format(Locale.ROOT, "%.2g", v);
+  }
+
+  /** Says which results were measured with other iteration times than {@code any}'s. */
+  private void longerIterations(Map<String, Object> any) {
+    Map<String, java.util.TreeSet<String>> other = new LinkedHashMap<>();
+    for (Map<String, Object> r : jmh) {
+      if (r.get("measurementTime").equals(any.get("measurementTime"))) {
+        continue;
+      }
+      String key = String.format(Locale.ROOT, "%s measured x %s", num(r.get("measurementIterations")),
+          r.get("measurementTime"));
+      String name = ((String) r.get("benchmark")).replace(PKG, "");
+      String model = params(r).get("model");
+      other.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(model == null ? name
+          : name + " " + model);
+    }
+    other.forEach((times, names) -> md.append("- ").append(times).append(" for ")
+        .append(String.join(", ", names)).append('\n'));
   }
 
   // ------------------------------------------------------------------------------------------
