@@ -37,7 +37,7 @@ public interface ConvKernels {
    * @param offsets per (input channel, kernel tap), channel-major: where the tap reads for output
    *     (0, 0)
    * @param w one block of {@link DirectConv#packWeights}, in the same (channel, tap) order
-   * @param width the block's width: {@link DirectConv#WIDE} or {@link DirectConv#NARROW}
+   * @param width the block's width: {@link DirectConv#NARROW} or {@link DirectConv#PAIR}
    * @param bias {@code M} values, or null for zero
    * @param dstPlane distance in {@code dst} between output channels ({@code >= outH * outW})
    */

@@ -6,8 +6,8 @@ import java.util.Arrays;
  * Direct float32 convolution for one group, 1-D or 2-D, any strides and dilations (though
  * {@link #suits} sends no dilated layer here): no patch matrix. Input planes are copied once into the stride-phased {@link PaddedPlane} layout, where
  * consecutive output columns read adjacent elements for every kernel tap, into a per-thread
- * {@link Scratch} buffer; {@link ConvKernels#directConv} then keeps a block of {@link #WIDE} or
- * {@link #NARROW} output channels times a few vectors of output positions in registers over all
+ * {@link Scratch} buffer; {@link ConvKernels#directConv} then keeps a block of {@link #NARROW} (or a last
+ * {@link #PAIR}) output channels times a few vectors of output positions in registers over all
  * channels and taps, reading weights repacked once ({@link #packWeights}) so that the block's
  * weights for one tap are adjacent.
  *
@@ -18,15 +18,11 @@ import java.util.Arrays;
  */
 public final class DirectConv {
   /**
-   * Output channels of a wide block: 4, as narrow ones, unless {@code -Dquantlens.conv.wide=6}
-   * asks for the 6-channel x 2-vector kernel (for A/B timing). That kernel needs 15 of the 16
-   * ymm registers and loses to the 4-channel one on both JDKs: C2 spills its accumulators on JDK
-   * 25 (disassembly: three stored and reloaded per loop iteration; 0.7x per FMA), and on JDK 17
-   * (17.0.15, this EPYC) it ran 2.5x slower per FMA in a profile of a 16 -> 16 layer at 32x32;
-   * paired in one JVM, 4 against 6 was 1.6x (16 and 32 channels, batch 1) and 1.7x (batch 64).
+   * Output channels of a block: 4 x 2 vectors of positions, 8 accumulators. A 6-channel x
+   * 2-vector kernel needs 15 of AVX2's 16 ymm registers and lost on both JDKs: C2 spilled its
+   * accumulators on JDK 25 (0.7x per FMA) and it ran 2.5x slower per FMA on JDK 17; paired, 4
+   * against 6 channels was 1.6x (16 and 32 channels, batch 1) and 1.7x (batch 64).
    */
-  public static final int WIDE = Integer.getInteger("quantlens.conv.wide", 4) == 6 ? 6 : 4;
-  /** Output channels of a narrow block, which covers what wide blocks leave with less waste. */
   public static final int NARROW = 4;
   /**
    * Output channels of a last block when one or two channels are left: LeNet-5's 6-channel first
@@ -79,28 +75,6 @@ public final class DirectConv {
     return true;
   }
 
-  /**
-   * How many wide blocks come first; narrow blocks cover the remaining channels (the last block
-   * may be partial). Chosen for the least time at the relative cost of 11 per wide and 8 per
-   * narrow block: 16 channels are 6 + 6 + 4, 32 are 4 x 6 + 2 x 4, 6 are one wide block.
-   */
-  static int wideBlocks(int outChannels) {
-    if (WIDE == NARROW) {
-      return 0;
-    }
-    int best = 0;
-    int bestCost = Integer.MAX_VALUE;
-    for (int n = 0; n <= (outChannels + WIDE - 1) / WIDE; n++) {
-      int rest = Math.max(0, outChannels - n * WIDE);
-      int cost = 11 * n + 8 * ((rest + NARROW - 1) / NARROW);
-      if (cost < bestCost) {
-        best = n;
-        bestCost = cost;
-      }
-    }
-    return best;
-  }
-
   /** Channels the blocks of {@code outChannels} cover (at least {@code outChannels}). */
   static int paddedChannels(int outChannels) {
     int m0 = 0;
@@ -112,9 +86,6 @@ public final class DirectConv {
 
   /** Width of the block that starts at output channel {@code m0}. */
   static int widthAt(int outChannels, int m0) {
-    if (m0 < wideBlocks(outChannels) * WIDE) {
-      return WIDE;
-    }
     return outChannels - m0 <= PAIR ? PAIR : NARROW;
   }
 
@@ -124,8 +95,8 @@ public final class DirectConv {
   }
 
   /**
-   * Repacks ONNX weights {@code [M, C, k]} into blocks of output channels ({@link #wideBlocks}
-   * wide ones, then narrow ones): the block of width {@code b} starting at channel {@code m0} is
+   * Repacks ONNX weights {@code [M, C, k]} into blocks of {@link #NARROW} output channels
+   * ({@link #widthAt}): the block of width {@code b} starting at channel {@code m0} is
    * {@code [C][k][b]} from {@code m0 * C * k} on, the last block padded with zeros (a last
    * {@link #PAIR} block when one or two channels are left).
    */

@@ -239,7 +239,7 @@ class DirectConvTest {
         int t = q % (kh * kw);
         offsets[q] = q / (kh * kw) * planeLen + t / kw * rowLen + t % kw;
       }
-      int width = rnd.nextBoolean() ? DirectConv.NARROW : 6; // 6: the wide kernel on every JDK
+      int width = rnd.nextBoolean() ? DirectConv.NARROW : DirectConv.PAIR;
       int mr = 1 + rnd.nextInt(width);
       int m0 = rnd.nextInt(3);
       float[] w = random(rnd, 3 + offsets.length * width);
@@ -315,33 +315,15 @@ class DirectConvTest {
   }
 
   @Test
-  void channelBlocksCoverEveryOutputChannelWithTheLeastWaste() {
-    // Against a brute-force search over (wide, narrow) block counts at the documented costs.
+  void channelBlocksCoverEveryOutputChannelWithAtMostOnePaddingChannel() {
     for (int m = 1; m <= 80; m++) {
-      int wide = DirectConv.wideBlocks(m);
       int covered = DirectConv.paddedChannels(m);
-      assertTrue(covered >= m && covered - m < Math.max(DirectConv.WIDE, DirectConv.NARROW),
-          "channels " + m + " covered by " + covered);
-      if (DirectConv.WIDE == DirectConv.NARROW) {
-        assertEquals(0, wide);
-        continue;
-      }
-      int best = Integer.MAX_VALUE;
-      for (int a = 0; a * 6 < m + 6; a++) {
-        for (int b = 0; a * 6 + b * 4 < m + 4; b++) {
-          if (a * 6 + b * 4 >= m) {
-            best = Math.min(best, 11 * a + 8 * b);
-          }
-        }
-      }
-      int narrow = (covered - wide * 6) / 4;
-      assertEquals(best, 11 * wide + 8 * narrow, "channels " + m);
+      // blocks of 4, and a last block of 2 when one or two channels are left
+      int want = m % 4 == 0 || m % 4 == 3 ? (m + 3) / 4 * 4 : m / 4 * 4 + 2;
+      assertEquals(want, covered, "channels " + m);
+      assertTrue(covered - m <= 1, "channels " + m + " covered by " + covered);
     }
-    if (DirectConv.WIDE == 6) {
-      assertEquals(2, DirectConv.wideBlocks(16), "16 = 6 + 6 + 4");
-      assertEquals(1, DirectConv.wideBlocks(6));
-      assertEquals(0, DirectConv.wideBlocks(8), "8 = 4 + 4");
-    }
+    assertEquals(6, DirectConv.paddedChannels(6), "LeNet-5's 6 channels: 4 + 2, no padding");
   }
 
   static float[] random(Random rnd, int n) {

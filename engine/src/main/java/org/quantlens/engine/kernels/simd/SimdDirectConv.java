@@ -11,8 +11,8 @@ import org.quantlens.engine.kernels.Scratch;
  * {@code ceil(outW / L)} slots, the last one shifted left to overlap its neighbour (stores are
  * overwrites of identical values); when that wastes many lanes, slots run over the flattened
  * padded rows instead (see {@link #run}). Slots are taken two at a time across row ends, so even
- * an 8x8 plane fills the registers: a block of 6 or 4 channels ({@link DirectConv#WIDE},
- * {@link DirectConv#NARROW}) x 2 slots of accumulators, plus 2 input vectors and one broadcast
+ * an 8x8 plane fills the registers: a block of 4 channels ({@link DirectConv#NARROW}) x 2
+ * slots of accumulators, plus 2 input vectors and one broadcast
  * weight per channel, in one flat loop over (channel, tap); a last block of 2 channels
  * ({@link DirectConv#PAIR}) takes 4 slots at a time. The hot block always stores whole
  * channel blocks of whole vectors; a partial channel block, rows narrower than a vector (stored
@@ -62,11 +62,7 @@ final class SimdDirectConv {
         int i1 = srcOff + r1 * rowStep + c1;
         int o0 = outOff + r0 * pitch + c0;
         int o1 = outOff + r1 * pitch + c1;
-        if (width == 6) {
-          block6(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
-        } else {
-          block4(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
-        }
+        block4(src, offsets, w, wOff, i0, i1, b, lo, hi, out, o0, o1, plane);
       }
     }
     if (!direct) {
@@ -101,64 +97,12 @@ final class SimdDirectConv {
     return s / perRow * step + col(s, perRow, gridW);
   }
 
-  /** Per-thread bias block, so the kernel takes one array instead of six floats. */
-  private static final ThreadLocal<float[]> BIAS = ThreadLocal.withInitial(() -> new float[6]);
+  /** Per-thread bias block, so the kernel takes one array instead of four floats. */
+  private static final ThreadLocal<float[]> BIAS = ThreadLocal.withInitial(() -> new float[4]);
 
   /** Column of slot {@code s}'s first lane in a grid {@code width} columns wide. */
   private static int col(int s, int perRow, int width) {
     return Math.max(0, Math.min((s % perRow) * L, width - L));
-  }
-
-  private static void block6(float[] src, int[] offsets, float[] w, int wOff, int i0, int i1,
-      float[] b, float lo, float hi, float[] dst, int o0, int o1, int plane) {
-    FloatVector a00 = FloatVector.broadcast(F, b[0]);
-    FloatVector a10 = FloatVector.broadcast(F, b[1]);
-    FloatVector a20 = FloatVector.broadcast(F, b[2]);
-    FloatVector a30 = FloatVector.broadcast(F, b[3]);
-    FloatVector a40 = FloatVector.broadcast(F, b[4]);
-    FloatVector a50 = FloatVector.broadcast(F, b[5]);
-    FloatVector a01 = a00;
-    FloatVector a11 = a10;
-    FloatVector a21 = a20;
-    FloatVector a31 = a30;
-    FloatVector a41 = a40;
-    FloatVector a51 = a50;
-    for (int q = 0, wi = wOff; q < offsets.length; q++, wi += 6) {
-      int o = offsets[q];
-      FloatVector x0 = FloatVector.fromArray(F, src, i0 + o);
-      FloatVector x1 = FloatVector.fromArray(F, src, i1 + o);
-      FloatVector wv;
-      wv = FloatVector.broadcast(F, w[wi]);
-      a00 = x0.fma(wv, a00);
-      a01 = x1.fma(wv, a01);
-      wv = FloatVector.broadcast(F, w[wi + 1]);
-      a10 = x0.fma(wv, a10);
-      a11 = x1.fma(wv, a11);
-      wv = FloatVector.broadcast(F, w[wi + 2]);
-      a20 = x0.fma(wv, a20);
-      a21 = x1.fma(wv, a21);
-      wv = FloatVector.broadcast(F, w[wi + 3]);
-      a30 = x0.fma(wv, a30);
-      a31 = x1.fma(wv, a31);
-      wv = FloatVector.broadcast(F, w[wi + 4]);
-      a40 = x0.fma(wv, a40);
-      a41 = x1.fma(wv, a41);
-      wv = FloatVector.broadcast(F, w[wi + 5]);
-      a50 = x0.fma(wv, a50);
-      a51 = x1.fma(wv, a51);
-    }
-    a00.max(lo).min(hi).intoArray(dst, o0);
-    a10.max(lo).min(hi).intoArray(dst, o0 + plane);
-    a20.max(lo).min(hi).intoArray(dst, o0 + 2 * plane);
-    a30.max(lo).min(hi).intoArray(dst, o0 + 3 * plane);
-    a40.max(lo).min(hi).intoArray(dst, o0 + 4 * plane);
-    a50.max(lo).min(hi).intoArray(dst, o0 + 5 * plane);
-    a01.max(lo).min(hi).intoArray(dst, o1);
-    a11.max(lo).min(hi).intoArray(dst, o1 + plane);
-    a21.max(lo).min(hi).intoArray(dst, o1 + 2 * plane);
-    a31.max(lo).min(hi).intoArray(dst, o1 + 3 * plane);
-    a41.max(lo).min(hi).intoArray(dst, o1 + 4 * plane);
-    a51.max(lo).min(hi).intoArray(dst, o1 + 5 * plane);
   }
 
   private static void block2(float[] src, int[] offsets, float[] w, int wOff, int i0, int i1,
