@@ -10,6 +10,7 @@ import org.quantlens.engine.kernels.FloatConv;
 import org.quantlens.engine.kernels.GenericConv;
 import org.quantlens.engine.kernels.PackedMatrix;
 import org.quantlens.engine.kernels.TapOffsets;
+import org.quantlens.engine.kernels.Winograd;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -150,6 +151,14 @@ public final class ConvOps implements OpFamily {
     // likewise -Dquantlens.conv.patches=false keeps the patch-matrix GEMM path
     boolean patchesAllowed = Boolean.parseBoolean(System.getProperty("quantlens.conv.patches",
         "true"));
+    // likewise -Dquantlens.conv.winograd=false keeps 3x3 layers off the Winograd path
+    boolean winogradAllowed = Boolean.parseBoolean(System.getProperty("quantlens.conv.winograd",
+        "true"));
+    // Winograd's transformed kernels are held beside the direct kernel's copy, which serves
+    // input shapes the transforms do not take (odd sides, narrow rows)
+    float[] wWinograd = winogradAllowed && wPacked != null && Winograd.suits(kernel, win.strides,
+        win.dilations, group, wConst.dim(1))
+        ? Winograd.packWeights(wPacked, wConst.dim(0), wConst.dim(1)) : null;
     boolean directWeights = directAllowed && wPacked != null && DirectConv.suits(kernel, win.strides,
         win.dilations, group, wConst.dim(1), wConst.dim(0));
     float[] wDirect = directWeights ? DirectConv.packWeights(wPacked, wConst.dim(0),
@@ -202,6 +211,8 @@ public final class ConvOps implements OpFamily {
         Tensor y = ec.allocateUninitialized(DType.F32, outShape); // every path writes all of y
         if (group == c && group > 1 && g.rank <= 2) {
           FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, ep, y.floats(), ec);
+        } else if (constW && wWinograd != null && Winograd.suits(g)) {
+          Winograd.run(g, n, c, m, x.floats(), wWinograd, bf, ep, y.floats(), ec);
         } else if (directAllowed && DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {
           layout.set(DirectConv.run(g, n, c, m, x.floats(), wf, constW ? wDirect : null, bf,
               ep, y.floats(), ec, layout.get()));

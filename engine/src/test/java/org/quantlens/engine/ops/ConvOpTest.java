@@ -416,14 +416,17 @@ class ConvOpTest {
     // pool hands a's array (holding -x) back for y, which has a's shape; run twice with new
     // inputs, y must equal the same conv run alone on fresh arrays, for each float path.
     Random rnd = new Random(77);
-    int[][] shapes = { // c, m, k, stride, group: y has x's shape (pad k / 2, m = c)
-      {6, 6, 3, 1, 6}, // depthwise
-      {8, 8, 3, 1, 1}, // direct
-      {72, 72, 3, 1, 1}, // patch panels and GEMM
-      {8, 8, 1, 1, 1}, // pointwise GEMM on the input in place
+    int[][] shapes = { // c, m, k, stride, group, h, w: y has x's shape (pad k / 2, m = c)
+      {6, 6, 3, 1, 6, 9, 7}, // depthwise
+      {8, 8, 3, 1, 1, 9, 7}, // direct
+      {8, 8, 3, 1, 1, 16, 32}, // Winograd (with the SIMD kernels)
+      {72, 72, 3, 1, 1, 9, 7}, // patch panels and GEMM
+      {8, 8, 1, 1, 1, 9, 7}, // pointwise GEMM on the input in place
     };
     for (int[] sh : shapes) {
       int c = sh[0];
+      int h = sh[5];
+      int wd = sh[6];
       int k = sh[2];
       int p = k / 2;
       Map<String, Attribute> attrs = Map.of("pads", ConvTestGraphs.ints(p, p, p, p), "group",
@@ -431,7 +434,7 @@ class ConvOpTest {
       Tensor w = ConvTestGraphs.randomF32(rnd, sh[1], c / sh[4], k, k);
       org.quantlens.engine.graph.Graph g = new org.quantlens.engine.graph.Graph("dirty");
       g.opsets().put("", 11);
-      g.inputs().add(new org.quantlens.engine.graph.Value("x", DType.F32, new int[] {1, c, 9, 7}));
+      g.inputs().add(new org.quantlens.engine.graph.Value("x", DType.F32, new int[] {1, c, h, wd}));
       g.initializers().put("w", w);
       g.nodes().add(new org.quantlens.engine.graph.Node("n1", "Neg", java.util.List.of("x"),
           java.util.List.of("a"), Map.of()));
@@ -442,7 +445,7 @@ class ConvOpTest {
       g.outputs().add(new org.quantlens.engine.graph.Value("y", null, (int[]) null, null));
       try (org.quantlens.engine.runtime.Session s = new org.quantlens.engine.runtime.Session(g)) {
         for (int run = 0; run < 2; run++) {
-          Tensor x = ConvTestGraphs.randomF32(rnd, 1, c, 9, 7);
+          Tensor x = ConvTestGraphs.randomF32(rnd, 1, c, h, wd);
           float[] got = s.run(Map.of("x", x)).get("y").floats();
           float[] alone = ConvTestGraphs.run("Conv", 11, attrs, new Tensor[] {x, w},
               new boolean[] {false, true}, 1, 1)[0].floats();

@@ -1,0 +1,38 @@
+package org.quantlens.engine.kernels;
+
+/**
+ * The vector loops of {@link Winograd}: one band of tile rows of one image, from input planes to
+ * finished output planes. There is only a SIMD implementation: with the scalar kernels every
+ * convolution stays on the direct or GEMM path, the reference the transforms are tested against.
+ */
+public interface WinogradKernels {
+  /** The SIMD implementation, or null when the scalar kernels are in use. */
+  static WinogradKernels get() {
+    return Selected.INSTANCE;
+  }
+
+  /** Tiles one vector holds: a row of tiles must be a whole number of vectors. */
+  int lanes();
+
+  /**
+   * Output rows {@code [2 * ty0, 2 * ty1)} of one image, every output channel, before any
+   * epilogue but the clamp: {@code y[yOff + m * h * w + oy * w + ox] = clamp(bias[m] + conv, lo,
+   * hi)} for a 3x3 kernel, stride 1, one pixel of zero padding on every side.
+   *
+   * @param x the image's {@code channels} planes of {@code h x w} from {@code xOff}
+   * @param u weights from {@link Winograd#packWeights}
+   * @param bias {@code outChannels} values, or null for zero
+   * @param ty0 first tile row ({@code ty1 - ty0} tile rows hold a multiple of {@link
+   *     Winograd#PANEL} tiles)
+   */
+  void band(float[] x, int xOff, int channels, int h, int w, float[] u, int outChannels,
+      float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1);
+
+  /** Holds the selected implementation (chosen on first use). */
+  final class Selected {
+    static final WinogradKernels INSTANCE =
+        Kernels.select(WinogradKernels.class, "SimdWinograd", null);
+
+    private Selected() {}
+  }
+}
