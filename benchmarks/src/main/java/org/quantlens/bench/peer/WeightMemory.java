@@ -22,7 +22,8 @@ import org.quantlens.onnx.OnnxWriter;
  * taken over the numeric arrays a {@link Session} holds after loading the model file (graph read,
  * weights packed, the graph itself dropped; {@link HeldArrays}): the weights in whatever form the
  * session keeps them, with biases, scales and tables, but not the names and nodes of its
- * structure. Also reported: the whole heap the session keeps, measured as the drop in used heap
+ * structure, each weight once (a float session built with {@code -Dquantlens.conv.winograd=false};
+ * the transformed 3x3 kernels Winograd adds are reported apart). Also reported: the whole heap the session keeps, measured as the drop in used heap
  * after full collections (smallest of three loads), and the initializer bytes of each file. Writes JSON for {@code ResultsReport}. Run it
  * with {@code -XX:+UseSerialGC}: after a full collection its used heap is exact, where G1's counts
  * whole regions (a humongous weight array rounds up to its regions).
@@ -35,6 +36,8 @@ import org.quantlens.onnx.OnnxWriter;
 public final class WeightMemory {
   private static final MemoryMXBean MEM = ManagementFactory.getMemoryMXBean();
   private static Session keep;
+  /** Read when a session is built: false keeps 3x3 layers off Winograd (and its weights). */
+  private static final String WINOGRAD = "quantlens.conv.winograd";
 
   private WeightMemory() {}
 
@@ -68,8 +71,16 @@ public final class WeightMemory {
           OnnxWriter.write(g, file);
           r.put(variant + "FileInitializerBytes", initializerBytes(g));
           long[] held = new long[1];
+          // the ratio's float side holds each weight once: without Winograd's transformed copy
+          // of 3x3 kernels, which the float session keeps beside them (reported on its own)
+          System.setProperty(WINOGRAD, "false");
           r.put(variant + "SessionBytes", (double) sessionBytes(file, held));
           r.put(variant + "HeldArrayBytes", (double) held[0]);
+          System.clearProperty(WINOGRAD);
+          if (variant.equals("float")) {
+            sessionBytes(file, held);
+            r.put("floatWinogradExtraBytes", (double) held[0] - (Double) r.get("floatHeldArrayBytes"));
+          }
         }
         double heapRatio = (Double) r.get("static-int8SessionBytes") / (Double) r.get("floatSessionBytes");
         double ratio = (Double) r.get("static-int8HeldArrayBytes") / (Double) r.get("floatHeldArrayBytes");

@@ -36,7 +36,7 @@ public final class Winograd {
   /**
    * True when a layer's attributes allow this path on this JVM (the input shape is checked per
    * call by {@link #suits(ConvGeometry)}): 3x3, stride 1, no dilation, one group, at least
-   * {@link #MIN_CHANNELS} input channels, SIMD kernels in use.
+   * {@link #MIN_CHANNELS} input channels, SIMD kernels in use on JDK 18 or later ({@link WinogradKernels#get}).
    */
   public static boolean suits(int[] kernel, int[] strides, int[] dilations, int group,
       int channels) {

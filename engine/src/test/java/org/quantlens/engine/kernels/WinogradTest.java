@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class WinogradTest {
   @BeforeEach
   void simdKernels() {
-    assumeTrue(WinogradKernels.get() != null, "Winograd runs with the SIMD kernels only");
+    assumeTrue(WinogradKernels.get() != null, "Winograd runs with the SIMD kernels, JDK 18 on");
   }
 
   private static final ConvGeometry.AutoPad NOTSET = ConvGeometry.AutoPad.NOTSET;

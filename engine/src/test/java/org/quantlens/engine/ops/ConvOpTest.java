@@ -419,7 +419,7 @@ class ConvOpTest {
     int[][] shapes = { // c, m, k, stride, group, h, w: y has x's shape (pad k / 2, m = c)
       {6, 6, 3, 1, 6, 9, 7}, // depthwise
       {8, 8, 3, 1, 1, 9, 7}, // direct
-      {8, 8, 3, 1, 1, 16, 32}, // Winograd (with the SIMD kernels)
+      {8, 8, 3, 1, 1, 16, 32}, // Winograd (with the SIMD kernels, JDK 18 on)
       {72, 72, 3, 1, 1, 9, 7}, // patch panels and GEMM
       {8, 8, 1, 1, 1, 9, 7}, // pointwise GEMM on the input in place
     };

@@ -59,12 +59,23 @@ public final class SimdWinograd implements WinogradKernels {
     for (int c = 0; c < channels; c++) {
       split(x, xOff + c * h * w, h, w, s, c * chanStride, ty0, nb, pitch);
     }
-    // With half a vector of tiles per row (tw = L / 2) every store below writes L / 2 lanes of
-    // the next tile row too: rows are written in order, so the next row overwrites them; after
-    // the last row they fall on the next channel's first row (written next: channels go in
-    // order too) and after the last channel on the gap between positions. The driver gives such
-    // a band exactly one panel of tiles, so no row of a later panel is written before.
-    boolean half = tw < L;
+    // one method per stage: band as a whole was too big for JDK 17's C2, whose vectors then
+    // stayed boxed in C1 code
+    inputs(s, channels, tw, nb, pitch, chanStride, v, vStride);
+    products(u, v, p, channels, blocks, tiles, vStride, pStride);
+    outputs(p, outChannels, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * ty0 * w, h * w, w);
+  }
+
+  /**
+   * Every tile of the band through {@link #inputTile}. With half a vector of tiles per row (tw =
+   * L / 2) every store writes L / 2 lanes of the next tile row too: rows are written in order, so
+   * the next row overwrites them; after the last row they fall on the next channel's first row
+   * (written next: channels go in order too) and after the last channel on the gap between
+   * positions. The driver gives such a band exactly one panel of tiles, so no row of a later
+   * panel is written before.
+   */
+  private static void inputs(float[] s, int channels, int tw, int nb, int pitch, int chanStride,
+      float[] v, int vStride) {
     for (int c = 0; c < channels; c++) {
       for (int t = 0; t < nb; t++) {
         for (int tx = 0; tx < tw; tx += L) {
@@ -74,6 +85,11 @@ public final class SimdWinograd implements WinogradKernels {
         }
       }
     }
+  }
+
+  /** Per position, {@code [M x C] x [C x tiles]} on the GEMM's 4 x (2 vectors) tile. */
+  private static void products(float[] u, float[] v, float[] p, int channels, int blocks,
+      int tiles, int vStride, int pStride) {
     for (int xi = 0; xi < POSITIONS; xi++) {
       for (int q = 0; q < tiles; q += NR) {
         for (int b = 0; b < blocks; b++) {
@@ -83,10 +99,17 @@ public final class SimdWinograd implements WinogradKernels {
         }
       }
     }
+  }
+
+  /** Every output tile of the band through {@link #outputTile}, from output row {@code y[yOff]}. */
+  private static void outputs(float[] p, int outChannels, int tw, int nb, int pStride,
+      float[] bias, float lo, float hi, float[] y, int yOff, int plane, int w) {
+    boolean half = tw < L;
+    int tiles = nb * tw;
     for (int m = 0; m < outChannels; m++) {
       float bm = bias == null ? 0f : bias[m];
       for (int t = 0; t < nb; t++) {
-        int row = yOff + m * h * w + 2 * (ty0 + t) * w;
+        int row = yOff + m * plane + 2 * t * w;
         for (int tx = 0; tx < tw; tx += L) {
           outputTile(p, m * tiles + t * tw + tx, pStride, bm, lo, hi, y, row + 2 * tx, w, half);
         }
