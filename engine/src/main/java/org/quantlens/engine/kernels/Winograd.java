@@ -15,10 +15,11 @@ import java.util.function.IntConsumer;
  * results differ from the direct convolution's by accumulated float rounding, as FMA against
  * multiply-then-add does.
  *
- * <p>A task is a band of tile rows of one image: the band's transformed input and products stay
- * in L2 ({@link #BAND_FLOATS}) and its output rows are finished while in cache. As in {@link
- * DirectConv}, every output value is the same computation however the bands fall, so results do
- * not depend on the thread count.
+ * <p>A task is a band of tile rows of one image (and with few images and several threads, a
+ * group of its output channels): the band's transformed input and products stay in L2 ({@link
+ * #BAND_FLOATS}) and its output rows are finished while in cache. As in {@link DirectConv}, every
+ * output value is the same computation however the tasks fall, so results do not depend on the
+ * thread count.
  */
 public final class Winograd {
   private static final WinogradKernels KERNELS = WinogradKernels.get();
@@ -144,9 +145,15 @@ public final class Winograd {
     int rows = tw < KERNELS.lanes() ? unit : Math.max(unit, fit / unit * unit);
     int parts = (th + rows - 1) / rows;
     int threads = par.threads();
+    int blocks = paddedChannels(outChannels) / ROWS;
+    int groups = 1;
     if (threads > 1 && batch < 2 * threads) {
-      // two bands per thread where the rows allow
+      // two bands per thread where the rows allow; with fewer tasks than threads, one group of
+      // output channels per thread (each group transforms the whole band's input again)
       parts = Math.max(parts, Math.min(th / unit, (2 * threads + batch - 1) / batch));
+      if (batch * parts < threads) {
+        groups = Math.min(blocks, (threads + batch * parts - 1) / (batch * parts));
+      }
     }
     Plan plan = FREE_PLAN.get();
     if (plan == null) {
@@ -155,17 +162,20 @@ public final class Winograd {
       FREE_PLAN.set(null);
     }
     try {
-      plan.set(g, channels, outChannels, x, u, bias, ep, y, parts, unit);
-      par.forRange(batch * parts, plan);
+      plan.set(g, channels, outChannels, x, u, bias, ep, y, parts, unit, groups);
+      par.forRange(batch * parts * groups, plan);
     } finally {
-      plan.set(null, 0, 0, null, null, null, null, null, 0, 0); // drop the call's arrays
+      plan.set(null, 0, 0, null, null, null, null, null, 0, 0, 0); // drop the call's arrays
       FREE_PLAN.set(plan);
     }
   }
 
   private static final ThreadLocal<Plan> FREE_PLAN = new ThreadLocal<>();
 
-  /** One call's shapes and operands; task {@code t} is band {@code t % parts} of image {@code t / parts}. */
+  /**
+   * One call's shapes and operands; task {@code t} is group {@code t % groups} of output
+   * channels in band {@code t / groups % parts} of image {@code t / groups / parts}.
+   */
   private static final class Plan implements IntConsumer {
     int h;
     int w;
@@ -178,9 +188,10 @@ public final class Winograd {
     float[] y;
     int parts;
     int unit;
+    int groups;
 
     void set(ConvGeometry g, int channels, int outChannels, float[] x, float[] u, float[] bias,
-        Epilogue ep, float[] y, int parts, int unit) {
+        Epilogue ep, float[] y, int parts, int unit, int groups) {
       this.x = x;
       this.u = u;
       this.bias = bias;
@@ -195,24 +206,29 @@ public final class Winograd {
       this.outChannels = outChannels;
       this.parts = parts;
       this.unit = unit;
+      this.groups = groups;
     }
 
     @Override
     public void accept(int t) {
-      int n = t / parts;
-      int part = t % parts;
+      int group = t % groups;
+      int n = t / groups / parts;
+      int part = t / groups % parts;
       int units = h / 2 / unit;
       int ty0 = units * part / parts * unit;
       int ty1 = units * (part + 1) / parts * unit;
-      if (ty0 == ty1) {
+      int blocks = paddedChannels(outChannels) / ROWS;
+      int m0 = blocks * group / groups * ROWS;
+      int m1 = Math.min(outChannels, blocks * (group + 1) / groups * ROWS);
+      if (ty0 == ty1 || m0 >= m1) {
         return;
       }
       int plane = h * w;
       int yOff = n * outChannels * plane;
-      KERNELS.band(x, n * channels * plane, channels, h, w, u, outChannels, bias, ep.lo, ep.hi, y,
-          yOff, ty0, ty1);
+      KERNELS.band(x, n * channels * plane, channels, h, w, u, outChannels, m0, m1, bias, ep.lo,
+          ep.hi, y, yOff, ty0, ty1);
       if (ep.post != null) {
-        for (int m = 0; m < outChannels; m++) {
+        for (int m = m0; m < m1; m++) {
           int from = yOff + m * plane + 2 * ty0 * w;
           ep.finish(y, from, from + 2 * (ty1 - ty0) * w);
         }

@@ -15,18 +15,18 @@ public interface WinogradKernels {
   int lanes();
 
   /**
-   * Output rows {@code [2 * ty0, 2 * ty1)} of one image, every output channel, before any
-   * epilogue but the clamp: {@code y[yOff + m * h * w + oy * w + ox] = clamp(bias[m] + conv, lo,
-   * hi)} for a 3x3 kernel, stride 1, one pixel of zero padding on every side.
+   * Output rows {@code [2 * ty0, 2 * ty1)} of output channels {@code [m0, m1)} of one image,
+   * before any epilogue but the clamp: {@code y[yOff + m * h * w + oy * w + ox] = clamp(bias[m] +
+   * conv, lo, hi)} for a 3x3 kernel, stride 1, one pixel of zero padding on every side.
    *
    * @param x the image's {@code channels} planes of {@code h x w} from {@code xOff}
-   * @param u weights from {@link Winograd#packWeights}
+   * @param u weights from {@link Winograd#packWeights} for all {@code outChannels}
+   * @param m0 a multiple of 4
    * @param bias {@code outChannels} values, or null for zero
-   * @param ty0 first tile row ({@code ty1 - ty0} tile rows hold a multiple of {@link
-   *     Winograd#PANEL} tiles)
+   * @param ty0 first tile row; {@code ty1 - ty0} rows hold whole panels of two vectors of tiles
    */
-  void band(float[] x, int xOff, int channels, int h, int w, float[] u, int outChannels,
-      float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1);
+  void band(float[] x, int xOff, int channels, int h, int w, float[] u, int outChannels, int m0,
+      int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1);
 
   /**
    * Holds the selected implementation (chosen on first use). None on JDK 17: its C2 left the

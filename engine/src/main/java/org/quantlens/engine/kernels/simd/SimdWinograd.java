@@ -41,14 +41,13 @@ public final class SimdWinograd implements WinogradKernels {
 
   @Override
   public void band(float[] x, int xOff, int channels, int h, int w, float[] u, int outChannels,
-      float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1) {
+      int m0, int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1) {
     int tw = w / 2;
     int nb = ty1 - ty0;
     int tiles = nb * tw;
-    int blocks = (outChannels + 3) / 4;
     int pitch = 2 * (tw + L); // E, then O at tw + L
     int chanStride = (2 * nb + 2) * pitch;
-    int rows = blocks * 4;
+    int rows = (m1 - m0 + 3) / 4 * 4;
     // the 16 positions are read and written together: one cache line between their regions keeps
     // sizes like 8 KiB from mapping all 16 onto the same L1 sets
     int vStride = channels * tiles + NR;
@@ -62,8 +61,9 @@ public final class SimdWinograd implements WinogradKernels {
     // one method per stage: band as a whole was too big for JDK 17's C2, whose vectors then
     // stayed boxed in C1 code
     inputs(s, channels, tw, nb, pitch, chanStride, v, vStride);
-    products(u, v, p, channels, blocks, tiles, vStride, pStride);
-    outputs(p, outChannels, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * ty0 * w, h * w, w);
+    products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles, vStride,
+        pStride);
+    outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * ty0 * w, h * w, w);
   }
 
   /**
@@ -87,13 +87,16 @@ public final class SimdWinograd implements WinogradKernels {
     }
   }
 
-  /** Per position, {@code [M x C] x [C x tiles]} on the GEMM's 4 x (2 vectors) tile. */
-  private static void products(float[] u, float[] v, float[] p, int channels, int blocks,
-      int tiles, int vStride, int pStride) {
+  /**
+   * Per position, {@code [4 count x C] x [C x tiles]} on the GEMM's 4 x (2 vectors) tile: weight
+   * blocks {@code [b0, b0 + count)} of {@code blocks}, into rows from 0 of {@code p}.
+   */
+  private static void products(float[] u, float[] v, float[] p, int channels, int blocks, int b0,
+      int count, int tiles, int vStride, int pStride) {
     for (int xi = 0; xi < POSITIONS; xi++) {
       for (int q = 0; q < tiles; q += NR) {
-        for (int b = 0; b < blocks; b++) {
-          SimdGemm.micro4(channels, u, (xi * blocks + b) * channels * 4, v,
+        for (int b = 0; b < count; b++) {
+          SimdGemm.micro4(channels, u, (xi * blocks + b0 + b) * channels * 4, v,
               xi * vStride + q * channels, null, 1f, 0f, true, p, xi * pStride + b * 4 * tiles + q,
               tiles);
         }
@@ -101,17 +104,21 @@ public final class SimdWinograd implements WinogradKernels {
     }
   }
 
-  /** Every output tile of the band through {@link #outputTile}, from output row {@code y[yOff]}. */
-  private static void outputs(float[] p, int outChannels, int tw, int nb, int pStride,
+  /**
+   * Every output tile of channels {@code [m0, m1)} (rows of {@code p} from 0) through {@link
+   * #outputTile}, from output row {@code y[yOff]} of channel 0.
+   */
+  private static void outputs(float[] p, int m0, int m1, int tw, int nb, int pStride,
       float[] bias, float lo, float hi, float[] y, int yOff, int plane, int w) {
     boolean half = tw < L;
     int tiles = nb * tw;
-    for (int m = 0; m < outChannels; m++) {
+    for (int m = m0; m < m1; m++) {
       float bm = bias == null ? 0f : bias[m];
       for (int t = 0; t < nb; t++) {
         int row = yOff + m * plane + 2 * t * w;
         for (int tx = 0; tx < tw; tx += L) {
-          outputTile(p, m * tiles + t * tw + tx, pStride, bm, lo, hi, y, row + 2 * tx, w, half);
+          outputTile(p, (m - m0) * tiles + t * tw + tx, pStride, bm, lo, hi, y, row + 2 * tx, w,
+              half);
         }
       }
     }
