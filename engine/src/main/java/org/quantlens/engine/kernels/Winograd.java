@@ -11,9 +11,9 @@ import java.util.function.IntConsumer;
  * the direct kernel spends 9: the transforms are additions only, and the channel sums run on the
  * GEMM's register tile.
  *
- * <p>The transforms add a few roundings of their own (the kernel transform's halvings are exact):
- * results differ from the direct convolution's by accumulated float rounding, as FMA against
- * multiply-then-add does.
+ * <p>The input and output transforms add roundings of their own (the kernel transform is worked
+ * in double and rounded once): results differ from the direct convolution's by accumulated float
+ * rounding, as FMA against multiply-then-add does.
  *
  * <p>A task is a band of tile rows of one image (and with few images and several threads, a
  * group of its output channels): the band's transformed input and products stay in L2 ({@link
@@ -37,7 +37,8 @@ public final class Winograd {
   /**
    * True when a layer's attributes allow this path on this JVM (the input shape is checked per
    * call by {@link #suits(ConvGeometry)}): 3x3, stride 1, no dilation, one group, at least
-   * {@link #MIN_CHANNELS} input channels, SIMD kernels in use on JDK 18 or later ({@link WinogradKernels#get}).
+   * {@link #MIN_CHANNELS} input channels, SIMD kernels in use on JDK 18 or later
+   * ({@link WinogradKernels#get}).
    */
   public static boolean suits(int[] kernel, int[] strides, int[] dilations, int group,
       int channels) {

@@ -58,8 +58,8 @@ public final class SimdWinograd implements WinogradKernels {
     for (int c = 0; c < channels; c++) {
       split(x, xOff + c * h * w, h, w, s, c * chanStride, ty0, nb, pitch);
     }
-    // one method per stage: band as a whole was too big for JDK 17's C2, whose vectors then
-    // stayed boxed in C1 code
+    // one method per stage, each compiled on its own (on JDK 17 even these left vectors boxed:
+    // WinogradKernels offers no implementation there)
     inputs(s, channels, tw, nb, pitch, chanStride, v, vStride);
     products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles, vStride,
         pStride);
