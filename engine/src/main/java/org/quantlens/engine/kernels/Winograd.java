@@ -15,9 +15,10 @@ import java.util.function.IntConsumer;
  * in double and rounded once): results differ from the direct convolution's by accumulated float
  * rounding, as FMA against multiply-then-add does.
  *
- * <p>A task is a band of tile rows of one image (and with few images and several threads, a
- * group of its output channels): the band's transformed input and products stay in L2 ({@link
- * #BAND_FLOATS}) and its output rows are finished while in cache. As in {@link DirectConv}, every
+ * <p>A task is one image (with few images and several threads, a band of its tile rows, or a
+ * group of its output channels): its input rows are split once, then transformed and multiplied a
+ * few tile rows at a time, so that the transformed input and the products stay in L2 ({@link
+ * #BAND_FLOATS}), and output rows are finished while in cache. As in {@link DirectConv}, every
  * output value is the same computation however the tasks fall, so results do not depend on the
  * thread count.
  */
@@ -142,17 +143,17 @@ public final class Winograd {
     int tw = g.in[1] / 2;
     int unit = unit(tw);
     int fit = BAND_FLOATS / (POSITIONS * (channels + paddedChannels(outChannels)) * tw);
-    // rows of half a vector of tiles take exactly one panel per band (see SimdWinograd)
-    int rows = tw < KERNELS.lanes() ? unit : Math.max(unit, fit / unit * unit);
-    int parts = (th + rows - 1) / rows;
-    int threads = par.threads();
-    int blocks = paddedChannels(outChannels) / ROWS;
+    // rows of half a vector of tiles take exactly one panel per step (see SimdWinograd)
+    int step = tw < KERNELS.lanes() ? unit : Math.max(unit, fit / unit * unit);
+    int parts = 1;
     int groups = 1;
+    int threads = par.threads();
     if (threads > 1 && batch < 2 * threads) {
       // two bands per thread where the rows allow; with fewer tasks than threads, one group of
       // output channels per thread (each group transforms the whole band's input again)
-      parts = Math.max(parts, Math.min(th / unit, (2 * threads + batch - 1) / batch));
+      parts = Math.min(th / unit, (2 * threads + batch - 1) / batch);
       if (batch * parts < threads) {
+        int blocks = paddedChannels(outChannels) / ROWS;
         groups = Math.min(blocks, (threads + batch * parts - 1) / (batch * parts));
       }
     }
@@ -163,10 +164,10 @@ public final class Winograd {
       FREE_PLAN.set(null);
     }
     try {
-      plan.set(g, channels, outChannels, x, u, bias, ep, y, parts, unit, groups);
+      plan.set(g, channels, outChannels, x, u, bias, ep, y, parts, unit, groups, step);
       par.forRange(batch * parts * groups, plan);
     } finally {
-      plan.set(null, 0, 0, null, null, null, null, null, 0, 0, 0); // drop the call's arrays
+      plan.set(null, 0, 0, null, null, null, null, null, 0, 0, 0, 0); // drop the call's arrays
       FREE_PLAN.set(plan);
     }
   }
@@ -190,9 +191,10 @@ public final class Winograd {
     int parts;
     int unit;
     int groups;
+    int step;
 
     void set(ConvGeometry g, int channels, int outChannels, float[] x, float[] u, float[] bias,
-        Epilogue ep, float[] y, int parts, int unit, int groups) {
+        Epilogue ep, float[] y, int parts, int unit, int groups, int step) {
       this.x = x;
       this.u = u;
       this.bias = bias;
@@ -208,6 +210,7 @@ public final class Winograd {
       this.parts = parts;
       this.unit = unit;
       this.groups = groups;
+      this.step = step;
     }
 
     @Override
@@ -227,7 +230,7 @@ public final class Winograd {
       int plane = h * w;
       int yOff = n * outChannels * plane;
       KERNELS.band(x, n * channels * plane, channels, h, w, u, outChannels, m0, m1, bias, ep.lo,
-          ep.hi, y, yOff, ty0, ty1);
+          ep.hi, y, yOff, ty0, ty1, step);
       if (ep.post != null) {
         for (int m = m0; m < m1; m++) {
           int from = yOff + m * plane + 2 * ty0 * w;

@@ -23,10 +23,12 @@ public interface WinogradKernels {
    * @param u weights from {@link Winograd#packWeights} for all {@code outChannels}
    * @param m0 a multiple of 4
    * @param bias {@code outChannels} values, or null for zero
-   * @param ty0 first tile row; {@code ty1 - ty0} rows hold whole panels of two vectors of tiles
+   * @param ty0 first tile row
+   * @param step tile rows transformed and multiplied at a time: they hold whole panels of two
+   *     vectors of tiles, as {@code ty1 - ty0} does
    */
   void band(float[] x, int xOff, int channels, int h, int w, float[] u, int outChannels, int m0,
-      int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1);
+      int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1, int step);
 
   /**
    * Holds the selected implementation (chosen on first use). None on JDK 17: its C2 left the

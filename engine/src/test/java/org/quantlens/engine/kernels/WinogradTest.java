@@ -37,6 +37,31 @@ class WinogradTest {
     return a;
   }
 
+  /** A random layer of {@code n} images: {@code c} to {@code m} channels of {@code h x w}. */
+  private record Layer(int n, int c, int m, int h, int w, float[] x, float[] wt, float[] bias) {
+    static Layer random(Random rnd, int[] shape, boolean withBias) {
+      int n = shape[0];
+      int c = shape[1];
+      int m = shape[2];
+      int h = shape[3];
+      int w = shape[4];
+      return new Layer(n, c, m, h, w, WinogradTest.random(rnd, n * c * h * w),
+          WinogradTest.random(rnd, m * c * 9), withBias ? WinogradTest.random(rnd, m) : null);
+    }
+
+    boolean runsHere() {
+      return Winograd.suits(geometry(h, w, 1, 1));
+    }
+
+    double[][] naive(float lo, float hi) {
+      return WinogradTest.naive(n, c, m, h, w, x, wt, bias, lo, hi);
+    }
+
+    float[] run(Epilogue ep, Parallel par) {
+      return WinogradTest.run(n, c, m, h, w, x, wt, bias, ep, par);
+    }
+  }
+
   /** {@code y} and the sum of |terms| per output, in double. */
   private static double[][] naive(int n, int c, int m, int h, int w, float[] x, float[] wt,
       float[] bias, float lo, float hi) {
@@ -109,22 +134,14 @@ class WinogradTest {
       {1, 12, 3, 8, 64},
     };
     for (int[] s : shapes) {
-      int n = s[0];
-      int c = s[1];
-      int m = s[2];
-      int h = s[3];
-      int w = s[4];
-      if (!Winograd.suits(geometry(h, w, 1, 1))) {
+      Layer k = Layer.random(rnd, s, rnd.nextBoolean());
+      if (!k.runsHere()) {
         continue; // rows a wider vector cannot tile
       }
-      float[] x = random(rnd, n * c * h * w);
-      float[] wt = random(rnd, m * c * 9);
-      float[] bias = rnd.nextBoolean() ? random(rnd, m) : null;
       float lo = rnd.nextBoolean() ? 0f : Float.NEGATIVE_INFINITY;
-      String what = Arrays.toString(s) + " bias " + (bias != null) + " lo " + lo;
-      float[] got = run(n, c, m, h, w, x, wt, bias, new Epilogue(lo, Float.POSITIVE_INFINITY, null),
-          Parallel.SERIAL);
-      assertClose(naive(n, c, m, h, w, x, wt, bias, lo, Float.POSITIVE_INFINITY), got, c, what);
+      String what = Arrays.toString(s) + " bias " + (k.bias() != null) + " lo " + lo;
+      float[] got = k.run(new Epilogue(lo, Float.POSITIVE_INFINITY, null), Parallel.SERIAL);
+      assertClose(k.naive(lo, Float.POSITIVE_INFINITY), got, k.c(), what);
     }
   }
 
@@ -140,17 +157,10 @@ class WinogradTest {
     };
     try (GemmTestPool two = new GemmTestPool(2); GemmTestPool three = new GemmTestPool(3)) {
       for (int[] s : shapes) {
-        int n = s[0];
-        int c = s[1];
-        int m = s[2];
-        int h = s[3];
-        int w = s[4];
-        if (!Winograd.suits(geometry(h, w, 1, 1))) {
+        Layer k = Layer.random(rnd, s, true);
+        if (!k.runsHere()) {
           continue; // rows a wider vector cannot tile
         }
-        float[] x = random(rnd, n * c * h * w);
-        float[] wt = random(rnd, m * c * 9);
-        float[] bias = random(rnd, m);
         // the post step doubles what it is given: a row done twice or skipped shows
         Epilogue ep = new Epilogue(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
             (y, from, to) -> {
@@ -158,16 +168,15 @@ class WinogradTest {
                 y[i] *= 2;
               }
             });
-        float[] one = run(n, c, m, h, w, x, wt, bias, ep, Parallel.SERIAL);
-        double[][] ref = naive(n, c, m, h, w, x, wt, bias, Float.NEGATIVE_INFINITY,
-            Float.POSITIVE_INFINITY);
+        float[] one = k.run(ep, Parallel.SERIAL);
+        double[][] ref = k.naive(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
         for (int i = 0; i < ref[0].length; i++) {
           ref[0][i] *= 2;
           ref[1][i] *= 2;
         }
-        assertClose(ref, one, c, Arrays.toString(s));
-        assertArrayEquals(one, run(n, c, m, h, w, x, wt, bias, ep, two), "2 threads");
-        assertArrayEquals(one, run(n, c, m, h, w, x, wt, bias, ep, three), "3 threads");
+        assertClose(ref, one, k.c(), Arrays.toString(s));
+        assertArrayEquals(one, k.run(ep, two), "2 threads");
+        assertArrayEquals(one, k.run(ep, three), "3 threads");
       }
     }
   }

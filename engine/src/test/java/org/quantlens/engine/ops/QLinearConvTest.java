@@ -33,6 +33,19 @@ class QLinearConvTest {
     int[] padsEnd;
     String autoPad = "NOTSET";
 
+    /** A 3x3 convolution padded by one on every side. */
+    static Case padded3x3(int n, int c, int m, int h, int w) {
+      Case k = new Case();
+      k.n = n;
+      k.c = c;
+      k.m = m;
+      k.in = new int[] {h, w};
+      k.kernel = new int[] {3, 3};
+      k.padsBegin = new int[] {1, 1};
+      k.padsEnd = new int[] {1, 1};
+      return k;
+    }
+
     int rank() {
       return in.length;
     }

@@ -23,14 +23,7 @@ class QuantConvFreedConstantsTest {
   @Test
   void qlinearConvFreesItsBiasAndWeightParametersAndStillMatchesNaive() {
     Random r = new Random(21);
-    QLinearConvTest.Case k = new QLinearConvTest.Case();
-    k.n = 2;
-    k.c = 4;
-    k.m = 6;
-    k.in = new int[] {7, 6};
-    k.kernel = new int[] {3, 3};
-    k.padsBegin = new int[] {1, 1};
-    k.padsEnd = new int[] {1, 1};
+    QLinearConvTest.Case k = QLinearConvTest.Case.padded3x3(2, 4, 6, 7, 6);
     Tensor w = bytes(r, false, QLinearConvTest.shape(k.m, k.c, k.kernel));
     float sx = 0.02f;
     int zx = 117;

@@ -21,15 +21,7 @@ import org.quantlens.engine.tensor.Tensor;
  */
 class QuantConvParamsTest {
   private static QLinearConvTest.Case conv() {
-    QLinearConvTest.Case k = new QLinearConvTest.Case();
-    k.n = 2;
-    k.c = 5;
-    k.m = 7;
-    k.in = new int[] {9, 8};
-    k.kernel = new int[] {3, 3};
-    k.padsBegin = new int[] {1, 1};
-    k.padsEnd = new int[] {1, 1};
-    return k;
+    return QLinearConvTest.Case.padded3x3(2, 5, 7, 9, 8);
   }
 
   @Test

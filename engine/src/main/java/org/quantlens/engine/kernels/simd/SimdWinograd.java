@@ -41,46 +41,52 @@ public final class SimdWinograd implements WinogradKernels {
 
   @Override
   public void band(float[] x, int xOff, int channels, int h, int w, float[] u, int outChannels,
-      int m0, int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1) {
+      int m0, int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1,
+      int step) {
     int tw = w / 2;
-    int nb = ty1 - ty0;
-    int tiles = nb * tw;
     int pitch = 2 * (tw + L); // E, then O at tw + L
-    int chanStride = (2 * nb + 2) * pitch;
+    int chanStride = (2 * (ty1 - ty0) + 2) * pitch;
     int rows = (m1 - m0 + 3) / 4 * 4;
     // the 16 positions are read and written together: one cache line between their regions keeps
     // sizes like 8 KiB from mapping all 16 onto the same L1 sets
-    int vStride = channels * tiles + NR;
-    int pStride = rows * tiles + NR;
+    int vStride = channels * step * tw + NR;
+    int pStride = rows * step * tw + NR;
     float[] s = Scratch.floats(0, channels * chanStride);
     float[] v = Scratch.floats(1, POSITIONS * vStride);
     float[] p = Scratch.floats(2, POSITIONS * pStride);
+    // the input rows once, each channel's in one sequential pass; then products `step` rows of
+    // tiles at a time, so that the transformed input and the products stay in L2
     for (int c = 0; c < channels; c++) {
-      split(x, xOff + c * h * w, h, w, s, c * chanStride, ty0, nb, pitch);
+      split(x, xOff + c * h * w, h, w, s, c * chanStride, ty0, ty1 - ty0, pitch);
     }
-    // one method per stage, each compiled on its own (on JDK 17 even these left vectors boxed:
-    // WinogradKernels offers no implementation there)
-    inputs(s, channels, tw, nb, pitch, chanStride, v, vStride);
-    products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles, vStride,
-        pStride);
-    outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * ty0 * w, h * w, w);
+    for (int t0 = ty0; t0 < ty1; t0 += step) {
+      int nb = Math.min(step, ty1 - t0);
+      int tiles = nb * tw;
+      // one method per stage, each compiled on its own (on JDK 17 even these left vectors boxed:
+      // WinogradKernels offers no implementation there)
+      inputs(s, 2 * (t0 - ty0) * pitch, channels, tw, nb, pitch, chanStride, v, vStride);
+      products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles, vStride,
+          pStride);
+      outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * t0 * w, h * w, w);
+    }
   }
 
   /**
-   * Every tile of the band through {@link #inputTile}. With half a vector of tiles per row (tw =
+   * Every tile of {@code nb} rows of tiles, the first of which reads padded row {@code s[sOff]}
+   * of channel 0, through {@link #inputTile}. With half a vector of tiles per row (tw =
    * L / 2) every store writes L / 2 lanes of the next tile row too: rows are written in order, so
    * the next row overwrites them; after the last row they fall on the next channel's first row
    * (written next: channels go in order too) and after the last channel on the gap between
-   * positions. The driver gives such a band exactly one panel of tiles, so no row of a later
-   * panel is written before.
+   * positions. The driver then takes one panel of tiles per step, so no row of a later panel is
+   * written before.
    */
-  private static void inputs(float[] s, int channels, int tw, int nb, int pitch, int chanStride,
-      float[] v, int vStride) {
+  private static void inputs(float[] s, int sOff, int channels, int tw, int nb, int pitch,
+      int chanStride, float[] v, int vStride) {
     for (int c = 0; c < channels; c++) {
       for (int t = 0; t < nb; t++) {
         for (int tx = 0; tx < tw; tx += L) {
           int j = t * tw + tx;
-          inputTile(s, c * chanStride + 2 * t * pitch + tx, pitch, tw + L, v,
+          inputTile(s, sOff + c * chanStride + 2 * t * pitch + tx, pitch, tw + L, v,
               (j / NR * channels + c) * NR + j % NR, vStride);
         }
       }
