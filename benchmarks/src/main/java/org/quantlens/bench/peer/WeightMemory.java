@@ -71,8 +71,8 @@ public final class WeightMemory {
           OnnxWriter.write(g, file);
           r.put(variant + "FileInitializerBytes", initializerBytes(g));
           long[] held = new long[1];
-          // the ratio's float side holds each weight once: without Winograd's transformed copy
-          // of 3x3 kernels, which the float session keeps beside them (reported on its own)
+          // both sides hold each weight once: without Winograd's transformed copy of float 3x3
+          // kernels, which a float session keeps beside them (measured again and reported apart)
           System.setProperty(WINOGRAD, "false");
           r.put(variant + "SessionBytes", (double) sessionBytes(file, held));
           r.put(variant + "HeldArrayBytes", (double) held[0]);

@@ -139,14 +139,7 @@ public final class DirectConv {
       packWeights(w, outChannels, channels, k, wp);
     }
     TapOffsets layout = TapOffsets.reuse(cached, g, channels);
-    // one reusable plan per calling thread (taken out while in use, so a nested call makes its
-    // own): a steady-state call allocates neither a plan nor a capturing task lambda
-    Plan plan = FREE_PLAN.get();
-    if (plan == null) {
-      plan = new Plan();
-    } else {
-      FREE_PLAN.set(null);
-    }
+    Plan plan = PLANS.take();
     try {
       plan.set(layout, channels, outChannels, wp, bias, ep, x, y);
       int threads = par.threads();
@@ -164,11 +157,11 @@ public final class DirectConv {
       return layout;
     } finally {
       plan.set(null, 0, 0, null, null, null, null, null); // drop the call's arrays
-      FREE_PLAN.set(plan);
+      PLANS.give(plan);
     }
   }
 
-  private static final ThreadLocal<Plan> FREE_PLAN = new ThreadLocal<>();
+  private static final PerThread<Plan> PLANS = new PerThread<>(Plan::new);
 
   /** One call's shapes and operands; {@link #rows} does a range of one image's output rows. */
   private static final class Plan implements java.util.function.IntConsumer {

@@ -62,14 +62,8 @@ public final class FloatConv {
     int tile = tileWidth(k, s);
     int tiles = (s + tile - 1) / tile;
     int tasks = batch * group * tiles;
-    // one reusable task per calling thread (taken out while in use, so a nested call makes its
-    // own): a steady-state call allocates no task, task lambda or per-tile epilogue
-    GemmTask job = FREE_TASK.get();
-    if (job == null) {
-      job = new GemmTask();
-    } else {
-      FREE_TASK.set(null);
-    }
+    // no task, task lambda or per-tile epilogue allocated per call
+    GemmTask job = GEMM_TASKS.take();
     try {
       job.set(g, channels, group, outChannels, cg, mg, k, tile, tiles, x, w, packed, bias, ep, y);
       if (tasks >= 4 * par.threads()) {
@@ -83,11 +77,11 @@ public final class FloatConv {
       }
     } finally {
       job.set(null, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null);
-      FREE_TASK.set(job);
+      GEMM_TASKS.give(job);
     }
   }
 
-  private static final ThreadLocal<GemmTask> FREE_TASK = new ThreadLocal<>();
+  private static final PerThread<GemmTask> GEMM_TASKS = new PerThread<>(GemmTask::new);
 
   /** Adds group {@code gi}'s bias to a finished row of C and applies the epilogue. */
   private static final class GroupEpilogue implements GemmEpilogue {
@@ -219,23 +213,18 @@ public final class FloatConv {
       Parallel par, TapOffsets cached) {
     int cg = channels / group;
     TapOffsets layout = TapOffsets.reuse(cached, g, cg);
-    PatchTask job = FREE_PATCH_TASK.get();
-    if (job == null) {
-      job = new PatchTask();
-    } else {
-      FREE_PATCH_TASK.set(null);
-    }
+    PatchTask job = PATCH_TASKS.take();
     try {
       job.set(g, layout, batch, channels, group, outChannels, x, packed, bias, ep, y, par.threads());
       par.forRange(job.units * job.chunks, job);
       return layout;
     } finally {
       job.clear();
-      FREE_PATCH_TASK.set(job);
+      PATCH_TASKS.give(job);
     }
   }
 
-  private static final ThreadLocal<PatchTask> FREE_PATCH_TASK = new ThreadLocal<>();
+  private static final PerThread<PatchTask> PATCH_TASKS = new PerThread<>(PatchTask::new);
 
   /**
    * One {@link #patches} call. Task {@code t} is chunk {@code t % chunks} of the B panels of unit

@@ -157,22 +157,17 @@ public final class Winograd {
         groups = Math.min(blocks, (threads + batch * parts - 1) / (batch * parts));
       }
     }
-    Plan plan = FREE_PLAN.get();
-    if (plan == null) {
-      plan = new Plan();
-    } else {
-      FREE_PLAN.set(null);
-    }
+    Plan plan = PLANS.take();
     try {
       plan.set(g, channels, outChannels, x, u, bias, ep, y, parts, unit, groups, step);
       par.forRange(batch * parts * groups, plan);
     } finally {
       plan.set(null, 0, 0, null, null, null, null, null, 0, 0, 0, 0); // drop the call's arrays
-      FREE_PLAN.set(plan);
+      PLANS.give(plan);
     }
   }
 
-  private static final ThreadLocal<Plan> FREE_PLAN = new ThreadLocal<>();
+  private static final PerThread<Plan> PLANS = new PerThread<>(Plan::new);
 
   /**
    * One call's shapes and operands; task {@code t} is group {@code t % groups} of output

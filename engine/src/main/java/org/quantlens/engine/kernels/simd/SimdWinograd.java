@@ -171,7 +171,8 @@ public final class SimdWinograd implements WinogradKernels {
    */
   private static void inputTile(float[] s, int i, int pitch, int odd, float[] v, int vi,
       int vStride) {
-    // columns first, per row: c0 - c2, c1 + c2, c2 - c1, c1 - c3 with c = E0, O0, E1, O1
+    // columns first, per row: c0 - c2, c1 + c2, c2 - c1, c1 - c3 with c = E0, O0, E1, O1 (the
+    // four rows written out: a helper returning four vectors would box them)
     int r = i;
     FloatVector e0 = FloatVector.fromArray(F, s, r);
     FloatVector e1 = FloatVector.fromArray(F, s, r + 1);
