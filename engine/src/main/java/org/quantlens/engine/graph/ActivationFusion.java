@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.quantlens.engine.ops.FusedActivation;
+import org.quantlens.engine.ops.QuantRecurrentOps;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -15,11 +16,12 @@ import org.quantlens.engine.tensor.Tensor;
  *   <li>{@code MatMul(A, B) + C} with A 2-D, B a constant 2-D float matrix and C a constant bias
  *       that broadcasts to the product without growing it becomes {@code Gemm(A, B, C)}. Gemm may
  *       add the bias in another order than MatMul-then-Add: equal within float rounding.</li>
- *   <li>Conv, Gemm or MatMul followed by Relu, Clip (constant bounds), LeakyRelu, Sigmoid or Tanh
- *       loses the activation node: the producer carries it as {@link FusedActivation} attributes
- *       and takes over the activation's output name. The activation is then applied to the same
- *       float values, so the result is the same up to how the op's kernel evaluates Sigmoid and
- *       Tanh (Relu, Clip and LeakyRelu are exact).</li>
+ *   <li>Conv, Gemm, MatMul or a residual {@link ResidualFusion#OP} followed by Relu, Clip
+ *       (constant bounds), LeakyRelu, Sigmoid or Tanh loses the activation node: the producer
+ *       carries it as {@link FusedActivation} attributes and takes over the activation's output
+ *       name. The activation is then applied to the same float values, so the result is the same
+ *       up to how the op's kernel evaluates Sigmoid and Tanh (Relu, Clip and LeakyRelu are
+ *       exact).</li>
  * </ol>
  * Both need the intermediate value to be float32, read by the second node alone and no graph
  * output.
@@ -101,8 +103,7 @@ public final class ActivationFusion {
       String x = act.input(0);
       Node p = idx.producer.get(x);
       Value xv = g.value(x);
-      if (p == null || replace.containsKey(p) || !p.domain().isEmpty()
-          || !(p.opType().equals("Conv") || p.opType().equals("Gemm") || p.opType().equals("MatMul"))
+      if (p == null || replace.containsKey(p) || !takesActivation(p)
           || p.attributes().containsKey(FusedActivation.ATTR) || p.outputs().size() != 1
           || !idx.onlyFeeds(x, act) || xv == null || xv.dtype() != DType.F32) {
         continue;
@@ -122,6 +123,15 @@ public final class ActivationFusion {
     g.nodes().replaceAll(n -> replace.getOrDefault(n, n));
     g.nodes().removeAll(drop);
     return drop.size();
+  }
+
+  /** Conv, Gemm, MatMul or a residual {@link ResidualFusion#OP}. */
+  private static boolean takesActivation(Node p) {
+    if (p.domain().equals(QuantRecurrentOps.DOMAIN)) {
+      return p.opType().equals(ResidualFusion.OP);
+    }
+    return p.domain().isEmpty()
+        && (p.opType().equals("Conv") || p.opType().equals("Gemm") || p.opType().equals("MatMul"));
   }
 
   /** The fused-activation attributes for {@code act}, or null if it cannot be fused. */

@@ -4,10 +4,10 @@ import org.quantlens.engine.ops.OpRegistry;
 
 /**
  * The graph passes a session applies before planning, in order: shape inference, constant
- * folding, dead-code removal, Conv/Gemm + BatchNormalization folding and activation fusion (then
- * dead-code removal again, for weights the folding replaced). Each pass rewrites the graph in
- * place and keeps its outputs: exactly, or within float rounding where a pass recomputes weights
- * or reorders a sum (see each pass).
+ * folding, dead-code removal, Conv/Gemm + BatchNormalization folding, residual (Conv + Add) and
+ * activation fusion (then dead-code removal again, for weights the folding replaced). Each pass
+ * rewrites the graph in place and keeps its outputs: exactly, or within float rounding where a
+ * pass recomputes weights or reorders a sum (see each pass).
  */
 public final class Passes {
   private Passes() {}
@@ -23,6 +23,7 @@ public final class Passes {
     ConstantFolding.run(g, registry);
     DeadCodeElimination.run(g);
     BatchNormFolding.run(g);
+    ResidualFusion.run(g);
     ActivationFusion.run(g);
     DeadCodeElimination.run(g);
     return g;

@@ -3,12 +3,14 @@ package org.quantlens.engine.ops;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 import org.quantlens.engine.ShapeMismatchException;
+import org.quantlens.engine.graph.ResidualFusion;
 import org.quantlens.engine.kernels.ConvGeometry;
 import org.quantlens.engine.kernels.DirectConv;
 import org.quantlens.engine.kernels.Epilogue;
 import org.quantlens.engine.kernels.FloatConv;
 import org.quantlens.engine.kernels.GenericConv;
 import org.quantlens.engine.kernels.PackedMatrix;
+import org.quantlens.engine.kernels.ResidualEpilogue;
 import org.quantlens.engine.kernels.TapOffsets;
 import org.quantlens.engine.kernels.Winograd;
 import org.quantlens.engine.tensor.DType;
@@ -20,13 +22,17 @@ import org.quantlens.engine.tensor.Tensor;
  * activation fused by the graph passes ({@link FusedActivation}). Float32 runs the fast drivers of
  * {@link FloatConv} (depthwise kernel for one input channel per group in 1-D/2-D, GEMM over patch
  * panels gathered from padded planes in 1-D/2-D with constant weights, patch matrix and GEMM
- * otherwise) or {@link DirectConv} (single-group 1-D/2-D convolutions it suits); float64 and float16 run {@link GenericConv} in double precision.
+ * otherwise), {@link Winograd} (3x3 stride-1 layers it suits) or {@link DirectConv} (single-group
+ * 1-D/2-D convolutions it suits); float64 and float16 run {@link GenericConv} in double precision.
+ * Also {@code com.quantlens.FusedConv} (X, W, B, Z), the residual fusion's {@code act(Conv(X, W,
+ * B) + Z)} ({@link ResidualFusion}).
  */
 public final class ConvOps implements OpFamily {
   @Override
   public void register(OpRegistry r) {
     r.register("Conv", 1, ConvOps::conv);
     r.register("Conv", 11, ConvOps::conv);
+    r.register(QuantRecurrentOps.DOMAIN, ResidualFusion.OP, 1, ConvOps::conv);
   }
 
   /** Spatial attributes shared by Conv and the window pools. */
@@ -141,6 +147,9 @@ public final class ConvOps implements OpFamily {
     Window win = new Window(ctx, kernel, false);
     FusedActivation act = FusedActivation.of(ctx);
     Epilogue ep = epilogue(act);
+    // com.quantlens.FusedConv: Conv then + Z (input 3), then the activation
+    boolean residual = ctx.node().domain().equals(QuantRecurrentOps.DOMAIN);
+    Epilogue.RowFunction then = act.isNone() ? null : act::apply;
     // Constant float weights are packed once for the direct kernel or the GEMM (one A operand
     // per group), never both; the depthwise kernel reads ONNX's [C * mult, 1, kh, kw] as it is.
     float[] wPacked = wConst != null && wConst.dtype() == DType.F32 ? wConst.toFloats() : null;
@@ -185,6 +194,7 @@ public final class ConvOps implements OpFamily {
       Tensor x = in[0];
       Tensor w = in[1];
       Tensor b = in.length > 2 ? in[2] : null;
+      Tensor z = residual ? in[3] : null;
       boolean constW = w == null || w == wKept;
       int[] ws = constW ? wShape : w.shape();
       DType wType = w == null ? DType.F32 : w.dtype();
@@ -209,24 +219,58 @@ public final class ConvOps implements OpFamily {
         float[] wf = !constW ? w.toFloats() : wFlat; // null only where the packed copy is read
         float[] bf = b == null ? null : bPacked != null && b == bConst ? bPacked : b.toFloats();
         Tensor y = ec.allocateUninitialized(DType.F32, outShape); // every path writes all of y
-        if (group == c && group > 1 && g.rank <= 2) {
-          FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, ep, y.floats(), ec);
-        } else if (constW && wWinograd != null && Winograd.suits(g)) {
-          Winograd.run(g, n, c, m, x.floats(), wWinograd, bf, ep, y.floats(), ec);
-        } else if (directAllowed && DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {
-          layout.set(DirectConv.run(g, n, c, m, x.floats(), wf, constW ? wDirect : null, bf,
-              ep, y.floats(), ec, layout.get()));
-        } else if (patchesAllowed && FloatConv.patchesSuit(g, constW ? wGemm : null)) {
-          patches.set(FloatConv.patches(g, n, c, group, m, x.floats(), wGemm, bf, ep, y.floats(),
-              ec, patches.get()));
-        } else {
-          FloatConv.gemm(g, n, c, group, m, x.floats(), wf, constW ? wGemm : null, bf, ep,
-              y.floats(), ec);
+        // Z of the output's shape is added row by row in the kernels' epilogue; one that
+        // broadcasts is added afterwards, as the Add would have
+        boolean fuse = z != null && z.dtype() == DType.F32 && z.hasShape(outShape);
+        ResidualEpilogue rz = fuse ? ResidualEpilogue.take(z.floats(), then) : null;
+        Epilogue e = z == null ? ep : fuse ? rz.epilogue() : Epilogue.NONE;
+        try {
+          if (group == c && group > 1 && g.rank <= 2) {
+            FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, e, y.floats(), ec);
+          } else if (constW && wWinograd != null && Winograd.suits(g)) {
+            Winograd.run(g, n, c, m, x.floats(), wWinograd, bf, e, y.floats(), ec);
+          } else if (directAllowed
+              && DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {
+            layout.set(DirectConv.run(g, n, c, m, x.floats(), wf, constW ? wDirect : null, bf,
+                e, y.floats(), ec, layout.get()));
+          } else if (patchesAllowed && FloatConv.patchesSuit(g, constW ? wGemm : null)) {
+            patches.set(FloatConv.patches(g, n, c, group, m, x.floats(), wGemm, bf, e,
+                y.floats(), ec, patches.get()));
+          } else {
+            FloatConv.gemm(g, n, c, group, m, x.floats(), wf, constW ? wGemm : null, bf, e,
+                y.floats(), ec);
+          }
+        } finally {
+          if (rz != null) {
+            rz.release();
+          }
         }
-        return ec.result(y);
+        return ec.result(z == null || fuse ? y : addAfter(ctx, y, z, act, ec));
       }
-      return ec.result(generic(g, x, w, b, group, outShape, act, ec));
+      if (z == null) {
+        return ec.result(generic(g, x, w, b, group, outShape, act, ec));
+      }
+      Tensor y = generic(g, x, w, b, group, outShape, FusedActivation.NONE, ec);
+      return ec.result(addAfter(ctx, y, z, act, ec));
     };
+  }
+
+  /**
+   * {@code act(y + z)} for a residual z that does not have y's shape: the Add and the activation
+   * the fusion pass folded into the conv, run as they were. Hands y back to the session.
+   */
+  private static Tensor addAfter(NodeContext ctx, Tensor y, Tensor z, FusedActivation act,
+      ExecContext ec) {
+    Tensor sum = ElementwiseBinary.apply(ElementwiseBinary.ADD, y, z, ec, ctx.node().describe());
+    ec.release(y);
+    if (act.isNone()) {
+      return sum;
+    }
+    if (sum.dtype() == DType.F32) {
+      act.apply(sum.floats(), 0, sum.size());
+      return sum;
+    }
+    return fromDoubles(sum.dtype(), doubles(sum), sum.shape(), act);
   }
 
   private static void checkShapes(NodeContext ctx, Tensor x, DType wType, int[] ws, Tensor b,

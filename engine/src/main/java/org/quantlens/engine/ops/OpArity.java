@@ -103,6 +103,7 @@ public final class OpArity {
     def(ql, "QuantizedLSTM", 1, "RRROOOOORORO" + "OOOO", "OOO");
     def(ql, "QuantizedGRU", 1, "RRROOO" + "RORO" + "OOOO", "OO");
     def(ql, "QuantizedGather", 1, "RROR", "R");
+    def(ql, "FusedConv", 1, "RROR", "R"); // Conv's X, W, B, then Z (ResidualFusion)
   }
 
   /** The arity in force for {@code opType} registered from opset {@code since}, or null if unknown. */
