@@ -5,7 +5,6 @@ import static org.quantlens.engine.ops.ShapeSupport.longs;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.quantlens.engine.UnsupportedOpException;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Node;
@@ -69,7 +68,7 @@ public final class ShapeOps implements OpFamily {
     // the target for the last input shape, while the shape input is the node's constant
     Tensor constantShape = shapeInput ? ctx.constant(1) : null;
     ShapeKeyed<int[]> targets = new ShapeKeyed<>();
-    AtomicReference<Tensor[]> lastView = new AtomicReference<>(); // see view()
+    ViewCache views = new ViewCache();
     return (in, ec) -> {
       boolean cacheable = !shapeInput || constantShape != null && in[1] == constantShape;
       int[] target = cacheable ? targets.get(in[0]) : null;
@@ -80,7 +79,7 @@ public final class ShapeOps implements OpFamily {
           targets.put(in[0], target);
         }
       }
-      return ec.result(view(lastView, in[0], target));
+      return ec.result(views.view(in[0], target));
     };
   }
 
@@ -129,29 +128,13 @@ public final class ShapeOps implements OpFamily {
     return out;
   }
 
-  /**
-   * {@code x} reshaped to {@code target}, reusing the view made last time ({@code last} holds
-   * {input, view}) when the input is the same tensor: in steady state the session's pool hands a
-   * node the same result tensor every run, so a reshaping node makes no tensor per run. A view
-   * shares its input's array, so an old one is as good as a new one.
-   */
-  static Tensor view(AtomicReference<Tensor[]> last, Tensor x, int[] target) {
-    Tensor[] l = last.get();
-    if (l != null && l[0] == x && l[1].hasShape(target)) {
-      return l[1];
-    }
-    Tensor v = x.reshape(target);
-    last.set(new Tensor[] {x, v});
-    return v;
-  }
-
   // ---- Flatten, Squeeze, Unsqueeze ---------------------------------------------------------
 
   private static Operator flatten(NodeContext ctx) {
     Node node = ctx.node();
     long axisAttr = ctx.attrLong("axis", 1);
     ShapeKeyed<int[]> targets = new ShapeKeyed<>(); // the 2-D shape of the last input shape
-    AtomicReference<Tensor[]> lastView = new AtomicReference<>(); // see view()
+    ViewCache views = new ViewCache();
     return (in, ec) -> {
       int[] target = targets.get(in[0]);
       if (target == null) {
@@ -164,7 +147,7 @@ public final class ShapeOps implements OpFamily {
         target = targets.put(in[0], new int[] {ShapeSupport.product(s, 0, k),
             ShapeSupport.product(s, k, s.length)});
       }
-      return ec.result(view(lastView, in[0], target));
+      return ec.result(views.view(in[0], target));
     };
   }
 

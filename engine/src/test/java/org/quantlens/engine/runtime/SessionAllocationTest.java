@@ -108,6 +108,35 @@ class SessionAllocationTest {
   }
 
   @Test
+  void aSessionKeepsNoFeedAliveAfterItsRun() throws InterruptedException {
+    // Flatten's output is a view of the caller's feed; the node reuses its last view while the
+    // input stays the same, and that cache must not be what keeps the feed's array reachable
+    Graph g = new Graph("feed");
+    g.opsets().put("", 17);
+    g.inputs().add(new Value("x", DType.F32, -1, 3, 4));
+    g.nodes().add(new Node("flat", "Flatten", List.of("x"), List.of("f"), Map.of()));
+    g.nodes().add(new Node("relu", "Relu", List.of("f"), List.of("y"), Map.of()));
+    g.outputs().add(new Value("y", DType.F32, (int[]) null, null));
+    try (Session s = new Session(g, new Session.Options().threads(1))) {
+      java.lang.ref.WeakReference<float[]> fed = runOnce(s);
+      for (int i = 0; i < 20 && fed.get() != null; i++) {
+        System.gc();
+        Thread.sleep(20);
+      }
+      assertTrue(fed.get() == null, "the feed's array is still reachable after the run");
+      runOnce(s); // the session still works
+    }
+  }
+
+  /** Runs {@code s} on a fresh feed; returns a weak reference to the feed's array. */
+  private static java.lang.ref.WeakReference<float[]> runOnce(Session s) {
+    Tensor x = random(new Random(4), 2, 3, 4);
+    float[] y = s.run(Map.of("x", x)).get("y").floats();
+    assertEquals(Math.max(0f, x.floats()[5]), y[5]);
+    return new java.lang.ref.WeakReference<>(x.floats());
+  }
+
+  @Test
   void returnedOutputsAreNeverReusedByLaterRuns() {
     Random r = new Random(1);
     try (Session s = new Session(cnn(1))) {
