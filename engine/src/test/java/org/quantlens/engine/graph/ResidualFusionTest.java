@@ -25,8 +25,9 @@ import org.quantlens.engine.tensor.Tensor;
 class ResidualFusionTest {
   private static final Random R = new Random(5);
 
-  /** A convolution layer: input shape, weight shape, stride, pad, group. */
-  private record Layer(String what, int[] x, int[] w, int stride, int pad, int group) {
+  /** A convolution layer: input shape, weight shape, stride, pad, group, whether it has a bias. */
+  private record Layer(String what, int[] x, int[] w, int stride, int pad, int group,
+      boolean bias) {
     int[] out() {
       int oh = (x[2] + 2 * pad - w[2]) / stride + 1;
       int ow = (x[3] + 2 * pad - w[3]) / stride + 1;
@@ -36,11 +37,14 @@ class ResidualFusionTest {
 
   private static final List<Layer> LAYERS = List.of(
       new Layer("3x3 stride 1, 16 channels (Winograd on the SIMD kernels)",
-          new int[] {2, 16, 8, 8}, new int[] {16, 16, 3, 3}, 1, 1, 1),
-      new Layer("3x3 stride 2 (direct)", new int[] {2, 8, 9, 9}, new int[] {8, 8, 3, 3}, 2, 1, 1),
-      new Layer("1x1, 8 -> 16", new int[] {2, 8, 6, 6}, new int[] {16, 8, 1, 1}, 1, 0, 1),
-      new Layer("3x3 in 2 groups (GEMM)", new int[] {2, 8, 6, 6}, new int[] {8, 4, 3, 3}, 1, 1, 2),
-      new Layer("depthwise 3x3", new int[] {2, 8, 6, 6}, new int[] {8, 1, 3, 3}, 1, 1, 8));
+          new int[] {2, 16, 8, 8}, new int[] {16, 16, 3, 3}, 1, 1, 1, true),
+      new Layer("3x3 stride 2 (direct)", new int[] {2, 8, 9, 9}, new int[] {8, 8, 3, 3}, 2, 1, 1,
+          true),
+      new Layer("1x1, 8 -> 16, no bias", new int[] {2, 8, 6, 6}, new int[] {16, 8, 1, 1}, 1, 0, 1,
+          false),
+      new Layer("3x3 in 2 groups (GEMM)", new int[] {2, 8, 6, 6}, new int[] {8, 4, 3, 3}, 1, 1, 2,
+          true),
+      new Layer("depthwise 3x3", new int[] {2, 8, 6, 6}, new int[] {8, 1, 3, 3}, 1, 1, 8, true));
 
   /**
    * x -> Conv -> Add(., z) [-> act] -> y, the conv's output on the Add's {@code convSide}; z is a
@@ -59,7 +63,8 @@ class ResidualFusionTest {
     a.put("strides", Attribute.of(new long[] {l.stride(), l.stride()}));
     a.put("pads", Attribute.of(new long[] {l.pad(), l.pad(), l.pad(), l.pad()}));
     a.put("group", Attribute.of((long) l.group()));
-    g.nodes().add(new Node("conv", "Conv", List.of("x", "w", "b"), List.of("c"), a));
+    List<String> convIn = l.bias() ? List.of("x", "w", "b") : List.of("x", "w");
+    g.nodes().add(new Node("conv", "Conv", convIn, List.of("c"), a));
     List<String> addIn = convSide == 0 ? List.of("c", "z") : List.of("z", "c");
     String sum = act == null ? "y" : "s";
     g.nodes().add(new Node("add", "Add", addIn, List.of(sum), Map.of()));
@@ -117,6 +122,9 @@ class ResidualFusionTest {
     assertEquals(List.of("x", "w", "b", "z"), n.inputs());
     assertEquals(List.of("y"), n.outputs());
     assertEquals("Relu", n.attributes().get(FusedActivation.ATTR).asString());
+    Layer noBias = LAYERS.get(2);
+    Graph h = Passes.optimize(residual(noBias, 0, null, unknownBatch(noBias.out())));
+    assertEquals(List.of("x", "w", "", "z"), h.nodes().get(0).inputs()); // Z stays input 3
   }
 
   @Test
@@ -143,7 +151,8 @@ class ResidualFusionTest {
     kept.add(shared);
     // the conv carries an activation of its own, which comes before the Add
     Graph convRelu = residual(l, 0, null, unknownBatch(l.out()));
-    convRelu.nodes().set(0, convRelu.nodes().get(0).withIO(List.of("x", "w", "b"), List.of("r")));
+    Node conv = convRelu.nodes().get(0);
+    convRelu.nodes().set(0, conv.withIO(conv.inputs(), List.of("r")));
     convRelu.nodes().add(1, new Node("relu", "Relu", List.of("r"), List.of("c"), Map.of()));
     kept.add(convRelu);
     // z has a shape the conv's output does not
