@@ -45,6 +45,8 @@ public final class ResultsReport {
   private int dynamicLstmRows;
   private Map<String, Object> trainEpoch;
   private final StringBuilder md = new StringBuilder();
+  /** When the newest input was written: the end of the measurements, whenever this report is. */
+  private java.nio.file.attribute.FileTime measured;
   private final List<String[]> waiting = new ArrayList<>();
   private double peak = Double.NaN;
 
@@ -72,16 +74,25 @@ public final class ResultsReport {
   }
 
   private Map<String, Object> readOptional(Path file) throws IOException {
-    return Files.exists(file) ? asMap(Json.parse(Files.readString(file))) : null;
+    return Files.exists(file) ? asMap(Json.parse(read(file))) : null;
   }
 
   private void addJmh(Path file) throws IOException {
     if (!Files.exists(file)) {
       return;
     }
-    for (Object o : (List<?>) Json.parse(Files.readString(file))) {
+    for (Object o : (List<?>) Json.parse(read(file))) {
       jmh.add(asMap(o));
     }
+  }
+
+  /** The file's text; notes its time as a measurement's. */
+  private String read(Path file) throws IOException {
+    java.nio.file.attribute.FileTime t = Files.getLastModifiedTime(file);
+    if (measured == null || t.compareTo(measured) > 0) {
+      measured = t;
+    }
+    return Files.readString(file);
   }
 
   /** The Markdown document. */
@@ -111,8 +122,10 @@ public final class ResultsReport {
       md.append("> **").append(label).append("**\n\n");
     }
     Map<String, Object> any = jmh.isEmpty() ? null : jmh.get(0);
-    md.append("- Date: ").append(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME))
-        .append('\n');
+    ZonedDateTime when = measured == null ? ZonedDateTime.now()
+        : measured.toInstant().atZone(java.time.ZoneOffset.UTC);
+    md.append("- Date: ").append(when.format(DateTimeFormatter.RFC_1123_DATE_TIME))
+        .append(" (the last measurement)\n");
     if (any != null) {
       md.append("- JDK: ").append(any.get("vmName")).append(' ').append(any.get("jdkVersion"))
           .append(" (").append(any.get("vmVersion")).append("), forks run with `")
