@@ -3,6 +3,8 @@ package org.quantlens.bench.report;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -46,7 +48,7 @@ public final class ResultsReport {
   private Map<String, Object> trainEpoch;
   private final StringBuilder md = new StringBuilder();
   /** When the newest input was written: the end of the measurements, whenever this report is. */
-  private java.nio.file.attribute.FileTime measured;
+  private FileTime measured;
   private final List<String[]> waiting = new ArrayList<>();
   private double peak = Double.NaN;
 
@@ -88,7 +90,7 @@ public final class ResultsReport {
 
   /** The file's text; notes its time as a measurement's. */
   private String read(Path file) throws IOException {
-    java.nio.file.attribute.FileTime t = Files.getLastModifiedTime(file);
+    FileTime t = Files.getLastModifiedTime(file);
     if (measured == null || t.compareTo(measured) > 0) {
       measured = t;
     }
@@ -123,7 +125,7 @@ public final class ResultsReport {
     }
     Map<String, Object> any = jmh.isEmpty() ? null : jmh.get(0);
     ZonedDateTime when = measured == null ? ZonedDateTime.now()
-        : measured.toInstant().atZone(java.time.ZoneOffset.UTC);
+        : measured.toInstant().atZone(ZoneOffset.UTC);
     md.append("- Date: ").append(when.format(DateTimeFormatter.RFC_1123_DATE_TIME))
         .append(" (the last measurement)\n");
     if (any != null) {

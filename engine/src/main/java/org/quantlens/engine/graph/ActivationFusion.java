@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.quantlens.engine.ops.FusedActivation;
-import org.quantlens.engine.ops.QuantRecurrentOps;
+import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -127,7 +127,7 @@ public final class ActivationFusion {
 
   /** Conv, Gemm, MatMul or a residual {@link ResidualFusion#OP}. */
   private static boolean takesActivation(Node p) {
-    if (p.domain().equals(QuantRecurrentOps.DOMAIN)) {
+    if (p.domain().equals(OpRegistry.QUANTLENS_DOMAIN)) {
       return p.opType().equals(ResidualFusion.OP);
     }
     return p.domain().isEmpty()

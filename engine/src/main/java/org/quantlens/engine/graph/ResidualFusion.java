@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.quantlens.engine.ops.FusedActivation;
-import org.quantlens.engine.ops.QuantRecurrentOps;
+import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.tensor.DType;
 
 /**
@@ -23,7 +23,7 @@ import org.quantlens.engine.tensor.DType;
  * node order, after whatever computes Z.
  */
 public final class ResidualFusion {
-  /** The fused op, in {@link QuantRecurrentOps#DOMAIN}. */
+  /** The fused op, in {@link OpRegistry#QUANTLENS_DOMAIN}. */
   public static final String OP = "FusedConv";
 
   private ResidualFusion() {}
@@ -58,7 +58,7 @@ public final class ResidualFusion {
     }
     g.nodes().replaceAll(n -> replace.getOrDefault(n, n));
     g.nodes().removeAll(drop);
-    g.opsets().putIfAbsent(QuantRecurrentOps.DOMAIN, 1);
+    g.opsets().putIfAbsent(OpRegistry.QUANTLENS_DOMAIN, 1);
     return drop.size();
   }
 
@@ -93,7 +93,7 @@ public final class ResidualFusion {
       in.add(""); // no bias
     }
     in.add(z);
-    return new Node(conv.name(), OP, QuantRecurrentOps.DOMAIN, in, List.of(out),
+    return new Node(conv.name(), OP, OpRegistry.QUANTLENS_DOMAIN, in, List.of(out),
         conv.attributes());
   }
 }

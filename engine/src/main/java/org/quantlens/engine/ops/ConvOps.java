@@ -32,7 +32,7 @@ public final class ConvOps implements OpFamily {
   public void register(OpRegistry r) {
     r.register("Conv", 1, ConvOps::conv);
     r.register("Conv", 11, ConvOps::conv);
-    r.register(QuantRecurrentOps.DOMAIN, ResidualFusion.OP, 1, ConvOps::conv);
+    r.register(OpRegistry.QUANTLENS_DOMAIN, ResidualFusion.OP, 1, ConvOps::conv);
   }
 
   /** Spatial attributes shared by Conv and the window pools. */
@@ -148,8 +148,8 @@ public final class ConvOps implements OpFamily {
     FusedActivation act = FusedActivation.of(ctx);
     Epilogue ep = epilogue(act);
     // com.quantlens.FusedConv: Conv then + Z (input 3), then the activation
-    boolean residual = ctx.node().domain().equals(QuantRecurrentOps.DOMAIN);
-    Epilogue.RowFunction then = act.isNone() ? null : act::apply;
+    boolean residual = ctx.node().domain().equals(OpRegistry.QUANTLENS_DOMAIN);
+    Epilogue.RowFunction then = residual && !act.isNone() ? act::apply : null;
     // Constant float weights are packed once for the direct kernel or the GEMM (one A operand
     // per group), never both; the depthwise kernel reads ONNX's [C * mult, 1, kh, kw] as it is.
     float[] wPacked = wConst != null && wConst.dtype() == DType.F32 ? wConst.toFloats() : null;

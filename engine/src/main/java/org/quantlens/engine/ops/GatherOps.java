@@ -20,7 +20,7 @@ final class GatherOps {
     r.register("Gather", 1, GatherOps::gather);
     r.register("Gather", 11, GatherOps::gather);
     r.register("GatherElements", 11, GatherOps::gatherElements);
-    r.register(QuantRecurrentOps.DOMAIN, "QuantizedGather", 1, QuantGatherOp::create);
+    r.register(OpRegistry.QUANTLENS_DOMAIN, "QuantizedGather", 1, QuantGatherOp::create);
   }
 
   /** Indices as ints in [0, n): negatives count from the end; anything else out of range fails. */

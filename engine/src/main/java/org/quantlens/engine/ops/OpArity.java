@@ -99,7 +99,7 @@ public final class OpArity {
     // Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input; the op checks the grouping
     def(ms, "QLinearConcat", 1, "ROROO+", "R");
     def(ms, "DynamicQuantizeLSTM", 1, "RRROOOOORORO", "OOO");
-    String ql = QuantRecurrentOps.DOMAIN;
+    String ql = OpRegistry.QUANTLENS_DOMAIN;
     def(ql, "QuantizedLSTM", 1, "RRROOOOORORO" + "OOOO", "OOO");
     def(ql, "QuantizedGRU", 1, "RRROOO" + "RORO" + "OOOO", "OO");
     def(ql, "QuantizedGather", 1, "RROR", "R");

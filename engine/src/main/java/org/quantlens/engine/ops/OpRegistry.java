@@ -13,6 +13,11 @@ import java.util.List;
 public final class OpRegistry {
   /** The newest default-domain opset the engine claims to understand. */
   public static final int MAX_OPSET = 22;
+  /**
+   * The domain of the engine's own operators (int8 LSTM/GRU and Gather, the residual FusedConv):
+   * what the graph passes and quantizers rewrite nodes into.
+   */
+  public static final String QUANTLENS_DOMAIN = "com.quantlens";
 
   /** One registered operator version. */
   public static final class OpSpec {

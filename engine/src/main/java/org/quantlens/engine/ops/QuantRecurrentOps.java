@@ -31,8 +31,7 @@ import org.quantlens.engine.tensor.Tensor;
  * input_forget); our two ops also take layout (1: batch major), ONNX Runtime's has none.
  */
 public final class QuantRecurrentOps implements OpFamily {
-  /** Our own operator domain. */
-  public static final String DOMAIN = "com.quantlens";
+  private static final String DOMAIN = OpRegistry.QUANTLENS_DOMAIN;
 
   /** The op family, ready to register into any {@link OpRegistry}. */
   public QuantRecurrentOps() {}

@@ -10,7 +10,7 @@ import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.ops.FusedActivation;
-import org.quantlens.engine.ops.QuantRecurrentOps;
+import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -89,7 +89,7 @@ public final class DynamicQuantizer {
           out.add(q);
           recurrentAs.put(n.name(), q.domain() + "." + q.opType());
           ms |= q.domain().equals("com.microsoft");
-          ql |= q.domain().equals(QuantRecurrentOps.DOMAIN);
+          ql |= q.domain().equals(OpRegistry.QUANTLENS_DOMAIN);
         }
       } else if (n.opType().equals("RNN")) {
         why = "no int8 form for the simple RNN (LSTM and GRU have one)";
@@ -112,7 +112,7 @@ public final class DynamicQuantizer {
       g.opsets().putIfAbsent("com.microsoft", 1);
     }
     if (ql) {
-      g.opsets().putIfAbsent(QuantRecurrentOps.DOMAIN, 1);
+      g.opsets().putIfAbsent(OpRegistry.QUANTLENS_DOMAIN, 1);
     }
     return new Result(g, new Int8Report(report));
   }

@@ -14,7 +14,6 @@ import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.graph.Value;
 import org.quantlens.engine.ops.FusedActivation;
 import org.quantlens.engine.ops.OpRegistry;
-import org.quantlens.engine.ops.QuantRecurrentOps;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -170,7 +169,7 @@ public final class QdqFolding {
           }
           pending.forEach(Runnable::run);
           microsoft |= f.domain().equals("com.microsoft");
-          quantlens |= f.domain().equals(QuantRecurrentOps.DOMAIN);
+          quantlens |= f.domain().equals(OpRegistry.QUANTLENS_DOMAIN);
           added.add(f);
           removed.add(n);
           int8.put(n, true);
@@ -220,7 +219,7 @@ public final class QdqFolding {
         g.opsets().putIfAbsent("com.microsoft", 1);
       }
       if (quantlens) {
-        g.opsets().putIfAbsent(QuantRecurrentOps.DOMAIN, 1);
+        g.opsets().putIfAbsent(OpRegistry.QUANTLENS_DOMAIN, 1);
       }
       return new Result(g, report(kept));
     }
@@ -759,7 +758,7 @@ public final class QdqFolding {
         }
       }
       List<String> ins = List.of(tq, d.scaleName, d.zpName, n.input(1));
-      return new Node(n.name(), "QuantizedGather", QuantRecurrentOps.DOMAIN, ins, n.outputs(), Map.of());
+      return new Node(n.name(), "QuantizedGather", OpRegistry.QUANTLENS_DOMAIN, ins, n.outputs(), Map.of());
     }
 
     private Node dataMovement(Node n) throws NoFold {

@@ -9,7 +9,7 @@ import java.util.Set;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
-import org.quantlens.engine.ops.QuantRecurrentOps;
+import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -80,11 +80,11 @@ public final class RecurrentExport {
     out.nodes().addAll(nodes);
     boolean still = false;
     for (Node n : nodes) {
-      still |= n.domain().equals(QuantRecurrentOps.DOMAIN);
+      still |= n.domain().equals(OpRegistry.QUANTLENS_DOMAIN);
     }
     out.initializers().keySet().removeIf(k -> !readBy(nodes, k) && !out.isOutput(k));
     if (!still) {
-      out.opsets().remove(QuantRecurrentOps.DOMAIN);
+      out.opsets().remove(OpRegistry.QUANTLENS_DOMAIN);
     }
     return out;
   }
@@ -99,7 +99,7 @@ public final class RecurrentExport {
   }
 
   private static boolean isOurs(Node n) {
-    return n.domain().equals(QuantRecurrentOps.DOMAIN)
+    return n.domain().equals(OpRegistry.QUANTLENS_DOMAIN)
         && (n.opType().equals("QuantizedLSTM") || n.opType().equals("QuantizedGRU"));
   }
 

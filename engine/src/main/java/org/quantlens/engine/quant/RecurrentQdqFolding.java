@@ -10,7 +10,7 @@ import java.util.Set;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
-import org.quantlens.engine.ops.QuantRecurrentOps;
+import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -80,13 +80,13 @@ final class RecurrentQdqFolding {
       ins.add(put(g, names, n.input(2), r, "_scale"));
       ins.add(put(g, names, n.input(2), r, "_zero_point"));
       Map<String, Attribute> attrs = new LinkedHashMap<>(n.attributes());
-      Node q = new Node(n.name(), lstm ? "QuantizedLSTM" : "QuantizedGRU", QuantRecurrentOps.DOMAIN,
+      Node q = new Node(n.name(), lstm ? "QuantizedLSTM" : "QuantizedGRU", OpRegistry.QUANTLENS_DOMAIN,
           ins, n.outputs(), attrs);
       g.nodes().set(at, q);
       chains.addAll(w.chain);
       chains.addAll(r.chain);
       replace(report, new Int8Report.Entry(n.name(), n.opType(), true, "runs as "
-          + QuantRecurrentOps.DOMAIN + "." + q.opType() + " (int8 weights from DequantizeLinear, x and"
+          + OpRegistry.QUANTLENS_DOMAIN + "." + q.opType() + " (int8 weights from DequantizeLinear, x and"
           + " h quantized per step from their own range, float gates)"));
       converted++;
     }
@@ -94,7 +94,7 @@ final class RecurrentQdqFolding {
       return 0;
     }
     removeUnread(g, chains, report);
-    g.opsets().putIfAbsent(QuantRecurrentOps.DOMAIN, 1);
+    g.opsets().putIfAbsent(OpRegistry.QUANTLENS_DOMAIN, 1);
     return converted;
   }
 

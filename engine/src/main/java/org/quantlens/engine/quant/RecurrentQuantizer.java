@@ -7,7 +7,7 @@ import java.util.Map;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
-import org.quantlens.engine.ops.QuantRecurrentOps;
+import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -101,7 +101,7 @@ final class RecurrentQuantizer {
       domain = "com.microsoft";
     } else {
       op = lstm ? "QuantizedLSTM" : "QuantizedGRU";
-      domain = QuantRecurrentOps.DOMAIN;
+      domain = OpRegistry.QUANTLENS_DOMAIN;
     }
     if (st != null) {
       String base = n.name();
@@ -151,7 +151,7 @@ final class RecurrentQuantizer {
     if (out == null) {
       return g;
     }
-    out.opsets().putIfAbsent(QuantRecurrentOps.DOMAIN, 1);
+    out.opsets().putIfAbsent(OpRegistry.QUANTLENS_DOMAIN, 1);
     return out;
   }
 
@@ -293,11 +293,11 @@ final class RecurrentQuantizer {
       }
       int at = folded.nodes().indexOf(target);
       folded.nodes().set(at, convert(folded, folded, target, cfg, names, st));
-      replace(report, n, true, "runs as " + QuantRecurrentOps.DOMAIN + ".Quantized" + n.opType()
+      replace(report, n, true, "runs as " + OpRegistry.QUANTLENS_DOMAIN + ".Quantized" + n.opType()
           + " (int8 weights, x and h quantized with calibrated " + cfg.activationType()
           + " parameters, float gates" + (n.opType().equals("LSTM") ? " and cell state)" : ")"));
     }
-    folded.opsets().putIfAbsent(QuantRecurrentOps.DOMAIN, 1);
+    folded.opsets().putIfAbsent(OpRegistry.QUANTLENS_DOMAIN, 1);
     return todo.size();
   }
 

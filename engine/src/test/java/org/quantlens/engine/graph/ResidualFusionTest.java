@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.quantlens.engine.ops.FusedActivation;
-import org.quantlens.engine.ops.QuantRecurrentOps;
+import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.runtime.Session;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
@@ -117,7 +117,7 @@ class ResidualFusionTest {
     Graph g = Passes.optimize(residual(l, 1, "Relu", unknownBatch(l.out())));
     assertEquals(1, g.nodes().size(), g.nodes().toString());
     Node n = g.nodes().get(0);
-    assertEquals(QuantRecurrentOps.DOMAIN, n.domain());
+    assertEquals(OpRegistry.QUANTLENS_DOMAIN, n.domain());
     assertEquals(ResidualFusion.OP, n.opType());
     assertEquals(List.of("x", "w", "b", "z"), n.inputs());
     assertEquals(List.of("y"), n.outputs());

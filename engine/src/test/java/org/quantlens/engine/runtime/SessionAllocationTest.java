@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +119,7 @@ class SessionAllocationTest {
     g.nodes().add(new Node("relu", "Relu", List.of("f"), List.of("y"), Map.of()));
     g.outputs().add(new Value("y", DType.F32, (int[]) null, null));
     try (Session s = new Session(g, new Session.Options().threads(1))) {
-      java.lang.ref.WeakReference<float[]> fed = runOnce(s);
+      WeakReference<float[]> fed = runOnce(s);
       for (int i = 0; i < 20 && fed.get() != null; i++) {
         System.gc();
         Thread.sleep(20);
@@ -129,11 +130,11 @@ class SessionAllocationTest {
   }
 
   /** Runs {@code s} on a fresh feed; returns a weak reference to the feed's array. */
-  private static java.lang.ref.WeakReference<float[]> runOnce(Session s) {
+  private static WeakReference<float[]> runOnce(Session s) {
     Tensor x = random(new Random(4), 2, 3, 4);
     float[] y = s.run(Map.of("x", x)).get("y").floats();
     assertEquals(Math.max(0f, x.floats()[5]), y[5]);
-    return new java.lang.ref.WeakReference<>(x.floats());
+    return new WeakReference<>(x.floats());
   }
 
   @Test
