@@ -416,7 +416,8 @@ public final class ResultsReport {
     }
     if (!winogradExtra.isEmpty()) {
       md.append("\nThe float side counts each weight once. Running, a float session also holds"
-          + " Winograd's transformed 3x3 kernels (16/9 of those weights): ")
+          + " Winograd's transformed 3x3 kernels (16/9 of those weights with 2x2 output tiles,"
+          + " 4x with 4x4 ones): ")
           .append(String.join(", ", winogradExtra)).append(".\n");
     }
   }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.graph.ResidualFusion;
+import org.quantlens.engine.graph.Value;
 import org.quantlens.engine.kernels.ConvGeometry;
 import org.quantlens.engine.kernels.DirectConv;
 import org.quantlens.engine.kernels.Epilogue;
@@ -86,6 +87,29 @@ public final class ConvOps implements OpFamily {
       }
     }
 
+    /**
+     * {@link Winograd#tile} of the input shape the graph declares: 0 where a side is unknown or
+     * the shape does not suit.
+     */
+    int declaredTile(NodeContext ctx, int[] k) {
+      Value info = ctx.inputInfo(0);
+      int[] shape = info == null ? null : info.shape();
+      if (shape == null || shape.length != k.length + 2) {
+        return 0;
+      }
+      int[] in = Arrays.copyOfRange(shape, 2, shape.length);
+      for (int d : in) {
+        if (d <= 0) {
+          return 0;
+        }
+      }
+      try {
+        return Winograd.tile(ConvGeometry.of(in, k, strides, dilations, pads, autoPad, ceilMode));
+      } catch (ShapeMismatchException e) {
+        return 0; // reported, with the node, when the input comes
+      }
+    }
+
     /** A geometry and the output shape it gives (never modified: cached per input shape). */
     static final class Shaped {
       final ConvGeometry geometry;
@@ -163,11 +187,17 @@ public final class ConvOps implements OpFamily {
     // likewise -Dquantlens.conv.winograd=false keeps 3x3 layers off the Winograd path
     boolean winogradAllowed = Boolean.parseBoolean(System.getProperty("quantlens.conv.winograd",
         "true"));
+    // and -Dquantlens.conv.winograd4=false keeps them on 2x2 output tiles
+    boolean tile4Allowed = Boolean.parseBoolean(System.getProperty("quantlens.conv.winograd4",
+        "true"));
     // Winograd's transformed kernels are held beside the direct kernel's copy, which serves
-    // input shapes the transforms do not take (odd sides, narrow rows)
-    float[] wWinograd = winogradAllowed && wPacked != null && Winograd.suits(kernel, win.strides,
-        win.dilations, group, wConst.dim(1))
-        ? Winograd.packWeights(wPacked, wConst.dim(0), wConst.dim(1)) : null;
+    // input shapes the transforms do not take (odd sides, narrow rows), for one output tile: 4x4
+    // where the declared input shape takes it, else 2x2 (also when the shape is unknown)
+    int wTile = !winogradAllowed || wPacked == null || !Winograd.suits(kernel, win.strides,
+        win.dilations, group, wConst.dim(1)) ? 0
+        : tile4Allowed && win.declaredTile(ctx, kernel) == 4 ? 4 : 2;
+    float[] wWinograd = wTile == 0 ? null
+        : Winograd.packWeights(wPacked, wConst.dim(0), wConst.dim(1), wTile);
     boolean directWeights = directAllowed && wPacked != null && DirectConv.suits(kernel, win.strides,
         win.dilations, group, wConst.dim(1), wConst.dim(0));
     float[] wDirect = directWeights ? DirectConv.packWeights(wPacked, wConst.dim(0),
@@ -227,8 +257,8 @@ public final class ConvOps implements OpFamily {
         try {
           if (group == c && group > 1 && g.rank <= 2) {
             FloatConv.depthwise(g, n, c, m / c, x.floats(), wf, bf, e, y.floats(), ec);
-          } else if (constW && wWinograd != null && Winograd.suits(g)) {
-            Winograd.run(g, n, c, m, x.floats(), wWinograd, bf, e, y.floats(), ec);
+          } else if (constW && wWinograd != null && Winograd.suits(g, wTile)) {
+            Winograd.run(g, wTile, n, c, m, x.floats(), wWinograd, bf, e, y.floats(), ec);
           } else if (directAllowed
               && DirectConv.suits(k, win.strides, win.dilations, group, c, m)) {
             layout.set(DirectConv.run(g, n, c, m, x.floats(), wf, constW ? wDirect : null, bf,

@@ -44,7 +44,9 @@ class ResidualFusionTest {
           false),
       new Layer("3x3 in 2 groups (GEMM)", new int[] {2, 8, 6, 6}, new int[] {8, 4, 3, 3}, 1, 1, 2,
           true),
-      new Layer("depthwise 3x3", new int[] {2, 8, 6, 6}, new int[] {8, 1, 3, 3}, 1, 1, 8, true));
+      new Layer("depthwise 3x3", new int[] {2, 8, 6, 6}, new int[] {8, 1, 3, 3}, 1, 1, 8, true),
+      new Layer("3x3 stride 1, 8 channels at 32x32 (Winograd's 4x4 tiles)",
+          new int[] {1, 8, 32, 32}, new int[] {8, 8, 3, 3}, 1, 1, 1, true));
 
   /**
    * x -> Conv -> Add(., z) [-> act] -> y, the conv's output on the Add's {@code convSide}; z is a

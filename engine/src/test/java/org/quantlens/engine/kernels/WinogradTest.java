@@ -13,15 +13,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Winograd} against the convolution's definition summed in double here (3x3, stride 1,
- * one pixel of zero padding), on the shapes it takes: ResNet-20's three stages, rows of half a
- * vector of tiles, output channels that do not fill a block, several bands and threads.
+ * one pixel of zero padding), with both output tiles (2x2 and 4x4) on the shapes each takes:
+ * ResNet-20's three stages, rows of half a vector of tiles, output channels that do not fill a
+ * block, several bands and threads.
  */
 class WinogradTest {
   @BeforeEach
   void simdKernels() {
-    assumeTrue(WinogradKernels.get() != null, "Winograd runs with the SIMD kernels, JDK 18 on");
+    assumeTrue(WinogradKernels.get(2) != null, "Winograd runs with the SIMD kernels, JDK 18 on");
   }
 
+  private static final int[] TILES = {2, 4};
   private static final ConvGeometry.AutoPad NOTSET = ConvGeometry.AutoPad.NOTSET;
 
   private static ConvGeometry geometry(int h, int w, int stride, int pad) {
@@ -49,16 +51,16 @@ class WinogradTest {
           WinogradTest.random(rnd, m * c * 9), withBias ? WinogradTest.random(rnd, m) : null);
     }
 
-    boolean runsHere() {
-      return Winograd.suits(geometry(h, w, 1, 1));
+    boolean runsHere(int tile) {
+      return Winograd.suits(geometry(h, w, 1, 1), tile);
     }
 
     double[][] naive(float lo, float hi) {
       return WinogradTest.naive(n, c, m, h, w, x, wt, bias, lo, hi);
     }
 
-    float[] run(Epilogue ep, Parallel par) {
-      return WinogradTest.run(n, c, m, h, w, x, wt, bias, ep, par);
+    float[] run(int tile, Epilogue ep, Parallel par) {
+      return WinogradTest.run(tile, n, c, m, h, w, x, wt, bias, ep, par);
     }
   }
 
@@ -97,21 +99,22 @@ class WinogradTest {
     return new double[][] {y, mag};
   }
 
-  private static float[] run(int n, int c, int m, int h, int w, float[] x, float[] wt,
+  private static float[] run(int tile, int n, int c, int m, int h, int w, float[] x, float[] wt,
       float[] bias, Epilogue ep, Parallel par) {
     ConvGeometry g = geometry(h, w, 1, 1);
-    assertTrue(Winograd.suits(g), h + "x" + w);
+    assertTrue(Winograd.suits(g, tile), h + "x" + w);
     float[] y = new float[n * m * h * w];
     Arrays.fill(y, Float.NaN); // every output must be written
-    Winograd.run(g, n, c, m, x, Winograd.packWeights(wt, m, c), bias, ep, y, par);
+    Winograd.run(g, tile, n, c, m, x, Winograd.packWeights(wt, m, c, tile), bias, ep, y, par);
     return y;
   }
 
   /**
    * The transforms add roundings to sums whose intermediate terms are a few times the direct
-   * terms (input tiles combine four values, kernel tiles up to nine halves): a bound of 16
-   * roundings of |terms| per channel and tap holds with room, and a wrong index or sign is off by
-   * a whole term.
+   * terms (2x2 tiles: input tiles combine four values, kernel tiles up to nine halves; 4x4 tiles:
+   * six values with coefficients up to 5, and outputs sum six with up to 8): a bound of 16
+   * roundings of |terms| per channel and tap holds with room for both (the worst seen: 0.02 of it
+   * for 2x2, 0.46 for 4x4), and a wrong index or sign is off by a whole term.
    */
   private static void assertClose(double[][] ref, float[] got, int c, String what) {
     for (int i = 0; i < got.length; i++) {
@@ -133,16 +136,24 @@ class WinogradTest {
       {2, 9, 14, 48, 16}, // several bands per image
       {1, 12, 3, 8, 64},
     };
+    int runs = 0;
     for (int[] s : shapes) {
       Layer k = Layer.random(rnd, s, rnd.nextBoolean());
-      if (!k.runsHere()) {
-        continue; // rows a wider vector cannot tile
-      }
       float lo = rnd.nextBoolean() ? 0f : Float.NEGATIVE_INFINITY;
-      String what = Arrays.toString(s) + " bias " + (k.bias() != null) + " lo " + lo;
-      float[] got = k.run(new Epilogue(lo, Float.POSITIVE_INFINITY, null), Parallel.SERIAL);
-      assertClose(k.naive(lo, Float.POSITIVE_INFINITY), got, k.c(), what);
+      double[][] ref = k.naive(lo, Float.POSITIVE_INFINITY);
+      for (int tile : TILES) {
+        if (!k.runsHere(tile)) {
+          continue; // rows this tile, or a wider vector, cannot take
+        }
+        String what = Arrays.toString(s) + " tile " + tile + " bias " + (k.bias() != null)
+            + " lo " + lo;
+        float[] got = k.run(tile, new Epilogue(lo, Float.POSITIVE_INFINITY, null),
+            Parallel.SERIAL);
+        assertClose(ref, got, k.c(), what);
+        runs++;
+      }
     }
+    assertTrue(runs >= 6, "shapes run: " + runs);
   }
 
   @Test
@@ -157,26 +168,28 @@ class WinogradTest {
     };
     try (GemmTestPool two = new GemmTestPool(2); GemmTestPool three = new GemmTestPool(3)) {
       for (int[] s : shapes) {
-        Layer k = Layer.random(rnd, s, true);
-        if (!k.runsHere()) {
-          continue; // rows a wider vector cannot tile
+        for (int tile : TILES) {
+          Layer k = Layer.random(rnd, s, true);
+          if (!k.runsHere(tile)) {
+            continue; // rows this tile, or a wider vector, cannot take
+          }
+          // the post step doubles what it is given: a row done twice or skipped shows
+          Epilogue ep = new Epilogue(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
+              (y, from, to) -> {
+                for (int i = from; i < to; i++) {
+                  y[i] *= 2;
+                }
+              });
+          float[] one = k.run(tile, ep, Parallel.SERIAL);
+          double[][] ref = k.naive(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+          for (int i = 0; i < ref[0].length; i++) {
+            ref[0][i] *= 2;
+            ref[1][i] *= 2;
+          }
+          assertClose(ref, one, k.c(), Arrays.toString(s) + " tile " + tile);
+          assertArrayEquals(one, k.run(tile, ep, two), "2 threads");
+          assertArrayEquals(one, k.run(tile, ep, three), "3 threads");
         }
-        // the post step doubles what it is given: a row done twice or skipped shows
-        Epilogue ep = new Epilogue(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
-            (y, from, to) -> {
-              for (int i = from; i < to; i++) {
-                y[i] *= 2;
-              }
-            });
-        float[] one = k.run(ep, Parallel.SERIAL);
-        double[][] ref = k.naive(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
-        for (int i = 0; i < ref[0].length; i++) {
-          ref[0][i] *= 2;
-          ref[1][i] *= 2;
-        }
-        assertClose(ref, one, k.c(), Arrays.toString(s));
-        assertArrayEquals(one, k.run(ep, two), "2 threads");
-        assertArrayEquals(one, k.run(ep, three), "3 threads");
       }
     }
   }
@@ -190,13 +203,18 @@ class WinogradTest {
     assertFalse(Winograd.suits(new int[] {3, 3}, null, new int[] {2, 2}, 1, 16), "dilated");
     assertFalse(Winograd.suits(new int[] {5, 5}, null, null, 1, 16));
     assertFalse(Winograd.suits(new int[] {3}, null, null, 1, 16), "1-D");
-    int lanes = WinogradKernels.get().lanes();
-    int side = 4 * lanes; // two vectors of tiles per row
-    assertTrue(Winograd.suits(geometry(side, side, 1, 1)));
-    assertFalse(Winograd.suits(geometry(side - 1, side, 1, 1)), "odd height");
-    assertFalse(Winograd.suits(geometry(side, side + 2, 1, 1)), "a row of tiles past whole vectors");
-    assertFalse(Winograd.suits(geometry(side, side, 1, 0)), "unpadded");
-    assertFalse(Winograd.suits(geometry(side, side, 2, 1)), "stride 2");
+    int lanes = WinogradKernels.get(2).lanes();
+    int side = 4 * lanes; // 4x4 tiles: a vector of tiles per row; 2x2: two
+    assertEquals(4, Winograd.tile(geometry(side, side, 1, 1)));
+    assertEquals(2, Winograd.tile(geometry(side / 2, side / 2, 1, 1)), "4x4: half a vector");
+    assertEquals(2, Winograd.tile(geometry(side / 4, side / 4, 1, 1)), "2x2: half a vector");
+    assertTrue(Winograd.suits(geometry(side, side, 1, 1), 2));
+    assertEquals(2, Winograd.tile(geometry(side + 2, side, 1, 1)), "a height not of 4");
+    assertEquals(2, Winograd.tile(geometry(side, 3 * side / 2, 1, 1)), "4x4: a vector and a half");
+    assertEquals(0, Winograd.tile(geometry(side - 1, side, 1, 1)), "odd height");
+    assertEquals(0, Winograd.tile(geometry(side, side + 4, 1, 1)), "a row past whole vectors");
+    assertEquals(0, Winograd.tile(geometry(side, side, 1, 0)), "unpadded");
+    assertEquals(0, Winograd.tile(geometry(side, side, 2, 1)), "stride 2");
   }
 
   @Test
@@ -204,7 +222,7 @@ class WinogradTest {
     // U = G g G^T worked by hand for g = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]: G g has rows
     // (1, 2, 3), (6, 7.5, 9), (2, 2.5, 3), (7, 8, 9); times G^T per row: (a, (a+b+c)/2, (a-b+c)/2, c)
     float[] g = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-    float[] u = Winograd.packWeights(g, 1, 1);
+    float[] u = Winograd.packWeights(g, 1, 1, 2);
     float[][] want = {
       {1, 3, 1, 3}, {6, 11.25f, 3.75f, 9}, {2, 3.75f, 1.25f, 3}, {7, 12, 4, 9}};
     for (int i = 0; i < 4; i++) {
@@ -213,6 +231,23 @@ class WinogradTest {
         assertEquals(want[i][j], u[(4 * i + j) * 4], "U[" + i + "][" + j + "]");
         assertEquals(0f, u[(4 * i + j) * 4 + 1], "padding channel");
       }
+    }
+  }
+
+  @Test
+  void packedFourByFourKernelsAreTheTransformOfEachThreeByThreeKernel() {
+    // U = G g G^T for g = [[1, 2, 3], [4, 5, 6], [7, 8, 9]], worked by hand at a few positions:
+    // G's rows 0 and 5 pick g's first and last row (row 0 divided by 4), row 1 is -1/6 of the sum
+    // of g's rows, row 3 is (1/24, 1/12, 1/6), which gives t = G_3 g = (37, 44, 51) / 24
+    float[] g = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    float[] u = Winograd.packWeights(g, 1, 1, 4);
+    float[][] want = { // row, column, U
+      {0, 0, 1 / 16f}, {0, 5, 3 / 4f}, {5, 0, 7 / 4f}, {5, 5, 9}, {1, 1, 45 / 36f},
+      {3, 3, 329 / 576f}, {0, 1, -(1 + 2 + 3) / 24f}, {5, 3, (7 / 24f + 8 / 12f + 9 / 6f)}};
+    for (float[] e : want) {
+      int xi = 6 * (int) e[0] + (int) e[1];
+      assertEquals(e[2], u[xi * 4], 1e-6f, "U[" + (int) e[0] + "][" + (int) e[1] + "]");
+      assertEquals(0f, u[xi * 4 + 1], "padding channel");
     }
   }
 }

@@ -248,6 +248,9 @@ class ConvOpTest {
       {24, 24, 50, 45, 3, 1, 1, 24}, {16, 48, 29, 30, 5, 2, 2, 16}, {96, 8, 15, 15, 3, 1, 0, 1},
       {40, 64, 17, 15, 3, 2, 1, 1}, // direct: strided, 64 channels
       {24, 80, 19, 21, 3, 2, 1, 1}, // patch panels and GEMM: more than 64 channels
+      // Winograd with the SIMD kernels (JDK 18 on), its tile chosen from the declared shape:
+      {16, 16, 32, 32, 3, 1, 1, 1}, {12, 10, 16, 64, 3, 1, 1, 1}, // 4x4 output tiles
+      {8, 8, 16, 16, 3, 1, 1, 1}, // 2x2: a row of 4x4 tiles would be half a vector
     };
     for (int[] sh : shapes) {
       Case cs = new Case();

@@ -40,6 +40,11 @@ public final class SimdWinograd implements WinogradKernels {
   }
 
   @Override
+  public int tile() {
+    return 2;
+  }
+
+  @Override
   public void band(float[] x, int xOff, int channels, int h, int w, float[] u, int outChannels,
       int m0, int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1,
       int step) {
@@ -65,8 +70,8 @@ public final class SimdWinograd implements WinogradKernels {
       // one method per stage, each compiled on its own (on JDK 17 even these left vectors boxed:
       // WinogradKernels offers no implementation there)
       inputs(s, 2 * (t0 - ty0) * pitch, channels, tw, nb, pitch, chanStride, v, vStride);
-      products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles, vStride,
-          pStride);
+      products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
+          vStride, pStride);
       outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * t0 * w, h * w, w);
     }
   }
@@ -95,11 +100,12 @@ public final class SimdWinograd implements WinogradKernels {
 
   /**
    * Per position, {@code [4 count x C] x [C x tiles]} on the GEMM's 4 x (2 vectors) tile: weight
-   * blocks {@code [b0, b0 + count)} of {@code blocks}, into rows from 0 of {@code p}.
+   * blocks {@code [b0, b0 + count)} of {@code blocks}, into rows from 0 of {@code p}. Also the
+   * products of {@link SimdWinograd4}.
    */
-  private static void products(float[] u, float[] v, float[] p, int channels, int blocks, int b0,
-      int count, int tiles, int vStride, int pStride) {
-    for (int xi = 0; xi < POSITIONS; xi++) {
+  static void products(int positions, float[] u, float[] v, float[] p, int channels, int blocks,
+      int b0, int count, int tiles, int vStride, int pStride) {
+    for (int xi = 0; xi < positions; xi++) {
       for (int q = 0; q < tiles; q += NR) {
         for (int b = 0; b < count; b++) {
           SimdGemm.micro4(channels, u, (xi * blocks + b0 + b) * channels * 4, v,
