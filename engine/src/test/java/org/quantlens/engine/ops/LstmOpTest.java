@@ -219,7 +219,7 @@ class LstmOpTest {
 
   @Test
   void resultsDoNotDependOnThreadCount() {
-    // batch 64 splits into one row block per thread; batch 1 with hidden 256 leaves the split
+    // batch 64 splits into several row blocks per thread; batch 1 with hidden 256 leaves the split
     // of each step's product to the GEMM
     for (Config c : new Config[] {
         withStates(random(Op.LSTM, 6, 64, 8, 40, "bidirectional", true, 81), 82),
