@@ -221,7 +221,8 @@ public final class QuantRecurrentLayer {
     float[][] xw = new float[directions][rows * gh];
     int xBlocks = (rows + X_ROW_BLOCK - 1) / X_ROW_BLOCK;
     par.forRange(directions * xBlocks, t -> projectX(x, t / xBlocks, t % xBlocks, rows, xw));
-    int perDirection = par.threads() == 1 ? 1 : (2 * par.threads() + directions - 1) / directions;
+    int perDirection = par.threads() == 1 ? 1
+        : (RecurrentLayer.BLOCKS_PER_THREAD * par.threads() + directions - 1) / directions;
     int blocks = Math.max(1, Math.min(perDirection, batch / RecurrentLayer.MIN_ROWS_PER_TASK));
     int tasks = directions * blocks;
     Step run = new Step(seqLen, batch, batchMajor, lens, h0, c0, y, yh, yc);

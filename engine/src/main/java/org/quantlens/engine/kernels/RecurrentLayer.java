@@ -44,9 +44,11 @@ public final class RecurrentLayer {
    * (a shared core) holds up the call by what is left of its block: four per thread let the other
    * threads take more of them. Paired in one JVM at batch 64 with two threads, against two per
    * thread: LSTM over rows 1.09-1.14x, text LSTM 1.04-1.05x, GRU over rows 1.08x, text GRU 1.00x;
-   * eight per thread (blocks of 4 rows at batch 64) was mixed (0.96-1.16x).
+   * eight per thread (blocks of 4 rows at batch 64) was mixed (0.96-1.16x). The int8 layer
+   * ({@link QuantRecurrentLayer}) splits its rows the same way, for the same reason (not timed
+   * apart: the int8 benchmark rows run on one thread).
    */
-  private static final int BLOCKS_PER_THREAD = 4;
+  static final int BLOCKS_PER_THREAD = 4;
 
   private final Type type;
   private final int hidden;
