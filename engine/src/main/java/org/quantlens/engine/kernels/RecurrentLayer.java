@@ -13,12 +13,12 @@ import java.util.List;
  * one row or {@link #FUSED_MIN_BATCH} rows or more instead does one product per step,
  * {@code [X_t H_{t-1}] [W R]^T}, with {@code [W R]} packed once too (1.24x and 1.33x on the
  * lstm-rows and text-lstm models at batch 64). Batch rows are independent, so the recurrence
- * is split into tasks of (direction, block of batch rows), about four per thread, each running all
- * its steps, with one fork for the whole sequence; a lone task (one direction, small batch) lets the
- * GEMM spread each step's product instead. Every row's numbers are the same whichever block it
- * falls in (the GEMM sums a row of C the same way whatever m is), so results never depend on the
- * thread count. Scratch is allocated once per call, never inside the time loop. Immutable and
- * thread-safe.
+ * is split into tasks of (direction, block of batch rows), about {@link #BLOCKS_PER_THREAD} per
+ * thread, each running all its steps, with one fork for the whole sequence; a lone task (one
+ * direction, small batch) lets the GEMM spread each step's product instead. Every row's numbers
+ * are the same whichever block it falls in (the GEMM sums a row of C the same way whatever m is),
+ * so results never depend on the thread count. Scratch is allocated once per call, never inside
+ * the time loop. Immutable and thread-safe.
  */
 public final class RecurrentLayer {
   /** The three ONNX recurrent ops, with their number of gates. */

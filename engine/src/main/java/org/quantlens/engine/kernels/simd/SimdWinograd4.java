@@ -32,19 +32,20 @@ public final class SimdWinograd4 implements WinogradKernels {
   // Shuffles and masks are single constants, not arrays: C2 knows a static final field's exact
   // class, where one read from an array is only a VectorShuffle and its calls may box vectors.
   /** Phase r of a split: lane k takes lane (4k + r) mod L of its source vector. */
-  private static final VectorShuffle<Float> PHASE0 = shuffle(k -> 4 * k % L);
-  private static final VectorShuffle<Float> PHASE1 = shuffle(k -> (4 * k + 1) % L);
-  private static final VectorShuffle<Float> PHASE2 = shuffle(k -> (4 * k + 2) % L);
-  private static final VectorShuffle<Float> PHASE3 = shuffle(k -> (4 * k + 3) % L);
+  private static final VectorShuffle<Float> PHASE0 = VectorShuffle.fromOp(F, k -> 4 * k % L);
+  private static final VectorShuffle<Float> PHASE1 = VectorShuffle.fromOp(F, k -> (4 * k + 1) % L);
+  private static final VectorShuffle<Float> PHASE2 = VectorShuffle.fromOp(F, k -> (4 * k + 2) % L);
+  private static final VectorShuffle<Float> PHASE3 = VectorShuffle.fromOp(F, k -> (4 * k + 3) % L);
   /** Lanes that take the second, third and fourth source vector in a split (v = 4k / L). */
   private static final VectorMask<Float> FROM_B = mask(k -> 4 * k / L == 1);
   private static final VectorMask<Float> FROM_C = mask(k -> 4 * k / L == 2);
   private static final VectorMask<Float> FROM_D = mask(k -> 4 * k / L == 3);
   /** Output vector v of a row: lane l takes tile v L / 4 + l / 4. */
-  private static final VectorShuffle<Float> SPREAD0 = shuffle(l -> l / 4);
-  private static final VectorShuffle<Float> SPREAD1 = shuffle(l -> L / 4 + l / 4);
-  private static final VectorShuffle<Float> SPREAD2 = shuffle(l -> L / 2 + l / 4);
-  private static final VectorShuffle<Float> SPREAD3 = shuffle(l -> 3 * L / 4 + l / 4);
+  private static final VectorShuffle<Float> SPREAD0 = VectorShuffle.fromOp(F, l -> l / 4);
+  private static final VectorShuffle<Float> SPREAD1 = VectorShuffle.fromOp(F, l -> L / 4 + l / 4);
+  private static final VectorShuffle<Float> SPREAD2 = VectorShuffle.fromOp(F, l -> L / 2 + l / 4);
+  private static final VectorShuffle<Float> SPREAD3 =
+      VectorShuffle.fromOp(F, l -> 3 * L / 4 + l / 4);
   /** Lanes that take a tile's second, third and fourth column in an output vector. */
   private static final VectorMask<Float> COLUMN1 = mask(l -> l % 4 == 1);
   private static final VectorMask<Float> COLUMN2 = mask(l -> l % 4 == 2);
@@ -259,10 +260,6 @@ public final class SimdWinograd4 implements WinogradKernels {
     dif34.fma(TWO, dif).intoArray(out, o + stride);
     sum34.fma(FOUR, sum).intoArray(out, o + 2 * stride);
     dif34.fma(EIGHT, dif).add(m5).intoArray(out, o + 3 * stride);
-  }
-
-  private static VectorShuffle<Float> shuffle(java.util.function.IntUnaryOperator lanes) {
-    return VectorShuffle.fromOp(F, lanes);
   }
 
   private static VectorMask<Float> mask(java.util.function.IntPredicate lanes) {
