@@ -103,6 +103,12 @@ public final class Gemm {
     KERNEL.sgemmPackedB(par, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, epilogue);
   }
 
+  /** Columns {@code [j0, j1)} of {@code c = x * B} for one row (see {@link GemmKernel#gemvPackedB}). */
+  public static void gemvPackedB(float[] x, int xOff, PackedMatrix b, int j0, int j1, float[] c,
+      int cOff) {
+    KERNEL.gemvPackedB(x, xOff, b, j0, j1, c, cOff);
+  }
+
   /** {@code C = alpha * A * op(B) + beta * C} with A from {@link #packA} (m and k are A's). */
   public static void sgemmPackedA(Parallel par, PackedMatrix a, boolean transB, int n, float alpha,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,

@@ -80,6 +80,11 @@ public abstract class GemmKernel {
     return nr;
   }
 
+  /** Columns a matrix-vector product of packed B takes at a time at full rate (four panels). */
+  public final int gemvUnit() {
+    return GEMV_PANELS * nr;
+  }
+
   // ------------------------------------------------------------------------------------------
   // What a subclass supplies.
 
@@ -496,6 +501,22 @@ public abstract class GemmKernel {
     }
     blocked(par, m, n, k, alpha, directA(transA, a, aOff, lda),
         packedB(b.data(), nr * k), beta, c, cOff, ldc, epilogue);
+  }
+
+  /**
+   * Columns {@code [j0, j1)} of {@code c = x * B} for one row x, B packed by {@link #packB}, on
+   * the calling thread; j0 a multiple of {@link #nr()}. Each column sums as in {@link
+   * #sgemmPackedB}, so threads that split the columns among them get its results.
+   */
+  public final void gemvPackedB(float[] x, int xOff, PackedMatrix b, int j0, int j1, float[] c,
+      int cOff) {
+    checkPacked(b, PackedMatrix.Side.B, nr);
+    if (j0 < 0 || j1 > b.outer() || j0 % nr != 0) {
+      throw new IllegalArgumentException("columns [" + j0 + ", " + j1 + ") of " + b.outer()
+          + " in panels of " + nr);
+    }
+    gemvRowPart(b.outer(), b.depth(), 1f, x, xOff, 1, false, null, 0, 0, b.data(), 0f, c, cOff,
+        null, 0, j0, j1);
   }
 
   /** {@code C = alpha * A * op(B) + beta * C} with A packed by {@link #packA}: m and k come from it. */

@@ -18,6 +18,12 @@ public final class RecurrentCellsScalar implements RecurrentCells {
     lstmRange(p, xw, xwOff, hr, hrOff, c, cOff, h, hOff, 0, p.hidden);
   }
 
+  @Override
+  public void lstm(Params p, int j0, int j1, float[] xw, int xwOff, float[] hr, int hrOff,
+      float[] c, int cOff, float[] h, int hOff) {
+    lstmRange(p, xw, xwOff, hr, hrOff, c, cOff, h, hOff, j0, j1);
+  }
+
   /** {@link #lstm} over hidden units {@code [j0, j1)} only (SIMD kernels' tails). */
   public static void lstmRange(Params p, float[] xw, int xwOff, float[] hr, int hrOff,
       float[] c, int cOff, float[] h, int hOff, int j0, int j1) {

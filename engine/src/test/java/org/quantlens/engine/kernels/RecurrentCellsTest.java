@@ -73,6 +73,38 @@ class RecurrentCellsTest {
     }
   }
 
+  @Test
+  void lstmOverUnitRangesIsTheWholeCallBitForBit() {
+    // a step split among threads runs the cell on ranges of units that start at multiples of the
+    // SIMD width (RecurrentLayer.recurSplit): every unit must come out as from the whole call
+    int n = 64;
+    Random r = new Random(7);
+    for (RecurrentCells kernel : new RecurrentCells[] {scalar, simd}) {
+      for (int variant = 0; variant < 4; variant++) {
+        RecurrentCells.Params p = params(4, n, r, variant % 2 == 1,
+            variant >= 2 ? 0.8f : Float.POSITIVE_INFINITY, false, RnnActivation.SIGMOID,
+            RnnActivation.TANH, variant == 3 ? RnnActivation.SIGMOID : RnnActivation.TANH,
+            variant == 2);
+        int off = 3;
+        float[] xw = rand(r, off + 4 * n, 3);
+        float[] hr = rand(r, off + 4 * n, 3);
+        float[] hr2 = hr.clone();
+        float[] c = rand(r, off + n, 2);
+        float[] c2 = c.clone();
+        float[] h = new float[off + n];
+        float[] h2 = new float[off + n];
+        kernel.lstm(p, xw, off, hr, off, c, off, h, off);
+        int[] cuts = {0, 16, 48, 64};
+        for (int i = 0; i + 1 < cuts.length; i++) {
+          kernel.lstm(p, cuts[i], cuts[i + 1], xw, off, hr2, off, c2, off, h2, off);
+        }
+        String what = kernel.getClass().getSimpleName() + " variant " + variant;
+        org.junit.jupiter.api.Assertions.assertArrayEquals(c, c2, what + ": c");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(h, h2, what + ": h");
+      }
+    }
+  }
+
   @ParameterizedTest(name = "hidden {0}")
   @ValueSource(ints = {1, 3, 8, 17, 50, 75, 128})
   void gruSimdMatchesScalarForBothResetVariants(int n) {

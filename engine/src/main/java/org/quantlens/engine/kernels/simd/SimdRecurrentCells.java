@@ -123,18 +123,21 @@ public final class SimdRecurrentCells implements RecurrentCells {
     SimdVectorMathFunctions.tanhLoop(a, off, a, off, n);
   }
 
-  /** LSTM memory: {@code c = f*c + i*g} with gates in {@code g} (i at 0, f at 2n, c~ at 3n). */
-  private static void lstmMemory(float[] g, int go, float[] c, int co, int n) {
+  /**
+   * LSTM memory of {@code n} units: {@code c = f*c + i*g} with gates in {@code g} (i at go, f at
+   * {@code go + 2 * stride}, c~ at {@code go + 3 * stride}).
+   */
+  private static void lstmMemory(float[] g, int go, int stride, float[] c, int co, int n) {
     int bound = S.loopBound(n);
     int j = 0;
     for (; j < bound; j += L) {
-      FloatVector f = FloatVector.fromArray(S, g, go + 2 * n + j);
+      FloatVector f = FloatVector.fromArray(S, g, go + 2 * stride + j);
       FloatVector i = FloatVector.fromArray(S, g, go + j);
-      FloatVector ig = i.mul(FloatVector.fromArray(S, g, go + 3 * n + j));
+      FloatVector ig = i.mul(FloatVector.fromArray(S, g, go + 3 * stride + j));
       f.mul(FloatVector.fromArray(S, c, co + j)).add(ig).intoArray(c, co + j);
     }
     for (; j < n; j++) {
-      c[co + j] = g[go + 2 * n + j] * c[co + j] + g[go + j] * g[go + 3 * n + j];
+      c[co + j] = g[go + 2 * stride + j] * c[co + j] + g[go + j] * g[go + 3 * stride + j];
     }
   }
 
@@ -154,51 +157,71 @@ public final class SimdRecurrentCells implements RecurrentCells {
   @Override
   public void lstm(Params p, float[] xw, int xwOff, float[] hr, int hrOff, float[] c, int cOff,
       float[] h, int hOff) {
+    lstm(p, 0, p.hidden(), xw, xwOff, hr, hrOff, c, cOff, h, hOff);
+  }
+
+  @Override
+  public void lstm(Params p, int j0, int j1, float[] xw, int xwOff, float[] hr, int hrOff,
+      float[] c, int cOff, float[] h, int hOff) {
     int n = p.hidden();
+    int w = j1 - j0;
+    boolean whole = w == n;
     float cl = p.clip();
     float[] pp = p.peep();
+    float[] b = p.bias();
+    int xo = xwOff + j0; // unit j0 of gate g sits at g * n past these
+    int go = hrOff + j0;
+    int co = cOff + j0;
     if (pp == null && !p.inputForget()) {
-      gates(p.f(), xw, xwOff, hr, hrOff, p.bias(), 0, 3 * n, cl, hr, hrOff); // i, o, f side by side
-      gates(p.g(), xw, xwOff + 3 * n, hr, hrOff + 3 * n, p.bias(), 3 * n, n, cl, hr, hrOff + 3 * n);
-    } else {
-      sum(xw, xwOff, hr, hrOff, p.bias(), 0, 4 * n, Float.POSITIVE_INFINITY);
-      clipInPlace(hr, hrOff + 3 * n, n, cl);
-      if (pp != null) {
-        peep(hr, hrOff, pp, 0, c, cOff, n, cl);
+      if (whole) {
+        gates(p.f(), xw, xwOff, hr, hrOff, b, 0, 3 * n, cl, hr, hrOff); // i, o, f side by side
       } else {
-        clipInPlace(hr, hrOff, n, cl);
+        for (int g = 0; g < 3; g++) {
+          gates(p.f(), xw, xo + g * n, hr, go + g * n, b, j0 + g * n, w, cl, hr, go + g * n);
+        }
       }
-      activate(p.f(), hr, hrOff, n);
+      gates(p.g(), xw, xo + 3 * n, hr, go + 3 * n, b, j0 + 3 * n, w, cl, hr, go + 3 * n);
+    } else {
+      for (int g = 0; g < 4; g++) {
+        sum(xw, xo + g * n, hr, go + g * n, b, j0 + g * n, w, Float.POSITIVE_INFINITY);
+      }
+      clipInPlace(hr, go + 3 * n, w, cl);
+      if (pp != null) {
+        peep(hr, go, pp, j0, c, co, w, cl);
+      } else {
+        clipInPlace(hr, go, w, cl);
+      }
+      activate(p.f(), hr, go, w);
       if (p.inputForget()) {
-        oneMinus(hr, hrOff, hr, hrOff + 2 * n, n);
+        oneMinus(hr, go, hr, go + 2 * n, w);
       } else {
         if (pp != null) {
-          peep(hr, hrOff + 2 * n, pp, 2 * n, c, cOff, n, cl);
+          peep(hr, go + 2 * n, pp, j0 + 2 * n, c, co, w, cl);
         } else {
-          clipInPlace(hr, hrOff + 2 * n, n, cl);
+          clipInPlace(hr, go + 2 * n, w, cl);
         }
-        activate(p.f(), hr, hrOff + 2 * n, n);
+        activate(p.f(), hr, go + 2 * n, w);
       }
-      activate(p.g(), hr, hrOff + 3 * n, n);
+      activate(p.g(), hr, go + 3 * n, w);
     }
-    lstmMemory(hr, hrOff, c, cOff, n);
+    lstmMemory(hr, go, n, c, co, w);
     if (pp != null || p.inputForget()) {
       // the output gate waited for the new memory (its peephole reads C_t)
       if (pp != null) {
-        peep(hr, hrOff + n, pp, n, c, cOff, n, cl);
+        peep(hr, go + n, pp, j0 + n, c, co, w, cl);
       } else {
-        clipInPlace(hr, hrOff + n, n, cl);
+        clipInPlace(hr, go + n, w, cl);
       }
-      activate(p.f(), hr, hrOff + n, n);
+      activate(p.f(), hr, go + n, w);
     }
     // c~ is spent: its slot takes h(C_t)
     if (p.hTanh()) {
-      SimdVectorMathFunctions.tanhLoop(c, cOff, hr, hrOff + 3 * n, n);
+      SimdVectorMathFunctions.tanhLoop(c, co, hr, go + 3 * n, w);
     } else {
-      System.arraycopy(c, cOff, hr, hrOff + 3 * n, n);
-      activate(p.h(), hr, hrOff + 3 * n, n);
+      System.arraycopy(c, co, hr, go + 3 * n, w);
+      activate(p.h(), hr, go + 3 * n, w);
     }
-    mul(hr, hrOff + n, hr, hrOff + 3 * n, h, hOff, n);
+    mul(hr, go + n, hr, go + 3 * n, h, hOff + j0, w);
   }
 
   /** {@code out = 1 - a}. */
