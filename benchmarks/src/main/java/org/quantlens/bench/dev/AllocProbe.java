@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.quantlens.bench.models.BenchModel;
 import org.quantlens.bench.models.Zoo;
+import org.quantlens.bench.peer.Variant;
 import org.quantlens.engine.runtime.Session;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -13,7 +14,8 @@ import org.quantlens.engine.tensor.Tensor;
  * thread (the caller and the session's workers), after a warm-up. Quicker than JMH's gc profiler
  * and it sees worker threads too.
  *
- * <p>usage: {@code AllocProbe [--threads N] [--runs N] [--warmup N] [--jfr FILE] [model:batch ...]}
+ * <p>usage: {@code AllocProbe [--threads N] [--runs N] [--warmup N] [--jfr FILE]
+ * [model:batch[:variant] ...]} (variant: float, the default, static-int8 or dynamic-int8)
  * ({@code --jfr}: allocation samples of the measured runs of the last case, for {@code jfr view
  * allocation-by-site} or {@code jfr print --events jdk.ObjectAllocationSample})
  */
@@ -49,7 +51,9 @@ public final class AllocProbe {
       BenchModel m = Zoo.get(p[0]);
       int batch = Integer.parseInt(p[1]);
       Map<String, Tensor> feeds = m.inputs(batch, 5);
-      try (Session s = new Session(m.graph(), new Session.Options().threads(threads))) {
+      String variant = p.length > 2 ? p[2] : "float";
+      try (Session s = new Session(Variant.graph(m, variant),
+          new Session.Options().threads(threads))) {
         long outBytes = 0;
         int n = Math.max(3, warmup / Math.max(1, batch / 8));
         for (int i = 0; i < n; i++) {
@@ -66,8 +70,8 @@ public final class AllocProbe {
         if (rec != null) {
           dump(rec, jfr);
         }
-        System.out.printf("%-10s b%-3d threads %d: %,12d B/run (outputs %,d B)%n", p[0], batch,
-            threads, per, outBytes / runs);
+        System.out.printf("%-10s %-12s b%-3d threads %d: %,12d B/run (outputs %,d B)%n", p[0],
+            variant, batch, threads, per, outBytes / runs);
       }
     }
   }
@@ -76,6 +80,8 @@ public final class AllocProbe {
   private static jdk.jfr.Recording startRecording() {
     jdk.jfr.Recording rec = new jdk.jfr.Recording();
     rec.enable("jdk.ObjectAllocationSample").withStackTrace().with("throttle", "100000/s");
+    rec.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace(); // every one, with -XX:-UseTLAB
+    rec.enable("jdk.ObjectAllocationInNewTLAB").withStackTrace();
     rec.start();
     return rec;
   }

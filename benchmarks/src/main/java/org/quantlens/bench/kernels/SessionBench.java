@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.quantlens.bench.models.BenchModel;
 import org.quantlens.bench.models.Zoo;
+import org.quantlens.bench.peer.Variant;
 import org.quantlens.engine.runtime.Session;
 import org.quantlens.engine.tensor.Tensor;
 
@@ -41,6 +42,10 @@ public class SessionBench {
   @Param({"1", "64"})
   public int batch;
 
+  /** float, or a quantized form (static-int8, dynamic-int8) of the same model. */
+  @Param({"float"})
+  public String variant;
+
   /**
    * Longest the setup runs the model waiting for a steady state: 10 s, or the milliseconds of
    * {@code -Dquantlens.bench.steadyMs} (0 in the smoke run).
@@ -57,7 +62,8 @@ public class SessionBench {
   @Setup
   public void setup() {
     workload = Zoo.get(model);
-    session = open(workload, 1);
+    session = variant.equals("float") ? open(workload, 1)
+        : new Session(Variant.graph(workload, variant), new Session.Options().threads(1));
     feeds = workload.inputs(batch, 5);
     warmUntilSteady();
   }

@@ -210,43 +210,82 @@ public final class QuantRecurrentLayer {
     return directions;
   }
 
-  /** Runs the layer; arguments and output layout as {@link RecurrentLayer#run}. */
+  /**
+   * Floats of work space {@link #run(Parallel, float[], float[], int, int, boolean, int[],
+   * float[], float[], float[], float[], float[]) run} needs: the input projection of every step
+   * plus each row's state (h, LSTM c, the recurrent product, GRU r * h).
+   */
+  public int workSize(int seqLen, int batch) {
+    int gh = type.gates() * hidden;
+    long size = (long) directions * batch * ((long) seqLen * gh + stateWidth());
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(type + " work space of " + size + " floats is too large");
+    }
+    return (int) size;
+  }
+
+  /** Floats of state one batch row needs per direction. */
+  private int stateWidth() {
+    int n = hidden;
+    return n + (type == RecurrentLayer.Type.LSTM ? n : 0) + type.gates() * n + (splitR ? n : 0);
+  }
+
+  /** Runs the layer with work space allocated here (see the other {@code run}). */
   public void run(Parallel par, float[] x, int seqLen, int batch, boolean batchMajor, int[] lens,
       float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
+    if (seqLen > 0 && batch > 0) {
+      run(par, new float[workSize(seqLen, batch)], x, seqLen, batch, batchMajor, lens, h0, c0, y,
+          yh, yc);
+    }
+  }
+
+  /**
+   * Runs the layer; arguments and output layout as {@link RecurrentLayer#run}, work space of at
+   * least {@link #workSize} floats whose contents do not matter (every element is written before
+   * it is read). The temporaries of the int8 products come from {@link QuantScratch}.
+   */
+  public void run(Parallel par, float[] work, float[] x, int seqLen, int batch,
+      boolean batchMajor, int[] lens, float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
     if (seqLen == 0 || batch == 0) {
       return;
     }
+    if (work.length < workSize(seqLen, batch)) {
+      throw new IllegalArgumentException(type + " needs " + workSize(seqLen, batch)
+          + " floats of work space, got " + work.length);
+    }
     int gh = type.gates() * hidden;
     int rows = seqLen * batch;
-    float[][] xw = new float[directions][rows * gh];
     int xBlocks = (rows + X_ROW_BLOCK - 1) / X_ROW_BLOCK;
-    par.forRange(directions * xBlocks, t -> projectX(x, t / xBlocks, t % xBlocks, rows, xw));
+    par.forRange(directions * xBlocks, t -> projectX(x, t / xBlocks, t % xBlocks, rows, work));
     int perDirection = par.threads() == 1 ? 1
         : (RecurrentLayer.BLOCKS_PER_THREAD * par.threads() + directions - 1) / directions;
     int blocks = Math.max(1, Math.min(perDirection, batch / RecurrentLayer.MIN_ROWS_PER_TASK));
     int tasks = directions * blocks;
     Step run = new Step(seqLen, batch, batchMajor, lens, h0, c0, y, yh, yc);
     Parallel inner = tasks == 1 ? par : Parallel.SERIAL; // a lone task spreads each step's product
+    int stateBase = directions * rows * gh;
     par.forRange(tasks, t -> {
       int d = t / blocks;
       int k = t % blocks;
       int b0 = (int) ((long) batch * k / blocks);
       int b1 = (int) ((long) batch * (k + 1) / blocks);
-      recur(inner, run, d, xw[d], b0, b1);
+      recur(inner, run, d, work, d * rows * gh, stateBase + (d * batch + b0) * stateWidth(), b0,
+          b1);
     });
   }
 
-  /** {@code X W^T} for rows of block {@code blk} of direction d, into {@code xw[d]}. */
-  private void projectX(float[] x, int d, int blk, int rows, float[][] xw) {
+  /** {@code X W^T} for rows of block {@code blk} of direction d, into its part of {@code xw}. */
+  private void projectX(float[] x, int d, int blk, int rows, float[] xw) {
     Int8WeightPanels pw = w[d];
     int i0 = blk * X_ROW_BLOCK;
     int m = Math.min(rows, i0 + X_ROW_BLOCK) - i0;
-    float[] a = new float[m * input];
-    int[] sums = new int[m];
-    float[] scales = new float[m];
-    xq.quantizeRows(x, i0 * input, m, input, a, sums, scales, new byte[input]);
-    pw.multiply(m, a, sums, scales, new int[m * pw.paddedWidth()], new float[pw.n()], xw[d],
-        i0 * pw.n(), pw.n());
+    float[] a = QuantScratch.floats(QuantScratch.TASK_A, m * input);
+    int[] sums = QuantScratch.ints(QuantScratch.TASK_A, m);
+    float[] scales = QuantScratch.floats(QuantScratch.TASK_B, m);
+    xq.quantizeRows(x, i0 * input, m, input, a, sums, scales,
+        QuantScratch.bytes(QuantScratch.TASK_A, input));
+    pw.multiply(m, a, sums, scales, QuantScratch.ints(QuantScratch.TASK_B, m * pw.paddedWidth()),
+        QuantScratch.floats(QuantScratch.TASK_C, pw.n()), xw, (d * rows + i0) * pw.n(), pw.n());
   }
 
   /** The per-call arguments shared by the tasks of one {@link #run}. */
@@ -292,53 +331,64 @@ public final class QuantRecurrentLayer {
     }
   }
 
-  /** Every step of direction d for batch rows [b0, b1); scratch allocated once here. */
-  private void recur(Parallel par, Step run, int d, float[] xw, int b0, int b1) {
+  /**
+   * Every step of direction d for batch rows [b0, b1): the input projection at {@code ws[xwOff..]},
+   * the rows' states at {@code ws[so..]} (h, LSTM c, the recurrent product, GRU r * h; each
+   * {@code rows} rows wide), the int8 operands in this thread's {@link QuantScratch}.
+   */
+  private void recur(Parallel par, Step run, int d, float[] ws, int xwOff, int so, int b0,
+      int b1) {
     int n = hidden;
     int gh = type.gates() * n;
     int rows = b1 - b0;
     boolean back = d == 1 || reverse;
     RecurrentCells.Params p = params[d];
-    float[] h = new float[rows * n];
-    float[] c = type == RecurrentLayer.Type.LSTM ? new float[rows * n] : null;
-    float[] hr = new float[rows * gh];
-    float[] rhBuf = splitR ? new float[rows * n] : null;
-    float[] a = new float[rows * n];
-    int[] sums = new int[rows];
-    float[] scales = new float[rows];
-    byte[] q = new byte[n];
-    int[] acc = new int[rows * r[d].paddedWidth()];
-    float[] rowScale = new float[gh];
+    int hOff = so;
+    int cOff = hOff + rows * n;
+    int hrOff = cOff + (type == RecurrentLayer.Type.LSTM ? rows * n : 0);
+    int rhOff = hrOff + rows * gh;
+    float[] a = QuantScratch.floats(QuantScratch.TASK_A, rows * n);
+    int[] sums = QuantScratch.ints(QuantScratch.TASK_A, rows);
+    float[] scales = QuantScratch.floats(QuantScratch.TASK_B, rows);
+    byte[] q = QuantScratch.bytes(QuantScratch.TASK_A, n);
+    int[] acc = QuantScratch.ints(QuantScratch.TASK_B, rows * r[d].paddedWidth());
+    float[] rowScale = QuantScratch.floats(QuantScratch.TASK_C, gh);
     int maxLen = 0;
     for (int k = 0; k < rows; k++) {
       int b = b0 + k;
-      int so = run.stateOff(d, directions, n, b);
+      int st = run.stateOff(d, directions, n, b);
       if (run.h0 != null) {
-        System.arraycopy(run.h0, so, h, k * n, n);
+        System.arraycopy(run.h0, st, ws, hOff + k * n, n);
+      } else {
+        java.util.Arrays.fill(ws, hOff + k * n, hOff + k * n + n, 0f);
       }
-      if (c != null && run.c0 != null) {
-        System.arraycopy(run.c0, so, c, k * n, n);
+      if (type == RecurrentLayer.Type.LSTM) {
+        if (run.c0 != null) {
+          System.arraycopy(run.c0, st, ws, cOff + k * n, n);
+        } else {
+          java.util.Arrays.fill(ws, cOff + k * n, cOff + k * n + n, 0f);
+        }
       }
       maxLen = Math.max(maxLen, run.len(b));
     }
     for (int s = 0; s < maxLen; s++) {
-      hq.quantizeRows(h, 0, rows, n, a, sums, scales, q);
-      r[d].multiply(par, rows, a, sums, scales, acc, rowScale, hr, 0, gh);
+      hq.quantizeRows(ws, hOff, rows, n, a, sums, scales, q);
+      r[d].multiply(par, rows, a, sums, scales, acc, rowScale, ws, hrOff, gh);
       for (int k = 0; k < rows; k++) {
         int len = run.len(b0 + k);
         if (s < len) {
-          int xo = run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
-          cell(p, xw, xo, hr, k * gh, h, c, rhBuf, k * n);
+          int xo = xwOff + run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
+          cell(p, ws, xo, hrOff + k * gh, hOff + k * n, cOff + k * n, rhOff + k * n);
         }
       }
-      if (rhBuf != null) {
-        hq.quantizeRows(rhBuf, 0, rows, n, a, sums, scales, q);
-        rh[d].multiply(par, rows, a, sums, scales, acc, rowScale, hr, 2 * n, gh);
+      if (splitR) {
+        hq.quantizeRows(ws, rhOff, rows, n, a, sums, scales, q);
+        rh[d].multiply(par, rows, a, sums, scales, acc, rowScale, ws, hrOff + 2 * n, gh);
         for (int k = 0; k < rows; k++) {
           int len = run.len(b0 + k);
           if (s < len) {
-            int xo = run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
-            cells.gruUpdate(p, xw, xo, hr, k * gh, h, k * n);
+            int xo = xwOff + run.xRow(back ? len - 1 - s : s, b0 + k) * gh;
+            cells.gruUpdate(p, ws, xo, ws, hrOff + k * gh, ws, hOff + k * n);
           }
         }
       }
@@ -347,7 +397,7 @@ public final class QuantRecurrentLayer {
           int len = run.len(b0 + k);
           if (s < len) {
             int t = back ? len - 1 - s : s;
-            System.arraycopy(h, k * n, run.y, run.yOff(t, d, directions, n, b0 + k), n);
+            System.arraycopy(ws, hOff + k * n, run.y, run.yOff(t, d, directions, n, b0 + k), n);
           }
         }
       }
@@ -357,30 +407,30 @@ public final class QuantRecurrentLayer {
       if (run.len(b) == 0) {
         continue; // no step ran: Y_h and Y_c stay zero, as in the float layer
       }
-      int so = run.stateOff(d, directions, n, b);
+      int st = run.stateOff(d, directions, n, b);
       if (run.yh != null) {
-        System.arraycopy(h, k * n, run.yh, so, n);
+        System.arraycopy(ws, hOff + k * n, run.yh, st, n);
       }
-      if (run.yc != null && c != null) {
-        System.arraycopy(c, k * n, run.yc, so, n);
+      if (run.yc != null && type == RecurrentLayer.Type.LSTM) {
+        System.arraycopy(ws, cOff + k * n, run.yc, st, n);
       }
     }
   }
 
-  private void cell(RecurrentCells.Params p, float[] xw, int xo, float[] hr, int ho, float[] h,
-      float[] c, float[] rhBuf, int so) {
+  /** The first (or only) cell call of a step for one row; every operand lives in {@code ws}. */
+  private void cell(RecurrentCells.Params p, float[] ws, int xo, int ho, int so, int co, int ro) {
     switch (type) {
       case LSTM:
-        cells.lstm(p, xw, xo, hr, ho, c, so, h, so);
+        cells.lstm(p, ws, xo, ws, ho, ws, co, ws, so);
         break;
       case RNN:
-        cells.rnn(p, xw, xo, hr, ho, h, so);
+        cells.rnn(p, ws, xo, ws, ho, ws, so);
         break;
       default:
-        if (rhBuf != null) {
-          cells.gruReset(p, xw, xo, hr, ho, h, so, rhBuf, so);
+        if (splitR) {
+          cells.gruReset(p, ws, xo, ws, ho, ws, so, ws, ro);
         } else {
-          cells.gruLinearBeforeReset(p, xw, xo, hr, ho, h, so);
+          cells.gruLinearBeforeReset(p, ws, xo, ws, ho, ws, so);
         }
     }
   }

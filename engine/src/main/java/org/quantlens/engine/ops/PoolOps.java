@@ -115,9 +115,9 @@ public final class PoolOps implements OpFamily {
   /** int8/uint8 max pooling in the byte domain (widening to float and back cost more than the pool). */
   private static Tensor maxPoolBytes(ConvGeometry g, int planes, Tensor x, int[] outShape,
       ExecContext ec) {
-    byte[] yb = new byte[Shapes.size(outShape)];
-    BytePool.max(g, planes, x.bytes(), x.dtype() == DType.U8, yb, ec);
-    return Tensor.wrap(x.dtype(), yb, outShape);
+    Tensor y = ec.allocateUninitialized(x.dtype(), outShape); // every window written
+    BytePool.max(g, planes, x.bytes(), x.dtype() == DType.U8, y.bytes(), ec);
+    return y;
   }
 
   private static Operator averagePool(NodeContext ctx) {

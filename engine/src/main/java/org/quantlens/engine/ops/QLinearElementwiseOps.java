@@ -88,8 +88,8 @@ final class QLinearElementwiseOps {
       checkZp(opt(in, 5), qb.type, a.dtype(), "B_zero_point", where);
       checkZp(opt(in, 7), qc.type, a.dtype(), "C_zero_point", where);
       Binary op = new Binary(mul, a.dtype(), qa, qb, qc, act);
-      if (Arrays.equals(a.shape(), b.shape())) {
-        Tensor y = ex.allocate(a.dtype(), a.shape());
+      if (a.hasShapeOf(b)) {
+        Tensor y = ex.allocate(a.dtype(), a);
         SaturationCounter sat = ex.saturation();
         QuantParallel.forRuns(ex, 1, y.size(), (blk, from, to) -> op.run(a.bytes(), from, 1, b.bytes(), from, 1,
             y.bytes(), from, to - from, sat));
@@ -211,7 +211,7 @@ final class QLinearElementwiseOps {
       checkZp(opt(in, 2), qx.type, x.dtype(), "X_zero_point", where);
       checkZp(opt(in, 4), qy.type, x.dtype(), "Y_zero_point", where);
       byte[] t = fixed ? (u ? fixedU8 : fixedI8) : table(qx, qy, u, sigmoid, alpha);
-      Tensor y = Tensor.zeros(x.dtype(), x.shape());
+      Tensor y = ex.allocate(x.dtype(), x);
       byte[] xb = x.bytes();
       byte[] yb = y.bytes();
       QuantParallel.forRuns(ex, 1, x.size(), (blk, from, to) -> {
@@ -280,7 +280,7 @@ final class QLinearElementwiseOps {
         total += x.dim(ax);
       }
       shape[ax] = total;
-      Tensor y = Tensor.zeros(t, shape);
+      Tensor y = ex.allocate(t, shape);
       int inner = 1;
       for (int d = ax + 1; d < rank; d++) {
         inner *= shape[d];

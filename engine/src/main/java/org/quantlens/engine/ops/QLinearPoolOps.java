@@ -47,7 +47,7 @@ final class QLinearPoolOps {
       Arrays.fill(shape, 1);
       shape[0] = n;
       shape[last ? r - 1 : 1] = c;
-      Tensor y = Tensor.zeros(x.dtype(), shape);
+      Tensor y = ex.allocate(x.dtype(), shape);
       float scale = qx.scale(0) / (qy.scale(0) * (float) s);
       int bias = -qx.zeroPoint(0) * s;
       int mask = x.dtype() == DType.U8 ? 0xff : -1;
@@ -128,7 +128,7 @@ final class QLinearPoolOps {
       shape[0] = n;
       shape[last ? r + 1 : 1] = c;
       System.arraycopy(g.out, 0, shape, last ? 1 : 2, r);
-      Tensor y = Tensor.zeros(x.dtype(), shape);
+      Tensor y = ex.allocate(x.dtype(), shape);
       float[] dq = QLinearElementwiseOps.dequantTable(qx.scale(0), qx.zeroPoint(0), x.dtype() == DType.U8);
       float ys = qy.scale(0);
       float yz = qy.zeroPoint(0);

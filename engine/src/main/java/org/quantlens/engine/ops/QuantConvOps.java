@@ -115,6 +115,10 @@ final class QuantConvOps {
      * of per call (they depend on x's type only through the uint8 shift, hence the key).
      */
     private volatile Params cached;
+    /** With constant weights: the geometry of the last input shape, reused while it repeats. */
+    private final ShapeKeyed<Shaped> shapes = new ShapeKeyed<>();
+    /** The last run's epilogue (immutable), reused while its output array and parameters are. */
+    private volatile Epilogue lastEpilogue;
 
     ConvOp(NodeContext ctx, boolean qlinear) {
       this.qlinear = qlinear;
@@ -242,18 +246,14 @@ final class QuantConvOps {
         throw new ShapeMismatchException(where + ": x has " + c + " channels but w " + Arrays.toString(ws)
             + " with group " + group + " expects " + ws[1] * group);
       }
-      int[] kernel = Arrays.copyOfRange(ws, 2, ws.length);
-      if (kernelAttr != null && !Arrays.equals(kernelAttr, kernel)) {
-        throw new ShapeMismatchException(where + ": kernel_shape " + Arrays.toString(kernelAttr)
-            + " does not match w " + Arrays.toString(ws));
+      Shaped shaped = constW != null ? shapes.get(x) : null;
+      if (shaped == null) {
+        shaped = shaped(x, ws, c);
+        if (constW != null) {
+          shapes.put(x, shaped);
+        }
       }
-      ConvGeometry g;
-      try {
-        g = ConvGeometry.of(Arrays.copyOfRange(x.shape(), 2, x.rank()), kernel, strides, dilations,
-            pads, autoPad, false);
-      } catch (ShapeMismatchException e) {
-        throw new ShapeMismatchException(where + ": " + e.getMessage());
-      }
+      ConvGeometry g = shaped.g;
       int mg = m / group;
       int cg = ws[1];
       int kg = cg * g.kernelSize;
@@ -271,11 +271,7 @@ final class QuantConvOps {
       RequantizeCounting counting = qlinear ? RequantizeCounting.of(ex, act, prm.yScale, prm.zy, prm.outType) : null;
       int zx = prm.zx;
       DType outType = prm.outType;
-      int[] outShape = new int[x.rank()];
-      outShape[0] = batch;
-      outShape[1] = m;
-      System.arraycopy(g.out, 0, outShape, 2, r);
-      Tensor y = ex.allocate(outType, outShape); // a recycled session buffer
+      Tensor y = ex.allocate(outType, shaped.outShape); // a recycled session buffer
       if (y.size() == 0) {
         return ex.result(y);
       }
@@ -288,8 +284,15 @@ final class QuantConvOps {
       // slack needs no clearing (clearing it cost 40% of a LeNet-5 int8 call at batch 1).
       byte[] xb = x.bytes();
       float padValue = zx;
-      Epilogue epi = new Epilogue(qlinear, m, g.outSize, prm.zw, prm.bias, prm.scale, prm.zy, prm.lo, prm.hi,
-          prm.anyZw, qlinear ? y.bytes() : y.ints(), counting);
+      Object outData = qlinear ? y.bytes() : y.ints();
+      // the session's pool hands this op the same output array run after run: its epilogue too
+      Epilogue last = lastEpilogue;
+      Epilogue epi = last != null && last.out == outData && last.params == prm
+          && last.pixels == g.outSize && counting == null ? last
+          : new Epilogue(qlinear, m, g.outSize, prm, outData, counting);
+      if (epi != last && counting == null) {
+        lastEpilogue = epi;
+      }
       if (direct && batch > 1) {
         // image by image: each padded image is convolved while it is still in L2 (all images padded
         // first made a batch-sized buffer that the products then read back from memory; ResNet-20
@@ -297,11 +300,12 @@ final class QuantConvOps {
         ConvGeometry gi = g;
         int ext = slack;
         int cc = c;
+        int[] taps = shaped.taps;
         boolean parallel = ex.threads() > 1 && batch >= 2 * ex.threads();
         java.util.function.IntConsumer image = n -> {
           float[] img = QuantScratch.floats(QuantScratch.TASK_A, imgFloats + ext);
           QuantIm2col.padImage(gi, xb, n * cc * gi.inSize, xu, 0, cc, padValue, img, 0);
-          direct(ex, gi, wts, img, imgFloats, n, 1, cc, mg, cg, kg, epi, !parallel);
+          direct(ex, gi, wts, img, imgFloats, n, 1, mg, kg, taps, epi, !parallel);
         };
         if (parallel) {
           ex.forRange(batch, image);
@@ -321,7 +325,7 @@ final class QuantConvOps {
         QuantIm2col.padImage(gf, xb, n * c * gf.inSize, xu, ch, ch + 1, padValue, padded, n * imgFloats);
       });
       if (direct) {
-        direct(ex, g, wts, padded, imgFloats, 0, batch, c, mg, cg, kg, epi, false);
+        direct(ex, g, wts, padded, imgFloats, 0, batch, mg, kg, shaped.taps, epi, false);
       } else {
         im2col(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
       }
@@ -435,27 +439,61 @@ final class QuantConvOps {
     }
 
     /**
-     * Unit strides in 2-D: output position (oy, ox) is column {@code oy * PW + ox} of an extended
-     * row of the padded width PW, so patch row (c, ky, kx) is one contiguous run of the padded
-     * plane starting at {@code c * plane + ky * dy * PW + kx * dx}: the GEMM reads it in place. The
-     * {@code PW - OW} extra columns per output row are computed and dropped.
+     * The geometry of input x against weights of shape ws, the output shape, and for the direct
+     * path the start of each patch row (c, ky, kx) in a padded image.
      */
-    private void direct(ExecContext ex, ConvGeometry g, Weights wts, float[] padded, int imgFloats,
-        int firstImage, int batch, int c, int mg, int cg, int kg, Epilogue epi, boolean serial) {
-      int nr = Int8Gemm.get().panelWidth();
-      int pw = g.padded(1);
-      int plane = imgFloats / c;
-      int ow = g.out[1];
-      int ext = (g.out[0] - 1) * pw + ow;
-      int[] rows = new int[kg];
-      int p = 0;
-      for (int ci = 0; ci < cg; ci++) {
-        for (int ky = 0; ky < g.kernel[0]; ky++) {
-          for (int kx = 0; kx < g.kernel[1]; kx++) {
-            rows[p++] = ci * plane + ky * g.dilations[0] * pw + kx * g.dilations[1];
+    private Shaped shaped(Tensor x, int[] ws, int c) {
+      int[] kernel = Arrays.copyOfRange(ws, 2, ws.length);
+      if (kernelAttr != null && !Arrays.equals(kernelAttr, kernel)) {
+        throw new ShapeMismatchException(where + ": kernel_shape " + Arrays.toString(kernelAttr)
+            + " does not match w " + Arrays.toString(ws));
+      }
+      ConvGeometry g;
+      try {
+        g = ConvGeometry.of(Arrays.copyOfRange(x.shape(), 2, x.rank()), kernel, strides, dilations,
+            pads, autoPad, false);
+      } catch (ShapeMismatchException e) {
+        throw new ShapeMismatchException(where + ": " + e.getMessage());
+      }
+      int[] outShape = new int[x.rank()];
+      outShape[0] = x.dim(0);
+      outShape[1] = ws[0];
+      System.arraycopy(g.out, 0, outShape, 2, g.rank);
+      int[] taps = null;
+      if (g.rank == 2) {
+        int pw = g.padded(1);
+        int plane = QuantIm2col.paddedSize(g, c) / c;
+        taps = new int[ws[1] * g.kernelSize];
+        int p = 0;
+        for (int ci = 0; ci < ws[1]; ci++) {
+          for (int ky = 0; ky < g.kernel[0]; ky++) {
+            for (int kx = 0; kx < g.kernel[1]; kx++) {
+              taps[p++] = ci * plane + ky * g.dilations[0] * pw + kx * g.dilations[1];
+            }
           }
         }
       }
+      return new Shaped(g, outShape, taps);
+    }
+
+    /** What {@link #shaped} derives from one input shape. */
+    private record Shaped(ConvGeometry g, int[] outShape, int[] taps) {}
+
+    /**
+     * Unit strides in 2-D: output position (oy, ox) is column {@code oy * PW + ox} of an extended
+     * row of the padded width PW, so patch row (c, ky, kx) is one contiguous run of the padded
+     * plane starting at {@code c * plane + ky * dy * PW + kx * dx}: the GEMM reads it in place. The
+     * {@code PW - OW} extra columns per output row are computed and dropped. {@code rows} holds
+     * where each patch row starts ({@link #shaped}).
+     */
+    private void direct(ExecContext ex, ConvGeometry g, Weights wts, float[] padded, int imgFloats,
+        int firstImage, int batch, int mg, int kg, int[] rows, Epilogue epi, boolean serial) {
+      int nr = Int8Gemm.get().panelWidth();
+      int cg = kg / g.kernelSize;
+      int plane = imgFloats / (cg * group);
+      int pw = g.padded(1);
+      int ow = g.out[1];
+      int ext = (g.out[0] - 1) * pw + ow;
       int fit = Math.min(tileWidth(serial ? 1 : ex.threads(), ext, kg, batch * group, nr), roundUp(TILE_FLOATS, nr));
       // whole rows of the padded width per tile: the epilogue then takes each channel's rows in one
       // call, and no output row is split at a tile edge into runs shorter than a vector
@@ -574,18 +612,21 @@ final class QuantConvOps {
     /** Saturation counting of the requantized output, null when off. */
     final RequantizeCounting counting;
 
-    Epilogue(boolean qlinear, int m, int pixels, int[] zw, int[] bias, float[] scale, int zy, int lo, int hi,
-        boolean anyZw, Object out, RequantizeCounting counting) {
+    /** The parameters the epilogue was made from. */
+    final Params params;
+
+    Epilogue(boolean qlinear, int m, int pixels, Params p, Object out, RequantizeCounting counting) {
       this.qlinear = qlinear;
       this.m = m;
       this.pixels = pixels;
-      this.zw = zw;
-      this.bias = bias;
-      this.scale = scale;
-      this.zy = zy;
-      this.lo = lo;
-      this.hi = hi;
-      this.anyZw = anyZw;
+      this.params = p;
+      this.zw = p.zw;
+      this.bias = p.bias;
+      this.scale = p.scale;
+      this.zy = p.zy;
+      this.lo = p.lo;
+      this.hi = p.hi;
+      this.anyZw = p.anyZw;
       this.out = out;
       this.counting = counting;
     }

@@ -120,7 +120,7 @@ final class QuantGemmOp implements Operator {
     int[] rowSums = QuantScratch.ints(QuantScratch.OP_A, Math.max(1, m));
     QuantMatMul.widenA(a.bytes(), 0, m, k, au, transA, aw, rowSums);
     QuantMatMul.PackedB pb = packed;
-    if (pb == null || bu != bUnsigned || !Arrays.equals(bShape, b.shape())) {
+    if (pb == null || bu != bUnsigned || !b.hasShape(bShape)) {
       int nr = Int8Gemm.get().panelWidth();
       pb = QuantMatMul.PackedB.pack(b.bytes(), 0, bu, transB, k, n, nr,
           QuantScratch.bytes(QuantScratch.OP_B, ((n + nr - 1) / nr) * k * nr), QuantScratch.ints(QuantScratch.OP_B, n));
@@ -134,32 +134,53 @@ final class QuantGemmOp implements Operator {
       }
       cb = QuantMatMul.IntBias.of(c, m, n, where);
     }
-    float[] scale = new float[n];
     QuantArg yq = yArg == null ? null : yArg.get(in);
+    Tensor y = quantOut ? ex.allocate(yq.type, m, n) : ex.allocate(DType.F32, m, n);
+    RequantizeCounting counting = quantOut
+        ? RequantizeCounting.of(ex, act, yq.scale(0), yq.zeroPoint(0), yq.type) : null;
+    QuantMatMul.Epilogue epi = counting == null ? epilogue(aq, bq, yq, n) // the same while constant
+        : epilogue(outputScales(aq, bq, yq, n), yq, counting);
+    Object out = quantOut ? y.bytes() : y.floats();
+    QuantMatMul.multiply(ex, aw, 0, rowSums, 0, m, aq.zeroPoint(0) - QuantMatMul.shift(au), null, 0, pb, zb, cb,
+        epi, out, 0);
+    return ex.result(y);
+  }
+
+  /** The epilogue for these parameters: the last one made when they are the same objects. */
+  private QuantMatMul.Epilogue epilogue(QuantArg aq, QuantArg bq, QuantArg yq, int n) {
+    LastEpilogue last = lastEpilogue;
+    if (last == null || last.a != aq || last.b != bq || last.y != yq || last.n != n) {
+      last = new LastEpilogue(aq, bq, yq, n, epilogue(outputScales(aq, bq, yq, n), yq, null));
+      lastEpilogue = last; // constant parameters are parsed once, so they match on every run
+    }
+    return last.epilogue;
+  }
+
+  private QuantMatMul.Epilogue epilogue(float[] scale, QuantArg yq, RequantizeCounting counting) {
+    if (!quantOut) {
+      return QuantMatMul.Epilogue.toFloat(scale, null, act);
+    }
+    int qmin = QuantParams.qmin(yq.type);
+    int qmax = QuantParams.qmax(yq.type);
+    int[] lh = QuantFused.bounds(act, yq.scale(0), yq.zeroPoint(0), qmin, qmax);
+    return QuantMatMul.Epilogue.quant(scale, yq.zeroPoint(0), lh[0], lh[1], counting);
+  }
+
+  /** Per column, {@code alpha * a_scale * b_scale[j]}, divided by y_scale when there is one. */
+  private float[] outputScales(QuantArg aq, QuantArg bq, QuantArg yq, int n) {
+    float[] scale = new float[n];
     for (int j = 0; j < n; j++) {
       scale[j] = alpha * aq.scale(0) * bq.scale(j);
       if (yq != null) {
         scale[j] /= yq.scale(0);
       }
     }
-    Tensor y;
-    QuantMatMul.Epilogue epi;
-    Object out;
-    if (quantOut) {
-      int qmin = QuantParams.qmin(yq.type);
-      int qmax = QuantParams.qmax(yq.type);
-      int[] lh = QuantFused.bounds(act, yq.scale(0), yq.zeroPoint(0), qmin, qmax);
-      epi = QuantMatMul.Epilogue.quant(scale, yq.zeroPoint(0), lh[0], lh[1],
-          RequantizeCounting.of(ex, act, yq.scale(0), yq.zeroPoint(0), yq.type));
-      y = Tensor.zeros(yq.type, m, n);
-      out = y.bytes();
-    } else {
-      epi = QuantMatMul.Epilogue.toFloat(scale, null, act);
-      y = Tensor.zeros(DType.F32, m, n);
-      out = y.floats();
-    }
-    QuantMatMul.multiply(ex, aw, 0, rowSums, 0, m, aq.zeroPoint(0) - QuantMatMul.shift(au), null, 0, pb, zb, cb,
-        epi, out, 0);
-    return ex.result(y);
+    return scale;
   }
+
+  /** An epilogue with the parameter objects it was made for (immutable, so safely shared). */
+  private record LastEpilogue(QuantArg a, QuantArg b, QuantArg y, int n,
+      QuantMatMul.Epilogue epilogue) {}
+
+  private volatile LastEpilogue lastEpilogue;
 }

@@ -291,21 +291,21 @@ final class QuantMatMul {
 
     /** C of shape (), (N), (1, N), (M, 1) or (M, N), or an error. */
     static IntBias of(Tensor c, int m, int n, String where) {
-      int[] s = c.shape();
       int[] d = c.ints();
       if (c.size() == 1) {
         return new IntBias(d, 0, 0);
       }
-      if (s.length == 1 && s[0] == n || s.length == 2 && s[0] == 1 && s[1] == n) {
+      int r = c.rank(); // dims read one by one: shape() would copy them on every run
+      if (r == 1 && c.dim(0) == n || r == 2 && c.dim(0) == 1 && c.dim(1) == n) {
         return new IntBias(d, 0, 1);
       }
-      if (s.length == 2 && s[0] == m && s[1] == 1) {
+      if (r == 2 && c.dim(0) == m && c.dim(1) == 1) {
         return new IntBias(d, 1, 0);
       }
-      if (s.length == 2 && s[0] == m && s[1] == n) {
+      if (r == 2 && c.dim(0) == m && c.dim(1) == n) {
         return new IntBias(d, n, 1);
       }
-      throw new ShapeMismatchException(where + ": C of shape " + Arrays.toString(s)
+      throw new ShapeMismatchException(where + ": C of shape " + Arrays.toString(c.shape())
           + " does not broadcast to (" + m + ", " + n + ")");
     }
   }

@@ -282,7 +282,7 @@ final class QuantMatMulOps {
       switch (kind) {
         case INTEGER:
           epi = QuantMatMul.Epilogue.int32();
-          out = Tensor.zeros(DType.I32, s.out);
+          out = ex.allocate(DType.I32, s.out);
           outData = out.ints();
           break;
         case QLINEAR: {
@@ -299,7 +299,7 @@ final class QuantMatMulOps {
           int[] lh = QuantFused.bounds(act, yq.scale(0), yq.zeroPoint(0), qmin, qmax);
           epi = QuantMatMul.Epilogue.quant(scale, yq.zeroPoint(0), lh[0], lh[1],
               RequantizeCounting.of(ex, act, yq.scale(0), yq.zeroPoint(0), yq.type));
-          out = Tensor.zeros(yq.type, s.out);
+          out = ex.allocate(yq.type, s.out);
           outData = out.bytes();
           break;
         }
@@ -318,7 +318,7 @@ final class QuantMatMulOps {
             bias = bt.floats();
           }
           epi = QuantMatMul.Epilogue.toFloat(scale, bias, FusedActivation.NONE);
-          out = Tensor.zeros(DType.F32, s.out);
+          out = ex.allocate(DType.F32, s.out);
           outData = out.floats();
         }
       }

@@ -66,6 +66,8 @@ public final class QuantRecurrentOps implements OpFamily {
     final Slots slots;
     RowQuantizer xq;
     RowQuantizer hq;
+    /** {state, Y, {work size}} per X shape (used with load-time weights, whose sizes never change). */
+    final ShapeKeyed<int[][]> shapes = new ShapeKeyed<>();
 
     Spec(NodeContext ctx, RecurrentLayer.Type type) {
       // batch-major layout only in our own domain (com.microsoft's DynamicQuantizeLSTM has none)
@@ -269,8 +271,18 @@ public final class QuantRecurrentOps implements OpFamily {
       throw new ShapeMismatchException(s.node + ": X has input size " + x.dim(2)
           + " but W expects " + layer.input());
     }
-    int[] stateShape = s.batchMajor ? new int[] {batch, d, hidden} : new int[] {d, batch, hidden};
-    int[] yShape = s.batchMajor ? new int[] {batch, seqLen, d, hidden} : new int[] {seqLen, d, batch, hidden};
+    int[][] shapes = prepared == null ? null : s.shapes.get(x);
+    if (shapes == null) {
+      shapes = new int[][] {
+          s.batchMajor ? new int[] {batch, d, hidden} : new int[] {d, batch, hidden},
+          s.batchMajor ? new int[] {batch, seqLen, d, hidden} : new int[] {seqLen, d, batch, hidden},
+          {layer.workSize(seqLen, batch)}};
+      if (prepared != null) {
+        s.shapes.put(x, shapes);
+      }
+    }
+    int[] stateShape = shapes[0];
+    int[] yShape = shapes[1];
     int[] lens = null;
     Tensor sl = in(inputs, s.slots.seqLens);
     if (sl != null) {
@@ -290,7 +302,13 @@ public final class QuantRecurrentOps implements OpFamily {
     Tensor y = s.outputs[0] ? ec.allocate(DType.F32, yShape) : null;
     Tensor yh = s.outputs[1] ? ec.allocate(DType.F32, stateShape) : null;
     Tensor yc = s.outputs[2] ? ec.allocate(DType.F32, stateShape) : null;
-    layer.run(ec, x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0, floats(y), floats(yh), floats(yc));
+    if (seqLen > 0 && batch > 0) {
+      // the input projections and states come from the session's recycled buffers
+      Tensor work = ec.allocateUninitialized(DType.F32, shapes[2]);
+      layer.run(ec, work.floats(), x.toFloats(), seqLen, batch, s.batchMajor, lens, h0, c0,
+          floats(y), floats(yh), floats(yc));
+      ec.release(work);
+    }
     Tensor[] out = ec.results(s.type == RecurrentLayer.Type.LSTM ? 3 : 2);
     out[0] = y;
     out[1] = yh;

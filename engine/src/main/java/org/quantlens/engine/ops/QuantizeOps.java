@@ -47,7 +47,7 @@ final class QuantizeOps {
         throw new ShapeMismatchException(where + ": x must be float32, float16 or int32, got " + x.dtype());
       }
       Layout l = Layout.of(x.shape(), q, axis, where);
-      Tensor y = Tensor.zeros(q.type, x.shape());
+      Tensor y = ex.allocateUninitialized(q.type, x); // every element is written
       byte[] yb = y.bytes();
       int qmin = QuantParams.qmin(q.type);
       int qmax = QuantParams.qmax(q.type);
@@ -119,7 +119,8 @@ final class QuantizeOps {
             + Arrays.toString(q.zeroPoints));
       }
       Layout l = Layout.of(x.shape(), q, axis, where);
-      float[] y = new float[x.size()];
+      Tensor yt = ex.allocateUninitialized(DType.F32, x); // every element is written
+      float[] y = yt.floats();
       if (t == DType.I32) {
         int[] xi = x.ints();
         QuantParallel.forRuns(ex, l.blocks, l.inner, (b, from, to) -> {
@@ -141,13 +142,15 @@ final class QuantizeOps {
       }
       boolean half = opset19 && (halfScale >= 0 ? halfScale == 1 : in[1].dtype() == DType.F16);
       if (!half) {
-        return ex.result(Tensor.of(y, x.shape()));
+        return ex.result(yt);
       }
-      short[] h = new short[y.length];
-      for (int i = 0; i < y.length; i++) {
+      Tensor ht = ex.allocateUninitialized(DType.F16, x);
+      short[] h = ht.shorts();
+      for (int i = 0; i < h.length; i++) {
         h[i] = Float16.fromFloat(y[i]);
       }
-      return ex.result(Tensor.wrap(DType.F16, h, x.shape()));
+      ex.release(yt);
+      return ex.result(ht);
     };
   }
 
@@ -174,7 +177,7 @@ final class QuantizeOps {
       float scale = max == min ? 1f : (max - min) / 255f;
       float izp = 0f - min / scale;
       int zp = (int) Math.rint(Math.max(0f, Math.min(255f, izp)));
-      Tensor y = Tensor.zeros(DType.U8, x.shape());
+      Tensor y = ex.allocateUninitialized(DType.U8, x); // every element is written
       SaturationCounter sat = ex.saturation();
       if (Float.isFinite(scale) && scale > 0) {
         QuantizeKernels k = QuantizeKernels.get();

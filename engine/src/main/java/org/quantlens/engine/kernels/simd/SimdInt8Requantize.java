@@ -33,55 +33,48 @@ public final class SimdInt8Requantize implements Requantize {
       SCALAR.requantizeRow(acc, accOff, n, bias, scale, zp, lo, hi, out, outOff);
       return;
     }
+    if (n < V) {
+      SCALAR.requantizeRow(acc, accOff, n, bias, scale, zp, lo, hi, out, outOff);
+      return;
+    }
     IntVector vb = IntVector.broadcast(I, bias);
     FloatVector vs = FloatVector.broadcast(F, scale);
     FloatVector vlo = FloatVector.broadcast(F, lo - zp);
     FloatVector vhi = FloatVector.broadcast(F, hi - zp);
     IntVector vz = IntVector.broadcast(I, zp);
-    int i = 0;
-    for (int end = n - V; i <= end; i += V) {
-      rowVector(acc, accOff + i, vb, vs, vlo, vhi, vz, out, outOff + i);
+    // the last vector ends at n, overlapping the one before it: it writes a few outputs again,
+    // with the same values. The vector code is written out here: a helper taking vectors that C2
+    // did not inline (deep in a QGemm's call chain) boxed them, 36 KB per MLP run at batch 64
+    for (int i = 0; i < n; i += V) {
+      int at = Math.min(i, n - V);
+      FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + at).add(vb)
+          .convert(VectorOperators.I2F, 0);
+      IntVector q = f.mul(vs).max(vlo).min(vhi).add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS)
+          .add(vz);
+      ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoArray(out, outOff + at);
+      i = at;
     }
-    if (i < n && n >= V) {
-      // the tail as one vector ending at n: it writes a few outputs again, with the same values
-      rowVector(acc, accOff + n - V, vb, vs, vlo, vhi, vz, out, outOff + n - V);
-    } else if (i < n) {
-      SCALAR.requantizeRow(acc, accOff + i, n - i, bias, scale, zp, lo, hi, out, outOff + i);
-    }
-  }
-
-  private static void rowVector(int[] acc, int accOff, IntVector vb, FloatVector vs, FloatVector vlo,
-      FloatVector vhi, IntVector vz, byte[] out, int outOff) {
-    FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff).add(vb).convert(VectorOperators.I2F, 0);
-    store(round(f.mul(vs).max(vlo).min(vhi)).add(vz), out, outOff);
   }
 
   @Override
   public void requantizeColumns(int[] acc, int accOff, int n, float[] scale, int scaleOff, int zp,
       int lo, int hi, byte[] out, int outOff) {
-    if (NARROW) {
+    if (NARROW || n < V) {
       SCALAR.requantizeColumns(acc, accOff, n, scale, scaleOff, zp, lo, hi, out, outOff);
       return;
     }
     FloatVector vlo = FloatVector.broadcast(F, lo - zp);
     FloatVector vhi = FloatVector.broadcast(F, hi - zp);
     IntVector vz = IntVector.broadcast(I, zp);
-    int i = 0;
-    for (int end = n - V; i <= end; i += V) {
-      columnsVector(acc, accOff + i, scale, scaleOff + i, vlo, vhi, vz, out, outOff + i);
+    for (int i = 0; i < n; i += V) { // as requantizeRow: an overlapping last vector, written out
+      int at = Math.min(i, n - V);
+      FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + at)
+          .convert(VectorOperators.I2F, 0);
+      IntVector q = f.mul(FloatVector.fromArray(F, scale, scaleOff + at)).max(vlo).min(vhi)
+          .add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS).add(vz);
+      ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoArray(out, outOff + at);
+      i = at;
     }
-    if (i < n && n >= V) { // overlapping last vector, as in requantizeRow
-      columnsVector(acc, accOff + n - V, scale, scaleOff + n - V, vlo, vhi, vz, out, outOff + n - V);
-    } else if (i < n) {
-      SCALAR.requantizeColumns(acc, accOff + i, n - i, scale, scaleOff + i, zp, lo, hi, out, outOff + i);
-    }
-  }
-
-  private static void columnsVector(int[] acc, int accOff, float[] scale, int scaleOff, FloatVector vlo,
-      FloatVector vhi, IntVector vz, byte[] out, int outOff) {
-    FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff).convert(VectorOperators.I2F, 0);
-    f = f.mul(FloatVector.fromArray(F, scale, scaleOff));
-    store(round(f.max(vlo).min(vhi)).add(vz), out, outOff);
   }
 
   @Override
@@ -193,9 +186,5 @@ public final class SimdInt8Requantize implements Requantize {
    */
   static IntVector round(FloatVector f) {
     return f.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
-  }
-
-  private static void store(IntVector q, byte[] out, int off) {
-    ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoArray(out, off);
   }
 }
