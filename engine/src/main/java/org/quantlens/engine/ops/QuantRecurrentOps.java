@@ -66,8 +66,6 @@ public final class QuantRecurrentOps implements OpFamily {
     final Slots slots;
     RowQuantizer xq;
     RowQuantizer hq;
-    /** {state, Y, {work size}} per X shape (used with load-time weights, whose sizes never change). */
-    final ShapeKeyed<int[][]> shapes = new ShapeKeyed<>();
 
     Spec(NodeContext ctx, RecurrentLayer.Type type) {
       // batch-major layout only in our own domain (com.microsoft's DynamicQuantizeLSTM has none)
@@ -266,21 +264,11 @@ public final class QuantRecurrentOps implements OpFamily {
     int seqLen = s.batchMajor ? x.dim(1) : x.dim(0);
     int batch = s.batchMajor ? x.dim(0) : x.dim(1);
     int hidden = layer.hidden();
-    int d = s.directions;
     if (x.dim(2) != layer.input()) {
       throw new ShapeMismatchException(s.node + ": X has input size " + x.dim(2)
           + " but W expects " + layer.input());
     }
-    int[][] shapes = prepared == null ? null : s.shapes.get(x);
-    if (shapes == null) {
-      shapes = new int[][] {
-          s.batchMajor ? new int[] {batch, d, hidden} : new int[] {d, batch, hidden},
-          s.batchMajor ? new int[] {batch, seqLen, d, hidden} : new int[] {seqLen, d, batch, hidden},
-          {layer.workSize(seqLen, batch)}};
-      if (prepared != null) {
-        s.shapes.put(x, shapes);
-      }
-    }
+    int[][] shapes = s.shapes(x, hidden, layer.workSize(seqLen, batch), prepared != null);
     int[] stateShape = shapes[0];
     int[] yShape = shapes[1];
     int[] lens = null;

@@ -5,6 +5,7 @@ import java.util.List;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.kernels.RecurrentLayer;
 import org.quantlens.engine.kernels.RnnActivation;
+import org.quantlens.engine.tensor.Tensor;
 
 /**
  * The attributes of an RNN, GRU or LSTM node (and of their quantized forms), parsed and checked
@@ -27,6 +28,8 @@ public class RecurrentAttributes {
   public final List<List<RnnActivation>> activations;
   /** Which of Y, Y_h, Y_c the node asks for (Y_c only for LSTM). */
   public final boolean[] outputs = new boolean[3];
+  /** {state, Y, {work size}} of the last X shape, while the weights are load-time constants. */
+  private final ShapeKeyed<int[][]> shapes = new ShapeKeyed<>();
 
   /**
    * @param layoutOne whether layout 1 (batch-major) is allowed; the error says what is
@@ -104,5 +107,27 @@ public class RecurrentAttributes {
       }
     }
     return per;
+  }
+
+  /**
+   * The shapes of Y_h (and Y_c) and of Y for X, with {@code work}, as {state, Y, {work}}. With
+   * {@code keep} (weights prepared at load: their sizes never change) they are kept for the last
+   * X shape, so that a steady-state run allocates none.
+   */
+  int[][] shapes(Tensor x, int hidden, int work, boolean keep) {
+    int[][] s = keep ? shapes.get(x) : null;
+    if (s == null) {
+      int seqLen = batchMajor ? x.dim(1) : x.dim(0);
+      int batch = batchMajor ? x.dim(0) : x.dim(1);
+      int d = directions;
+      s = new int[][] {
+          batchMajor ? new int[] {batch, d, hidden} : new int[] {d, batch, hidden},
+          batchMajor ? new int[] {batch, seqLen, d, hidden} : new int[] {seqLen, d, batch, hidden},
+          {work}};
+      if (keep) {
+        shapes.put(x, s);
+      }
+    }
+    return s;
   }
 }

@@ -44,8 +44,6 @@ public final class RecurrentOps implements OpFamily {
 
   /** The attributes of one node, parsed and checked at load. */
   private static final class Spec extends RecurrentAttributes {
-    /** Output shapes per X shape (used with load-time weights, whose sizes never change). */
-    final ShapeKeyed<int[][]> shapes = new ShapeKeyed<>();
 
     Spec(NodeContext ctx, RecurrentLayer.Type type) {
       // layout exists from opset 14, linear_before_reset from GRU-3
@@ -127,22 +125,11 @@ public final class RecurrentOps implements OpFamily {
     int seqLen = s.batchMajor ? x.dim(1) : x.dim(0);
     int batch = s.batchMajor ? x.dim(0) : x.dim(1);
     int hidden = layer.hidden();
-    int d = s.directions;
     if (x.dim(2) != layer.input()) {
       throw new ShapeMismatchException(s.node + ": X has input size " + x.dim(2)
           + " but W expects " + layer.input());
     }
-    // {state, Y, {work size}} of the last X shape
-    int[][] shapes = prepared == null ? null : s.shapes.get(x);
-    if (shapes == null) {
-      shapes = new int[][] {
-          s.batchMajor ? new int[] {batch, d, hidden} : new int[] {d, batch, hidden},
-          s.batchMajor ? new int[] {batch, seqLen, d, hidden} : new int[] {seqLen, d, batch, hidden},
-          {layer.workSize(seqLen, batch)}};
-      if (prepared != null) {
-        s.shapes.put(x, shapes);
-      }
-    }
+    int[][] shapes = s.shapes(x, hidden, layer.workSize(seqLen, batch), prepared != null);
     int[] stateShape = shapes[0];
     int[] lens = null;
     Tensor sl = in(inputs, SEQ_LENS);
