@@ -117,7 +117,7 @@ final class QuantConvOps {
     private volatile Params cached;
     /** With constant weights: the geometry of the last input shape, reused while it repeats. */
     private final ShapeKeyed<Shaped> shapes = new ShapeKeyed<>();
-    /** The last run's epilogue (immutable), reused while its output array and parameters are. */
+    /** The last run's epilogue (immutable), reused while its parameters and geometry are. */
     private volatile Epilogue lastEpilogue;
 
     ConvOp(NodeContext ctx, boolean qlinear) {
@@ -284,12 +284,10 @@ final class QuantConvOps {
       // slack needs no clearing (clearing it cost 40% of a LeNet-5 int8 call at batch 1).
       byte[] xb = x.bytes();
       float padValue = zx;
-      Object outData = qlinear ? y.bytes() : y.ints();
-      // the session's pool hands this op the same output array run after run: its epilogue too
+      Object out = qlinear ? y.bytes() : y.ints();
       Epilogue last = lastEpilogue;
-      Epilogue epi = last != null && last.out == outData && last.params == prm
-          && last.pixels == g.outSize && counting == null ? last
-          : new Epilogue(qlinear, m, g.outSize, prm, outData, counting);
+      Epilogue epi = last != null && last.params == prm && last.pixels == g.outSize
+          && counting == null ? last : new Epilogue(qlinear, m, g.outSize, prm, counting);
       if (epi != last && counting == null) {
         lastEpilogue = epi;
       }
@@ -305,7 +303,7 @@ final class QuantConvOps {
         java.util.function.IntConsumer image = n -> {
           float[] img = QuantScratch.floats(QuantScratch.TASK_A, imgFloats + ext);
           QuantIm2col.padImage(gi, xb, n * cc * gi.inSize, xu, 0, cc, padValue, img, 0);
-          direct(ex, gi, wts, img, imgFloats, n, 1, mg, kg, taps, epi, !parallel);
+          direct(ex, gi, wts, img, imgFloats, n, 1, mg, kg, taps, epi, out, !parallel);
         };
         if (parallel) {
           ex.forRange(batch, image);
@@ -325,9 +323,9 @@ final class QuantConvOps {
         QuantIm2col.padImage(gf, xb, n * c * gf.inSize, xu, ch, ch + 1, padValue, padded, n * imgFloats);
       });
       if (direct) {
-        direct(ex, g, wts, padded, imgFloats, 0, batch, mg, kg, shaped.taps, epi, false);
+        direct(ex, g, wts, padded, imgFloats, 0, batch, mg, kg, shaped.taps, epi, out, false);
       } else {
-        im2col(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi);
+        im2col(ex, g, wts, padded, imgFloats, batch, c, mg, cg, kg, epi, out);
       }
       return ex.result(y);
     }
@@ -402,7 +400,7 @@ final class QuantConvOps {
 
     /** Im2col tiles of output positions, copied into packed panels, then the GEMM. */
     private void im2col(ExecContext ex, ConvGeometry g, Weights wts, float[] padded, int imgFloats,
-        int batch, int c, int mg, int cg, int kg, Epilogue epi) {
+        int batch, int c, int mg, int cg, int kg, Epilogue epi, Object out) {
       int nr = Int8Gemm.get().panelWidth();
       int pixels = g.outSize;
       int tile = tileWidth(ex.threads(), pixels, kg, batch * group, nr);
@@ -433,7 +431,7 @@ final class QuantConvOps {
           gemm.multiply(mg, nr, kg, wf, 0, kg, col, q * kg * nr, nr, acc, q * nr, width);
         }
         for (int j = 0; j < mg; j++) {
-          epi.row(acc, j * width, colSums, 0, gi * mg + j, n, p0, p1 - p0);
+          epi.row(acc, j * width, colSums, 0, gi * mg + j, n, p0, p1 - p0, out);
         }
       });
     }
@@ -487,7 +485,8 @@ final class QuantConvOps {
      * where each patch row starts ({@link #shaped}).
      */
     private void direct(ExecContext ex, ConvGeometry g, Weights wts, float[] padded, int imgFloats,
-        int firstImage, int batch, int mg, int kg, int[] rows, Epilogue epi, boolean serial) {
+        int firstImage, int batch, int mg, int kg, int[] rows, Epilogue epi, Object out,
+        boolean serial) {
       int nr = Int8Gemm.get().panelWidth();
       int cg = kg / g.kernelSize;
       int plane = imgFloats / (cg * group);
@@ -524,7 +523,8 @@ final class QuantConvOps {
         int oy0 = e0 / pw; // a tile starts at a row and holds whole rows (the last ends at ext)
         int rowsInTile = (w + pw - 1) / pw;
         for (int j = 0; j < mg; j++) {
-          epi.rows(acc, j * width, pw, colSums, 0, gi * mg + j, firstImage + n, oy0 * ow, rowsInTile, ow);
+          epi.rows(acc, j * width, pw, colSums, 0, gi * mg + j, firstImage + n, oy0 * ow, rowsInTile,
+              ow, out);
         }
       });
     }
@@ -596,7 +596,11 @@ final class QuantConvOps {
     }
   }
 
-  /** Turns accumulator rows into outputs: zero-point column term, bias, requantization. */
+  /**
+   * Turns accumulator rows into outputs (the int8 or int32 array {@code out} each call passes):
+   * zero-point column term, bias, requantization. Depends only on the parameters and the
+   * geometry, so a run reuses the last one's while those repeat.
+   */
   private static final class Epilogue {
     final boolean qlinear;
     final int m;
@@ -608,14 +612,13 @@ final class QuantConvOps {
     final int lo;
     final int hi;
     final boolean anyZw;
-    final Object out;
     /** Saturation counting of the requantized output, null when off. */
     final RequantizeCounting counting;
 
     /** The parameters the epilogue was made from. */
     final Params params;
 
-    Epilogue(boolean qlinear, int m, int pixels, Params p, Object out, RequantizeCounting counting) {
+    Epilogue(boolean qlinear, int m, int pixels, Params p, RequantizeCounting counting) {
       this.qlinear = qlinear;
       this.m = m;
       this.pixels = pixels;
@@ -627,7 +630,6 @@ final class QuantConvOps {
       this.lo = p.lo;
       this.hi = p.hi;
       this.anyZw = p.anyZw;
-      this.out = out;
       this.counting = counting;
     }
 
@@ -639,19 +641,20 @@ final class QuantConvOps {
      * {@code rows} runs of {@code len} accumulators of channel co, {@code stride} apart from acc[o]
      * (column sums likewise from colSums[cs]), into consecutive output positions from {@code pixel}.
      */
-    void rows(int[] acc, int o, int stride, int[] colSums, int cs, int co, int n, int pixel, int rows, int len) {
+    void rows(int[] acc, int o, int stride, int[] colSums, int cs, int co, int n, int pixel, int rows,
+        int len, Object out) {
       if (qlinear && zw(co) == 0 && counting == null) {
         int at = (n * m + co) * pixels + pixel;
         Requantize.get().requantizeRows(acc, o, stride, rows, len, bias[co], scale[co], zy, lo, hi, (byte[]) out, at);
         return;
       }
       for (int r = 0; r < rows; r++) {
-        row(acc, o + r * stride, colSums, cs + r * stride, co, n, pixel + r * len, len);
+        row(acc, o + r * stride, colSums, cs + r * stride, co, n, pixel + r * len, len, out);
       }
     }
 
     /** {@code len} accumulators of channel co at acc[o], output positions from {@code pixel}. */
-    void row(int[] acc, int o, int[] colSums, int cs, int co, int n, int pixel, int len) {
+    void row(int[] acc, int o, int[] colSums, int cs, int co, int n, int pixel, int len, Object out) {
       Requantize rq = Requantize.get();
       if (zw(co) != 0) {
         rq.addScaled(acc, o, len, -zw[co], colSums, cs);

@@ -50,6 +50,30 @@ class RecurrentCellsTest {
         rbh ? rand(r, n, 1) : null, peep ? rand(r, 3 * n, 1) : null, inputForget);
   }
 
+  /**
+   * One LSTM step's operands at offset {@code off}: random xw, hr and c, and a second copy of
+   * what a call writes (hr, c, h) for the call it is compared with.
+   */
+  private static final class LstmOperands {
+    final float[] xw;
+    final float[] hr;
+    final float[] hr2;
+    final float[] c;
+    final float[] c2;
+    final float[] h;
+    final float[] h2;
+
+    LstmOperands(Random r, int n, int off) {
+      xw = rand(r, off + 4 * n, 3);
+      hr = rand(r, off + 4 * n, 3);
+      hr2 = hr.clone();
+      c = rand(r, off + n, 2);
+      c2 = c.clone();
+      h = new float[off + n];
+      h2 = new float[off + n];
+    }
+  }
+
   @ParameterizedTest(name = "hidden {0}")
   @ValueSource(ints = {1, 3, 8, 17, 50, 75, 128})
   void lstmSimdMatchesScalarWithAndWithoutPeepholesAndClip(int n) {
@@ -59,17 +83,11 @@ class RecurrentCellsTest {
           variant >= 2 ? 0.8f : Float.POSITIVE_INFINITY, false, RnnActivation.SIGMOID,
           RnnActivation.TANH, RnnActivation.TANH, false);
       int off = 5; // offsets inside larger arrays, as in the op's buffers
-      float[] xw = rand(r, off + 4 * n, 3);
-      float[] hr = rand(r, off + 4 * n, 3);
-      float[] hr2 = hr.clone();
-      float[] c = rand(r, off + n, 2);
-      float[] c2 = c.clone();
-      float[] h = new float[off + n];
-      float[] h2 = new float[off + n];
-      scalar.lstm(p, xw, off, hr, off, c, off, h, off);
-      simd.lstm(p, xw, off, hr2, off, c2, off, h2, off);
-      close(c, c2, "c");
-      close(h, h2, "h");
+      LstmOperands a = new LstmOperands(r, n, off);
+      scalar.lstm(p, a.xw, off, a.hr, off, a.c, off, a.h, off);
+      simd.lstm(p, a.xw, off, a.hr2, off, a.c2, off, a.h2, off);
+      close(a.c, a.c2, "c");
+      close(a.h, a.h2, "h");
     }
   }
 
@@ -86,21 +104,15 @@ class RecurrentCellsTest {
             RnnActivation.TANH, variant == 3 ? RnnActivation.SIGMOID : RnnActivation.TANH,
             variant == 2);
         int off = 3;
-        float[] xw = rand(r, off + 4 * n, 3);
-        float[] hr = rand(r, off + 4 * n, 3);
-        float[] hr2 = hr.clone();
-        float[] c = rand(r, off + n, 2);
-        float[] c2 = c.clone();
-        float[] h = new float[off + n];
-        float[] h2 = new float[off + n];
-        kernel.lstm(p, xw, off, hr, off, c, off, h, off);
+        LstmOperands a = new LstmOperands(r, n, off);
+        kernel.lstm(p, a.xw, off, a.hr, off, a.c, off, a.h, off);
         int[] cuts = {0, 16, 48, 64};
         for (int i = 0; i + 1 < cuts.length; i++) {
-          kernel.lstm(p, cuts[i], cuts[i + 1], xw, off, hr2, off, c2, off, h2, off);
+          kernel.lstm(p, cuts[i], cuts[i + 1], a.xw, off, a.hr2, off, a.c2, off, a.h2, off);
         }
         String what = kernel.getClass().getSimpleName() + " variant " + variant;
-        org.junit.jupiter.api.Assertions.assertArrayEquals(c, c2, what + ": c");
-        org.junit.jupiter.api.Assertions.assertArrayEquals(h, h2, what + ": h");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a.c, a.c2, what + ": c");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a.h, a.h2, what + ": h");
       }
     }
   }

@@ -45,14 +45,15 @@ public final class SimdInt8Requantize implements Requantize {
     // the last vector ends at n, overlapping the one before it: it writes a few outputs again,
     // with the same values. The vector code is written out here: a helper taking vectors that C2
     // did not inline (deep in a QGemm's call chain) boxed them, 36 KB per MLP run at batch 64
-    for (int i = 0; i < n; i += V) {
-      int at = Math.min(i, n - V);
+    for (int at = 0, last = n - V; ; at = Math.min(at + V, last)) {
       FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + at).add(vb)
           .convert(VectorOperators.I2F, 0);
       IntVector q = f.mul(vs).max(vlo).min(vhi).add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS)
           .add(vz);
       ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoArray(out, outOff + at);
-      i = at;
+      if (at == last) {
+        break;
+      }
     }
   }
 
@@ -66,14 +67,16 @@ public final class SimdInt8Requantize implements Requantize {
     FloatVector vlo = FloatVector.broadcast(F, lo - zp);
     FloatVector vhi = FloatVector.broadcast(F, hi - zp);
     IntVector vz = IntVector.broadcast(I, zp);
-    for (int i = 0; i < n; i += V) { // as requantizeRow: an overlapping last vector, written out
-      int at = Math.min(i, n - V);
+    // as requantizeRow: an overlapping last vector, the vector code written out
+    for (int at = 0, last = n - V; ; at = Math.min(at + V, last)) {
       FloatVector f = (FloatVector) IntVector.fromArray(I, acc, accOff + at)
           .convert(VectorOperators.I2F, 0);
       IntVector q = f.mul(FloatVector.fromArray(F, scale, scaleOff + at)).max(vlo).min(vhi)
           .add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS).add(vz);
       ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoArray(out, outOff + at);
-      i = at;
+      if (at == last) {
+        break;
+      }
     }
   }
 
