@@ -39,8 +39,13 @@ import org.quantlens.onnx.OnnxWriter;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks.jar org.quantlens.bench.peer.SideBySide \
  *   [--quick] [--models mlp,lenet5] [--threads 1,2] [--batches 1,64] [--rounds 10]
- *   [--round-ms 300] [--warmup-ms 2000] [--model-dir target/models] --out side-by-side.json
+ *   [--round-ms 300] [--warmup-ms 2000] [--rewarm-ms 700] [--model-dir target/models]
+ *   --out side-by-side.json
  * </pre>
+ *
+ * <p>{@code --rewarm-ms} (a third of the warm-up unless given) is the warm-up of a model, variant
+ * and batch already measured at another thread count: the JIT has compiled its code by then, and
+ * the new sessions need only their first calls.
  */
 public final class SideBySide {
   private static final long INPUT_SEED = 7;
@@ -48,12 +53,14 @@ public final class SideBySide {
   private final int rounds;
   private final long roundNanos;
   private final long warmupNanos;
+  private final long rewarmNanos;
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
 
-  private SideBySide(int rounds, long roundMs, long warmupMs) {
+  private SideBySide(int rounds, long roundMs, long warmupMs, long rewarmMs) {
     this.rounds = rounds;
     this.roundNanos = roundMs * 1_000_000L;
     this.warmupNanos = warmupMs * 1_000_000L;
+    this.rewarmNanos = rewarmMs * 1_000_000L;
   }
 
   public static void main(String[] argv) throws Exception {
@@ -69,11 +76,12 @@ public final class SideBySide {
     int rounds = Integer.parseInt(opts.getOrDefault("rounds", quick ? "2" : "10"));
     long roundMs = Long.parseLong(opts.getOrDefault("round-ms", quick ? "5" : "300"));
     long warmupMs = Long.parseLong(opts.getOrDefault("warmup-ms", quick ? "10" : "1500"));
+    long rewarmMs = Long.parseLong(opts.getOrDefault("rewarm-ms", String.valueOf(warmupMs / 3)));
     Path dir = Path.of(opts.getOrDefault("model-dir", "target/models"));
     Path out = Path.of(opts.getOrDefault("out", "target/side-by-side.json"));
     Files.createDirectories(dir);
 
-    SideBySide h = new SideBySide(rounds, roundMs, warmupMs);
+    SideBySide h = new SideBySide(rounds, roundMs, warmupMs, rewarmMs);
     List<Object> results = new ArrayList<>();
     for (String name : models) {
       BenchModel m = Zoo.get(name);
@@ -96,10 +104,12 @@ public final class SideBySide {
           results.add(s);
           continue;
         }
-        for (int t : variant.equals("float") ? threads : int8Threads) {
+        int[] threadCounts = variant.equals("float") ? threads : int8Threads;
+        for (int t : threadCounts) {
           for (int b : batches) {
             try {
-              Map<String, Object> r = h.compare(m, variant, file, t, b);
+              boolean warm = t != threadCounts[0];
+              Map<String, Object> r = h.compare(m, variant, file, t, b, warm);
               results.add(r);
               System.out.printf("%-10s %-12s threads=%d batch=%-3d ours %10.1f items/s  ort %10.1f"
                   + " items/s  ratio %.3f (IQR %.3f-%.3f)  max|diff| %.2g%n", name, variant, t, b,
@@ -126,14 +136,18 @@ public final class SideBySide {
     doc.put("rounds", rounds);
     doc.put("roundMs", roundMs);
     doc.put("warmupMs", warmupMs);
+    doc.put("rewarmMs", rewarmMs);
     doc.put("results", results);
     Files.writeString(out, Json.write(doc));
     System.out.println("wrote " + out);
   }
 
-  /** One model at one (threads, batch): agreement check, warm-up, alternating rounds. */
-  private Map<String, Object> compare(BenchModel m, String variant, Path file, int threads, int batch)
-      throws OrtException, IOException {
+  /**
+   * One model at one (threads, batch): agreement check, warm-up (shorter when {@code warm}: this
+   * model, variant and batch ran before at another thread count), alternating rounds.
+   */
+  private Map<String, Object> compare(BenchModel m, String variant, Path file, int threads, int batch,
+      boolean warm) throws OrtException, IOException {
     Graph ours = OnnxReader.read(file);
     Map<String, Tensor> feeds = m.inputs(batch, INPUT_SEED);
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
@@ -158,7 +172,7 @@ public final class SideBySide {
       };
       Lat l1 = new Lat();
       Lat l2 = new Lat();
-      long end = System.nanoTime() + warmupNanos;
+      long end = System.nanoTime() + (warm ? rewarmNanos : warmupNanos);
       while (System.nanoTime() < end) {
         timed(e1, roundNanos / 4, batch, null);
         timed(e2, roundNanos / 4, batch, null);

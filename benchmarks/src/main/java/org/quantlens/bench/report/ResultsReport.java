@@ -144,9 +144,11 @@ public final class ResultsReport {
     md.append("- CPU: ").append(Machine.describe()).append('\n');
     if (peer != null) {
       md.append(String.format(Locale.ROOT, "- ONNX Runtime Java %s; side by side: %s alternating"
-          + " rounds of %s ms per engine after %s ms of warm-up, in one JVM%n",
+          + " rounds of %s ms per engine after %s ms of warm-up%s, in one JVM%n",
           peer.get("ortVersion"), num(peer.get("rounds")), num(peer.get("roundMs")),
-          num(peer.get("warmupMs"))));
+          num(peer.get("warmupMs")), peer.get("rewarmMs") == null ? ""
+              : " (" + num(peer.get("rewarmMs")) + " ms where the same model, variant and batch"
+                  + " ran before at another thread count)"));
     }
     md.append("- Reading the tables: values are medians; `[a-b]` is the range over JMH"
         + " iterations, or for side-by-side ratios the interquartile range over the paired rounds."
@@ -565,7 +567,16 @@ public final class ResultsReport {
     if (rows == 0) {
       row("static-int8 models", "not measured (SessionBench -p variant=static-int8 -prof gc)",
           "—", "—", goalAlloc(), "—");
+    } else if (forks(session("mlp", "1", "static-int8")) == 0) {
+      md.append("\nThese rows run one after another in one JVM (JMH `-f 0`), as in a long-running"
+          + " process: a kernel that a batch-64 row calls once per call (ResNet-20's last"
+          + " DequantizeLinear) took C2 minutes to compile in a JVM of its own, whose row then"
+          + " measured its C1 code; here the rows before it have compiled it.\n");
     }
+  }
+
+  private static int forks(Map<String, Object> r) {
+    return r == null ? -1 : ((Number) r.get("forks")).intValue();
   }
 
   /** The SessionBench result of a model, batch and variant (results without one are float). */
@@ -768,8 +779,9 @@ public final class ResultsReport {
           r.get("measurementTime"));
       String name = ((String) r.get("benchmark")).replace(PKG, "");
       String model = params(r).get("model");
+      String variant = params(r).getOrDefault("variant", "float");
       other.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(model == null ? name
-          : name + " " + model);
+          : name + " " + model + (variant.equals("float") ? "" : " " + variant));
     }
     other.forEach((times, names) -> md.append("- ").append(times).append(" for ")
         .append(String.join(", ", names)).append('\n'));

@@ -16,7 +16,7 @@ import org.quantlens.engine.tensor.Tensor;
  *   <li>{@code MatMul(A, B) + C} with A 2-D, B a constant 2-D float matrix and C a constant bias
  *       that broadcasts to the product without growing it becomes {@code Gemm(A, B, C)}. Gemm may
  *       add the bias in another order than MatMul-then-Add: equal within float rounding.</li>
- *   <li>Conv, Gemm, MatMul or a residual {@link ResidualFusion#OP} followed by Relu, Clip
+ *   <li>Conv, Gemm, MatMul, DequantizeLinear or a residual {@link ResidualFusion#OP} followed by Relu, Clip
  *       (constant bounds), LeakyRelu, Sigmoid or Tanh loses the activation node: the producer
  *       carries it as {@link FusedActivation} attributes and takes over the activation's output
  *       name. The activation is then applied to the same float values, so the result is the same
@@ -125,13 +125,18 @@ public final class ActivationFusion {
     return drop.size();
   }
 
-  /** Conv, Gemm, MatMul or a residual {@link ResidualFusion#OP}. */
+  /**
+   * Conv, Gemm, MatMul, a residual {@link ResidualFusion#OP}, or DequantizeLinear (where a
+   * quantized model's last op hands float values to a Sigmoid or Tanh: in a batch-64 run that
+   * element-wise call came once per call, too rarely for C2 to compile its vector loop for
+   * minutes, and C1's vector code allocates).
+   */
   private static boolean takesActivation(Node p) {
     if (p.domain().equals(OpRegistry.QUANTLENS_DOMAIN)) {
       return p.opType().equals(ResidualFusion.OP);
     }
-    return p.domain().isEmpty()
-        && (p.opType().equals("Conv") || p.opType().equals("Gemm") || p.opType().equals("MatMul"));
+    return p.domain().isEmpty() && (p.opType().equals("Conv") || p.opType().equals("Gemm")
+        || p.opType().equals("MatMul") || p.opType().equals("DequantizeLinear"));
   }
 
   /** The fused-activation attributes for {@code act}, or null if it cannot be fused. */

@@ -1,6 +1,7 @@
 package org.quantlens.engine.ops;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 import org.quantlens.engine.InvalidAttributeException;
 import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.kernels.QuantizeKernels;
@@ -74,6 +75,8 @@ final class QLinearElementwiseOps {
       }
     }
     FusedActivation act = QuantFused.check(ctx);
+    // the last call's requantization, reused while its quantization inputs are the same (constants)
+    AtomicReference<Binary> last = new AtomicReference<>();
     return (in, ex) -> {
       Tensor a = in[0];
       Tensor b = in[3];
@@ -87,12 +90,21 @@ final class QLinearElementwiseOps {
       checkZp(opt(in, 2), qa.type, a.dtype(), "A_zero_point", where);
       checkZp(opt(in, 5), qb.type, a.dtype(), "B_zero_point", where);
       checkZp(opt(in, 7), qc.type, a.dtype(), "C_zero_point", where);
-      Binary op = new Binary(mul, a.dtype(), qa, qb, qc, act);
+      Binary op = last.get();
+      if (op == null || !op.madeFrom(a.dtype(), qa, qb, qc)) {
+        op = new Binary(mul, a.dtype(), qa, qb, qc, act);
+        last.set(op);
+      }
       if (a.hasShapeOf(b)) {
         Tensor y = ex.allocate(a.dtype(), a);
         SaturationCounter sat = ex.saturation();
-        QuantParallel.forRuns(ex, 1, y.size(), (blk, from, to) -> op.run(a.bytes(), from, 1, b.bytes(), from, 1,
-            y.bytes(), from, to - from, sat));
+        if (QuantParallel.serial(ex, y.size())) { // no task to make
+          op.run(a.bytes(), 0, 1, b.bytes(), 0, 1, y.bytes(), 0, y.size(), sat);
+        } else {
+          Binary o = op;
+          QuantParallel.forRuns(ex, 1, y.size(), (blk, from, to) -> o.run(a.bytes(), from, 1, b.bytes(), from,
+              1, y.bytes(), from, to - from, sat));
+        }
         return ex.result(y);
       }
       return ex.result(broadcast(ex, op, a, b));
@@ -130,6 +142,10 @@ final class QLinearElementwiseOps {
 
   /** One QLinearAdd/Mul call's parameters, applied to runs of elements. */
   private static final class Binary {
+    final DType type;
+    final QuantArg qa;
+    final QuantArg qb;
+    final QuantArg qc;
     final boolean mul;
     final boolean unsigned;
     final float sa;
@@ -144,6 +160,10 @@ final class QLinearElementwiseOps {
     final int hi;
 
     Binary(boolean mul, DType t, QuantArg qa, QuantArg qb, QuantArg qc, FusedActivation act) {
+      this.type = t;
+      this.qa = qa;
+      this.qb = qb;
+      this.qc = qc;
       this.mul = mul;
       this.unsigned = t == DType.U8;
       sa = qa.scale(0);
@@ -157,6 +177,10 @@ final class QLinearElementwiseOps {
       int[] lh = QuantFused.bounds(act, sc, zc, qmin, qmax);
       lo = lh[0];
       hi = lh[1];
+    }
+
+    boolean madeFrom(DType t, QuantArg a, QuantArg b, QuantArg c) {
+      return type == t && qa == a && qb == b && qc == c;
     }
 
     /** {@code n} outputs from {@code y[yo]}; inputs advance by {@code da}/{@code db} (1, or 0 broadcast). */

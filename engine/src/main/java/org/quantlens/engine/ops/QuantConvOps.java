@@ -295,21 +295,17 @@ final class QuantConvOps {
         // image by image: each padded image is convolved while it is still in L2 (all images padded
         // first made a batch-sized buffer that the products then read back from memory; ResNet-20
         // static-int8 at batch 64: 1.045x, paired CPU time, JDK 17)
-        ConvGeometry gi = g;
-        int ext = slack;
-        int cc = c;
-        int[] taps = shaped.taps;
-        boolean parallel = ex.threads() > 1 && batch >= 2 * ex.threads();
-        java.util.function.IntConsumer image = n -> {
-          float[] img = QuantScratch.floats(QuantScratch.TASK_A, imgFloats + ext);
-          QuantIm2col.padImage(gi, xb, n * cc * gi.inSize, xu, 0, cc, padValue, img, 0);
-          direct(ex, gi, wts, img, imgFloats, n, 1, mg, kg, taps, epi, out, !parallel);
-        };
-        if (parallel) {
-          ex.forRange(batch, image);
+        if (ex.threads() > 1 && batch >= 2 * ex.threads()) {
+          ConvGeometry gi = g;
+          int ext = slack;
+          int cc = c;
+          int[] taps = shaped.taps;
+          ex.forRange(batch, n -> directImage(ex, gi, xb, xu, cc, padValue, n, imgFloats, ext, wts,
+              mg, kg, taps, epi, out, true));
         } else {
-          for (int n = 0; n < batch; n++) {
-            image.accept(n);
+          for (int n = 0; n < batch; n++) { // no task to make: a lambda per call was 1.2 KB per run
+            directImage(ex, g, xb, xu, c, padValue, n, imgFloats, slack, wts, mg, kg, shaped.taps,
+                epi, out, false);
           }
         }
         return ex.result(y);
@@ -476,6 +472,15 @@ final class QuantConvOps {
 
     /** What {@link #shaped} derives from one input shape. */
     private record Shaped(ConvGeometry g, int[] outShape, int[] taps) {}
+
+    /** Image n alone: padded into this thread's scratch, then {@link #direct}. */
+    private void directImage(ExecContext ex, ConvGeometry g, byte[] xb, boolean xu, int c,
+        float padValue, int n, int imgFloats, int slack, Weights wts, int mg, int kg, int[] taps,
+        Epilogue epi, Object out, boolean serial) {
+      float[] img = QuantScratch.floats(QuantScratch.TASK_A, imgFloats + slack);
+      QuantIm2col.padImage(g, xb, n * c * g.inSize, xu, 0, c, padValue, img, 0);
+      direct(ex, g, wts, img, imgFloats, n, 1, mg, kg, taps, epi, out, serial);
+    }
 
     /**
      * Unit strides in 2-D: output position (oy, ox) is column {@code oy * PW + ox} of an extended

@@ -35,6 +35,11 @@ final class QuantParallel {
     });
   }
 
+  /** Whether {@code elements} of work run on the calling thread alone. */
+  static boolean serial(ExecContext ctx, long elements) {
+    return elements < MIN_PARALLEL || ctx.threads() <= 1;
+  }
+
   static void forRuns(ExecContext ctx, int blocks, int inner, Body body) {
     if (blocks == 0 || inner == 0) {
       return;
@@ -42,8 +47,7 @@ final class QuantParallel {
     int pieces = inner > PIECE ? (inner + PIECE - 1) / PIECE : 1;
     int len = (inner + pieces - 1) / pieces;
     long units = (long) blocks * pieces;
-    int tasks = (long) blocks * inner < MIN_PARALLEL || ctx.threads() <= 1 ? 1
-        : (int) Math.min(units, ctx.threads() * 4L);
+    int tasks = serial(ctx, (long) blocks * inner) ? 1 : (int) Math.min(units, ctx.threads() * 4L);
     if (tasks == 1) {
       for (int b = 0; b < blocks; b++) {
         body.run(b, 0, inner);

@@ -46,12 +46,17 @@ final class QuantizeOps {
       if (x.dtype() != DType.F32 && x.dtype() != DType.F16 && x.dtype() != DType.I32) {
         throw new ShapeMismatchException(where + ": x must be float32, float16 or int32, got " + x.dtype());
       }
-      Layout l = Layout.of(x.shape(), q, axis, where);
       Tensor y = ex.allocateUninitialized(q.type, x); // every element is written
       byte[] yb = y.bytes();
       int qmin = QuantParams.qmin(q.type);
       int qmax = QuantParams.qmax(q.type);
       SaturationCounter sat = ex.saturation();
+      if (x.dtype() == DType.F32 && q.perTensor() && QuantParallel.serial(ex, x.size())) {
+        // one run on this thread: no layout or task to make
+        quantizeRun(QuantizeKernels.get(), x.floats(), 0, x.size(), q, 0, qmin, qmax, yb, sat);
+        return ex.result(y);
+      }
+      Layout l = Layout.of(x.shape(), q, axis, where);
       if (x.dtype() == DType.I32) {
         int[] xi = x.ints();
         QuantParallel.forRuns(ex, l.blocks, l.inner, (b, from, to) -> {
@@ -76,18 +81,21 @@ final class QuantizeOps {
       }
       float[] xf = x.dtype() == DType.F32 ? x.floats() : x.toFloats();
       QuantizeKernels k = QuantizeKernels.get();
-      QuantParallel.forRuns(ex, l.blocks, l.inner, (b, from, to) -> {
-        int c = b % l.channels;
-        int off = b * l.inner + from;
-        k.quantize(xf, off, to - from, q.scale(c), q.zeroPoint(c), qmin, qmax, yb, off);
-        if (sat != null) {
-          long[] counts = new long[3];
-          k.countSaturation(xf, off, to - from, q.scale(c), q.zeroPoint(c), qmin, qmax, counts);
-          sat.add(counts, to - from);
-        }
-      });
+      QuantParallel.forRuns(ex, l.blocks, l.inner, (b, from, to) ->
+          quantizeRun(k, xf, b * l.inner + from, to - from, q, b % l.channels, qmin, qmax, yb, sat));
       return ex.result(y);
     };
+  }
+
+  /** {@code n} values from {@code off} with channel c's scale and zero point. */
+  private static void quantizeRun(QuantizeKernels k, float[] x, int off, int n, QuantArg q, int c,
+      int qmin, int qmax, byte[] y, SaturationCounter sat) {
+    k.quantize(x, off, n, q.scale(c), q.zeroPoint(c), qmin, qmax, y, off);
+    if (sat != null) {
+      long[] counts = new long[3];
+      k.countSaturation(x, off, n, q.scale(c), q.zeroPoint(c), qmin, qmax, counts);
+      sat.add(counts, n);
+    }
   }
 
   /** DequantizeLinear-10/13/19 (and com.microsoft DequantizeLinear-1). */
@@ -99,6 +107,7 @@ final class QuantizeOps {
     QuantArg.Input qa = QuantArg.Input.of(ctx, 1, 2, DType.U8, true, "x_scale", 0);
     checkPerAxisAllowed(ctx, qa, axis, "x_scale");
     boolean opset19 = ctx.opset() >= 19;
+    FusedActivation act = FusedActivation.of(ctx); // float32 outputs only (the fusion pass checks)
     Tensor constScale = ctx.constant(1);
     // a constant pair is read only through qa (and its scale's type now), so the session may free it
     int halfScale = constScale == null ? -1 : constScale.dtype() == DType.F16 ? 1 : 0;
@@ -118,10 +127,14 @@ final class QuantizeOps {
         throw new InvalidAttributeException(where + ": int32 input needs a zero point of 0, got "
             + Arrays.toString(q.zeroPoints));
       }
-      Layout l = Layout.of(x.shape(), q, axis, where);
       Tensor yt = ex.allocateUninitialized(DType.F32, x); // every element is written
       float[] y = yt.floats();
-      if (t == DType.I32) {
+      if (t != DType.I32 && q.perTensor() && QuantParallel.serial(ex, x.size())) {
+        // one run on this thread: no layout or task to make
+        QuantizeKernels.get().dequantize(x.bytes(), 0, x.size(), t == DType.U8, q.zeroPoint(0),
+            q.scale(0), y, 0);
+      } else if (t == DType.I32) {
+        Layout l = Layout.of(x.shape(), q, axis, where);
         int[] xi = x.ints();
         QuantParallel.forRuns(ex, l.blocks, l.inner, (b, from, to) -> {
           float s = q.scale(b % l.channels);
@@ -131,6 +144,7 @@ final class QuantizeOps {
           }
         });
       } else {
+        Layout l = Layout.of(x.shape(), q, axis, where);
         byte[] xb = x.bytes();
         boolean unsigned = t == DType.U8;
         QuantizeKernels k = QuantizeKernels.get();
@@ -140,6 +154,7 @@ final class QuantizeOps {
           k.dequantize(xb, off, to - from, unsigned, q.zeroPoint(c), q.scale(c), y, off);
         });
       }
+      act.apply(y, 0, yt.size());
       boolean half = opset19 && (halfScale >= 0 ? halfScale == 1 : in[1].dtype() == DType.F16);
       if (!half) {
         return ex.result(yt);

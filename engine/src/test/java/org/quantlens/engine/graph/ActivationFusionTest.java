@@ -80,6 +80,38 @@ class ActivationFusionTest {
   }
 
   @Test
+  void sigmoidTanhAndReluFuseIntoDequantizeLinearAndGiveTheUnfusedValues() {
+    for (String act : new String[] {"Sigmoid", "Tanh", "Relu"}) {
+      for (DType t : new DType[] {DType.I8, DType.U8}) {
+        Graph g = new Graph("t");
+        g.opsets().put("", 13);
+        g.inputs().add(new Value("x", t, 4, 16));
+        g.initializers().put("s", Tensor.scalar(0.05f));
+        Tensor zp = Tensor.zeros(t);
+        zp.bytes()[0] = (byte) (t == DType.U8 ? 130 : -3);
+        g.initializers().put("z", zp);
+        g.nodes().add(new Node("dq", "DequantizeLinear", List.of("x", "s", "z"), List.of("h"), Map.of()));
+        g.nodes().add(new Node("a", act, List.of("h"), List.of("y"), Map.of()));
+        g.outputs().add(new Value("y", DType.F32, (int[]) null, null));
+        Tensor x = Tensor.zeros(t, 4, 16);
+        for (int i = 0; i < x.size(); i++) {
+          x.bytes()[i] = (byte) (i * 37 + 11); // every byte value class, both signs
+        }
+        // the naive stand-ins, unfused, against the engine's DequantizeLinear carrying the
+        // activation (both evaluate it in double precision): exact
+        Map<String, Tensor> want = PassTestSupport.run(g, PassTestSupport.registry(), Map.of("x", x));
+        Graph f = g.copy();
+        ShapeInference.run(f);
+        ActivationFusion.run(f);
+        assertEquals(List.of("DequantizeLinear"), f.nodes().stream().map(Node::opType).toList(), act);
+        assertEquals(act, f.nodes().get(0).attributes().get(FusedActivation.ATTR).asString());
+        Map<String, Tensor> got = PassTestSupport.run(f, OpRegistry.standard(), Map.of("x", x));
+        assertArrayEquals(want.get("y").floats(), got.get("y").floats(), act + " " + t);
+      }
+    }
+  }
+
+  @Test
   void notFusedWhenTheIntermediateIsVisibleSharedNotFloatOrClipBoundsAreComputed() {
     Graph visible = chain(17, "Conv", "Relu", Map.of(), List.of());
     visible.outputs().add(new Value("h", DType.F32, (int[]) null, null));

@@ -189,7 +189,7 @@ class QLinearConvTest {
   static List<Case> cases() {
     List<Case> l = new ArrayList<>();
     Case a = new Case(); // plain 3x3, pad 1
-    a.n = 2; a.c = 3; a.m = 5; a.in = new int[] {7, 9}; a.kernel = new int[] {3, 3};
+    a.n = 4; a.c = 3; a.m = 5; a.in = new int[] {7, 9}; a.kernel = new int[] {3, 3}; // 4: images in parallel on 2 threads
     a.padsBegin = new int[] {1, 1}; a.padsEnd = new int[] {1, 1};
     l.add(a);
     Case b = new Case(); // strides, dilations, asymmetric pads
