@@ -292,11 +292,15 @@ public final class ResultsReport {
       boolean memoryBound = p.get("batch").equals("1") && weightBytes >= MEMORY_BOUND_BYTES;
       double ratio = f == null ? Double.NaN
           : median(secondary(r, "flops")) / median(secondary(f, "flops"));
+      // separate forks minutes apart: where the same shape has paired rounds, those judge the goal
+      boolean paired = int8Pairs != null
+          && asMap(int8Pairs.get("batch1Int8OverFloat")).containsKey(p.get("shape"));
       row("int8 vs float dense " + denseName(r) + (memoryBound ? " (float weights "
           + weightBytes / (1 << 20) + " MB: memory-bound)" : ""),
           spread(secondary(r, "flops"), 1e9, "GOPS"),
           f == null ? "not measured" : spread(secondary(f, "flops"), 1e9, "GFLOP/s"), fmt(ratio),
-          memoryBound ? "≥ 1.5" : "—", memoryBound ? met(ratio, 1.5) : "—");
+          !memoryBound ? "—" : paired ? "— (judged on the paired row)" : "≥ 1.5",
+          memoryBound && !paired ? met(ratio, 1.5) : "—");
     }
   }
 
