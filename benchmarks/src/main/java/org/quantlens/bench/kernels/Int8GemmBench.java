@@ -19,7 +19,7 @@ import org.quantlens.engine.kernels.Kernels;
 /**
  * The int8 GEMM kernel ({@link Int8Gemm}, exact int32 results) on one thread, at the shapes of
  * {@link GemmDenseBench} ({@code y[batch x out] = x[batch x in] * W}); {@link Int8SquareBench}
- * does 512^3. Operands hold integers in [-128, 127] as the engine passes them: activations widened
+ * does the squares. Operands hold integers in [-128, 127] as the engine passes them: activations widened
  * to float, weights as int8 bytes laid out once (the kernel widens them: in registers at batch 1,
  * through a per-thread float tile at larger batches); {@code flops} counts 2 operations per
  * multiply-add, so the rate reads as GOPS next to the float kernel's GFLOP/s.

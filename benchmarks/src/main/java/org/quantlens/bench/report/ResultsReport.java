@@ -268,19 +268,21 @@ public final class ResultsReport {
           spread(secondary(r, "flops"), 1e9, "GOPS"), fmt(best / 1e9) + " GOPS (best: " + bestName + ")",
           fmt(v / best), "—", "—");
     }
-    Map<String, Object> sq = find("Int8SquareBench", Map.of("weights", "int8-panels"));
+    List<Map<String, Object>> squares = all("Int8SquareBench", Map.of("weights", "int8-panels"));
     String goal = "≥ 0.90 of the best idiom";
-    if (sq == null || bestName == null) {
+    if (squares.isEmpty() || bestName == null) {
       if (int8Pairs == null) {
         row("int8 GEMM 512x512x512 against the best idiom", "not measured", "—", "—", goal, "not measured");
       }
-    } else {
+    }
+    for (Map<String, Object> sq : bestName == null ? List.<Map<String, Object>>of() : squares) {
       double ratio = median(secondary(sq, "flops")) / best;
       String n = params(sq).get("size");
+      boolean goalSize = n.equals("512"); // the goal's shape; paired rounds judge it when present
       row("int8 GEMM " + n + "x" + n + "x" + n + " (B as int8 panels) against the best idiom ("
           + bestName + "), separate JMH runs", spread(secondary(sq, "flops"), 1e9, "GOPS"), fmt(best / 1e9) + " GOPS",
-          fmt(ratio), int8Pairs == null ? goal : "— (judged on the paired row)",
-          int8Pairs == null ? met(ratio, 0.90) : "—");
+          fmt(ratio), !goalSize ? "—" : int8Pairs == null ? goal : "— (judged on the paired row)",
+          goalSize && int8Pairs == null ? met(ratio, 0.90) : "—");
     }
     int8PairRows(goal);
     for (Map<String, Object> r : all("Int8GemmBench", Map.of())) {
