@@ -16,8 +16,8 @@ import org.quantlens.engine.tensor.Tensor;
  *   <li>{@code MatMul(A, B) + C} with A 2-D, B a constant 2-D float matrix and C a constant bias
  *       that broadcasts to the product without growing it becomes {@code Gemm(A, B, C)}. Gemm may
  *       add the bias in another order than MatMul-then-Add: equal within float rounding.</li>
- *   <li>Conv, Gemm, MatMul, DequantizeLinear or a residual {@link ResidualFusion#OP} followed by Relu, Clip
- *       (constant bounds), LeakyRelu, Sigmoid or Tanh loses the activation node: the producer
+ *   <li>Conv, Gemm, MatMul, DequantizeLinear or a residual {@link ResidualFusion#OP} followed by
+ *       Relu, Clip (constant bounds), LeakyRelu, Sigmoid or Tanh loses the activation node: the producer
  *       carries it as {@link FusedActivation} attributes and takes over the activation's output
  *       name. The activation is then applied to the same float values, so the result is the same
  *       up to how the op's kernel evaluates Sigmoid and Tanh (Relu, Clip and LeakyRelu are
