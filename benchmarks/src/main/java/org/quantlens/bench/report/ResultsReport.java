@@ -555,6 +555,7 @@ public final class ResultsReport {
   private void int8AllocationSection() {
     table("Whole models on our engine, static-int8 (one thread): allocation per call");
     int rows = 0;
+    boolean oneJvm = false;
     for (BenchModel m : Zoo.models().values()) {
       for (String batch : List.of("1", "64")) {
         Map<String, Object> r = session(m.name(), batch, "static-int8");
@@ -562,6 +563,7 @@ public final class ResultsReport {
         if (alloc.length == 0) {
           continue;
         }
+        oneJvm |= ((Number) r.get("forks")).intValue() == 0;
         long outBytes = 4L * m.outputsPerItem() * Integer.parseInt(batch);
         double a = median(alloc);
         row(m.name() + ", batch " + batch + ": bytes allocated per call",
@@ -573,16 +575,12 @@ public final class ResultsReport {
     if (rows == 0) {
       row("static-int8 models", "not measured (SessionBench -p variant=static-int8 -prof gc)",
           "—", "—", goalAlloc(), "—");
-    } else if (forks(session("mlp", "1", "static-int8")) == 0) {
+    } else if (oneJvm) {
       md.append("\nThese rows run one after another in one JVM (JMH `-f 0`), as in a long-running"
           + " process: a kernel that a batch-64 row calls once per call (ResNet-20's last"
           + " DequantizeLinear) took C2 minutes to compile in a JVM of its own, whose row then"
           + " measured its C1 code; here the rows before it have compiled it.\n");
     }
-  }
-
-  private static int forks(Map<String, Object> r) {
-    return r == null ? -1 : ((Number) r.get("forks")).intValue();
   }
 
   /** The SessionBench result of a model, batch and variant (results without one are float). */

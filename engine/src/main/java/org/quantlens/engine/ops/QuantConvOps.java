@@ -413,7 +413,7 @@ final class QuantConvOps {
         int[] acc = QuantScratch.ints(QuantScratch.TASK_A, mg * width);
         QuantIm2col.tile(g, padded, n * imgFloats + gi * cg * plane, cg, p0, p1, col, width, nr);
         int[] colSums = null;
-        if (epi.anyZw) {
+        if (epi.params.anyZw) {
           colSums = QuantScratch.ints(QuantScratch.TASK_B, width);
           columnSums(col, kg, width, nr, colSums);
         }
@@ -515,7 +515,7 @@ final class QuantConvOps {
         int[] acc = QuantScratch.ints(QuantScratch.TASK_A, mg * width);
         Int8Gemm.get().multiplyRows(mg, width, kg, wts.w, gi * mg * kg, kg, padded, rows, base, acc, 0, width);
         int[] colSums = null;
-        if (epi.anyZw) {
+        if (epi.params.anyZw) {
           colSums = QuantScratch.ints(QuantScratch.TASK_B, width);
           Arrays.fill(colSums, 0, width, 0);
           for (int q = 0; q < kg; q++) {
@@ -610,36 +610,21 @@ final class QuantConvOps {
     final boolean qlinear;
     final int m;
     final int pixels;
-    final int[] zw;
-    final int[] bias;
-    final float[] scale;
-    final int zy;
-    final int lo;
-    final int hi;
-    final boolean anyZw;
+    /** The zero points, folded bias and requantization it applies. */
+    final Params params;
     /** Saturation counting of the requantized output, null when off. */
     final RequantizeCounting counting;
 
-    /** The parameters the epilogue was made from. */
-    final Params params;
-
-    Epilogue(boolean qlinear, int m, int pixels, Params p, RequantizeCounting counting) {
+    Epilogue(boolean qlinear, int m, int pixels, Params params, RequantizeCounting counting) {
       this.qlinear = qlinear;
       this.m = m;
       this.pixels = pixels;
-      this.params = p;
-      this.zw = p.zw;
-      this.bias = p.bias;
-      this.scale = p.scale;
-      this.zy = p.zy;
-      this.lo = p.lo;
-      this.hi = p.hi;
-      this.anyZw = p.anyZw;
+      this.params = params;
       this.counting = counting;
     }
 
     private int zw(int co) {
-      return zw == null ? 0 : zw[co];
+      return params.zw == null ? 0 : params.zw[co];
     }
 
     /**
@@ -649,8 +634,10 @@ final class QuantConvOps {
     void rows(int[] acc, int o, int stride, int[] colSums, int cs, int co, int n, int pixel, int rows,
         int len, Object out) {
       if (qlinear && zw(co) == 0 && counting == null) {
+        Params p = params;
         int at = (n * m + co) * pixels + pixel;
-        Requantize.get().requantizeRows(acc, o, stride, rows, len, bias[co], scale[co], zy, lo, hi, (byte[]) out, at);
+        Requantize.get().requantizeRows(acc, o, stride, rows, len, p.bias[co], p.scale[co], p.zy, p.lo, p.hi,
+            (byte[]) out, at);
         return;
       }
       for (int r = 0; r < rows; r++) {
@@ -660,19 +647,20 @@ final class QuantConvOps {
 
     /** {@code len} accumulators of channel co at acc[o], output positions from {@code pixel}. */
     void row(int[] acc, int o, int[] colSums, int cs, int co, int n, int pixel, int len, Object out) {
+      Params p = params;
       Requantize rq = Requantize.get();
       if (zw(co) != 0) {
-        rq.addScaled(acc, o, len, -zw[co], colSums, cs);
+        rq.addScaled(acc, o, len, -p.zw[co], colSums, cs);
       }
       int at = (n * m + co) * pixels + pixel;
       if (qlinear) {
-        rq.requantizeRow(acc, o, len, bias[co], scale[co], zy, lo, hi, (byte[]) out, at);
+        rq.requantizeRow(acc, o, len, p.bias[co], p.scale[co], p.zy, p.lo, p.hi, (byte[]) out, at);
         if (counting != null) {
-          counting.row(acc, o, len, bias[co], scale[co], zy);
+          counting.row(acc, o, len, p.bias[co], p.scale[co], p.zy);
         }
       } else {
         int[] yi = (int[]) out;
-        int b = bias[co];
+        int b = p.bias[co];
         for (int t = 0; t < len; t++) {
           yi[at + t] = acc[o + t] + b;
         }
