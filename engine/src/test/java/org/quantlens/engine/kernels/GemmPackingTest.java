@@ -3,16 +3,11 @@ package org.quantlens.engine.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.quantlens.engine.ChildJvm;
 
 /**
  * Packing A into panels (the transposition of whole panels of rows, vectorized in the SIMD
@@ -78,32 +73,13 @@ class GemmPackingTest {
   @Test
   void packingAllocatesNothingOnceCompiledEvenWithoutTypeProfiles() throws Exception {
     Assumptions.assumeTrue(Kernels.simd(), "SIMD kernels are off: nothing vectorized to check");
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> cmd = new ArrayList<>(List.of(java.toString(), "--add-modules",
-        "jdk.incubator.vector", "-XX:+UnlockDiagnosticVMOptions", "-XX:TypeProfileWidth=0",
-        "-XX:-IncrementalInlineVirtual", "-cp", System.getProperty("java.class.path")));
-    for (String p : new String[] {"quantlens.simd", "quantlens.vectorBits"}) {
-      if (System.getProperty(p) != null) {
-        cmd.add("-D" + p + "=" + System.getProperty(p));
-      }
-    }
-    cmd.add(PackingLoop.class.getName());
-    Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out;
-    try {
-      out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      proc.destroyForcibly();
-      throw e;
-    }
-    assertTrue(proc.waitFor(60, TimeUnit.SECONDS), "the packing JVM did not finish");
-    assertEquals(0, proc.exitValue(), out);
-    String last = out.strip().lines().reduce((a, b) -> b).orElse("");
-    assertTrue(last.startsWith("best "), out);
+    String last = ChildJvm.lastLine(PackingLoop.class, 60, "-XX:+UnlockDiagnosticVMOptions",
+        "-XX:TypeProfileWidth=0", "-XX:-IncrementalInlineVirtual");
+    assertTrue(last.startsWith("best "), last);
     long best = Long.parseLong(last.substring(5).trim());
     System.out.println("GemmPackingTest: packing 64 x 64 without type profiles, best round "
         + best + " bytes per call");
-    assertTrue(best < 16, "packing allocated " + best + " bytes per call:\n" + out);
+    assertTrue(best < 16, "packing allocated " + best + " bytes per call");
   }
 
   /** A 4 x 8 kernel like the portable one that counts the panel transpositions it is asked for. */

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.quantlens.engine.ChildJvm;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
@@ -463,6 +464,63 @@ class SteadyStateAllocationTest {
             i == 2 ? RECURRENT_EXTRA : 0);
       }
     }
+  }
+
+  /**
+   * A float model run after an int8 one in the same JVM (the study's float-against-quantized
+   * runs do this) still allocates only its outputs. In a fresh JVM, so that the int8 code is what
+   * the JIT saw first. On JDK 17 the float MLP at batch 16 allocated 231 KB per run here: the
+   * GEMM's 6-row tile stores called {@code mul}/{@code add} on freshly loaded vectors, which C2
+   * left as boxing calls once the int8 kernels had shared the Vector API's methods.
+   */
+  @Test
+  void aFloatModelRunAfterAnInt8OneAllocatesOnlyItsOutputs() throws Exception {
+    String last = ChildJvm.lastLine(FloatAfterInt8.class, 120, "-Xmx1g");
+    System.out.println("SteadyStateAllocationTest: float MLP after the int8 one: " + last);
+    String[] f = last.split(" ");
+    assertTrue(f.length == 4 && f[0].equals("best"), last);
+    long best = Long.parseLong(f[1]);
+    long outputs = Long.parseLong(f[3]);
+    assertTrue(best < outputs + OVERHEAD, "the float MLP allocated " + best
+        + " bytes per run after the int8 one; allowed outputs " + outputs + " + " + OVERHEAD);
+  }
+
+  /**
+   * The child JVM: 5000 runs of the static-int8 MLP, then the float MLP's best round. Inputs are
+   * pixels in [0, 1], so the int8 model's input is uint8 as for images (with Gaussian inputs its
+   * kernels take other paths, and the boxing did not show).
+   */
+  static final class FloatAfterInt8 {
+    public static void main(String[] args) {
+      measurable();
+      List<Map<String, Tensor>> calib = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        calib.add(Map.of("x", pixels(new Random(100 + i), 32)));
+      }
+      Graph q8 = RecurrentExport.int8Weights(Ptq.quantize(Ptq.prepare(mlp()),
+          Calibration.of(calib), QuantConfig.defaults()).graph(), QuantConfig.defaults());
+      Map<String, Tensor> feeds = Map.of("x", pixels(new Random(16), 16));
+      try (Session q = new Session(q8); Session s = new Session(mlp())) {
+        for (int i = 0; i < 5000; i++) {
+          q.run(feeds);
+        }
+        for (int i = 0; i < 5000; i++) {
+          s.run(feeds);
+        }
+        long[] m = bestRound(s, feeds, OVERHEAD);
+        System.out.println("best " + m[0] + " outputs " + m[1]);
+      }
+    }
+  }
+
+  /** {@code batch} 28 x 28 images of pixels in [0, 1]. */
+  private static Tensor pixels(Random r, int batch) {
+    Tensor t = Tensor.zeros(DType.F32, batch, 1, 28, 28);
+    float[] f = t.floats();
+    for (int i = 0; i < f.length; i++) {
+      f[i] = r.nextFloat();
+    }
+    return t;
   }
 
   private static int[] batchShape(int batch, int[] shape) {

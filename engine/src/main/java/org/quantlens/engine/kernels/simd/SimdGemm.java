@@ -109,61 +109,31 @@ public final class SimdGemm extends GemmKernel {
   }
 
   /**
-   * {@code y = alpha * t} for a full 6-row tile, straight-line: {@link #storeTile}'s loops cost
-   * about as much as 50 steps of the tile (depth-50 products). Kept out of {@link #micro6}: with
-   * the stores inside, C2 spilled an accumulator in its loop.
+   * {@code y = alpha * t} for a full 6-row tile (JDK 17's tile): {@link #storeTile}'s general
+   * loops cost about as much as 50 steps of the tile (depth-50 products). Kept out of {@link
+   * #micro6}: with the stores inside, C2 spilled an accumulator in its loop. A short loop, and the
+   * loads as operands of alpha's broadcast (a receiver of exact class, see NEG_ZERO): written out
+   * with the loads as receivers, C2 left every vector boxed once int8 kernels had run in the same
+   * JVM (323 KB per float MLP call at batch 16); the receivers took that to 37 KB, the loop to 0.
    */
   private static void scaleTile6(float[] tile, float alpha, float[] c, int ci, int ldc) {
-    int r1 = ci + ldc;
-    int r2 = r1 + ldc;
-    int r3 = r2 + ldc;
-    int r4 = r3 + ldc;
-    int r5 = r4 + ldc;
-    FloatVector.fromArray(F, tile, 0).mul(alpha).intoArray(c, ci);
-    FloatVector.fromArray(F, tile, L).mul(alpha).intoArray(c, ci + L);
-    FloatVector.fromArray(F, tile, NR).mul(alpha).intoArray(c, r1);
-    FloatVector.fromArray(F, tile, NR + L).mul(alpha).intoArray(c, r1 + L);
-    FloatVector.fromArray(F, tile, 2 * NR).mul(alpha).intoArray(c, r2);
-    FloatVector.fromArray(F, tile, 2 * NR + L).mul(alpha).intoArray(c, r2 + L);
-    FloatVector.fromArray(F, tile, 3 * NR).mul(alpha).intoArray(c, r3);
-    FloatVector.fromArray(F, tile, 3 * NR + L).mul(alpha).intoArray(c, r3 + L);
-    FloatVector.fromArray(F, tile, 4 * NR).mul(alpha).intoArray(c, r4);
-    FloatVector.fromArray(F, tile, 4 * NR + L).mul(alpha).intoArray(c, r4 + L);
-    FloatVector.fromArray(F, tile, 5 * NR).mul(alpha).intoArray(c, r5);
-    FloatVector.fromArray(F, tile, 5 * NR + L).mul(alpha).intoArray(c, r5 + L);
+    FloatVector al = FloatVector.broadcast(F, alpha);
+    for (int r = 0, t = 0, y = ci; r < 6; r++, t += NR, y += ldc) {
+      al.mul(FloatVector.fromArray(F, tile, t)).intoArray(c, y);
+      al.mul(FloatVector.fromArray(F, tile, t + L)).intoArray(c, y + L);
+    }
   }
 
   /** {@code y = alpha * t + keep * y} for a full 6-row tile (see {@link #scaleTile6}). */
   private static void addTile6(float[] tile, float alpha, float keep, float[] c, int ci, int ldc) {
-    int r1 = ci + ldc;
-    int r2 = r1 + ldc;
-    int r3 = r2 + ldc;
-    int r4 = r3 + ldc;
-    int r5 = r4 + ldc;
-    FloatVector.fromArray(F, tile, 0).mul(alpha)
-        .add(FloatVector.fromArray(F, c, ci).mul(keep)).intoArray(c, ci);
-    FloatVector.fromArray(F, tile, L).mul(alpha)
-        .add(FloatVector.fromArray(F, c, ci + L).mul(keep)).intoArray(c, ci + L);
-    FloatVector.fromArray(F, tile, NR).mul(alpha)
-        .add(FloatVector.fromArray(F, c, r1).mul(keep)).intoArray(c, r1);
-    FloatVector.fromArray(F, tile, NR + L).mul(alpha)
-        .add(FloatVector.fromArray(F, c, r1 + L).mul(keep)).intoArray(c, r1 + L);
-    FloatVector.fromArray(F, tile, 2 * NR).mul(alpha)
-        .add(FloatVector.fromArray(F, c, r2).mul(keep)).intoArray(c, r2);
-    FloatVector.fromArray(F, tile, 2 * NR + L).mul(alpha)
-        .add(FloatVector.fromArray(F, c, r2 + L).mul(keep)).intoArray(c, r2 + L);
-    FloatVector.fromArray(F, tile, 3 * NR).mul(alpha)
-        .add(FloatVector.fromArray(F, c, r3).mul(keep)).intoArray(c, r3);
-    FloatVector.fromArray(F, tile, 3 * NR + L).mul(alpha)
-        .add(FloatVector.fromArray(F, c, r3 + L).mul(keep)).intoArray(c, r3 + L);
-    FloatVector.fromArray(F, tile, 4 * NR).mul(alpha)
-        .add(FloatVector.fromArray(F, c, r4).mul(keep)).intoArray(c, r4);
-    FloatVector.fromArray(F, tile, 4 * NR + L).mul(alpha)
-        .add(FloatVector.fromArray(F, c, r4 + L).mul(keep)).intoArray(c, r4 + L);
-    FloatVector.fromArray(F, tile, 5 * NR).mul(alpha)
-        .add(FloatVector.fromArray(F, c, r5).mul(keep)).intoArray(c, r5);
-    FloatVector.fromArray(F, tile, 5 * NR + L).mul(alpha)
-        .add(FloatVector.fromArray(F, c, r5 + L).mul(keep)).intoArray(c, r5 + L);
+    FloatVector al = FloatVector.broadcast(F, alpha);
+    FloatVector kp = FloatVector.broadcast(F, keep);
+    for (int r = 0, t = 0, y = ci; r < 6; r++, t += NR, y += ldc) {
+      al.mul(FloatVector.fromArray(F, tile, t)).add(kp.mul(FloatVector.fromArray(F, c, y)))
+          .intoArray(c, y);
+      al.mul(FloatVector.fromArray(F, tile, t + L))
+          .add(kp.mul(FloatVector.fromArray(F, c, y + L))).intoArray(c, y + L);
+    }
   }
 
   private static void micro4(int kc, float[] a, int ia, float[] b, int ib, float[] tile) {
