@@ -16,6 +16,7 @@ import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.graph.Value;
+import org.quantlens.engine.kernels.Kernels;
 import org.quantlens.engine.quant.Calibration;
 import org.quantlens.engine.quant.Ptq;
 import org.quantlens.engine.quant.QuantConfig;
@@ -475,6 +476,8 @@ class SteadyStateAllocationTest {
    */
   @Test
   void aFloatModelRunAfterAnInt8OneAllocatesOnlyItsOutputs() throws Exception {
+    Assumptions.assumeTrue(Kernels.simd(),
+        "SIMD kernels are off: no vector code to leave boxed");
     String last = ChildJvm.lastLine(FloatAfterInt8.class, 120, "-Xmx1g");
     System.out.println("SteadyStateAllocationTest: float MLP after the int8 one: " + last);
     String[] f = last.split(" ");
