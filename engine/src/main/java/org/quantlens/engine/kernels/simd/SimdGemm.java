@@ -157,7 +157,7 @@ public final class SimdGemm extends GemmKernel {
     FloatVector c31 = c00;
     // The offsets are the loop's variables: 19 instructions per step, where rebuilding both from
     // a step counter took 22. The FMAs do not wait on them, but a shared core issues fewer
-    // instructions per cycle (the host's slow phases: see NOTES, 1.1-1.3x there).
+    // instructions per cycle (the host's slow phases in benchmarks/NOTES.md).
     for (int pa = ia, pb = ib, end = ia + 4 * kc; pa < end; pa += 4, pb += NR) {
       FloatVector b0 = FloatVector.fromArray(F, b, pb);
       FloatVector b1 = FloatVector.fromArray(F, b, pb + L);
