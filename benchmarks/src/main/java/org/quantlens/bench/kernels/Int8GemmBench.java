@@ -39,10 +39,10 @@ public class Int8GemmBench {
   public String shape;
 
   /**
-   * Batch 1 only in the set (where int8 should pay off); batch 64 (int8 through a float tile) is
-   * covered by {@link Int8Pairs}' layers and {@code -p batch=64} runs it.
+   * Batch 1 (weights widened in registers: where int8 should pay off) and 64 (through the float
+   * tile), as {@link GemmDenseBench} runs the float kernel.
    */
-  @Param({"1"})
+  @Param({"1", "64"})
   public int batch;
 
   private Int8Gemm k;
