@@ -1,6 +1,5 @@
 package org.quantlens.engine.runtime;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +98,8 @@ public final class Session implements AutoCloseable {
   private final int[][] inputShapes;
   /** One counter per plan step when counting saturation, else null. */
   private final SaturationCounter[] saturation;
+  /** The model's initializer names, for the error a feed of one of them gets. */
+  private final java.util.Set<String> initializers;
 
   public Session(Graph graph) {
     this(graph, new Options());
@@ -106,6 +107,7 @@ public final class Session implements AutoCloseable {
 
   public Session(Graph graph, Options options) {
     Graph g = graph.copy();
+    this.initializers = java.util.Set.copyOf(graph.initializers().keySet());
     if (options.optimize && hasQdq(g)) {
       g = QdqFolding.fold(g).graph(); // QDQ models run on the int8 kernels where patterns allow
     }
@@ -318,7 +320,7 @@ public final class Session implements AutoCloseable {
     }
     for (int i = 0; i < names.length; i++) {
       Tensor t = feeds.get(names[i]);
-      check(plan.inputValues[i], inputShapes[i], t);
+      Feeds.check(plan.inputValues[i], inputShapes[i], t);
       ctx.slots[plan.inputSlotArray[i]] = t;
       ctx.feeds[i] = t;
       if (observer != null) {
@@ -331,34 +333,15 @@ public final class Session implements AutoCloseable {
   private void reportBadFeeds(Map<String, Tensor> feeds) {
     for (String name : feeds.keySet()) {
       if (!plan.inputSlots.containsKey(name)) {
-        throw new ShapeMismatchException("unknown input '" + name + "'; the graph's inputs are "
-            + plan.inputSlots.keySet());
+        throw Feeds.unknown(name, initializers, plan.inputSlots.keySet());
       }
     }
     for (Value v : inputs) {
       Tensor t = feeds.get(v.name());
       if (t == null) {
-        throw new ShapeMismatchException("missing input '" + v.name() + "' " + v.dtype() + v.shapeText());
+        throw Feeds.missing(v);
       }
-      check(v, v.shape(), t); // in the graph's order, as before any feed is bound
-    }
-  }
-
-  private static void check(Value v, int[] want, Tensor t) {
-    if (v.dtype() != null && v.dtype() != t.dtype()) {
-      throw new ShapeMismatchException("input '" + v.name() + "': expected " + v.dtype()
-          + v.shapeText() + ", got " + t.dtype() + Arrays.toString(t.shape()));
-    }
-    if (want == null) {
-      return;
-    }
-    boolean ok = want.length == t.rank();
-    for (int i = 0; ok && i < want.length; i++) {
-      ok = want[i] < 0 || want[i] == t.dim(i);
-    }
-    if (!ok) {
-      throw new ShapeMismatchException("input '" + v.name() + "': expected shape " + v.shapeText()
-          + ", got " + Arrays.toString(t.shape()));
+      Feeds.check(v, v.shape(), t); // in the graph's order, as before any feed is bound
     }
   }
 

@@ -20,6 +20,7 @@ import org.quantlens.engine.ops.ExecContext;
 import org.quantlens.engine.ops.NodeContext;
 import org.quantlens.engine.ops.OpRegistry;
 import org.quantlens.engine.ops.Operator;
+import org.quantlens.engine.runtime.Feeds;
 import org.quantlens.engine.runtime.WorkerPool;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
@@ -437,28 +438,16 @@ public final class TrainingSession implements AutoCloseable {
   private void bind(Map<String, Tensor> feeds) {
     for (String name : feeds.keySet()) {
       if (graph.inputs().stream().noneMatch(v -> v.name().equals(name))) {
-        throw new ShapeMismatchException("unknown input '" + name + "'; the graph's inputs are "
-            + graph.inputs().stream().map(Value::name).toList());
+        throw Feeds.unknown(name, graph.initializers().keySet(),
+            graph.inputs().stream().map(Value::name).toList());
       }
     }
     for (Value v : graph.inputs()) {
       Tensor t = feeds.get(v.name());
       if (t == null) {
-        throw new ShapeMismatchException("missing input '" + v.name() + "' " + v.dtype() + v.shapeText());
+        throw Feeds.missing(v);
       }
-      if (v.dtype() != null && v.dtype() != t.dtype()) {
-        throw new ShapeMismatchException("input '" + v.name() + "': expected " + v.dtype()
-            + v.shapeText() + ", got " + t.dtype() + Arrays.toString(t.shape()));
-      }
-      int[] want = v.shape();
-      boolean ok = want == null || want.length == t.rank();
-      for (int i = 0; ok && want != null && i < want.length; i++) {
-        ok = want[i] < 0 || want[i] == t.dim(i);
-      }
-      if (!ok) {
-        throw new ShapeMismatchException("input '" + v.name() + "': expected shape " + v.shapeText()
-            + ", got " + Arrays.toString(t.shape()));
-      }
+      Feeds.check(v, v.shape(), t);
       values[slotOf.get(v.name())] = t;
     }
   }
