@@ -298,7 +298,7 @@ public final class ResultsReport {
       boolean paired = int8Pairs != null
           && asMap(int8Pairs.get("batch1Int8OverFloat")).containsKey(p.get("shape"));
       row("int8 vs float dense " + denseName(r) + (memoryBound ? " (float weights "
-          + weightBytes / (1 << 20) + " MB: memory-bound)" : ""),
+          + weightBytes / (1 << 20) + " MB: memory-bound)" : "") + ", separate JMH runs",
           spread(secondary(r, "flops"), 1e9, "GOPS"),
           f == null ? "not measured" : spread(secondary(f, "flops"), 1e9, "GFLOP/s"), fmt(ratio),
           !memoryBound ? "—" : paired ? "— (judged on the paired row)" : "≥ 1.5",
