@@ -3,6 +3,7 @@ package org.quantlens.engine.runtime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.quantlens.engine.QuantLensException;
 import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.graph.Graph;
@@ -99,7 +100,7 @@ public final class Session implements AutoCloseable {
   /** One counter per plan step when counting saturation, else null. */
   private final SaturationCounter[] saturation;
   /** The model's initializer names, for the error a feed of one of them gets. */
-  private final java.util.Set<String> initializers;
+  private final Set<String> initializers;
 
   public Session(Graph graph) {
     this(graph, new Options());
@@ -107,7 +108,7 @@ public final class Session implements AutoCloseable {
 
   public Session(Graph graph, Options options) {
     Graph g = graph.copy();
-    this.initializers = java.util.Set.copyOf(graph.initializers().keySet());
+    this.initializers = Set.copyOf(graph.initializers().keySet());
     if (options.optimize && hasQdq(g)) {
       g = QdqFolding.fold(g).graph(); // QDQ models run on the int8 kernels where patterns allow
     }

@@ -39,8 +39,9 @@ class FeedErrorsTest {
   }
 
   private static String training(Map<String, Tensor> feeds) {
-    TrainingSession s = new TrainingSession(graph(), new TrainingSession.Options());
-    return assertThrows(ShapeMismatchException.class, () -> s.forward(feeds)).getMessage();
+    try (TrainingSession s = new TrainingSession(graph(), new TrainingSession.Options())) {
+      return assertThrows(ShapeMismatchException.class, () -> s.forward(feeds)).getMessage();
+    }
   }
 
   @Test
