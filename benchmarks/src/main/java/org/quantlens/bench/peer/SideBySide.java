@@ -46,6 +46,12 @@ import org.quantlens.onnx.OnnxWriter;
  * <p>{@code --rewarm-ms} (a third of the warm-up unless given) is the warm-up of a model, variant
  * and batch already measured at another thread count: the JIT has compiled its code by then, and
  * the new sessions need only their first calls.
+ *
+ * <p>With more than one thread, a timed round that follows the other engine's starts after an
+ * untimed pause ({@code --settle-ms}, 80 unless given), on a quiet machine: ONNX Runtime's pool
+ * threads spin for 40-50 ms after its {@code run} returns (a full core, read from the process's
+ * CPU time while both engines were idle), and on two cores a round of ours that began in that
+ * tail shared them with the spinning thread. Each engine keeps its own defaults within its round.
  */
 public final class SideBySide {
   private static final long INPUT_SEED = 7;
@@ -54,10 +60,12 @@ public final class SideBySide {
   private final long roundNanos;
   private final long warmupNanos;
   private final long rewarmNanos;
+  private final long settleMs;
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
 
-  private SideBySide(int rounds, long roundMs, long warmupMs, long rewarmMs) {
+  private SideBySide(int rounds, long roundMs, long warmupMs, long rewarmMs, long settleMs) {
     this.rounds = rounds;
+    this.settleMs = settleMs;
     this.roundNanos = roundMs * 1_000_000L;
     this.warmupNanos = warmupMs * 1_000_000L;
     this.rewarmNanos = rewarmMs * 1_000_000L;
@@ -77,11 +85,12 @@ public final class SideBySide {
     long roundMs = Long.parseLong(opts.getOrDefault("round-ms", quick ? "5" : "300"));
     long warmupMs = Long.parseLong(opts.getOrDefault("warmup-ms", quick ? "10" : "1500"));
     long rewarmMs = Long.parseLong(opts.getOrDefault("rewarm-ms", String.valueOf(warmupMs / 3)));
+    long settleMs = Long.parseLong(opts.getOrDefault("settle-ms", quick ? "0" : "80"));
     Path dir = Path.of(opts.getOrDefault("model-dir", "target/models"));
     Path out = Path.of(opts.getOrDefault("out", "target/side-by-side.json"));
     Files.createDirectories(dir);
 
-    SideBySide h = new SideBySide(rounds, roundMs, warmupMs, rewarmMs);
+    SideBySide h = new SideBySide(rounds, roundMs, warmupMs, rewarmMs, settleMs);
     List<Object> results = new ArrayList<>();
     for (String name : models) {
       BenchModel m = Zoo.get(name);
@@ -137,6 +146,7 @@ public final class SideBySide {
     doc.put("roundMs", roundMs);
     doc.put("warmupMs", warmupMs);
     doc.put("rewarmMs", rewarmMs);
+    doc.put("settleMs", settleMs);
     doc.put("results", results);
     Files.writeString(out, Json.write(doc));
     System.out.println("wrote " + out);
@@ -174,19 +184,23 @@ public final class SideBySide {
       Lat l2 = new Lat();
       long end = System.nanoTime() + (warm ? rewarmNanos : warmupNanos);
       while (System.nanoTime() < end) {
-        timed(e1, roundNanos / 4, batch, null);
-        timed(e2, roundNanos / 4, batch, null);
+        timed(e1, roundNanos / 4, batch, null, 0);
+        timed(e2, roundNanos / 4, batch, null, 0);
       }
       double[] t1 = new double[rounds];
       double[] t2 = new double[rounds];
       double[] ratio = new double[rounds];
+      // a round that follows the other engine's waits for its pool threads to go idle: the
+      // second of every pair, and the first of the first pair (the warm-up ended with ORT)
+      long settle = threads > 1 ? settleMs : 0;
       for (int r = 0; r < rounds; r++) {
+        long first = r == 0 ? settle : 0;
         if (r % 2 == 0) {
-          t1[r] = timed(e1, roundNanos, batch, l1);
-          t2[r] = timed(e2, roundNanos, batch, l2);
+          t1[r] = timed(e1, roundNanos, batch, l1, first);
+          t2[r] = timed(e2, roundNanos, batch, l2, settle);
         } else {
-          t2[r] = timed(e2, roundNanos, batch, l2);
-          t1[r] = timed(e1, roundNanos, batch, l1);
+          t2[r] = timed(e2, roundNanos, batch, l2, first);
+          t1[r] = timed(e1, roundNanos, batch, l1, settle);
         }
         ratio[r] = t1[r] / t2[r];
       }
@@ -220,8 +234,13 @@ public final class SideBySide {
     Object call() throws OrtException;
   }
 
-  /** Calls {@code e} for at least {@code nanos} (at least once); returns items per second. */
-  private static double timed(Engine e, long nanos, int batch, Lat lat) throws OrtException {
+  /**
+   * Waits {@code settleMs} (untimed), then calls {@code e} for at least {@code nanos} (at least
+   * once); returns items per second.
+   */
+  private static double timed(Engine e, long nanos, int batch, Lat lat, long settleMs)
+      throws OrtException {
+    settle(settleMs);
     long start = System.nanoTime();
     long end = start + nanos;
     long calls = 0;
@@ -236,6 +255,16 @@ public final class SideBySide {
       calls++;
     } while (now < end);
     return calls * (double) batch * 1e9 / (now - start);
+  }
+
+  private static void settle(long ms) {
+    if (ms > 0) {
+      try {
+        Thread.sleep(ms);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Per-call latencies, kept up to a cap (the median of the first 256k calls is plenty). */

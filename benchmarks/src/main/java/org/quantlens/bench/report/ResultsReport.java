@@ -144,11 +144,15 @@ public final class ResultsReport {
     md.append("- CPU: ").append(Machine.describe()).append('\n');
     if (peer != null) {
       md.append(String.format(Locale.ROOT, "- ONNX Runtime Java %s; side by side: %s alternating"
-          + " rounds of %s ms per engine after %s ms of warm-up%s, in one JVM%n",
+          + " rounds of %s ms per engine after %s ms of warm-up%s, in one JVM%s%n",
           peer.get("ortVersion"), num(peer.get("rounds")), num(peer.get("roundMs")),
           num(peer.get("warmupMs")), peer.get("rewarmMs") == null ? ""
               : " (" + num(peer.get("rewarmMs")) + " ms where the same model, variant and batch"
-                  + " ran before at another thread count)"));
+                  + " ran before at another thread count)",
+          peer.get("settleMs") == null || ((Number) peer.get("settleMs")).doubleValue() == 0 ? ""
+              : "; with two threads an untimed pause of " + num(peer.get("settleMs"))
+                  + " ms before each round lets the other engine's pool threads go idle (ONNX"
+                  + " Runtime's spin for 40-50 ms after a run)"));
     }
     md.append("- Reading the tables: values are medians; `[a-b]` is the range over JMH"
         + " iterations, or for side-by-side ratios the interquartile range over the paired rounds."
