@@ -1,5 +1,6 @@
 package org.quantlens.engine.kernels;
 
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
@@ -17,8 +18,9 @@ import java.util.function.IntConsumer;
  * rounding, more for m = 4, whose transforms combine more values with larger coefficients.
  *
  * <p>A task is one image (with few images and several threads, a band of its tile rows, or a
- * group of its output channels): its input rows are split once, then transformed and multiplied a
- * few tile rows at a time, so that the transformed input and the products stay in L2 ({@link
+ * group of its output channels, the groups sharing one transform of the band's input, each
+ * group's task doing a share of its channels): its input rows are split once, then transformed
+ * and multiplied a few tile rows at a time, so that the transformed input and the products stay in L2 ({@link
  * #BAND_FLOATS}), and output rows are finished while in cache. As in {@link DirectConv}, every
  * output value is the same computation however the tasks fall, so results do not depend on the
  * thread count.
@@ -181,7 +183,7 @@ public final class Winograd {
     int threads = par.threads();
     if (threads > 1 && batch < 2 * threads) {
       // two bands per thread where the rows allow; with fewer tasks than threads, one group of
-      // output channels per thread (each group transforms the whole band's input again)
+      // output channels per thread
       parts = Math.min(th / unit, (2 * threads + batch - 1) / batch);
       if (batch * parts < threads) {
         int blocks = paddedChannels(outChannels) / ROWS;
@@ -191,8 +193,20 @@ public final class Winograd {
     Plan plan = PLANS.take();
     try {
       plan.set(g, kernels, channels, outChannels, x, u, bias, ep, y, parts, unit, groups, step);
-      par.forRange(batch * parts * groups, plan);
+      if (groups == 1) {
+        par.forRange(batch * parts, plan);
+      } else {
+        // every group reads its band's whole transformed input: the groups transform a share of
+        // the input channels each, into one array per band, then multiply (bands are one step
+        // here: groups > 1 only when every band is one unit of rows)
+        plan.shareInputs(batch * parts);
+        plan.stage = Plan.TRANSFORM;
+        par.forRange(batch * parts * groups, plan);
+        plan.stage = Plan.MULTIPLY;
+        par.forRange(batch * parts * groups, plan);
+      }
     } finally {
+      plan.stage = Plan.BAND;
       plan.set(null, null, 0, 0, null, null, null, null, null, 0, 0, 0, 0); // drop the arrays
       PLANS.give(plan);
     }
@@ -202,9 +216,18 @@ public final class Winograd {
 
   /**
    * One call's shapes and operands; task {@code t} is group {@code t % groups} of output
-   * channels in band {@code t / groups % parts} of image {@code t / groups / parts}.
+   * channels in band {@code t / groups % parts} of image {@code t / groups / parts}. With
+   * several groups, a call runs in two stages ({@link #stage}): each task first transforms the
+   * same share of the band's input channels into the band's array of {@link #inputs}, then
+   * computes its group's outputs from it.
    */
   private static final class Plan implements IntConsumer {
+    static final int BAND = 0;
+    static final int TRANSFORM = 1;
+    static final int MULTIPLY = 2;
+    int stage = BAND;
+    /** Per band of the call, its transformed input (grown as needed, kept between calls). */
+    float[][] inputs = new float[0][];
     WinogradKernels kernels;
     int h;
     int w;
@@ -242,6 +265,21 @@ public final class Winograd {
       this.step = step;
     }
 
+    /** Makes room for the transformed input of {@code bands} bands. */
+    void shareInputs(int bands) {
+      int tile = kernels.tile();
+      int rows = h / tile / parts; // groups > 1 only when the bands are equal, one unit each
+      int floats = kernels.inputFloats(channels, w, rows);
+      if (inputs.length < bands) {
+        inputs = Arrays.copyOf(inputs, bands);
+      }
+      for (int b = 0; b < bands; b++) {
+        if (inputs[b] == null || inputs[b].length < floats) {
+          inputs[b] = new float[floats];
+        }
+      }
+    }
+
     @Override
     public void accept(int t) {
       int group = t % groups;
@@ -251,16 +289,30 @@ public final class Winograd {
       int units = h / tile / unit;
       int ty0 = units * part / parts * unit;
       int ty1 = units * (part + 1) / parts * unit;
+      int plane = h * w;
+      if (stage == TRANSFORM) {
+        int c0 = channels * group / groups;
+        int c1 = channels * (group + 1) / groups;
+        if (ty0 < ty1 && c0 < c1) {
+          kernels.transformInputs(x, n * channels * plane, channels, h, w, c0, c1, ty0, ty1,
+              inputs[t / groups]);
+        }
+        return;
+      }
       int blocks = paddedChannels(outChannels) / ROWS;
       int m0 = blocks * group / groups * ROWS;
       int m1 = Math.min(outChannels, blocks * (group + 1) / groups * ROWS);
       if (ty0 == ty1 || m0 >= m1) {
         return;
       }
-      int plane = h * w;
       int yOff = n * outChannels * plane;
-      kernels.band(x, n * channels * plane, channels, h, w, u, outChannels, m0, m1, bias, ep.lo,
-          ep.hi, y, yOff, ty0, ty1, step);
+      if (stage == MULTIPLY) {
+        kernels.multiplyOutputs(inputs[t / groups], channels, h, w, u, outChannels, m0, m1, bias,
+            ep.lo, ep.hi, y, yOff, ty0, ty1);
+      } else {
+        kernels.band(x, n * channels * plane, channels, h, w, u, outChannels, m0, m1, bias,
+            ep.lo, ep.hi, y, yOff, ty0, ty1, step);
+      }
       if (ep.post != null) {
         for (int m = m0; m < m1; m++) {
           int from = yOff + m * plane + tile * ty0 * w;

@@ -38,6 +38,28 @@ public interface WinogradKernels {
       int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1, int step);
 
   /**
+   * Floats of a band's whole transformed input, {@code rows} rows of {@code w / tile()} tiles
+   * each: the array {@link #transformInputs} fills and {@link #multiplyOutputs} reads.
+   */
+  int inputFloats(int channels, int w, int rows);
+
+  /**
+   * The first half of {@link #band} for a band that several tasks share, each taking a group
+   * of its output channels: input channels {@code [c0, c1)} of tile rows {@code [ty0, ty1)},
+   * transformed into {@code v}. Tasks with disjoint channel ranges may fill one {@code v} at
+   * once; every channel must be done before {@link #multiplyOutputs} reads it.
+   */
+  void transformInputs(float[] x, int xOff, int channels, int h, int w, int c0, int c1, int ty0,
+      int ty1, float[] v);
+
+  /**
+   * The second half: output channels {@code [m0, m1)} of the band, as {@link #band} computes
+   * them, from the transformed input {@link #transformInputs} left in {@code v}.
+   */
+  void multiplyOutputs(float[] v, int channels, int h, int w, float[] u, int outChannels, int m0,
+      int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1);
+
+  /**
    * Holds the selected implementations (chosen on first use). None on JDK 17: its C2 left the
    * vectors of a 16-channel 32x32 layer boxed (442 KB allocated per call, 0.24x the direct
    * kernel), where JDK 25 runs it at 1.3x.

@@ -163,8 +163,9 @@ class WinogradTest {
       {1, 16, 16, 32, 32}, // bands
       {1, 32, 32, 16, 16},
       {3, 16, 8, 16, 16},
-      {1, 64, 64, 8, 8}, // one band: groups of output channels
+      {1, 64, 64, 8, 8}, // one band: groups of output channels, sharing the transformed input
       {1, 16, 14, 8, 8}, // groups with a last block of two channels
+      {1, 16, 16, 8, 32}, // 4x4 tiles in one band: groups
     };
     try (GemmTestPool two = new GemmTestPool(2); GemmTestPool three = new GemmTestPool(3)) {
       for (int[] s : shapes) {

@@ -69,30 +69,76 @@ public final class SimdWinograd implements WinogradKernels {
       int tiles = nb * tw;
       // one method per stage, each compiled on its own (on JDK 17 even these left vectors boxed:
       // WinogradKernels offers no implementation there)
-      inputs(s, 2 * (t0 - ty0) * pitch, channels, tw, nb, pitch, chanStride, v, vStride);
+      inputs(s, 2 * (t0 - ty0) * pitch, 0, channels, channels, tw, nb, pitch, chanStride, v,
+          vStride);
       products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
           vStride, pStride);
       outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * t0 * w, h * w, w);
     }
   }
 
+  @Override
+  public int inputFloats(int channels, int w, int rows) {
+    return POSITIONS * (channels * rows * (w / 2) + NR);
+  }
+
+  @Override
+  public void transformInputs(float[] x, int xOff, int channels, int h, int w, int c0, int c1,
+      int ty0, int ty1, float[] v) {
+    int tw = w / 2;
+    int nb = ty1 - ty0;
+    int pitch = 2 * (tw + L);
+    int chanStride = (2 * nb + 2) * pitch;
+    float[] s = Scratch.floats(0, (c1 - c0) * chanStride);
+    for (int c = c0; c < c1; c++) {
+      split(x, xOff + c * h * w, h, w, s, (c - c0) * chanStride, ty0, nb, pitch);
+    }
+    inputs(s, 0, c0, c1, channels, tw, nb, pitch, chanStride, v, channels * nb * tw + NR);
+  }
+
+  @Override
+  public void multiplyOutputs(float[] v, int channels, int h, int w, float[] u, int outChannels,
+      int m0, int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1) {
+    int tw = w / 2;
+    int nb = ty1 - ty0;
+    int tiles = nb * tw;
+    int rows = (m1 - m0 + 3) / 4 * 4;
+    int pStride = rows * tiles + NR;
+    float[] p = Scratch.floats(2, POSITIONS * pStride);
+    products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
+        channels * tiles + NR, pStride);
+    outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * ty0 * w, h * w, w);
+  }
+
   /**
-   * Every tile of {@code nb} rows of tiles, the first of which reads padded row {@code s[sOff]}
-   * of channel 0, through {@link #inputTile}. With half a vector of tiles per row (tw =
-   * L / 2) every store writes L / 2 lanes of the next tile row too: rows are written in order, so
-   * the next row overwrites them; after the last row they fall on the next channel's first row
-   * (written next: channels go in order too) and after the last channel on the gap between
-   * positions. The driver then takes one panel of tiles per step, so no row of a later panel is
-   * written before.
+   * Every tile of {@code nb} rows of tiles of channels {@code [c0, c1)} (of {@code channels}),
+   * the first of which reads padded row {@code s[sOff]} of channel c0, through {@link
+   * #inputTile}. With half a vector of tiles per row (tw = L / 2) every store writes L / 2 lanes
+   * of the next tile row too: rows are written in order, so the next row overwrites them; after
+   * the last row they fall on the next channel's first row (written next: channels go in order
+   * too) and after the last channel on the gap between positions. The driver then takes one panel
+   * of tiles per step, so no row of a later panel is written before. When another task writes
+   * channel c1 ({@link #transformInputs}), the last row of channel c1 - 1 goes through a staging
+   * area instead, and only its own lanes are copied.
    */
-  private static void inputs(float[] s, int sOff, int channels, int tw, int nb, int pitch,
-      int chanStride, float[] v, int vStride) {
-    for (int c = 0; c < channels; c++) {
+  private static void inputs(float[] s, int sOff, int c0, int c1, int channels, int tw, int nb,
+      int pitch, int chanStride, float[] v, int vStride) {
+    boolean spills = tw < L && c1 < channels;
+    for (int c = c0; c < c1; c++) {
       for (int t = 0; t < nb; t++) {
         for (int tx = 0; tx < tw; tx += L) {
           int j = t * tw + tx;
-          inputTile(s, sOff + c * chanStride + 2 * t * pitch + tx, pitch, tw + L, v,
-              (j / NR * channels + c) * NR + j % NR, vStride);
+          int si = sOff + (c - c0) * chanStride + 2 * t * pitch + tx;
+          int vi = (j / NR * channels + c) * NR + j % NR;
+          if (spills && c == c1 - 1 && t == nb - 1) {
+            float[] stage = Scratch.floats(2, POSITIONS * L);
+            inputTile(s, si, pitch, tw + L, stage, 0, L);
+            for (int xi = 0; xi < POSITIONS; xi++) {
+              System.arraycopy(stage, xi * L, v, vi + xi * vStride, tw);
+            }
+          } else {
+            inputTile(s, si, pitch, tw + L, v, vi, vStride);
+          }
         }
       }
     }

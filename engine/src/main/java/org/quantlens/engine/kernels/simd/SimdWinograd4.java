@@ -87,11 +87,47 @@ public final class SimdWinograd4 implements WinogradKernels {
     for (int t0 = ty0; t0 < ty1; t0 += step) {
       int nb = Math.min(step, ty1 - t0);
       int tiles = nb * tw;
-      inputs(s, 4 * (t0 - ty0) * pitch, channels, tw, nb, phase, chanStride, v, vStride);
+      inputs(s, 4 * (t0 - ty0) * pitch, 0, channels, channels, tw, nb, phase, chanStride, v,
+          vStride, v, POSITIONS * vStride);
       SimdWinograd.products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4,
           rows / 4, tiles, vStride, pStride);
       outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 4 * t0 * w, h * w, w);
     }
+  }
+
+  @Override
+  public int inputFloats(int channels, int w, int rows) {
+    return POSITIONS * (channels * rows * (w / 4) + NR);
+  }
+
+  @Override
+  public void transformInputs(float[] x, int xOff, int channels, int h, int w, int c0, int c1,
+      int ty0, int ty1, float[] v) {
+    int tw = w / 4;
+    int nb = ty1 - ty0;
+    int phase = tw + L;
+    int chanStride = (4 * nb + 2) * 4 * phase;
+    float[] s = Scratch.floats(0, (c1 - c0) * chanStride);
+    for (int c = c0; c < c1; c++) {
+      split(x, xOff + c * h * w, h, w, s, (c - c0) * chanStride, ty0, nb, phase);
+    }
+    // the staging area is this task's own: v is shared
+    inputs(s, 0, c0, c1, channels, tw, nb, phase, chanStride, v, channels * nb * tw + NR,
+        Scratch.floats(2, POSITIONS * L), 0);
+  }
+
+  @Override
+  public void multiplyOutputs(float[] v, int channels, int h, int w, float[] u, int outChannels,
+      int m0, int m1, float[] bias, float lo, float hi, float[] y, int yOff, int ty0, int ty1) {
+    int tw = w / 4;
+    int nb = ty1 - ty0;
+    int tiles = nb * tw;
+    int rows = (m1 - m0 + 3) / 4 * 4;
+    int pStride = rows * tiles + NR;
+    float[] p = Scratch.floats(2, POSITIONS * pStride + 28 * L); // + staging
+    SimdWinograd.products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4,
+        tiles, channels * tiles + NR, pStride);
+    outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 4 * ty0 * w, h * w, w);
   }
 
   /**
@@ -133,19 +169,19 @@ public final class SimdWinograd4 implements WinogradKernels {
   }
 
   /**
-   * Every tile of {@code nb} rows of tiles, each a whole number of vectors, into the packed-B
-   * layout of the products (see {@link SimdWinograd}'s inputs).
+   * Every tile of {@code nb} rows of tiles of channels {@code [c0, c1)} (of {@code channels}),
+   * each row a whole number of vectors, into the packed-B layout of the products (see {@link
+   * SimdWinograd}'s inputs), staged through {@code st[stage]}.
    */
-  private static void inputs(float[] s, int sOff, int channels, int tw, int nb, int phase,
-      int chanStride, float[] v, int vStride) {
+  private static void inputs(float[] s, int sOff, int c0, int c1, int channels, int tw, int nb,
+      int phase, int chanStride, float[] v, int vStride, float[] st, int stage) {
     int pitch = 4 * phase;
-    int stage = POSITIONS * vStride;
-    for (int c = 0; c < channels; c++) {
+    for (int c = c0; c < c1; c++) {
       for (int t = 0; t < nb; t++) {
         for (int tx = 0; tx < tw; tx += L) {
           int j = t * tw + tx;
-          inputTile(s, sOff + c * chanStride + 4 * t * pitch + tx, pitch, phase, v,
-              (j / NR * channels + c) * NR + j % NR, vStride, stage);
+          inputTile(s, sOff + (c - c0) * chanStride + 4 * t * pitch + tx, pitch, phase, v,
+              (j / NR * channels + c) * NR + j % NR, vStride, st, stage);
         }
       }
     }
@@ -153,23 +189,23 @@ public final class SimdWinograd4 implements WinogradKernels {
 
   /**
    * {@code V = B^T d B} for L tiles whose top-left value is {@code s[i]}: each row's columns
-   * transformed into the staging area at {@code v[stage]}, then each column's rows into
+   * transformed into the staging area at {@code st[stage]}, then each column's rows into
    * position {@code 6 row + column} at {@code v[vi + position * vStride]}.
    */
   private static void inputTile(float[] s, int i, int pitch, int phase, float[] v, int vi,
-      int vStride, int stage) {
+      int vStride, float[] st, int stage) {
     for (int r = 0; r < 6; r++) {
       int at = i + r * pitch;
       transform(FloatVector.fromArray(F, s, at), FloatVector.fromArray(F, s, at + phase),
           FloatVector.fromArray(F, s, at + 2 * phase), FloatVector.fromArray(F, s, at + 3 * phase),
           FloatVector.fromArray(F, s, at + 1), FloatVector.fromArray(F, s, at + phase + 1),
-          v, stage + r * L, 6 * L);
+          st, stage + r * L, 6 * L);
     }
     for (int c = 0; c < 6; c++) {
       int at = stage + c * 6 * L;
-      transform(FloatVector.fromArray(F, v, at), FloatVector.fromArray(F, v, at + L),
-          FloatVector.fromArray(F, v, at + 2 * L), FloatVector.fromArray(F, v, at + 3 * L),
-          FloatVector.fromArray(F, v, at + 4 * L), FloatVector.fromArray(F, v, at + 5 * L),
+      transform(FloatVector.fromArray(F, st, at), FloatVector.fromArray(F, st, at + L),
+          FloatVector.fromArray(F, st, at + 2 * L), FloatVector.fromArray(F, st, at + 3 * L),
+          FloatVector.fromArray(F, st, at + 4 * L), FloatVector.fromArray(F, st, at + 5 * L),
           v, vi + c * vStride, 6 * vStride);
     }
   }
