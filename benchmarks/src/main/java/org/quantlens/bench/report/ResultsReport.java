@@ -150,9 +150,10 @@ public final class ResultsReport {
               : " (" + num(peer.get("rewarmMs")) + " ms where the same model, variant and batch"
                   + " ran before at another thread count)",
           peer.get("settleMs") == null || ((Number) peer.get("settleMs")).doubleValue() == 0 ? ""
-              : "; with two threads an untimed pause of " + num(peer.get("settleMs"))
-                  + " ms before each round lets the other engine's pool threads go idle (ONNX"
-                  + " Runtime's spin for 40-50 ms after a run)"));
+              : "; with two threads a round that follows the other engine's starts after an"
+                  + " untimed pause of " + num(peer.get("settleMs")) + " ms, which lets that"
+                  + " engine's pool threads go idle (ONNX Runtime's spin for 40-50 ms after a"
+                  + " run)"));
     }
     md.append("- Reading the tables: values are medians; `[a-b]` is the range over JMH"
         + " iterations, or for side-by-side ratios the interquartile range over the paired rounds."

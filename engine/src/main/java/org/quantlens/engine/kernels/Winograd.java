@@ -20,10 +20,10 @@ import java.util.function.IntConsumer;
  * <p>A task is one image (with few images and several threads, a band of its tile rows, or a
  * group of its output channels, the groups sharing one transform of the band's input, each
  * group's task doing a share of its channels): its input rows are split once, then transformed
- * and multiplied a few tile rows at a time, so that the transformed input and the products stay in L2 ({@link
- * #BAND_FLOATS}), and output rows are finished while in cache. As in {@link DirectConv}, every
- * output value is the same computation however the tasks fall, so results do not depend on the
- * thread count.
+ * and multiplied a few tile rows at a time, so that the transformed input and the products stay
+ * in L2 ({@link #BAND_FLOATS}), and output rows are finished while in cache. As in {@link
+ * DirectConv}, every output value is the same computation however the tasks fall, so results do
+ * not depend on the thread count.
  */
 public final class Winograd {
   /** Output tile sides, the larger preferred: F(4x4, 3x3) then F(2x2, 3x3). */
