@@ -1,10 +1,11 @@
 package org.quantlens.bench.kernels;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -36,7 +37,7 @@ public final class Int8AllocPass {
 
   private Int8AllocPass() {}
 
-  public static void main(String[] argv) throws RunnerException {
+  public static void main(String[] argv) throws RunnerException, IOException {
     List<String> models = List.of();
     Path dir = Path.of("target/results");
     for (int i = 0; i < argv.length; i++) {
@@ -46,6 +47,7 @@ public final class Int8AllocPass {
         default -> throw new IllegalArgumentException("unknown argument " + argv[i]);
       }
     }
+    Files.createDirectories(dir);
     List<String> regular = new ArrayList<>();
     List<String> slow = new ArrayList<>();
     for (String m : models) {
@@ -67,7 +69,7 @@ public final class Int8AllocPass {
         .warmupIterations(1)
         .warmupTime(TimeValue.seconds(1))
         .measurementIterations(1)
-        .measurementTime(new TimeValue(seconds, TimeUnit.SECONDS))
+        .measurementTime(TimeValue.seconds(seconds))
         .addProfiler(GCProfiler.class)
         .resultFormat(ResultFormatType.JSON)
         .result(out.toString())
