@@ -7,6 +7,7 @@ import org.quantlens.engine.kernels.Int8Gemm;
 import org.quantlens.engine.kernels.ConvGeometry;
 import org.quantlens.engine.kernels.QuantIm2col;
 import org.quantlens.engine.kernels.QuantScratch;
+import org.quantlens.engine.kernels.QuantWinograd;
 import org.quantlens.engine.kernels.Requantize;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.QuantParams;
@@ -20,7 +21,10 @@ import org.quantlens.engine.tensor.Tensor;
  * input as the vector operand. Zero points are applied from sums:
  * {@code Y = S - zx * rowW_co - zw_co * colX_p + K zw_co zx}; the per-channel part is folded into
  * the bias. QLinearConv requantizes like ONNX Runtime with {@code x_scale * w_scale[co] / y_scale}
- * in float32, and honours a fused Relu/Clip as a clamp in the quantized domain.
+ * in float32, and honours a fused Relu/Clip as a clamp in the quantized domain. 3x3 stride-1
+ * layers with constant symmetric weights run Winograd's F(2x2, 3x3) instead ({@link
+ * QuantWinograd}: the same accumulators exactly, 4 multiply-adds per output and input channel
+ * where the GEMM spends 9).
  */
 final class QuantConvOps {
   /** Target floats per im2col tile: fits L2 with room for the weights. */
@@ -56,6 +60,11 @@ final class QuantConvOps {
     /** The same weights without row sums, for an op whose parameters already hold them. */
     Weights withoutRowSums() {
       return new Weights(w, null, unsigned, shape);
+    }
+
+    /** The same weights read from {@code bytes} (null: held elsewhere, in Winograd's order). */
+    Weights withBytes(byte[] bytes) {
+      return new Weights(bytes, rowSums, unsigned, shape);
     }
 
     Weights(Tensor t) {
@@ -119,6 +128,18 @@ final class QuantConvOps {
     private final ShapeKeyed<Shaped> shapes = new ShapeKeyed<>();
     /** The last run's epilogue (immutable), reused while its parameters and geometry are. */
     private volatile Epilogue lastEpilogue;
+    /**
+     * Whether 3x3 layers may run {@link QuantWinograd} (exact, as the direct path):
+     * {@code -Dquantlens.conv.winograd=false}, read when the session is built, keeps them off it,
+     * as it does for float convolutions.
+     */
+    private final boolean winograd =
+        Boolean.parseBoolean(System.getProperty("quantlens.conv.winograd", "true"));
+    /**
+     * Constant symmetric 3x3 weights of a layer {@link QuantWinograd} takes, in its order (then
+     * the only copy: {@link #constW} holds no bytes); null otherwise.
+     */
+    private final QuantWinograd.Weights winogradWeights;
 
     ConvOp(NodeContext ctx, boolean qlinear) {
       this.qlinear = qlinear;
@@ -190,7 +211,38 @@ final class QuantConvOps {
       if (fixed != null && ctx.inputCount() > 8 && ctx.hasInput(8)) {
         ctx.ownsCopyOf(8); // the bias is folded into fixed
       }
-      constW = fixed != null ? weights.withoutRowSums() : weights;
+      Weights kept = fixed != null ? weights.withoutRowSums() : weights;
+      if (weights != null && winograd
+          && QuantWinograd.suits(weights.shape, strides, dilations, group)
+          && symmetric(ctx, weights)) {
+        winogradWeights = new QuantWinograd.Weights(weights.w, weights.shape[0], weights.shape[1]);
+        ctx.ownsCopyOf(iw);
+        constW = kept.withBytes(null);
+      } else {
+        winogradWeights = null;
+        constW = kept;
+      }
+    }
+
+    /** Whether every weight zero point is a constant 0 in the kernel's (int8) domain. */
+    private boolean symmetric(NodeContext ctx, Weights weights) {
+      if (qlinear) {
+        return fixed != null && !fixed.anyZw;
+      }
+      if (!constantOrAbsent(ctx, iwZp)) {
+        return false;
+      }
+      int shift = QuantMatMul.shift(weights.unsigned);
+      Tensor z = iwZp < ctx.inputCount() && ctx.hasInput(iwZp) ? ctx.constant(iwZp) : null;
+      if (z == null) {
+        return shift == 0;
+      }
+      for (int i = 0; i < z.size(); i++) {
+        if (z.getLong(i) != shift) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /**
@@ -226,14 +278,16 @@ final class QuantConvOps {
     public Tensor[] run(Tensor[] in, ExecContext ex) {
       Tensor x = in[ix];
       boolean xu = QuantMatMul.unsignedOf(x, "x", where);
-      Tensor wt = in[iw];
-      QuantMatMul.unsignedOf(wt, "w", where);
+      Tensor wt = in[iw]; // null when the weights are held in Winograd's order
+      if (wt != null) {
+        QuantMatMul.unsignedOf(wt, "w", where);
+      }
       if (constW == null && wt.rank() < 3) {
         throw new ShapeMismatchException(where + ": w must have at least 3 dimensions [M, C/group, k...], got "
             + Arrays.toString(wt.shape()));
       }
-      Weights wts = constW != null ? constW : new Weights(wt);
-      int[] ws = wts.shape;
+      Weights held = constW != null ? constW : new Weights(wt);
+      int[] ws = held.shape;
       int m = ws[0];
       int r = x.rank() - 2;
       if (r < 1 || ws.length != r + 2) {
@@ -263,7 +317,7 @@ final class QuantConvOps {
             + " but its data is " + x.dtype());
       }
       if (prm == null || prm.xu != xu) {
-        prm = params(xArg, wArg, yArg, in, x.dtype(), xu, wt.dtype(), wts, m, kg);
+        prm = params(xArg, wArg, yArg, in, x.dtype(), xu, held.unsigned ? DType.U8 : DType.I8, held, m, kg);
         if (cacheable) {
           cached = prm;
         }
@@ -275,15 +329,7 @@ final class QuantConvOps {
       if (y.size() == 0) {
         return ex.result(y);
       }
-      // widen + pad every image once
-      int nr = Int8Gemm.get().panelWidth();
-      int imgFloats = QuantIm2col.paddedSize(g, c);
-      boolean direct = r == 2 && g.strides[0] == 1 && g.strides[1] == 1;
-      int slack = direct ? 2 * roundUp(TILE_FLOATS, nr) + g.padded(1) * g.kernel[0] * g.dilations[0] : 0;
-      // The direct path reads up to a panel past the last image; those columns are dropped, so the
-      // slack needs no clearing (clearing it cost 40% of a LeNet-5 int8 call at batch 1).
       byte[] xb = x.bytes();
-      float padValue = zx;
       Object out = qlinear ? y.bytes() : y.ints();
       Epilogue last = lastEpilogue;
       Epilogue epi = last != null && last.params == prm && last.pixels == g.outSize
@@ -291,6 +337,21 @@ final class QuantConvOps {
       if (epi != last && counting == null) {
         lastEpilogue = epi;
       }
+      if (winogradWeights != null && QuantWinograd.suits(g)) {
+        QuantWinograd.run(g, batch, xb, xu, zx, winogradWeights, epi, out, ex);
+        return ex.result(y);
+      }
+      // weights held in Winograd's order serve other input shapes in ONNX order, unpacked per call
+      Weights wts = winogradWeights == null ? held
+          : held.withBytes(winogradWeights.unpack(QuantScratch.bytes(QuantScratch.OP_C, m * kg)));
+      // widen + pad every image once
+      int nr = Int8Gemm.get().panelWidth();
+      int imgFloats = QuantIm2col.paddedSize(g, c);
+      boolean direct = r == 2 && g.strides[0] == 1 && g.strides[1] == 1;
+      int slack = direct ? 2 * roundUp(TILE_FLOATS, nr) + g.padded(1) * g.kernel[0] * g.dilations[0] : 0;
+      // The direct path reads up to a panel past the last image; those columns are dropped, so the
+      // slack needs no clearing (clearing it cost 40% of a LeNet-5 int8 call at batch 1).
+      float padValue = zx;
       if (direct && batch > 1) {
         // image by image: each padded image is convolved while it is still in L2 (all images padded
         // first made a batch-sized buffer that the products then read back from memory; ResNet-20
@@ -606,7 +667,7 @@ final class QuantConvOps {
    * zero-point column term, bias, requantization. Depends only on the parameters and the
    * geometry, so a run reuses the last one's while those repeat.
    */
-  private static final class Epilogue {
+  private static final class Epilogue implements QuantWinograd.Sink {
     final boolean qlinear;
     final int m;
     final int pixels;
@@ -625,6 +686,12 @@ final class QuantConvOps {
 
     private int zw(int co) {
       return params.zw == null ? 0 : params.zw[co];
+    }
+
+    /** All of channel co's accumulators, in output order ({@link QuantWinograd}). */
+    @Override
+    public void channel(int[] acc, int off, int co, int n, Object out) {
+      rows(acc, off, pixels, null, 0, co, n, 0, 1, pixels, out);
     }
 
     /**

@@ -1,0 +1,275 @@
+package org.quantlens.engine.kernels;
+
+import java.util.function.IntConsumer;
+
+/**
+ * Int8 3x3 convolution (stride 1, one pixel of padding, one group) by Winograd's F(2x2, 3x3),
+ * exact: the accumulators are bit for bit those of the direct int8 path. With the zero point
+ * taken off the input ({@code d = x - zx}, so padding is 0) and the kernel transform scaled by 4
+ * ({@code U = (2G) g (2G)^T}, integers), every value the transforms and products make is an
+ * integer; the channel sums run in float a chunk of channels at a time, the chunk small enough
+ * that no partial sum passes 2^24 (float's exact integers), and are added up as ints, and the
+ * output transform works on ints: {@code A^T M A = 4 sum(g * d)}, divided by 4 exactly. Each
+ * output costs 4 multiply-adds per input channel where the direct kernel spends 9.
+ *
+ * <p>The kernels are transformed once per call into a per-thread buffer, not held: a session
+ * keeps its int8 weights once (transformed, they take 7 times their bytes), in an order that
+ * makes the transform a few vector operations per pair of channels ({@link Weights}). Weight
+ * zero points must be 0 (symmetric weights, as quantizers make them).
+ */
+public final class QuantWinograd {
+  /** Fewest input channels: below this the transforms cost more than the products save. */
+  static final int MIN_CHANNELS = 8;
+  /** Most input channels: keeps {@code 4 sum(g * d)} within int32. */
+  static final int MAX_CHANNELS = 1024;
+  private static final int POSITIONS = 16;
+  /** Float's exact integers: a chunk's sums stay within this, so no rounding ever happens. */
+  private static final int EXACT = 1 << 24;
+
+  private QuantWinograd() {}
+
+  /**
+   * Takes the accumulators of one output channel of one image: {@code h * w} ints from {@code
+   * off}, in output order. {@code out} is what the caller passed to {@link #run}.
+   */
+  public interface Sink {
+    void channel(int[] acc, int off, int outChannel, int image, Object out);
+  }
+
+  /**
+   * True when a layer's attributes allow this path on this JVM (the input shape is checked per
+   * call by {@link #suits(ConvGeometry)}): weights {@code [M, C, 3, 3]} with {@link
+   * #MIN_CHANNELS} to {@link #MAX_CHANNELS} input channels, stride 1, no dilation, one group, SIMD
+   * kernels on JDK 18 or later.
+   */
+  public static boolean suits(int[] weightShape, int[] strides, int[] dilations, int group) {
+    return QuantWinogradKernels.get() != null && group == 1 && weightShape.length == 4
+        && weightShape[2] == 3 && weightShape[3] == 3 && weightShape[1] >= MIN_CHANNELS
+        && weightShape[1] <= MAX_CHANNELS && Winograd.suits(new int[] {3, 3}, strides, dilations,
+            group, weightShape[1]);
+  }
+
+  /** True when this input geometry runs here: one pixel of padding, sides the 2x2 tiles take. */
+  public static boolean suits(ConvGeometry g) {
+    return Winograd.suits(g, 2);
+  }
+
+  /**
+   * Int8 weights {@code [M, C, 3, 3]} (zero point 0) in the order {@link
+   * QuantWinogradKernels#transformKernels} reads: per block of four output channels, per tap,
+   * per input channel, the block's four values (the last block padded with zeros). With each
+   * output channel's weight sum, and per block the chunks of input channels whose float sums
+   * stay exact ({@link #cuts}).
+   */
+  public static final class Weights {
+    final byte[] w;
+    final int outChannels;
+    final int channels;
+    final int[] sums;
+    /**
+     * Block b's chunks are {@code [cuts[i], cuts[i + 1])} for {@code cutStart[b] <= i <
+     * cutStart[b + 1]}: each as many channels as keep {@code 4 * 255 * sum of max|U|} (a bound
+     * of every partial sum: an input tile's transform adds four values of |x - zx| <= 255) within
+     * {@link #EXACT}.
+     */
+    final int[] cuts;
+    final int[] cutStart;
+
+    /** Packs {@code w} ({@code [outChannels, channels, 3, 3]}); {@code w} is only read. */
+    public Weights(byte[] w, int outChannels, int channels) {
+      this.outChannels = outChannels;
+      this.channels = channels;
+      int blocks = (outChannels + 3) / 4;
+      this.w = new byte[blocks * 9 * channels * 4];
+      sums = new int[outChannels];
+      int[] maxU = new int[blocks * channels];
+      int[] t = new int[12];
+      for (int co = 0; co < outChannels; co++) {
+        int b = co / 4;
+        for (int c = 0; c < channels; c++) {
+          int o = (co * channels + c) * 9;
+          for (int k = 0; k < 9; k++) {
+            this.w[((b * 9 + k) * channels + c) * 4 + co % 4] = w[o + k];
+            sums[co] += w[o + k];
+          }
+          for (int j = 0; j < 3; j++) { // (2G) g, then each row times (2G)^T
+            t[j] = 2 * w[o + j];
+            t[3 + j] = w[o + j] + w[o + 3 + j] + w[o + 6 + j];
+            t[6 + j] = w[o + j] - w[o + 3 + j] + w[o + 6 + j];
+            t[9 + j] = 2 * w[o + 6 + j];
+          }
+          for (int i = 0; i < 12; i += 3) {
+            int m = Math.max(Math.abs(2 * t[i]), Math.abs(2 * t[i + 2]));
+            m = Math.max(m, Math.abs(t[i] + t[i + 1] + t[i + 2]));
+            m = Math.max(m, Math.abs(t[i] - t[i + 1] + t[i + 2]));
+            maxU[b * channels + c] = Math.max(maxU[b * channels + c], m);
+          }
+        }
+      }
+      int[] cut = new int[blocks * (channels + 1)];
+      cutStart = new int[blocks + 1];
+      int n = 0;
+      for (int b = 0; b < blocks; b++) {
+        cutStart[b] = n;
+        cut[n++] = 0;
+        long bound = 0;
+        for (int c = 0; c < channels; c++) {
+          long add = 4L * 255 * maxU[b * channels + c];
+          if (bound + add > EXACT && bound > 0) {
+            cut[n++] = c;
+            bound = 0;
+          }
+          bound += add;
+        }
+        cut[n++] = channels;
+      }
+      cutStart[blocks] = n;
+      cuts = java.util.Arrays.copyOf(cut, n);
+    }
+
+    /** The weights in ONNX order ({@code [outChannels, channels, 3, 3]}) into {@code dst}. */
+    public byte[] unpack(byte[] dst) {
+      for (int co = 0; co < outChannels; co++) {
+        for (int c = 0; c < channels; c++) {
+          for (int k = 0; k < 9; k++) {
+            dst[(co * channels + c) * 9 + k] = w[((co / 4 * 9 + k) * channels + c) * 4 + co % 4];
+          }
+        }
+      }
+      return dst;
+    }
+  }
+
+  /**
+   * The accumulators of the direct int8 path, {@code sum over taps of w * x} with padding read as
+   * {@code zx}, for every output channel of every image, handed to {@code sink} with {@code out},
+   * for a geometry {@link #suits(ConvGeometry)} accepted.
+   *
+   * @param x images {@code [batch, channels, h, w]} as bytes (uint8 when {@code unsigned})
+   * @param zx the input zero point, widened as {@link QuantizeKernels#widen} widens x
+   */
+  public static void run(ConvGeometry g, int batch, byte[] x, boolean unsigned, int zx,
+      Weights wts, Sink sink, Object out, Parallel par) {
+    Layer layer = LAYERS.take();
+    try {
+      layer.set(g.in[0], g.in[1], x, unsigned, zx, wts, sink, out);
+      int threads = par.threads();
+      if (threads == 1) {
+        for (int n = 0; n < batch; n++) {
+          layer.image(n);
+        }
+      } else if (batch >= 2 * threads) {
+        layer.groups = 0;
+        par.forRange(batch, layer);
+      } else {
+        // few images: each transformed once here, then groups of its output channels in parallel
+        layer.groups = Math.min((wts.outChannels + 3) / 4, 2 * threads);
+        for (int n = 0; n < batch; n++) {
+          layer.image = n;
+          layer.v = layer.transform(n, QuantScratch.OP_A, QuantScratch.OP_B);
+          par.forRange(layer.groups, layer);
+        }
+      }
+    } finally {
+      layer.set(0, 0, null, false, 0, null, null, null); // drop the arrays
+      LAYERS.give(layer);
+    }
+  }
+
+  private static final PerThread<Layer> LAYERS = new PerThread<>(Layer::new);
+
+  /**
+   * One call's operands and transformed kernels. As a task: image t whole when {@link #groups}
+   * is 0, else group t of {@link #image}'s output channels from its transform {@link #v}.
+   */
+  private static final class Layer implements IntConsumer {
+    int h;
+    int w;
+    byte[] x;
+    boolean unsigned;
+    int zx;
+    Weights wts;
+    Sink sink;
+    Object out;
+    /** Every block's transformed kernels (the calling thread's buffer). */
+    float[] u;
+    int groups;
+    int image;
+    float[] v;
+
+    void set(int h, int w, byte[] x, boolean unsigned, int zx, Weights wts, Sink sink,
+        Object out) {
+      this.h = h;
+      this.w = w;
+      this.x = x;
+      this.unsigned = unsigned;
+      this.zx = zx;
+      this.wts = wts;
+      this.sink = sink;
+      this.out = out;
+      v = null;
+      u = null;
+      if (wts != null) {
+        int blocks = (wts.outChannels + 3) / 4;
+        u = QuantScratch.floats(QuantScratch.OP_C, blocks * POSITIONS * wts.channels * 4);
+        QuantWinogradKernels.get().transformKernels(wts.w, wts.channels, blocks, u);
+      }
+    }
+
+    @Override
+    public void accept(int t) {
+      if (groups == 0) {
+        image(t);
+      } else {
+        int blocks = (wts.outChannels + 3) / 4;
+        multiply(image, v, blocks * t / groups, blocks * (t + 1) / groups);
+      }
+    }
+
+    /** Image n whole, on this thread. */
+    void image(int n) {
+      multiply(n, transform(n, QuantScratch.TASK_A, QuantScratch.TASK_B), 0,
+          (wts.outChannels + 3) / 4);
+    }
+
+    /**
+     * Image n without its zero point, in this thread's float slot {@code dSlot}, then transformed
+     * into its slot {@code vSlot}, which is returned.
+     */
+    float[] transform(int n, int dSlot, int vSlot) {
+      int channels = wts.channels;
+      int plane = h * w;
+      float[] d = QuantScratch.floats(dSlot, channels * plane);
+      QuantizeKernels.get().widenRows(x, n * channels * plane, channels * h, w, unsigned, d, 0, w);
+      float z = zx;
+      for (int i = 0; i < channels * plane; i++) {
+        d[i] -= z;
+      }
+      QuantWinogradKernels k = QuantWinogradKernels.get();
+      float[] t = QuantScratch.floats(vSlot, k.inputFloats(channels, h, w));
+      k.transformInputs(d, 0, channels, h, w, t);
+      return t;
+    }
+
+    /** Output channel blocks {@code [b0, b1)} of image n from its transformed input. */
+    void multiply(int n, float[] vn, int b0, int b1) {
+      QuantWinogradKernels k = QuantWinogradKernels.get();
+      int channels = wts.channels;
+      int tiles = h * w / 4;
+      // one cache line between positions: 16 regions a power of two apart would share L1 sets
+      int mStride = 4 * tiles + 16;
+      int[] m = QuantScratch.ints(QuantScratch.TASK_A, POSITIONS * mStride);
+      int[] acc = QuantScratch.ints(QuantScratch.TASK_B, h * w);
+      for (int b = b0; b < b1; b++) {
+        k.products(u, b * POSITIONS * channels * 4, vn, channels, tiles, wts.cuts,
+            wts.cutStart[b], wts.cutStart[b + 1] - 1, m, mStride);
+        for (int r = 0; r < 4 && 4 * b + r < wts.outChannels; r++) {
+          int co = 4 * b + r;
+          // the direct path reads padding as zx: add back zx times the weights' sum
+          k.outputs(m, r, tiles, mStride, w, zx * wts.sums[co], acc, 0);
+          sink.channel(acc, 0, co, n, out);
+        }
+      }
+    }
+  }
+}
