@@ -57,22 +57,20 @@ public final class QuantWinograd {
   /**
    * Int8 weights {@code [M, C, 3, 3]} (zero point 0) in the order {@link
    * QuantWinogradKernels#transformKernels} reads: per block of four output channels, per tap,
-   * per input channel, the block's four values (the last block padded with zeros). With each
-   * output channel's weight sum, and per block the chunks of input channels whose float sums
-   * stay exact ({@link #cuts}).
+   * per input channel, the block's four values (the last block padded with zeros). With, per
+   * block, the chunks of input channels whose float sums stay exact ({@link #cuts}).
    */
   public static final class Weights {
     final byte[] w;
     final int outChannels;
     final int channels;
-    final int[] sums;
     /**
      * Block b's chunks are {@code [cuts[i], cuts[i + 1])} for {@code cutStart[b] <= i <
      * cutStart[b + 1]}: each as many channels as keep {@code 4 * 255 * sum of max|U|} (a bound
      * of every partial sum: an input tile's transform adds four values of |x - zx| <= 255) within
      * {@link #EXACT}.
      */
-    final int[] cuts;
+    final short[] cuts;
     final int[] cutStart;
 
     /** Packs {@code w} ({@code [outChannels, channels, 3, 3]}); {@code w} is only read. */
@@ -81,7 +79,6 @@ public final class QuantWinograd {
       this.channels = channels;
       int blocks = (outChannels + 3) / 4;
       this.w = new byte[blocks * 9 * channels * 4];
-      sums = new int[outChannels];
       int[] maxU = new int[blocks * channels];
       int[] t = new int[12];
       for (int co = 0; co < outChannels; co++) {
@@ -90,7 +87,6 @@ public final class QuantWinograd {
           int o = (co * channels + c) * 9;
           for (int k = 0; k < 9; k++) {
             this.w[((b * 9 + k) * channels + c) * 4 + co % 4] = w[o + k];
-            sums[co] += w[o + k];
           }
           for (int j = 0; j < 3; j++) { // (2G) g, then each row times (2G)^T
             t[j] = 2 * w[o + j];
@@ -106,7 +102,7 @@ public final class QuantWinograd {
           }
         }
       }
-      int[] cut = new int[blocks * (channels + 1)];
+      short[] cut = new short[blocks * (channels + 1)];
       cutStart = new int[blocks + 1];
       int n = 0;
       for (int b = 0; b < blocks; b++) {
@@ -116,12 +112,12 @@ public final class QuantWinograd {
         for (int c = 0; c < channels; c++) {
           long add = 4L * 255 * maxU[b * channels + c];
           if (bound + add > EXACT && bound > 0) {
-            cut[n++] = c;
+            cut[n++] = (short) c;
             bound = 0;
           }
           bound += add;
         }
-        cut[n++] = channels;
+        cut[n++] = (short) channels;
       }
       cutStart[blocks] = n;
       cuts = java.util.Arrays.copyOf(cut, n);
@@ -265,8 +261,14 @@ public final class QuantWinograd {
             wts.cutStart[b], wts.cutStart[b + 1] - 1, m, mStride);
         for (int r = 0; r < 4 && 4 * b + r < wts.outChannels; r++) {
           int co = 4 * b + r;
-          // the direct path reads padding as zx: add back zx times the weights' sum
-          k.outputs(m, r, tiles, mStride, w, zx * wts.sums[co], acc, 0);
+          // the direct path reads padding as zx: add back zx times the weights' sum, which is
+          // U at position (1, 1) ((2G) has a row of ones) summed over the input channels
+          int sum = 0;
+          for (int c = 0, at = b * POSITIONS * channels * 4 + 5 * channels * 4 + r; c < channels;
+              c++, at += 4) {
+            sum += (int) u[at];
+          }
+          k.outputs(m, r, tiles, mStride, w, zx * sum, acc, 0);
           sink.channel(acc, 0, co, n, out);
         }
       }

@@ -42,7 +42,7 @@ public interface QuantWinogradKernels {
    * < cut1} (from 0 to {@code channels}), and are added to {@code m} as ints: the caller keeps
    * every partial sum of a chunk within 2^24 (float's exact integers) by its cuts.
    */
-  void products(float[] u, int uOff, float[] v, int channels, int tiles, int[] cuts, int cut0,
+  void products(float[] u, int uOff, float[] v, int channels, int tiles, short[] cuts, int cut0,
       int cut1, int[] m, int mStride);
 
   /**

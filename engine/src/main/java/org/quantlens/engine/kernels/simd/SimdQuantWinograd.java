@@ -139,7 +139,7 @@ public final class SimdQuantWinograd implements QuantWinogradKernels {
   }
 
   @Override
-  public void products(float[] u, int uOff, float[] v, int channels, int tiles, int[] cuts,
+  public void products(float[] u, int uOff, float[] v, int channels, int tiles, short[] cuts,
       int cut0, int cut1, int[] m, int mStride) {
     int vStride = channels * tiles + NR; // SimdWinograd's layout: panels of NR tiles per channel
     for (int xi = 0; xi < POSITIONS; xi++) {
