@@ -28,7 +28,9 @@ import org.quantlens.engine.tensor.Tensor;
  *       ({@link Int8GemmBench} against {@link GemmDenseBench}, SIMD, one thread), per round; and
  *       int8 on weights held {@code [out][in]} (read in place) alongside;
  *   <li>int8 layers as the engine runs them (a one-layer static-int8 model: quantize the input,
- *       int8 conv or LSTM, dequantize), against the best idiom and against the float layer.
+ *       int8 conv or LSTM, dequantize), against the best idiom and against the float layer; a
+ *       conv layer also with its direct int8 kernel (Winograd off), on which the idiom goal is
+ *       judged: the Winograd path does fewer multiply-adds than the rate counts.
  * </ul>
  *
  * <pre>
@@ -110,13 +112,30 @@ public final class Int8Pairs {
       calls.add(kn::multiply);
     }
     String[] layers = quick ? new String[] {"resnet20-conv32:1:static-int8"} : LAYERS;
-    int firstLayer = calls.size();
-    for (String layer : layers) {
-      String[] parts = layer.split(":");
+    int[] firstOf = new int[layers.length]; // per layer: float, int8, then for convs int8 direct
+    boolean[] conv = new boolean[layers.length];
+    for (int l = 0; l < layers.length; l++) {
+      String[] parts = layers[l].split(":");
+      BenchModel m = Zoo.get(parts[0]);
+      firstOf[l] = calls.size();
       for (String variant : new String[] {"float", parts[2]}) {
-        LayerRun run = new LayerRun(Zoo.get(parts[0]), Integer.parseInt(parts[1]), variant);
-        names.add(variant + ":" + layer);
+        LayerRun run = new LayerRun(m, Integer.parseInt(parts[1]), variant);
+        names.add(variant + ":" + layers[l]);
         calls.add(run::run);
+      }
+      conv[l] = m.waitingOn().equals("conv");
+      if (conv[l]) {
+        // the int8 kernel the goal is about: the session runs 3x3 layers by Winograd's
+        // F(2x2, 3x3) (4 multiply-adds per output and input channel, not 9) unless told not to,
+        // when it is built
+        System.setProperty("quantlens.conv.winograd", "false");
+        try {
+          LayerRun run = new LayerRun(m, Integer.parseInt(parts[1]), parts[2]);
+          names.add("direct:" + layers[l]);
+          calls.add(run::run);
+        } finally {
+          System.clearProperty("quantlens.conv.winograd");
+        }
       }
     }
     int n = calls.size();
@@ -187,8 +206,8 @@ public final class Int8Pairs {
     doc.put("batch1Int8OverFloat", dense);
     Map<String, Object> layerDoc = new LinkedHashMap<>();
     for (int l = 0; l < layers.length; l++) {
-      double[] fl = r[firstLayer + 2 * l];
-      double[] q8 = r[firstLayer + 2 * l + 1];
+      double[] fl = r[firstOf[l]];
+      double[] q8 = r[firstOf[l] + 1];
       Map<String, Object> row = new LinkedHashMap<>();
       long weights = 0;
       for (Tensor w : Zoo.get(layers[l].split(":")[0]).graph().initializers().values()) {
@@ -199,6 +218,12 @@ public final class Int8Pairs {
       row.put("int8GopsMedian", Stats.median(q8) / 1e9);
       row.put("overFloat", summary(ratios(q8, fl)));
       row.put("overIdiom", summary(ratios(q8, r[best])));
+      if (conv[l]) { // both int8 rates count the direct convolution's multiply-adds
+        double[] d = r[firstOf[l] + 2];
+        row.put("int8DirectGopsMedian", Stats.median(d) / 1e9);
+        row.put("directOverIdiom", summary(ratios(d, r[best])));
+        row.put("overDirect", summary(ratios(q8, d)));
+      }
       layerDoc.put(layers[l], row);
       System.out.printf("layer %s: int8 %.2f GOPS, / float %.2f, / best idiom %.2f (medians)%n",
           layers[l], Stats.median(q8) / 1e9, Stats.median(ratios(q8, fl)),

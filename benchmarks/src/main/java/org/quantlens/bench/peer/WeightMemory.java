@@ -23,7 +23,8 @@ import org.quantlens.onnx.OnnxWriter;
  * weights packed, the graph itself dropped; {@link HeldArrays}): the weights in whatever form the
  * session keeps them, with biases, scales and tables, but not the names and nodes of its
  * structure, each weight once (a float session built with {@code -Dquantlens.conv.winograd=false};
- * the transformed 3x3 kernels Winograd adds are reported apart). Also reported: the whole heap the session keeps, measured as the drop in used heap
+ * the transformed 3x3 kernels Winograd adds are reported apart; an int8 session as it runs: its
+ * Winograd layers transform their kernels per call and hold the int8 weights once). Also reported: the whole heap the session keeps, measured as the drop in used heap
  * after full collections (smallest of three loads), and the initializer bytes of each file. Writes JSON for {@code ResultsReport}. Run it
  * with {@code -XX:+UseSerialGC}: after a full collection its used heap is exact, where G1's counts
  * whole regions (a humongous weight array rounds up to its regions).
@@ -71,9 +72,13 @@ public final class WeightMemory {
           OnnxWriter.write(g, file);
           r.put(variant + "FileInitializerBytes", initializerBytes(g));
           long[] held = new long[1];
-          // both sides hold each weight once: without Winograd's transformed copy of float 3x3
-          // kernels, which a float session keeps beside them (measured again and reported apart)
-          System.setProperty(WINOGRAD, "false");
+          // both sides hold each weight once: the float side without Winograd's transformed copy
+          // of its 3x3 kernels, which a float session keeps beside them (measured again and
+          // reported apart); the int8 side as sessions run it (its Winograd layers hold their
+          // int8 weights once, reordered)
+          if (variant.equals("float")) {
+            System.setProperty(WINOGRAD, "false");
+          }
           r.put(variant + "SessionBytes", (double) sessionBytes(file, held));
           r.put(variant + "HeldArrayBytes", (double) held[0]);
           System.clearProperty(WINOGRAD);
