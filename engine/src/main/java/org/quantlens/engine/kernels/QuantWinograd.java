@@ -18,7 +18,7 @@ import java.util.function.IntConsumer;
  * zero points must be 0 (symmetric weights, as quantizers make them).
  */
 public final class QuantWinograd {
-  /** Fewest input channels: below this the transforms cost more than the products save. */
+  /** Fewest input channels, as for float Winograd: with fewer the transforms outweigh the saving. */
   static final int MIN_CHANNELS = 8;
   /** Most input channels: keeps {@code 4 sum(g * d)} within int32. */
   static final int MAX_CHANNELS = 1024;
@@ -40,7 +40,7 @@ public final class QuantWinograd {
    * True when a layer's attributes allow this path on this JVM (the input shape is checked per
    * call by {@link #suits(ConvGeometry)}): weights {@code [M, C, 3, 3]} with {@link
    * #MIN_CHANNELS} to {@link #MAX_CHANNELS} input channels, stride 1, no dilation, one group, SIMD
-   * kernels on JDK 18 or later.
+   * kernels on JDK 25 or later ({@link QuantWinogradKernels#get}).
    */
   public static boolean suits(int[] weightShape, int[] strides, int[] dilations, int group) {
     return QuantWinogradKernels.get() != null && group == 1 && weightShape.length == 4
