@@ -25,15 +25,22 @@ public final class QuantWinograd {
   private static final int POSITIONS = 16;
   /** Float's exact integers: a chunk's sums stay within this, so no rounding ever happens. */
   private static final int EXACT = 1 << 24;
+  /**
+   * Floats of a band's transformed input (512 KiB): an image whose transform is larger (64
+   * channels of 128 x 128 are 4 MiB) is transformed and multiplied a band of tile rows at a
+   * time. ResNet-20's layers fit in one.
+   */
+  private static final int BAND_FLOATS = 1 << 17;
 
   private QuantWinograd() {}
 
   /**
-   * Takes the accumulators of one output channel of one image: {@code h * w} ints from {@code
-   * off}, in output order. {@code out} is what the caller passed to {@link #run}.
+   * Takes accumulators of one output channel of one image: {@code count} ints from {@code off},
+   * for the outputs from {@code pixel} on (whole rows, in output order). {@code out} is what the
+   * caller passed to {@link #run}.
    */
   public interface Sink {
-    void channel(int[] acc, int off, int outChannel, int image, Object out);
+    void channel(int[] acc, int off, int outChannel, int image, int pixel, int count, Object out);
   }
 
   /**
@@ -158,12 +165,18 @@ public final class QuantWinograd {
         layer.groups = 0;
         par.forRange(batch, layer);
       } else {
-        // few images: each transformed once here, then groups of its output channels in parallel
+        // few images: each band transformed once here, then groups of its output channels in
+        // parallel
         layer.groups = Math.min((wts.outChannels + 3) / 4, 2 * threads);
         for (int n = 0; n < batch; n++) {
+          float[] d = layer.widen(n, QuantScratch.OP_A);
           layer.image = n;
-          layer.v = layer.transform(n, QuantScratch.OP_A, QuantScratch.OP_B);
-          par.forRange(layer.groups, layer);
+          for (int t0 = 0; t0 < layer.tileRows; t0 += layer.band) {
+            layer.ty0 = t0;
+            layer.ty1 = Math.min(layer.tileRows, t0 + layer.band);
+            layer.v = layer.transform(d, layer.ty0, layer.ty1, QuantScratch.OP_B);
+            par.forRange(layer.groups, layer);
+          }
         }
       }
     } finally {
@@ -176,7 +189,8 @@ public final class QuantWinograd {
 
   /**
    * One call's operands and transformed kernels. As a task: image t whole when {@link #groups}
-   * is 0, else group t of {@link #image}'s output channels from its transform {@link #v}.
+   * is 0, else group t of {@link #image}'s output channels in tile rows {@code [ty0, ty1)} from
+   * their transform {@link #v}.
    */
   private static final class Layer implements IntConsumer {
     int h;
@@ -189,8 +203,13 @@ public final class QuantWinograd {
     Object out;
     /** Every block's transformed kernels (the calling thread's buffer). */
     float[] u;
+    /** Rows of tiles in the image, and per band (whole panels of tiles). */
+    int tileRows;
+    int band;
     int groups;
     int image;
+    int ty0;
+    int ty1;
     float[] v;
 
     void set(int h, int w, byte[] x, boolean unsigned, int zx, Weights wts, Sink sink,
@@ -206,6 +225,17 @@ public final class QuantWinograd {
       v = null;
       u = null;
       if (wts != null) {
+        tileRows = h / 2;
+        int tw = w / 2;
+        int panel = QuantWinogradKernels.get().panelTiles();
+        int unit = 1; // tile rows that fill whole panels (the shapes run here have a whole number)
+        while (unit * tw % panel != 0) {
+          unit++;
+        }
+        // rows of half a vector of tiles store into the next row, and from a panel's last row
+        // into the next panel's first (SimdWinograd.inputs): such bands are one panel
+        band = 2 * tw < panel ? unit : Math.min(tileRows,
+            Math.max(1, BAND_FLOATS / (POSITIONS * wts.channels * tw * unit)) * unit);
         int blocks = (wts.outChannels + 3) / 4;
         u = QuantScratch.floats(QuantScratch.OP_C, blocks * POSITIONS * wts.channels * 4);
         QuantWinogradKernels.get().transformKernels(wts.w, wts.channels, blocks, u);
@@ -218,49 +248,58 @@ public final class QuantWinograd {
         image(t);
       } else {
         int blocks = (wts.outChannels + 3) / 4;
-        multiply(image, v, blocks * t / groups, blocks * (t + 1) / groups);
+        multiply(image, v, ty0, ty1, blocks * t / groups, blocks * (t + 1) / groups);
       }
     }
 
-    /** Image n whole, on this thread. */
+    /** Image n whole, on this thread, a band at a time. */
     void image(int n) {
-      multiply(n, transform(n, QuantScratch.TASK_A, QuantScratch.TASK_B), 0,
-          (wts.outChannels + 3) / 4);
+      float[] d = widen(n, QuantScratch.TASK_A);
+      for (int t0 = 0; t0 < tileRows; t0 += band) {
+        int t1 = Math.min(tileRows, t0 + band);
+        multiply(n, transform(d, t0, t1, QuantScratch.TASK_B), t0, t1, 0,
+            (wts.outChannels + 3) / 4);
+      }
     }
 
-    /**
-     * Image n without its zero point, in this thread's float slot {@code dSlot}, then transformed
-     * into its slot {@code vSlot}, which is returned.
-     */
-    float[] transform(int n, int dSlot, int vSlot) {
+    /** Image n without its zero point, as floats in this thread's slot {@code slot}. */
+    float[] widen(int n, int slot) {
       int channels = wts.channels;
       int plane = h * w;
-      float[] d = QuantScratch.floats(dSlot, channels * plane);
+      float[] d = QuantScratch.floats(slot, channels * plane);
       QuantizeKernels.get().widenRows(x, n * channels * plane, channels * h, w, unsigned, d, 0, w);
       float z = zx;
       for (int i = 0; i < channels * plane; i++) {
         d[i] -= z;
       }
+      return d;
+    }
+
+    /** Tile rows {@code [t0, t1)} of {@code d} transformed, into this thread's slot {@code slot}. */
+    float[] transform(float[] d, int t0, int t1, int slot) {
       QuantWinogradKernels k = QuantWinogradKernels.get();
-      float[] t = QuantScratch.floats(vSlot, k.inputFloats(channels, h, w));
-      k.transformInputs(d, 0, channels, h, w, t);
+      float[] t = QuantScratch.floats(slot, k.inputFloats(wts.channels, w, t1 - t0));
+      k.transformInputs(d, 0, wts.channels, h, w, t0, t1, t);
       return t;
     }
 
-    /** Output channel blocks {@code [b0, b1)} of image n from its transformed input. */
-    void multiply(int n, float[] vn, int b0, int b1) {
+    /**
+     * Output channel blocks {@code [b0, b1)} of tile rows {@code [t0, t1)} of image n, from their
+     * transformed input.
+     */
+    void multiply(int n, float[] vn, int t0, int t1, int b0, int b1) {
       QuantWinogradKernels k = QuantWinogradKernels.get();
       int channels = wts.channels;
-      int tiles = h * w / 4;
+      int tiles = (t1 - t0) * (w / 2);
+      int pixels = 4 * tiles;
       // one cache line between positions: 16 regions a power of two apart would share L1 sets
       int mStride = 4 * tiles + 16;
       int[] m = QuantScratch.ints(QuantScratch.TASK_A, POSITIONS * mStride);
-      int[] acc = QuantScratch.ints(QuantScratch.TASK_B, h * w);
+      int[] acc = QuantScratch.ints(QuantScratch.TASK_B, pixels);
       for (int b = b0; b < b1; b++) {
         k.products(u, b * POSITIONS * channels * 4, vn, channels, tiles, wts.cuts,
             wts.cutStart[b], wts.cutStart[b + 1] - 1, m, mStride);
         for (int r = 0; r < 4 && 4 * b + r < wts.outChannels; r++) {
-          int co = 4 * b + r;
           // the direct path reads padding as zx: add back zx times the weights' sum, which is
           // U at position (1, 1) ((2G) has a row of ones) summed over the input channels
           int sum = 0;
@@ -269,7 +308,7 @@ public final class QuantWinograd {
             sum += (int) u[at];
           }
           k.outputs(m, r, tiles, mStride, w, zx * sum, acc, 0);
-          sink.channel(acc, 0, co, n, out);
+          sink.channel(acc, 0, 4 * b + r, n, 2 * t0 * w, pixels, out);
         }
       }
     }

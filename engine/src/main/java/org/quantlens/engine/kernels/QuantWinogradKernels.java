@@ -16,14 +16,19 @@ public interface QuantWinogradKernels {
     return Selected.INSTANCE;
   }
 
-  /** Floats of one image's transformed input ({@link WinogradKernels#inputFloats}). */
-  int inputFloats(int channels, int h, int w);
+  /** Tiles of a panel of the transformed input: a band's tiles are a whole number of them. */
+  int panelTiles();
+
+  /** Floats of the transformed input of {@code rows} rows of tiles ({@link #transformInputs}). */
+  int inputFloats(int channels, int w, int rows);
 
   /**
-   * Transforms every tile of one image: {@code channels} planes of {@code h x w} from {@code xOff}
-   * into {@code v}, as {@link WinogradKernels#transformInputs} does for 2x2 tiles.
+   * Transforms tile rows {@code [ty0, ty1)} of one image, {@code channels} planes of {@code h x
+   * w} from {@code xOff}, into {@code v}, as {@link WinogradKernels#transformInputs} does for 2x2
+   * tiles.
    */
-  void transformInputs(float[] x, int xOff, int channels, int h, int w, float[] v);
+  void transformInputs(float[] x, int xOff, int channels, int h, int w, int ty0, int ty1,
+      float[] v);
 
   /**
    * Every block's transformed kernels, {@code U = (2G) g (2G)^T} (integers), at {@code u[((b *

@@ -688,10 +688,10 @@ final class QuantConvOps {
       return params.zw == null ? 0 : params.zw[co];
     }
 
-    /** All of channel co's accumulators, in output order ({@link QuantWinograd}). */
+    /** Channel co's accumulators of whole rows, in output order ({@link QuantWinograd}). */
     @Override
-    public void channel(int[] acc, int off, int co, int n, Object out) {
-      rows(acc, off, pixels, null, 0, co, n, 0, 1, pixels, out);
+    public void channel(int[] acc, int off, int co, int n, int pixel, int count, Object out) {
+      rows(acc, off, count, null, 0, co, n, pixel, 1, count, out);
     }
 
     /**

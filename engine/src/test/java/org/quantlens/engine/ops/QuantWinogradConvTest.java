@@ -24,9 +24,13 @@ import org.quantlens.engine.tensor.Tensor;
  * must be equal), and QLinearConv's requantized outputs against the direct path's.
  */
 class QuantWinogradConvTest {
-  /** Channels, output channels, height, width, batch: shapes the 2x2 transforms take. */
+  /**
+   * Channels, output channels, height, width, batch: shapes the 2x2 transforms take (the last two
+   * in bands of tile rows: four, and two of half a vector of tiles per row).
+   */
   private static final int[][] SHAPES = {
     {8, 5, 8, 8, 1}, {16, 16, 16, 16, 2}, {12, 9, 32, 16, 5}, {9, 4, 8, 16, 3}, {64, 8, 8, 8, 1},
+    {64, 6, 32, 64, 2}, {8, 4, 16, 8, 1},
   };
 
   private static QLinearConvTest.Case shape(int[] s) {

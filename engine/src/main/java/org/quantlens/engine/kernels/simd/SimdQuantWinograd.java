@@ -37,13 +37,19 @@ public final class SimdQuantWinograd implements QuantWinogradKernels {
   private final SimdWinograd transforms = new SimdWinograd();
 
   @Override
-  public int inputFloats(int channels, int h, int w) {
-    return transforms.inputFloats(channels, w, h / 2);
+  public int panelTiles() {
+    return NR;
   }
 
   @Override
-  public void transformInputs(float[] x, int xOff, int channels, int h, int w, float[] v) {
-    transforms.transformInputs(x, xOff, channels, h, w, 0, channels, 0, h / 2, v);
+  public int inputFloats(int channels, int w, int rows) {
+    return transforms.inputFloats(channels, w, rows);
+  }
+
+  @Override
+  public void transformInputs(float[] x, int xOff, int channels, int h, int w, int ty0, int ty1,
+      float[] v) {
+    transforms.transformInputs(x, xOff, channels, h, w, 0, channels, ty0, ty1, v);
   }
 
   @Override
