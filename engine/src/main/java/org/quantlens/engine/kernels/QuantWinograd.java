@@ -1,5 +1,6 @@
 package org.quantlens.engine.kernels;
 
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
@@ -127,7 +128,7 @@ public final class QuantWinograd {
         cut[n++] = (short) channels;
       }
       cutStart[blocks] = n;
-      cuts = java.util.Arrays.copyOf(cut, n);
+      cuts = Arrays.copyOf(cut, n);
     }
 
     /** The weights in ONNX order ({@code [outChannels, channels, 3, 3]}) into {@code dst}. */
