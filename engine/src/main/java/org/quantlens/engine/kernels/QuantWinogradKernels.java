@@ -40,7 +40,7 @@ public interface QuantWinogradKernels {
 
   /**
    * For each of the 16 tile positions {@code xi}, the product of one block of four output
-   * channels' transformed kernels and the image's transformed input, exactly: {@code m[xi *
+   * channels' transformed kernels and a band's transformed input, exactly: {@code m[xi *
    * mStride + r * tiles + j] = sum over c of u[uOff + (xi * channels + c) * 4 + r] * V(xi, c, j)}
    * for row {@code r < 4} and tile {@code j < tiles}. Operands must be integers. The float sums
    * run over one chunk of channels at a time, {@code [cuts[i], cuts[i + 1])} for {@code cut0 <= i
@@ -52,8 +52,8 @@ public interface QuantWinogradKernels {
 
   /**
    * The output transform of row {@code r} of {@link #products}' sums, in ints: for each tile,
-   * {@code A^T M A / 4 + add} into its 2x2 outputs of the {@code h x w} plane at {@code
-   * out[outOff]} ({@code w / 2} tiles per row). The division is exact: {@code A^T M A} is 4 times
+   * {@code A^T M A / 4 + add} into its 2x2 outputs, the band's rows of a plane {@code w} wide
+   * from {@code out[outOff]} ({@code w / 2} tiles per row). The division is exact: {@code A^T M A} is 4 times
    * the convolution when the kernels were transformed by {@code 2G}.
    */
   void outputs(int[] m, int r, int tiles, int mStride, int w, int add, int[] out, int outOff);
