@@ -229,10 +229,7 @@ public final class QuantWinograd {
         tileRows = h / 2;
         int tw = w / 2;
         int panel = QuantWinogradKernels.get().panelTiles();
-        int unit = 1; // tile rows that fill whole panels (the shapes run here have a whole number)
-        while (unit * tw % panel != 0) {
-          unit++;
-        }
+        int unit = Winograd.unit(panel / 2, tw); // tile rows that fill whole panels
         // rows of half a vector of tiles store into the next row, and from a panel's last row
         // into the next panel's first (SimdWinograd.inputs): such bands are one panel
         band = 2 * tw < panel ? unit : Math.min(tileRows,

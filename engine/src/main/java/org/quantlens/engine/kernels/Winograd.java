@@ -97,7 +97,7 @@ public final class Winograd {
   }
 
   /** Tile rows whose tiles fill whole panels (two vectors) of the transformed input. */
-  private static int unit(int lanes, int tileCols) {
+  static int unit(int lanes, int tileCols) {
     int panel = 2 * lanes;
     int u = 1;
     while (u * tileCols % panel != 0) {
