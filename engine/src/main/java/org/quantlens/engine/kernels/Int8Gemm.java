@@ -88,6 +88,26 @@ public interface Int8Gemm {
   }
 
   /**
+   * As the byte form of {@code multiplyPanelsRow} with the panels already widened to float
+   * ({@link #widen}): a recurrent layer reads the same weights at every step of a sequence, so it
+   * widens them once per call rather than in registers at every step.
+   */
+  default void multiplyPanelsRow(int panels, int k, float[] a, int aOff, float[] b, int bOff,
+      int panelStride, int ldb, int[] c, int cOff) {
+    int nr = panelWidth();
+    for (int q = 0; q < panels; q++) {
+      multiply(1, nr, k, a, aOff, k, b, bOff + q * panelStride, ldb, c, cOff + q * nr, nr);
+    }
+  }
+
+  /** {@code dst[dstOff + i] = src[srcOff + i]} for {@code i < n}: int8 bytes as floats. */
+  default void widen(byte[] src, int srcOff, float[] dst, int dstOff, int n) {
+    for (int i = 0; i < n; i++) {
+      dst[dstOff + i] = src[srcOff + i];
+    }
+  }
+
+  /**
    * {@code c[cOff + i*ldc + j] = sum_{p<k} a[aOff + i*lda + p] * bt[bOff + j*ldb + p]}: B given
    * transposed as int8 bytes, row j of {@code bt} being column j of B. A dense layer's weights are
    * stored {@code [out][in]}; read in place they are held once, and at batch 1 each output is one

@@ -155,22 +155,48 @@ public final class Int8WeightPanels {
    */
   public void multiply(Parallel par, int rows, float[] a, int[] aSums, float[] aScale,
       int[] acc, float[] rowScale, float[] out, int outOff, int ldo) {
+    multiply(par, rows, a, aSums, aScale, acc, rowScale, out, outOff, ldo, null, 0);
+  }
+
+  /** Floats of a widened copy of the weights ({@link #widen}): {@code k * paddedWidth()}. */
+  public int widenedSize() {
+    return k * paddedWidth();
+  }
+
+  /**
+   * Writes the weights as floats into {@code dst[dstOff, dstOff + widenedSize())}, packed as
+   * panels of the kernel's width, for {@link #multiply(Parallel, int, float[], int[], float[],
+   * int[], float[], float[], int, int, float[], int) multiply} to read instead of the bytes.
+   * Columns past n are 0.
+   */
+  public void widen(float[] dst, int dstOff) {
+    if (rowStride == nr && panelStride == k * nr) {
+      gemm.widen(data, base, dst, dstOff, widenedSize()); // packed: one run of bytes
+      return;
+    }
+    for (int q = 0, o = dstOff; q < paddedWidth() / nr; q++) {
+      for (int p = 0; p < k; p++, o += nr) {
+        gemm.widen(data, base + q * panelStride + p * rowStride, dst, o, nr);
+      }
+    }
+  }
+
+  /**
+   * As {@link #multiply(Parallel, int, float[], int[], float[], int[], float[], float[], int, int)}
+   * with the weights read from {@code widened} at {@code wOff}, a copy {@link #widen} wrote (null:
+   * from the bytes). Same results bit for bit: products and block sums are exact either way.
+   */
+  public void multiply(Parallel par, int rows, float[] a, int[] aSums, float[] aScale,
+      int[] acc, float[] rowScale, float[] out, int outOff, int ldo, float[] widened, int wOff) {
     int ldc = paddedWidth();
     int panels = ldc / nr;
     int groups = par.threads() > 1 && (long) rows * k * ldc >= MIN_PARALLEL_MACS
         ? Math.min(panels, 2 * par.threads()) : 1;
-    if (groups == 1 && rows == 1 && k > 0) {
-      gemm.multiplyPanelsRow(panels, k, a, 0, data, base, panelStride, rowStride, acc, 0);
-    } else if (groups == 1) {
-      for (int q = 0; q < panels; q++) {
-        gemm.multiply(rows, nr, k, a, 0, k, data, base + q * panelStride, rowStride, acc, q * nr, ldc);
-      }
+    if (groups == 1) {
+      productPanels(0, panels, rows, a, acc, widened, wOff);
     } else {
-      par.forRange(groups, gi -> {
-        for (int q = panels * gi / groups; q < panels * (gi + 1) / groups; q++) {
-          gemm.multiply(rows, nr, k, a, 0, k, data, base + q * panelStride, rowStride, acc, q * nr, ldc);
-        }
-      });
+      par.forRange(groups, gi -> productPanels(panels * gi / groups, panels * (gi + 1) / groups,
+          rows, a, acc, widened, wOff));
     }
     for (int i = 0; i < rows; i++) {
       int o = i * ldc;
@@ -182,6 +208,26 @@ public final class Int8WeightPanels {
         rowScale[j] = sa * scale[j];
       }
       rq.toFloatColumns(acc, o, n, rowScale, 0, null, 0, out, outOff + i * ldo);
+    }
+  }
+
+  /** The int32 product of panels [q0, q1) into their columns of acc. */
+  private void productPanels(int q0, int q1, int rows, float[] a, int[] acc, float[] widened,
+      int wOff) {
+    int ldc = paddedWidth();
+    if (rows == 1 && k > 0 && widened != null) {
+      gemm.multiplyPanelsRow(q1 - q0, k, a, 0, widened, wOff + q0 * k * nr, k * nr, nr, acc, q0 * nr);
+    } else if (rows == 1 && k > 0) {
+      gemm.multiplyPanelsRow(q1 - q0, k, a, 0, data, base + q0 * panelStride, panelStride, rowStride,
+          acc, q0 * nr);
+    } else {
+      for (int q = q0; q < q1; q++) {
+        if (widened != null) {
+          gemm.multiply(rows, nr, k, a, 0, k, widened, wOff + q * k * nr, nr, acc, q * nr, ldc);
+        } else {
+          gemm.multiply(rows, nr, k, a, 0, k, data, base + q * panelStride, rowStride, acc, q * nr, ldc);
+        }
+      }
     }
   }
 }

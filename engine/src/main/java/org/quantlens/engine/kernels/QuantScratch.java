@@ -3,7 +3,7 @@ package org.quantlens.engine.kernels;
 /**
  * Per-thread work arrays for the quantized ops, grown to the largest size asked for and reused,
  * so steady-state runs allocate no temporaries. Slots {@code 0..2} belong to the thread running
- * an op (operands prepared before it fans out); slots {@code 3..5} to the parallel tasks it
+ * an op (operands prepared before it fans out); slots {@code 3..6} to the parallel tasks it
  * starts, which may run on that same thread. Contents are undefined on return.
  */
 public final class QuantScratch {
@@ -15,7 +15,9 @@ public final class QuantScratch {
   public static final int TASK_A = 3;
   public static final int TASK_B = 4;
   public static final int TASK_C = 5;
-  private static final int SLOTS = 6;
+  /** A task's copy of constant weights widened to float for the length of a call. */
+  public static final int TASK_WEIGHTS = 6;
+  private static final int SLOTS = 7;
 
   private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
   private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[SLOTS][0]);

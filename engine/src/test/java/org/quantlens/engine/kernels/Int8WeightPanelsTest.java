@@ -58,12 +58,21 @@ class Int8WeightPanelsTest {
       // in place (v >= 2) applies to int8 weights of whole panels; the rest are packed either way
       Int8WeightPanels panels = Int8WeightPanels.pack(w, 0, n, 0, k, n, unsigned, ws, 0, zp, 0, gemm,
           Requantize.get(), v >= 2);
-      float[] out = new float[rows * n];
-      panels.multiply(rows, af, sums, as, new int[rows * panels.paddedWidth()], new float[n], out, 0, n);
       float[] want = naive(rows, k, n, w, unsigned, zp, ws, a, za, as);
-      for (int x = 0; x < out.length; x++) {
-        assertEquals(Float.floatToIntBits(want[x]), Float.floatToIntBits(out[x]),
-            gemm.getClass().getSimpleName() + (v >= 2 ? " in place" : "") + " element " + x + ": " + want[x] + " vs " + out[x]);
+      for (boolean widened : new boolean[] {false, true}) {
+        float[] out = new float[rows * n];
+        float[] wide = null;
+        if (widened) { // at an offset, as a GRU's R_h follows R in one scratch array
+          wide = new float[3 + panels.widenedSize()];
+          panels.widen(wide, 3);
+        }
+        panels.multiply(Parallel.SERIAL, rows, af, sums, as, new int[rows * panels.paddedWidth()],
+            new float[n], out, 0, n, wide, 3);
+        for (int x = 0; x < out.length; x++) {
+          assertEquals(Float.floatToIntBits(want[x]), Float.floatToIntBits(out[x]),
+              gemm.getClass().getSimpleName() + (v >= 2 ? " in place" : "") + (widened ? " widened" : "")
+                  + " element " + x + ": " + want[x] + " vs " + out[x]);
+        }
       }
     }
   }
@@ -80,7 +89,8 @@ class Int8WeightPanelsTest {
   /**
    * Operands at the extremes of their ranges (A less its zero point at 255 or -255, every weight
    * -128) over K blocks of the kernel: the largest float block sums must still be exact, in every
-   * path (one row: register widening, and the four-panel sweep; several rows: widened tiles).
+   * path (one row: register widening, and the four-panel sweep; several rows: widened tiles;
+   * weights widened to float beforehand).
    */
   @Test
   void extremeZeroPointFreeOperandsGiveTheExactIntegerProductInEveryPath() {
@@ -101,16 +111,21 @@ class Int8WeightPanelsTest {
         as[i] = 1f;
       }
       for (Int8Gemm gemm : new Int8Gemm[] {Int8Gemm.SCALAR, Int8Gemm.get()}) {
-        for (boolean inPlace : new boolean[] {false, true}) {
+        for (int form = 0; form < 3; form++) { // packed, read in place, widened to float
           Int8WeightPanels p = Int8WeightPanels.pack(w, 0, n, 0, k, n, false, ws, 0, new int[n], 0, gemm,
-              Requantize.get(), inPlace);
+              Requantize.get(), form == 1);
+          float[] wide = form == 2 ? new float[p.widenedSize()] : null;
+          if (wide != null) {
+            p.widen(wide, 0);
+          }
           float[] out = new float[rows * n];
-          p.multiply(rows, a, sums, as, new int[rows * p.paddedWidth()], new float[n], out, 0, n);
+          p.multiply(Parallel.SERIAL, rows, a, sums, as, new int[rows * p.paddedWidth()], new float[n],
+              out, 0, n, wide, 0);
           for (int i = 0; i < rows; i++) {
             float want = (float) ((i % 2 == 0 ? 255 : -255) * -128 * k); // +-35,904,000: exact in float
             for (int j = 0; j < n; j++) {
               assertEquals(want, out[i * n + j], gemm.getClass().getSimpleName() + " rows " + rows
-                  + (inPlace ? " in place" : "") + " [" + i + "][" + j + "]");
+                  + " form " + form + " [" + i + "][" + j + "]");
             }
           }
         }

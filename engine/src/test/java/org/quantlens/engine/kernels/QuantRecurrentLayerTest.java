@@ -177,9 +177,11 @@ class QuantRecurrentLayerTest {
     Random rnd = new Random(11);
     try (GemmTestPool pool = new GemmTestPool(3)) {
       for (RecurrentLayer.Type t : new RecurrentLayer.Type[] {LSTM, GRU}) {
-        // many batch rows: split into row blocks; few rows and a wide R: each step's product split
+        // many batch rows: split into row blocks; few rows and a wide R: each step's product split,
+        // on R read as bytes (hidden 256: over WIDEN_MAX_FLOATS) or widened once per call (128)
         Case[] cs = {randomCase(rnd, t, 24, 10, 2, false, false, false, 5, 70),
-            randomCase(rnd, t, 256, 10, 1, false, false, false, 3, 3)};
+            randomCase(rnd, t, 256, 10, 1, false, false, false, 3, 3),
+            randomCase(rnd, t, 128, 10, 1, false, false, false, 3, 3)};
         for (Case c : cs) {
           QuantRecurrentLayer l = c.layer(QuantRecurrentLayer.KernelSet.selected());
           float[][] serial = c.run(l, Parallel.SERIAL);

@@ -193,7 +193,9 @@ public final class SimdInt8Gemm implements Int8Gemm {
    * Batch 1 of a recurrent step (k 128, 512 columns): four panels per broadcast of A against one
    * panel per call (rowBytes), GMAC/s, medians of 20 alternating rounds in one JVM (AVX2 EPYC VM,
    * 2 shared CPUs under load, 2026-11-26 04:50 UTC): JDK 17 4.6 -> 6.7, JDK 25 5.1 -> 6.0. A float
-   * copy of the weights would reach 7.7 / 9.1 at four times the memory.
+   * copy of the weights would reach 7.7 / 9.1 at four times the memory, so recurrent layers whose
+   * R fits in L2 widen it once per call into scratch and run rowFloats4 on it instead (see
+   * QuantRecurrentLayer.WIDEN_MAX_FLOATS).
    */
   @Override
   public void multiplyPanelsRow(int panels, int k, float[] a, int aOff, byte[] b, int bOff,
@@ -249,6 +251,89 @@ public final class SimdInt8Gemm implements Int8Gemm {
         s5 = ((FloatVector) ByteVector.fromArray(BS, b, b2 + o + V).convertShape(VectorOperators.B2F, F, 0)).fma(w, s5);
         s6 = ((FloatVector) ByteVector.fromArray(BS, b, b3 + o).convertShape(VectorOperators.B2F, F, 0)).fma(w, s6);
         s7 = ((FloatVector) ByteVector.fromArray(BS, b, b3 + o + V).convertShape(VectorOperators.B2F, F, 0)).fma(w, s7);
+      }
+      t0 = t0.add(s0.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS)); // exact, as in put
+      t1 = t1.add(s1.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
+      t2 = t2.add(s2.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
+      t3 = t3.add(s3.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
+      t4 = t4.add(s4.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
+      t5 = t5.add(s5.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
+      t6 = t6.add(s6.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
+      t7 = t7.add(s7.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
+    }
+    t0.intoArray(c, c0);
+    t1.intoArray(c, c0 + V);
+    t2.intoArray(c, c0 + NR);
+    t3.intoArray(c, c0 + NR + V);
+    t4.intoArray(c, c0 + 2 * NR);
+    t5.intoArray(c, c0 + 2 * NR + V);
+    t6.intoArray(c, c0 + 3 * NR);
+    t7.intoArray(c, c0 + 3 * NR + V);
+  }
+
+  @Override
+  public void multiplyPanelsRow(int panels, int k, float[] a, int aOff, float[] b, int bOff,
+      int panelStride, int ldb, int[] c, int cOff) {
+    int q = 0;
+    for (; q + 4 <= panels && k > 0; q += 4) {
+      rowFloats4(k, a, aOff, b, bOff + q * panelStride, panelStride, ldb, c, cOff + q * NR);
+    }
+    for (; q < panels; q++) {
+      multiply(1, NR, k, a, aOff, k, b, bOff + q * panelStride, ldb, c, cOff + q * NR, NR);
+    }
+  }
+
+  @Override
+  public void widen(byte[] src, int srcOff, float[] dst, int dstOff, int n) {
+    int i = 0;
+    if (BS != null) {
+      for (; i + V <= n; i += V) {
+        ((FloatVector) ByteVector.fromArray(BS, src, srcOff + i).convertShape(VectorOperators.B2F, F, 0))
+            .intoArray(dst, dstOff + i);
+      }
+    }
+    for (; i < n; i++) {
+      dst[dstOff + i] = src[srcOff + i];
+    }
+  }
+
+  /**
+   * {@link #rowBytes4} on panels already widened to float: the same exact K blocks, with plain
+   * loads in place of the byte widening. Written out for the same reason.
+   */
+  private static void rowFloats4(int k, float[] a, int a0, float[] b, int b0, int ps, int ldb,
+      int[] c, int c0) {
+    IntVector t0 = IntVector.zero(I);
+    IntVector t1 = t0;
+    IntVector t2 = t0;
+    IntVector t3 = t0;
+    IntVector t4 = t0;
+    IntVector t5 = t0;
+    IntVector t6 = t0;
+    IntVector t7 = t0;
+    int b1 = b0 + ps;
+    int b2 = b1 + ps;
+    int b3 = b2 + ps;
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      FloatVector s0 = FloatVector.zero(F);
+      FloatVector s1 = s0;
+      FloatVector s2 = s0;
+      FloatVector s3 = s0;
+      FloatVector s4 = s0;
+      FloatVector s5 = s0;
+      FloatVector s6 = s0;
+      FloatVector s7 = s0;
+      for (int p = k0, o = k0 * ldb; p < k1; p++, o += ldb) {
+        FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
+        s0 = FloatVector.fromArray(F, b, b0 + o).fma(w, s0);
+        s1 = FloatVector.fromArray(F, b, b0 + o + V).fma(w, s1);
+        s2 = FloatVector.fromArray(F, b, b1 + o).fma(w, s2);
+        s3 = FloatVector.fromArray(F, b, b1 + o + V).fma(w, s3);
+        s4 = FloatVector.fromArray(F, b, b2 + o).fma(w, s4);
+        s5 = FloatVector.fromArray(F, b, b2 + o + V).fma(w, s5);
+        s6 = FloatVector.fromArray(F, b, b3 + o).fma(w, s6);
+        s7 = FloatVector.fromArray(F, b, b3 + o + V).fma(w, s7);
       }
       t0 = t0.add(s0.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS)); // exact, as in put
       t1 = t1.add(s1.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
