@@ -13,10 +13,12 @@ import java.util.function.IntConsumer;
  * output transform works on ints: {@code A^T M A = 4 sum(g * d)}, divided by 4 exactly. Each
  * output costs 4 multiply-adds per input channel where the direct kernel spends 9.
  *
- * <p>The kernels are transformed once per call into a per-thread buffer, not held: a session
- * keeps its int8 weights once (transformed, they take 7 times their bytes), in an order that
- * makes the transform a few vector operations per pair of channels ({@link Weights}). Weight
- * zero points must be 0 (symmetric weights, as quantizers make them).
+ * <p>The kernels are transformed per call, not held: a session keeps its int8 weights once
+ * (transformed, they take 7 times their bytes), in an order that makes the transform a few
+ * vector operations per pair of channels ({@link Weights}). Up to {@link #KERNELS_FLOATS} they
+ * are transformed once for the call, split among the threads; larger layers transform a block
+ * of output channels where it is used. Weight zero points must be 0 (symmetric weights, as
+ * quantizers make them).
  */
 public final class QuantWinograd {
   /** Fewest input channels, as for float Winograd: with fewer the transforms outweigh the saving. */
@@ -32,6 +34,12 @@ public final class QuantWinograd {
    * time. ResNet-20's layers fit in one.
    */
   private static final int BAND_FLOATS = 1 << 17;
+  /**
+   * Floats of transformed kernels (1 MiB, 16 x 64 x 256 channels) a call keeps for all its
+   * images: over this, each block of four output channels is transformed where it is used (per
+   * image and band), so a thread never holds more than one block's (4 x 16 x C floats).
+   */
+  public static final int KERNELS_FLOATS = 1 << 18;
 
   private QuantWinograd() {}
 
@@ -158,16 +166,22 @@ public final class QuantWinograd {
     try {
       layer.set(g.in[0], g.in[1], x, unsigned, zx, wts, sink, out);
       int threads = par.threads();
+      if (layer.u != null) {
+        layer.phase = Layer.KERNELS;
+        layer.groups = Math.min((wts.outChannels + 3) / 4, 2 * threads);
+        par.forRange(layer.groups, layer);
+      }
       if (threads == 1) {
         for (int n = 0; n < batch; n++) {
           layer.image(n);
         }
       } else if (batch >= 2 * threads) {
-        layer.groups = 0;
+        layer.phase = Layer.IMAGES;
         par.forRange(batch, layer);
       } else {
         // few images: each band transformed once here, then groups of its output channels in
         // parallel
+        layer.phase = Layer.GROUPS;
         layer.groups = Math.min((wts.outChannels + 3) / 4, 2 * threads);
         for (int n = 0; n < batch; n++) {
           float[] d = layer.widen(n, QuantScratch.OP_A);
@@ -189,11 +203,15 @@ public final class QuantWinograd {
   private static final PerThread<Layer> LAYERS = new PerThread<>(Layer::new);
 
   /**
-   * One call's operands and transformed kernels. As a task: image t whole when {@link #groups}
-   * is 0, else group t of {@link #image}'s output channels in tile rows {@code [ty0, ty1)} from
-   * their transform {@link #v}.
+   * One call's operands and transformed kernels. As a task, by {@link #phase}: group t of the
+   * blocks' kernels transformed into {@link #u}; image t whole; or group t of {@link #image}'s
+   * output channels in tile rows {@code [ty0, ty1)} from their transform {@link #v}.
    */
   private static final class Layer implements IntConsumer {
+    static final int KERNELS = 0;
+    static final int IMAGES = 1;
+    static final int GROUPS = 2;
+    int phase;
     int h;
     int w;
     byte[] x;
@@ -202,7 +220,10 @@ public final class QuantWinograd {
     Weights wts;
     Sink sink;
     Object out;
-    /** Every block's transformed kernels (the calling thread's buffer). */
+    /**
+     * Every block's transformed kernels (the calling thread's buffer), or null when they exceed
+     * {@link #KERNELS_FLOATS} and each block is transformed where it is used.
+     */
     float[] u;
     /** Rows of tiles in the image, and per band (whole panels of tiles). */
     int tileRows;
@@ -234,19 +255,25 @@ public final class QuantWinograd {
         // into the next panel's first (SimdWinograd.inputs): such bands are one panel
         band = 2 * tw < panel ? unit : Math.min(tileRows,
             Math.max(1, BAND_FLOATS / (POSITIONS * wts.channels * tw * unit)) * unit);
-        int blocks = (wts.outChannels + 3) / 4;
-        u = QuantScratch.floats(QuantScratch.OP_C, blocks * POSITIONS * wts.channels * 4);
-        QuantWinogradKernels.get().transformKernels(wts.w, wts.channels, blocks, u);
+        int floats = (wts.outChannels + 3) / 4 * POSITIONS * wts.channels * 4;
+        u = floats <= KERNELS_FLOATS ? QuantScratch.floats(QuantScratch.OP_C, floats) : null;
       }
     }
 
     @Override
     public void accept(int t) {
-      if (groups == 0) {
+      if (phase == IMAGES) {
         image(t);
+        return;
+      }
+      int blocks = (wts.outChannels + 3) / 4;
+      int b0 = blocks * t / groups;
+      int b1 = blocks * (t + 1) / groups;
+      if (phase == KERNELS) {
+        QuantWinogradKernels.get().transformKernels(wts.w, wts.channels, b0, b1, u,
+            b0 * POSITIONS * wts.channels * 4);
       } else {
-        int blocks = (wts.outChannels + 3) / 4;
-        multiply(image, v, ty0, ty1, blocks * t / groups, blocks * (t + 1) / groups);
+        multiply(image, v, ty0, ty1, b0, b1);
       }
     }
 
@@ -295,15 +322,21 @@ public final class QuantWinograd {
       int[] m = QuantScratch.ints(QuantScratch.TASK_A, POSITIONS * mStride);
       int[] acc = QuantScratch.ints(QuantScratch.TASK_B, pixels);
       for (int b = b0; b < b1; b++) {
-        k.products(u, b * POSITIONS * channels * 4, vn, channels, tiles, wts.cuts,
-            wts.cutStart[b], wts.cutStart[b + 1] - 1, m, mStride);
+        float[] ub = u;
+        int uo = b * POSITIONS * channels * 4;
+        if (ub == null) {
+          ub = QuantScratch.floats(QuantScratch.TASK_C, POSITIONS * channels * 4);
+          uo = 0;
+          k.transformKernels(wts.w, channels, b, b + 1, ub, uo);
+        }
+        k.products(ub, uo, vn, channels, tiles, wts.cuts, wts.cutStart[b],
+            wts.cutStart[b + 1] - 1, m, mStride);
         for (int r = 0; r < 4 && 4 * b + r < wts.outChannels; r++) {
           // the direct path reads padding as zx: add back zx times the weights' sum, which is
           // U at position (1, 1) ((2G) has a row of ones) summed over the input channels
           int sum = 0;
-          for (int c = 0, at = b * POSITIONS * channels * 4 + 5 * channels * 4 + r; c < channels;
-              c++, at += 4) {
-            sum += (int) u[at];
+          for (int c = 0, at = uo + 5 * channels * 4 + r; c < channels; c++, at += 4) {
+            sum += (int) ub[at];
           }
           k.outputs(m, r, tiles, mStride, w, zx * sum, acc, 0);
           sink.channel(acc, 0, 4 * b + r, n, 2 * t0 * w, pixels, out);

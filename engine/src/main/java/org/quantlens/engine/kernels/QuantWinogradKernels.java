@@ -31,12 +31,12 @@ public interface QuantWinogradKernels {
       float[] v);
 
   /**
-   * Every block's transformed kernels, {@code U = (2G) g (2G)^T} (integers), at {@code u[((b *
-   * 16 + xi) * channels + c) * 4 + r]}, from weights packed by {@link QuantWinograd.Weights}:
-   * tap {@code k} of output channel {@code 4b + r} and input channel c at {@code w[((b * 9 + k) *
-   * channels + c) * 4 + r]}.
+   * The transformed kernels {@code U = (2G) g (2G)^T} (integers) of blocks {@code [b0, b1)},
+   * block b's at {@code u[uOff + (((b - b0) * 16 + xi) * channels + c) * 4 + r]}, from weights
+   * packed by {@link QuantWinograd.Weights}: tap {@code k} of output channel {@code 4b + r} and
+   * input channel c at {@code w[((b * 9 + k) * channels + c) * 4 + r]}.
    */
-  void transformKernels(byte[] w, int channels, int blocks, float[] u);
+  void transformKernels(byte[] w, int channels, int b0, int b1, float[] u, int uOff);
 
   /**
    * For each of the 16 tile positions {@code xi}, the product of one block of four output

@@ -29,6 +29,8 @@ import org.quantlens.engine.tensor.Tensor;
 final class QuantConvOps {
   /** Target floats per im2col tile: fits L2 with room for the weights. */
   private static final int TILE_FLOATS = 24 * 1024;
+  /** Most floats of weights an im2col unit widens at once: 512 KB, however large the layer. */
+  private static final int WIDE_FLOATS = 1 << 17;
 
   private QuantConvOps() {}
 
@@ -478,14 +480,17 @@ final class QuantConvOps {
           colSums = QuantScratch.ints(QuantScratch.TASK_B, width);
           columnSums(col, kg, width, nr, colSums);
         }
-        // this group's weights widened once per unit (a transient of mg x kg floats), not per panel
-        float[] wf = QuantScratch.floats(QuantScratch.TASK_C, mg * kg);
-        for (int i = 0, o = gi * mg * kg; i < mg * kg; i++) {
-          wf[i] = wts.w[o + i];
-        }
+        // this group's weights widened once per unit, not per panel, a block of rows at a time
+        // so the transient stays within WIDE_FLOATS
         Int8Gemm gemm = Int8Gemm.get();
-        for (int q = 0; q < width / nr; q++) {
-          gemm.multiply(mg, nr, kg, wf, 0, kg, col, q * kg * nr, nr, acc, q * nr, width);
+        int rowsPer = Math.max(1, Math.min(mg, WIDE_FLOATS / kg));
+        float[] wf = QuantScratch.floats(QuantScratch.TASK_C, rowsPer * kg);
+        for (int j0 = 0; j0 < mg; j0 += rowsPer) {
+          int rows = Math.min(mg - j0, rowsPer);
+          gemm.widen(wts.w, (gi * mg + j0) * kg, wf, 0, rows * kg);
+          for (int q = 0; q < width / nr; q++) {
+            gemm.multiply(rows, nr, kg, wf, 0, kg, col, q * kg * nr, nr, acc, j0 * width + q * nr, width);
+          }
         }
         for (int j = 0; j < mg; j++) {
           epi.row(acc, j * width, colSums, 0, gi * mg + j, n, p0, p1 - p0, out);

@@ -211,6 +211,10 @@ class QLinearConvTest {
     big.c = 40; big.m = 9; big.in = new int[] {23, 29}; big.kernel = new int[] {3, 3};
     big.padsBegin = new int[] {1, 1}; big.padsEnd = new int[] {1, 1};
     l.add(big);
+    Case wide = new Case(); // strided, weights past what an im2col unit widens at once (2^17 floats)
+    wide.c = 128; wide.m = 128; wide.in = new int[] {6, 6}; wide.kernel = new int[] {3, 3};
+    wide.strides = new int[] {2, 2}; wide.padsBegin = new int[] {1, 1}; wide.padsEnd = new int[] {1, 1};
+    l.add(wide);
     Case d1 = new Case(); // 1-D
     d1.n = 2; d1.c = 3; d1.m = 4; d1.in = new int[] {13}; d1.kernel = new int[] {4}; d1.strides = new int[] {3};
     d1.padsBegin = new int[] {2}; d1.padsEnd = new int[] {1};

@@ -25,12 +25,13 @@ import org.quantlens.engine.tensor.Tensor;
  */
 class QuantWinogradConvTest {
   /**
-   * Channels, output channels, height, width, batch: shapes the 2x2 transforms take (the last two
-   * in bands of tile rows: four, and two of half a vector of tiles per row).
+   * Channels, output channels, height, width, batch: shapes the 2x2 transforms take ({64, 6, 32,
+   * 64} and {8, 4, 16, 8} in bands of tile rows: four, and two of half a vector of tiles per row;
+   * the last with more transformed kernels than a call keeps, so a block at a time).
    */
   private static final int[][] SHAPES = {
     {8, 5, 8, 8, 1}, {16, 16, 16, 16, 2}, {12, 9, 32, 16, 5}, {9, 4, 8, 16, 3}, {64, 8, 8, 8, 1},
-    {64, 6, 32, 64, 2}, {8, 4, 16, 8, 1},
+    {64, 6, 32, 64, 2}, {8, 4, 16, 8, 1}, {136, 128, 8, 8, 2},
   };
 
   private static QLinearConvTest.Case shape(int[] s) {
@@ -49,6 +50,7 @@ class QuantWinogradConvTest {
   void convIntegerOnWinogradShapesEqualsTheNaiveConvolution() {
     assumeTrue(QuantWinogradKernels.get() != null, "Winograd needs the SIMD kernels on JDK 18+");
     Random r = new Random(5);
+    assertTrue(136 * 128 * 16 > QuantWinograd.KERNELS_FLOATS, "the last shape should pass the cap");
     for (int[] s : SHAPES) {
       QLinearConvTest.Case k = shape(s);
       assertWinograd(k);

@@ -53,12 +53,12 @@ public final class SimdQuantWinograd implements QuantWinogradKernels {
   }
 
   @Override
-  public void transformKernels(byte[] w, int channels, int blocks, float[] u) {
+  public void transformKernels(byte[] w, int channels, int b0, int b1, float[] u, int uOff) {
     int n = 4 * channels; // a tap's values in a block: (channel, row) pairs
     int vectors = BS == null ? 0 : n / L * L;
-    for (int b = 0; b < blocks; b++) {
+    for (int b = b0; b < b1; b++) {
       int wb = b * 9 * n;
-      int ub = b * POSITIONS * n;
+      int ub = uOff + (b - b0) * POSITIONS * n;
       for (int i = 0; i < vectors; i += L) {
         kernelVector(w, wb + i, n, u, ub + i);
       }
