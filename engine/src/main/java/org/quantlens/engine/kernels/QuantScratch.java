@@ -3,7 +3,7 @@ package org.quantlens.engine.kernels;
 /**
  * Per-thread work arrays for the quantized ops, grown to the largest size asked for and reused,
  * so steady-state runs allocate no temporaries. Slots {@code 0..2} belong to the thread running
- * an op (operands prepared before it fans out); slots {@code 3..6} to the parallel tasks it
+ * an op (operands prepared before it fans out); slots {@code 3..5} to the parallel tasks it
  * starts, which may run on that same thread. Contents are undefined on return.
  */
 public final class QuantScratch {
@@ -15,10 +15,9 @@ public final class QuantScratch {
   public static final int TASK_A = 3;
   public static final int TASK_B = 4;
   public static final int TASK_C = 5;
-  /** A task's copy of constant weights widened to float for the length of a call. */
-  public static final int TASK_WEIGHTS = 6;
-  private static final int SLOTS = 7;
+  private static final int SLOTS = 6;
 
+  private static final ThreadLocal<Derived> DERIVED = ThreadLocal.withInitial(Derived::new);
   private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
   private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[SLOTS][0]);
   private static final ThreadLocal<byte[][]> BYTES = ThreadLocal.withInitial(() -> new byte[SLOTS][0]);
@@ -50,5 +49,29 @@ public final class QuantScratch {
       b[slot] = new byte[Math.max(n, b[slot].length + (b[slot].length >> 1))];
     }
     return b[slot];
+  }
+
+  /**
+   * This thread's copy of some constant weights in a derived form (a recurrent layer's R widened
+   * to float): {@link #data} holds what the last user with the same {@link #key} wrote, unless
+   * another has used it since. One per thread, so layers that take turns on a thread each write it
+   * again; a layer alone on its thread writes it once.
+   */
+  public static final class Derived {
+    /** Identifies the contents of {@link #data}; null when they are not anyone's. */
+    public Object key;
+    public float[] data = new float[0];
+
+    private Derived() {}
+  }
+
+  /** This thread's {@link Derived} array, at least {@code n} long (growing it clears the key). */
+  public static Derived derived(int n) {
+    Derived d = DERIVED.get();
+    if (d.data.length < n) {
+      d.key = null;
+      d.data = new float[Math.max(n, d.data.length + (d.data.length >> 1))];
+    }
+    return d;
   }
 }

@@ -193,6 +193,32 @@ class QuantRecurrentLayerTest {
     }
   }
 
+  /**
+   * Two layers of one shape taking turns on one thread: each call reads its own R, never the
+   * widened copy the other left in the thread's scratch (nor a copy of its own from another
+   * direction).
+   */
+  @Test
+  void layersTakingTurnsOnAThreadEachReadTheirOwnWeights() {
+    Random rnd = new Random(21);
+    for (RecurrentLayer.Type t : new RecurrentLayer.Type[] {LSTM, GRU}) {
+      Case a = randomCase(rnd, t, 24, 6, 2, false, false, false, 4, 1);
+      Case b = randomCase(rnd, t, 24, 6, 2, false, false, false, 4, 1);
+      QuantRecurrentLayer la = a.layer(QuantRecurrentLayer.KernelSet.selected());
+      QuantRecurrentLayer lb = b.layer(QuantRecurrentLayer.KernelSet.selected());
+      float[] wantA = NaiveQuantRecurrent.run(a)[0];
+      float[] wantB = NaiveQuantRecurrent.run(b)[0];
+      for (int turn = 0; turn < 4; turn++) {
+        boolean isA = turn % 2 == 0;
+        float[] got = (isA ? a : b).run(isA ? la : lb, Parallel.SERIAL)[0];
+        float[] want = isA ? wantA : wantB;
+        for (int i = 0; i < want.length; i++) {
+          assertEquals(want[i], got[i], 1e-6f, t + " turn " + turn + " [" + i + "]");
+        }
+      }
+    }
+  }
+
   @Test
   void layerEqualsNaiveReferenceOfPerStepQuantizationAndLongProducts() {
     for (Case c : cases()) {
