@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.quantlens.bench.models.BenchModel;
 import org.quantlens.bench.models.Zoo;
 import org.quantlens.bench.report.Json;
@@ -27,7 +28,8 @@ import org.quantlens.onnx.OnnxWriter;
  * Winograd layers transform their kernels per call and hold the int8 weights once). Also reported: the whole heap the session keeps, measured as the drop in used heap
  * after full collections (smallest of three loads), and the initializer bytes of each file. Writes JSON for {@code ResultsReport}. Run it
  * with {@code -XX:+UseSerialGC}: after a full collection its used heap is exact, where G1's counts
- * whole regions (a humongous weight array rounds up to its regions).
+ * whole regions (a humongous weight array rounds up to its regions). Reported beside the ratio,
+ * not in it: the heap one batch-1 call leaves on its thread (working memory, both variants).
  *
  * <pre>
  * java -XX:+UseSerialGC -cp benchmarks.jar org.quantlens.bench.peer.WeightMemory [--models a,b]
@@ -86,6 +88,7 @@ public final class WeightMemory {
             sessionBytes(file, held);
             r.put("floatWinogradExtraBytes", (double) held[0] - (Double) r.get("floatHeldArrayBytes"));
           }
+          r.put(variant + "RunBytes", (double) runBytes(file, m));
         }
         double heapRatio = (Double) r.get("static-int8SessionBytes") / (Double) r.get("floatSessionBytes");
         double ratio = (Double) r.get("static-int8HeldArrayBytes") / (Double) r.get("floatHeldArrayBytes");
@@ -124,6 +127,49 @@ public final class WeightMemory {
       s.close();
     }
     keep = null;
+    return best;
+  }
+
+  /**
+   * Heap that one call at batch 1 leaves behind while its thread lives: the session's pooled
+   * intermediate tensors and the kernels' per-thread scratch (transformed inputs, int8 Winograd's
+   * transformed kernels, a recurrent layer's R widened to float, GEMM tiles), none of which
+   * {@link HeldArrays} counts. Smallest of three calls, each on a fresh session and thread.
+   */
+  private static long runBytes(Path file, BenchModel m) throws InterruptedException {
+    long best = Long.MAX_VALUE;
+    for (int rep = 0; rep < 3; rep++) {
+      Session s = new Session(OnnxReader.read(file), new Session.Options().threads(1));
+      Map<String, Tensor> feeds = m.inputs(1, 7);
+      CountDownLatch ran = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      RuntimeException[] failed = new RuntimeException[1];
+      long before = usedAfterGc();
+      Thread t = new Thread(() -> {
+        try {
+          s.run(feeds);
+        } catch (RuntimeException e) {
+          failed[0] = e;
+        } finally {
+          ran.countDown();
+        }
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      t.start();
+      ran.await();
+      if (failed[0] != null) {
+        release.countDown();
+        throw failed[0];
+      }
+      best = Math.min(best, usedAfterGc() - before);
+      release.countDown();
+      t.join();
+      s.close();
+    }
     return best;
   }
 

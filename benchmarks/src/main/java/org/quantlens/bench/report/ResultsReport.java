@@ -439,6 +439,9 @@ public final class ResultsReport {
       if (extra instanceof Double d && d > 0) {
         winogradExtra.add(r.get("model") + " " + bytes(d));
       }
+      if (r.get("floatRunBytes") instanceof Double f && r.get("static-int8RunBytes") instanceof Double q) {
+        working.add(r.get("model") + " float " + bytes(f) + ", static-int8 " + bytes(q));
+      }
     }
     if (!winogradExtra.isEmpty()) {
       md.append("\nThe float side counts each weight once. Running, a float session also holds"
@@ -446,7 +449,17 @@ public final class ResultsReport {
           + " 4x with 4x4 ones): ")
           .append(String.join(", ", winogradExtra)).append(".\n");
     }
+    if (!working.isEmpty()) {
+      md.append("\nNot in the ratio, on either side: the working memory a call needs. What one"
+          + " batch-1 call leaves on the heap while its thread lives (the session's pooled"
+          + " intermediate tensors and the kernels' per-thread scratch: transformed inputs, int8"
+          + " Winograd kernels transformed per call, up to 1 MiB; an int8 recurrent layer's R"
+          + " widened to float, kept between calls, up to 512 KB): ")
+          .append(String.join("; ", working)).append(".\n");
+    }
   }
+
+  private final List<String> working = new ArrayList<>();
 
   /** {@code TrainEpochBench}: one LeNet-5 epoch, ours against PyTorch, rounds alternating. */
   private void trainingSection() {

@@ -350,9 +350,11 @@ final class QuantConvOps {
       int nr = Int8Gemm.get().panelWidth();
       int imgFloats = QuantIm2col.paddedSize(g, c);
       boolean direct = r == 2 && g.strides[0] == 1 && g.strides[1] == 1;
-      int slack = direct ? 2 * roundUp(TILE_FLOATS, nr) + g.padded(1) * g.kernel[0] * g.dilations[0] : 0;
-      // The direct path reads up to a panel past the last image; those columns are dropped, so the
-      // slack needs no clearing (clearing it cost 40% of a LeNet-5 int8 call at batch 1).
+      // The direct path reads less than a panel past the last image: a tile's last patch row ends
+      // where the padded plane of the last channel does (its columns rounded up to the panel
+      // width), so nr floats of slack hold every read. Those columns are dropped, so the slack
+      // needs no clearing (clearing it cost 40% of a LeNet-5 int8 call at batch 1).
+      int slack = direct ? nr : 0;
       float padValue = zx;
       if (direct && batch > 1) {
         // image by image: each padded image is convolved while it is still in L2 (all images padded

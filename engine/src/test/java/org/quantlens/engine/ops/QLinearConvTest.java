@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quantlens.engine.ops.QuantTestSupport.*;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -224,6 +225,54 @@ class QLinearConvTest {
     d3.padsBegin = new int[] {1, 0, 1}; d3.padsEnd = new int[] {0, 1, 1};
     l.add(d3);
     return l;
+  }
+
+  /**
+   * The unit-stride path reads its padded images in place from per-thread scratch sized to them
+   * plus a panel of slack. Run on a fresh thread, whose scratch is allocated at exactly that size,
+   * a read past it would throw: every shape here (dilations, asymmetric and SAME pads, groups,
+   * batches padded together and image by image) must give the naive convolution.
+   */
+  @Test
+  void unitStridePathReadsNoFurtherThanItsSlack() throws Exception {
+    Random r = new Random(13);
+    List<Case> cs = new ArrayList<>();
+    for (Case k : cases()) {
+      if (k.in.length == 2 && (k.strides == null || k.strides[0] == 1 && k.strides[1] == 1)) {
+        cs.add(k);
+      }
+    }
+    Case dil = new Case(); // dilated, asymmetric pads, two images
+    dil.n = 2; dil.c = 5; dil.m = 3; dil.in = new int[] {9, 13}; dil.kernel = new int[] {3, 2};
+    dil.dilations = new int[] {2, 3}; dil.padsBegin = new int[] {2, 0}; dil.padsEnd = new int[] {1, 3};
+    cs.add(dil);
+    assertTrue(cs.size() >= 4, "unit-stride cases: " + cs.size());
+    for (Case k : cs) {
+      Tensor x = bytes(r, true, shape(k.n, k.c, k.in));
+      Tensor w = bytes(r, false, shape(k.m, k.c / k.group, k.kernel));
+      int zx = r.nextInt(256);
+      Map<String, Tensor> c = Map.of("w", w, "wz", zp(false, new int[0], new int[] {0}));
+      Map<String, Tensor> f = Map.of("x", x, "xz", scalar8(true, zx));
+      Graph g = graph("ConvInteger", "", 10, List.of("x", "w", "xz", "wz"), c, f, k.attributes(), "y");
+      long[] want = naive(k, x, zx, w, new int[] {0});
+      Tensor[] got = new Tensor[1];
+      Throwable[] failed = new Throwable[1];
+      Thread t = new Thread(() -> {
+        try {
+          got[0] = run(g, f, 1).get("y");
+        } catch (Throwable e) {
+          failed[0] = e;
+        }
+      });
+      t.start();
+      t.join();
+      if (failed[0] != null) {
+        throw new AssertionError("case " + Arrays.toString(k.in) + " x " + Arrays.toString(k.kernel), failed[0]);
+      }
+      for (int i = 0; i < want.length; i++) {
+        assertEquals(want[i], got[0].ints()[i], "case " + Arrays.toString(k.in) + " [" + i + "]");
+      }
+    }
   }
 
   @Test
