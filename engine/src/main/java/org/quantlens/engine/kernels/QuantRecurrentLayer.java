@@ -33,10 +33,11 @@ import java.util.List;
 public final class QuantRecurrentLayer {
   private static final int X_ROW_BLOCK = 64;
   /**
-   * Largest recurrent weights (floats: 512 KB, half this machine's L2) a task widens to float once
-   * per call, in its scratch, so that every step reads floats instead of widening the same bytes
-   * again. Larger ones stream as bytes: where float weights no longer fit in L2, reading a quarter
-   * of the bytes is what makes int8 pay.
+   * Largest recurrent weights (floats: 512 KB, this machine's L2 per core) a thread keeps widened
+   * to float in its scratch, so that every step reads floats instead of widening the same bytes
+   * again. A bound on memory more than on speed: at one row, widened R still ran 1.2-1.3x the
+   * bytes at 1 and 4 MB of floats (from L3), and 0.76x at 16 MB, where reading a quarter of the
+   * bytes is what makes int8 pay.
    */
   static final int WIDEN_MAX_FLOATS = 1 << 17;
 
