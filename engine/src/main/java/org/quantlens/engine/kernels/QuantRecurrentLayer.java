@@ -298,8 +298,7 @@ public final class QuantRecurrentLayer {
     float[] a = QuantScratch.floats(QuantScratch.TASK_A, m * input);
     int[] sums = QuantScratch.ints(QuantScratch.TASK_A, m);
     float[] scales = QuantScratch.floats(QuantScratch.TASK_B, m);
-    xq.quantizeRows(x, i0 * input, m, input, a, sums, scales,
-        QuantScratch.bytes(QuantScratch.TASK_A, input));
+    xq.quantizeRows(x, i0 * input, m, input, a, sums, scales);
     pw.multiply(m, a, sums, scales, QuantScratch.ints(QuantScratch.TASK_B, m * pw.paddedWidth()),
         QuantScratch.floats(QuantScratch.TASK_C, pw.n()), xw, (d * rows + i0) * pw.n(), pw.n());
   }
@@ -366,7 +365,6 @@ public final class QuantRecurrentLayer {
     float[] a = QuantScratch.floats(QuantScratch.TASK_A, rows * n);
     int[] sums = QuantScratch.ints(QuantScratch.TASK_A, rows);
     float[] scales = QuantScratch.floats(QuantScratch.TASK_B, rows);
-    byte[] q = QuantScratch.bytes(QuantScratch.TASK_A, n);
     int[] acc = QuantScratch.ints(QuantScratch.TASK_B, rows * r[d].paddedWidth());
     float[] rowScale = QuantScratch.floats(QuantScratch.TASK_C, gh);
     int maxLen = 0;
@@ -390,7 +388,7 @@ public final class QuantRecurrentLayer {
     float[] wide = widenRecurrent(d, maxLen);
     int rhAt = r[d].widenedSize();
     for (int s = 0; s < maxLen; s++) {
-      hq.quantizeRows(ws, hOff, rows, n, a, sums, scales, q);
+      hq.quantizeRows(ws, hOff, rows, n, a, sums, scales);
       r[d].multiply(par, rows, a, sums, scales, acc, rowScale, ws, hrOff, gh, wide, 0);
       for (int k = 0; k < rows; k++) {
         int len = run.len(b0 + k);
@@ -400,7 +398,7 @@ public final class QuantRecurrentLayer {
         }
       }
       if (splitR) {
-        hq.quantizeRows(ws, rhOff, rows, n, a, sums, scales, q);
+        hq.quantizeRows(ws, rhOff, rows, n, a, sums, scales);
         rh[d].multiply(par, rows, a, sums, scales, acc, rowScale, ws, hrOff + 2 * n, gh, wide, rhAt);
         for (int k = 0; k < rows; k++) {
           int len = run.len(b0 + k);

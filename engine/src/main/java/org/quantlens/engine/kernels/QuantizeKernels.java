@@ -23,6 +23,14 @@ public interface QuantizeKernels {
   void quantize(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, byte[] y, int yOff);
 
   /**
+   * {@link #quantize} less the zero point, as {@link Int8Gemm} operands: {@code a[aOff + i] =
+   * clamp(rint(x[xOff + i] / scale) + zp, qmin, qmax) - zp} (NaN gives 0); returns their sum. One
+   * pass where quantizing to bytes, widening them and taking off the zero point took three.
+   */
+  int quantizeCentered(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax,
+      float[] a, int aOff);
+
+  /**
    * Saturation counting for {@link #quantize} (opt-in; call it on the same run when counting is
    * on, so the quantize loop itself pays nothing when it is off). Adds to {@code counts[0]} the
    * finite inputs whose {@code rint(x / scale) + zp} falls below {@code qmin} (clipped at the low

@@ -13,6 +13,18 @@ final class QuantizeKernelsScalar implements QuantizeKernels {
   }
 
   @Override
+  public int quantizeCentered(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax,
+      float[] a, int aOff) {
+    int sum = 0;
+    for (int i = 0; i < n; i++) {
+      int v = QuantParams.quantize(x[xOff + i], scale, zp, qmin, qmax) - zp;
+      a[aOff + i] = v;
+      sum += v;
+    }
+    return sum;
+  }
+
+  @Override
   public void countSaturation(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax,
       long[] counts) {
     float lo = qmin - zp;

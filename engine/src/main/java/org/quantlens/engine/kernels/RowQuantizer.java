@@ -24,23 +24,21 @@ public final class RowQuantizer {
   private final int zp;
   private final int qmin;
   private final int qmax;
-  private final boolean unsigned;
   private final QuantizeKernels kernels;
 
-  private RowQuantizer(boolean dynamic, float scale, int zp, int qmin, int qmax, boolean unsigned,
+  private RowQuantizer(boolean dynamic, float scale, int zp, int qmin, int qmax,
       QuantizeKernels kernels) {
     this.dynamic = dynamic;
     this.scale = scale;
     this.zp = zp;
     this.qmin = qmin;
     this.qmax = qmax;
-    this.unsigned = unsigned;
     this.kernels = kernels;
   }
 
   /** Per-row dynamic uint8 quantization. */
   public static RowQuantizer dynamic(QuantizeKernels kernels) {
-    return new RowQuantizer(true, 1f, 0, 0, 255, true, kernels);
+    return new RowQuantizer(true, 1f, 0, 0, 255, kernels);
   }
 
   /**
@@ -57,7 +55,7 @@ public final class RowQuantizer {
       throw new IllegalArgumentException("grid [" + qmin + ", " + qmax + "] with zero point " + zp
           + " does not fit " + (unsigned ? "uint8" : "int8"));
     }
-    return new RowQuantizer(false, scale, zp, qmin, qmax, unsigned, kernels);
+    return new RowQuantizer(false, scale, zp, qmin, qmax, kernels);
   }
 
   public boolean isDynamic() {
@@ -70,16 +68,15 @@ public final class RowQuantizer {
    * then needs no correction by the weights' column sums, so those are not held. Per row i it
    * stores the sum of the operands in {@code sums[i]} and the scale in {@code scales[i]} (NaN for a
    * row without a finite range).
-   *
-   * @param q scratch of at least k bytes
    */
   public void quantizeRows(float[] x, int xOff, int rows, int k, float[] a, int[] sums,
-      float[] scales, byte[] q) {
-    int shift = unsigned ? 128 : 0;
+      float[] scales) {
     for (int i = 0; i < rows; i++) {
       int off = xOff + i * k;
       float s = scale;
       int z = zp;
+      int lo = qmin;
+      int hi = qmax;
       if (dynamic) {
         float min = 0;
         float max = 0;
@@ -88,27 +85,18 @@ public final class RowQuantizer {
           max = Math.max(max, x[off + p]);
         }
         s = max == min ? 1f : (max - min) / 255f;
-        if (Float.isFinite(s)) {
-          z = (int) Math.rint(Math.max(0f, Math.min(255f, 0f - min / s)));
-          kernels.quantize(x, off, k, s, z, 0, 255, q, 0);
-        } else { // NaN or infinity in the row: dequantize to NaN below
-          z = 0;
-          java.util.Arrays.fill(q, 0, k, (byte) 0x80);
+        if (!Float.isFinite(s)) { // NaN or infinity in the row: dequantize to NaN
+          java.util.Arrays.fill(a, i * k, (i + 1) * k, 0f);
+          sums[i] = 0;
+          scales[i] = Float.NaN;
+          continue;
         }
-      } else {
-        kernels.quantize(x, off, k, s, z, qmin, qmax, q, 0);
+        z = (int) Math.rint(Math.max(0f, Math.min(255f, 0f - min / s)));
+        lo = 0;
+        hi = 255;
       }
-      int sum = kernels.widen(q, 0, k, unsigned, a, i * k);
-      int zw = z - shift; // the widened zero point
-      if (zw != 0) { // one pass over k values: cheap beside the k x (gates * hidden) product
-        float zf = zw;
-        for (int p = i * k; p < (i + 1) * k; p++) {
-          a[p] -= zf; // exact: small integers
-        }
-        sum -= k * zw;
-      }
-      sums[i] = sum;
-      scales[i] = Float.isFinite(s) ? s : Float.NaN;
+      sums[i] = kernels.quantizeCentered(x, off, k, s, z, lo, hi, a, i * k);
+      scales[i] = s;
     }
   }
 }

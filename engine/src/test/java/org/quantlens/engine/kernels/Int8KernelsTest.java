@@ -398,6 +398,20 @@ class Int8KernelsTest {
       }
       assertEquals(s, s1);
       assertEquals(s, s2);
+      // quantizeCentered: the codes less the zero point, and their sum, from the quantized bytes
+      int lo = unsigned ? 0 : -128;
+      int hi = unsigned ? 255 : 127;
+      int want = 0;
+      for (int i = 0; i < n; i++) {
+        want += (unsigned ? y1[i] & 0xff : y1[i]) - zp;
+      }
+      for (QuantizeKernels q : new QuantizeKernels[] {QuantizeKernels.SCALAR, simd}) {
+        float[] c = new float[n + 2];
+        assertEquals(want, q.quantizeCentered(x, 3, n, scale, zp, lo, hi, c, 2), q + " sum " + t);
+        for (int i = 0; i < n; i++) {
+          assertEquals((unsigned ? y1[i] & 0xff : y1[i]) - zp, c[i + 2], q + " centered " + t + " [" + i + "]");
+        }
+      }
     }
   }
 }

@@ -47,6 +47,33 @@ public final class SimdInt8Quantize implements QuantizeKernels {
   }
 
   @Override
+  public int quantizeCentered(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax,
+      float[] a, int aOff) {
+    if (NARROW) {
+      return SCALAR.quantizeCentered(x, xOff, n, scale, zp, qmin, qmax, a, aOff);
+    }
+    FloatVector vs = FloatVector.broadcast(F, scale);
+    FloatVector vlo = FloatVector.broadcast(F, qmin - zp);
+    FloatVector vhi = FloatVector.broadcast(F, qmax - zp);
+    FloatVector zero = FloatVector.zero(F);
+    IntVector sum = IntVector.zero(I);
+    int i = 0;
+    for (int end = n - V; i <= end; i += V) { // quantize's steps, without adding zp back
+      FloatVector v = FloatVector.fromArray(F, x, xOff + i).div(vs);
+      VectorMask<Float> nan = v.test(VectorOperators.IS_NAN);
+      v = v.max(vlo).min(vhi).blend(zero, nan);
+      IntVector q = SimdInt8Requantize.round(v);
+      sum = sum.add(q);
+      ((FloatVector) q.convert(VectorOperators.I2F, 0)).intoArray(a, aOff + i);
+    }
+    int s = sum.reduceLanes(VectorOperators.ADD);
+    if (i < n) {
+      s += SCALAR.quantizeCentered(x, xOff + i, n - i, scale, zp, qmin, qmax, a, aOff + i);
+    }
+    return s;
+  }
+
+  @Override
   public void countSaturation(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax,
       long[] counts) {
     if (NARROW) {
