@@ -90,7 +90,7 @@ public interface Int8Gemm {
   /**
    * As the byte form of {@code multiplyPanelsRow} with the panels already widened to float
    * ({@link #widen}): a recurrent layer reads the same weights at every step of a sequence, so it
-   * widens them once per call rather than in registers at every step.
+   * widens them once rather than in registers at every step.
    */
   default void multiplyPanelsRow(int panels, int k, float[] a, int aOff, float[] b, int bOff,
       int panelStride, int ldb, int[] c, int cOff) {

@@ -24,11 +24,11 @@ import java.util.List;
  * H's parameters, since {@code r} in [0, 1] keeps {@code r * h} within H's range).
  *
  * <p>X's projection is computed for the whole sequence up front (rows are independent), then the
- * recurrence runs in tasks of (direction, block of batch rows) as in {@link RecurrentLayer}; a
- * task reads R widened to float once per call when it is small enough to stay in L2 ({@link
- * #WIDEN_MAX_FLOATS}), the int8 bytes remaining the only copy held between calls. A
- * row's numbers depend only on that row, so results never depend on the thread count or on the
- * rest of the batch. Immutable and thread-safe.
+ * recurrence runs in tasks of (direction, block of batch rows) as in {@link RecurrentLayer}. The
+ * steps read R widened to float from the thread's scratch when it fits in {@link
+ * #WIDEN_MAX_FLOATS} (the layer itself holds only the int8 bytes). A row's numbers depend only on
+ * that row, so results never depend on the thread count or on the rest of the batch. Immutable
+ * and thread-safe.
  */
 public final class QuantRecurrentLayer {
   private static final int X_ROW_BLOCK = 64;
