@@ -2,6 +2,7 @@ package org.quantlens.engine.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
@@ -354,6 +355,24 @@ class Int8KernelsTest {
         int e = Double.isNaN(v) ? 128 : (int) Math.max(0, Math.min(255, Math.rint(v) + 128));
         assertEquals(e, y[i] & 0xff, q + " u8 x=" + x[i]);
       }
+    }
+  }
+
+  /** A row so long that its codes' sum passes 2^24: the SIMD sum stays exact. */
+  @Test
+  void quantizeCenteredSumsLongRowsExactly() {
+    QuantizeKernels simd = simd(QuantizeKernels.class, "SimdInt8Quantize");
+    int n = 70_001;
+    float[] x = new float[n];
+    java.util.Arrays.fill(x, 1000f); // saturates at 255
+    x[5] = 3.5f; // one code off the pattern: 4 (half to even)
+    float[] a = new float[n];
+    int want = 255 * (n - 1) + 4;
+    assertTrue(want > 1 << 24);
+    for (QuantizeKernels q : new QuantizeKernels[] {QuantizeKernels.SCALAR, simd}) {
+      assertEquals(want, q.quantizeCentered(x, 0, n, 1f, 0, 0, 255, a, 0), q.toString());
+      assertEquals(4f, a[5]);
+      assertEquals(255f, a[n - 1]);
     }
   }
 

@@ -18,6 +18,8 @@ public final class SimdInt8Quantize implements QuantizeKernels {
   private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
   private static final int V = F.length();
   private static final boolean NARROW = F.vectorBitSize() < 256;
+  /** Codes summed in float by {@link #quantizeCentered}: 255 x 2^16 stays below 2^24, so exact. */
+  private static final int CENTERED_CHUNK = 1 << 16;
   private static final VectorSpecies<Byte> B = NARROW ? null
       : ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 4));
 
@@ -56,21 +58,26 @@ public final class SimdInt8Quantize implements QuantizeKernels {
     FloatVector vlo = FloatVector.broadcast(F, qmin - zp);
     FloatVector vhi = FloatVector.broadcast(F, qmax - zp);
     FloatVector zero = FloatVector.zero(F);
-    IntVector sum = IntVector.zero(I);
+    FloatVector magic = FloatVector.broadcast(F, SimdInt8Requantize.MAGIC);
+    int total = 0;
     int i = 0;
-    for (int end = n - V; i <= end; i += V) { // quantize's steps, without adding zp back
-      FloatVector v = FloatVector.fromArray(F, x, xOff + i).div(vs);
-      VectorMask<Float> nan = v.test(VectorOperators.IS_NAN);
-      v = v.max(vlo).min(vhi).blend(zero, nan);
-      IntVector q = SimdInt8Requantize.round(v);
-      sum = sum.add(q);
-      ((FloatVector) q.convert(VectorOperators.I2F, 0)).intoArray(a, aOff + i);
+    while (n - i >= V) {
+      // quantize's steps without adding zp back, rounded in float (+- 1.5 * 2^23: half to even,
+      // exact within 2^22); float sums of at most CENTERED_CHUNK codes of |q| <= 255 are exact
+      FloatVector sum = zero;
+      for (int end = Math.min(n, i + CENTERED_CHUNK) - V; i <= end; i += V) {
+        FloatVector v = FloatVector.fromArray(F, x, xOff + i).div(vs);
+        VectorMask<Float> nan = v.test(VectorOperators.IS_NAN);
+        v = v.max(vlo).min(vhi).blend(zero, nan).add(magic).sub(magic);
+        sum = sum.add(v);
+        v.intoArray(a, aOff + i);
+      }
+      total += (int) sum.reduceLanes(VectorOperators.ADD);
     }
-    int s = sum.reduceLanes(VectorOperators.ADD);
     if (i < n) {
-      s += SCALAR.quantizeCentered(x, xOff + i, n - i, scale, zp, qmin, qmax, a, aOff + i);
+      total += SCALAR.quantizeCentered(x, xOff + i, n - i, scale, zp, qmin, qmax, a, aOff + i);
     }
-    return s;
+    return total;
   }
 
   @Override
