@@ -56,6 +56,8 @@ public final class QuantRecurrentLayer {
   private final RowQuantizer hq;
   /** Per direction, the key of R widened in a thread's {@link QuantScratch.Derived} array. */
   private final Object[] widenedKeys;
+  /** False with {@code -Dquantlens.int8.widen=false}, read when the layer is built: bytes only. */
+  private final boolean widen;
 
   private QuantRecurrentLayer(RecurrentLayer.Type type, int hidden, int input, int directions,
       boolean reverse, boolean splitR, Int8WeightPanels[] w, Int8WeightPanels[] r,
@@ -74,6 +76,7 @@ public final class QuantRecurrentLayer {
     this.cells = cells;
     this.xq = xq;
     this.hq = hq;
+    this.widen = Boolean.parseBoolean(System.getProperty("quantlens.int8.widen", "true"));
     this.widenedKeys = new Object[directions];
     for (int d = 0; d < directions; d++) {
       widenedKeys[d] = new Object();
@@ -399,7 +402,8 @@ public final class QuantRecurrentLayer {
       }
       if (splitR) {
         hq.quantizeRows(ws, rhOff, rows, n, a, sums, scales);
-        rh[d].multiply(par, rows, a, sums, scales, acc, rowScale, ws, hrOff + 2 * n, gh, wide, rhAt);
+        rh[d].multiply(par, rows, a, sums, scales, acc, rowScale, ws, hrOff + 2 * n, gh, wide,
+            rhAt);
         for (int k = 0; k < rows; k++) {
           int len = run.len(b0 + k);
           if (s < len) {
@@ -435,8 +439,9 @@ public final class QuantRecurrentLayer {
 
   /**
    * R of direction d (then a GRU's R_h) widened to float in this thread's scratch for a run of
-   * {@code steps} steps, or null where the bytes are read at every step instead (one step, or
-   * weights over {@link #WIDEN_MAX_FLOATS}); written only when the scratch does not hold it
+   * {@code steps} steps, or null where the bytes are read at every step instead (one step,
+   * weights over {@link #WIDEN_MAX_FLOATS}, or widening switched off); written only when the
+   * scratch does not hold it
    * already from this thread's last call. The products are exact either way, so results do not
    * change. Paired in one JVM, R of an LSTM with 128 hidden units over 28 steps, widening
    * included, against the bytes: 1.29x at 1 row, 1.79x at 4, 1.3x at 8 and 16, 1.10x at 32, 0.98x
@@ -445,7 +450,7 @@ public final class QuantRecurrentLayer {
    */
   private float[] widenRecurrent(int d, int steps) {
     int size = r[d].widenedSize() + (splitR ? rh[d].widenedSize() : 0);
-    if (steps < 2 || size > WIDEN_MAX_FLOATS) {
+    if (!widen || steps < 2 || size > WIDEN_MAX_FLOATS) {
       return null;
     }
     QuantScratch.Derived wide = QuantScratch.derived(size);

@@ -2,6 +2,7 @@ package org.quantlens.engine.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -217,6 +218,32 @@ class QuantRecurrentLayerTest {
         }
       }
     }
+  }
+
+  /**
+   * {@code -Dquantlens.int8.widen=false} (read when a layer is built) leaves the thread's widened
+   * copy alone and reads R as bytes; the outputs are the same bits.
+   */
+  @Test
+  void widenSwitchKeepsRAsBytesWithTheSameResults() {
+    Case c = randomCase(new Random(31), LSTM, 32, 5, 1, false, false, false, 6, 1);
+    float[][] widened = c.run(c.layer(QuantRecurrentLayer.KernelSet.selected()), Parallel.SERIAL);
+    Object sentinel = new Object();
+    QuantScratch.derived(0).key = sentinel;
+    QuantRecurrentLayer bytes;
+    System.setProperty("quantlens.int8.widen", "false");
+    try {
+      bytes = c.layer(QuantRecurrentLayer.KernelSet.selected());
+    } finally {
+      System.clearProperty("quantlens.int8.widen");
+    }
+    float[][] got = c.run(bytes, Parallel.SERIAL);
+    assertEquals(sentinel, QuantScratch.derived(0).key, "the switched-off layer widened R");
+    for (int o = 0; o < 3; o++) {
+      assertArrayEquals(widened[o], got[o], "output " + o);
+    }
+    c.run(c.layer(QuantRecurrentLayer.KernelSet.selected()), Parallel.SERIAL);
+    assertNotEquals(sentinel, QuantScratch.derived(0).key, "a layer built after should widen again");
   }
 
   @Test
