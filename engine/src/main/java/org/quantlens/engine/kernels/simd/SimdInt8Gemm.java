@@ -194,7 +194,7 @@ public final class SimdInt8Gemm implements Int8Gemm {
    * panel per call (rowBytes), GMAC/s, medians of 20 alternating rounds in one JVM (AVX2 EPYC VM,
    * 2 shared CPUs under load, 2026-11-26 04:50 UTC): JDK 17 4.6 -> 6.7, JDK 25 5.1 -> 6.0. A float
    * copy of the weights would reach 7.7 / 9.1 at four times the memory, so recurrent layers whose
-   * R fits in L2 widen it once per call into scratch and run rowFloats4 on it instead (see
+   * R fits in L2 widen it once into the thread's scratch, kept between calls, and run rowFloats4 (see
    * QuantRecurrentLayer.WIDEN_MAX_FLOATS).
    */
   @Override
