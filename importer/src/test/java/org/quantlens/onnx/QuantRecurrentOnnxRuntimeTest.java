@@ -2,6 +2,7 @@ package org.quantlens.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtException;
@@ -223,32 +224,43 @@ class QuantRecurrentOnnxRuntimeTest {
     assertTrue(worst < TOL, "max |ORT - ours| = " + worst);
   }
 
-  /** static-int8 exports weight-only QDQ LSTM/GRU (ONNX has no per-step h quantization): it runs. */
+  /**
+   * static-int8 exports weight-only QDQ LSTM/GRU (ONNX has no per-step h quantization): ONNX Runtime
+   * runs it within TOL of our in-memory layer, and our engine reading the file agrees with ONNX
+   * Runtime to float rounding (see the next test).
+   */
   @Test
   void exportedStaticInt8LstmAndGruRunInOnnxRuntime() throws OrtException {
     Graph f = floatRecurrentModel(4);
     Graph q = Variants.build(f, "static-int8", Calibration.of(feeds(10, 4)), QuantConfig.defaults());
     assertTrue(q.nodes().stream().anyMatch(n -> n.opType().equals("QuantizedLSTM")));
     byte[] model = OnnxWriter.toBytes(q);
+    Graph back = OnnxReader.read(model, "static", null);
     double worst = 0;
+    double file = 0;
     for (Map<String, Tensor> feed : feeds(11, 3)) {
-      worst = Math.max(worst, maxDiff(Ort.run(model, feed), ours(q, feed), List.of("lstm_Y", "gru_Y")));
+      Map<String, Tensor> ort = Ort.run(model, feed);
+      worst = Math.max(worst, maxDiff(ort, ours(q, feed), List.of("lstm_Y", "gru_Y")));
+      file = Math.max(file, maxDiff(ort, ours(back, feed), List.of("lstm_Y", "gru_Y")));
     }
-    System.out.println("exported static-int8 LSTM/GRU: max |ORT - ours| = " + worst);
+    System.out.println("exported static-int8 LSTM/GRU: max |ORT - ours| = " + worst
+        + ", reading the file: " + file);
     assertTrue(worst < TOL, "max |ORT - ours| = " + worst);
-    assertEquals(0, OnnxReader.read(model, "static", null).nodes().stream()
+    assertTrue(file < 1e-5, "max |ORT - ours reading the file| = " + file);
+    assertEquals(0, back.nodes().stream()
         .filter(n -> n.domain().equals("com.quantlens")).count());
   }
 
   /**
    * The benchmarks' static-int8 recurrent form: float LSTM/GRU written as standard ops reading
-   * int8 weights through DequantizeLinear. Read back, our session folds them into int8 layers
-   * (the weights stay int8 in memory) instead of dequantizing; ONNX Runtime computes in float on
-   * the same int8 weights, so ours differs from it only by the per-step x/h rounding (bound as
-   * above), and from the float model by that plus the weight rounding.
+   * int8 weights through DequantizeLinear. Read back, our session folds them into weight-only
+   * layers (the weights stay int8 in memory) that compute in float on the dequantized weights, as
+   * ONNX Runtime does: the two differ only by float32 rounding (measured 2e-7; bound 1e-5, the
+   * absolute part of OnnxRuntimeAgreementTest's float bound, on outputs within [-1, 1]), and from
+   * the float model by the weight rounding.
    */
   @Test
-  void int8WeightQdqRecurrentFileFoldsToInt8LayersAndAgreesWithOnnxRuntimeAndFloat() throws OrtException {
+  void int8WeightQdqRecurrentFileFoldsToWeightOnlyLayersThatMatchOnnxRuntime() throws OrtException {
     Graph f = floatRecurrentModel(5);
     byte[] model = OnnxWriter.toBytes(RecurrentExport.int8Weights(f, QuantConfig.defaults()));
     Graph back = OnnxReader.read(model, "int8-weights", null);
@@ -260,8 +272,9 @@ class QuantRecurrentOnnxRuntimeTest {
     folded.graph().nodes().forEach(n -> ops.add(n.opType()));
     assertEquals(List.of("QuantizedLSTM", "QuantizedGRU"), ops, "folded ops");
     for (String node : new String[] {"lstm", "gru"}) {
-      assertTrue(folded.report().entry(node).int8(), folded.report().entry(node).toString());
+      assertFalse(folded.report().entry(node).int8(), folded.report().entry(node).toString());
       Node n = folded.graph().nodes().stream().filter(x -> x.name().equals(node)).findFirst().orElseThrow();
+      assertEquals(1L, n.attributes().get("weight_only").asLong(), node);
       assertEquals(DType.I8, folded.graph().initializers().get(n.input(1)).dtype(), node + " W");
       assertEquals(DType.I8, folded.graph().initializers().get(n.input(2)).dtype(), node + " R");
     }
@@ -274,14 +287,15 @@ class QuantRecurrentOnnxRuntimeTest {
     }
     System.out.println("int8-weight QDQ LSTM/GRU: max |ORT - ours| = " + vsOrt + ", max |float - ours| = "
         + vsFloat);
-    assertTrue(vsOrt < TOL, "max |ORT - ours| = " + vsOrt);
+    assertTrue(vsOrt < 1e-5, "max |ORT - ours| = " + vsOrt);
     assertTrue(vsFloat < 2 * TOL, "max |float - ours| = " + vsFloat);
   }
 
   /**
    * A batch-major LSTM (our QuantizedLSTM in the engine) exports as a weight-only QDQ LSTM with
    * layout 1. ONNX Runtime 1.23 runs no recurrent op with layout 1 (not even float), so the written
-   * model is read back and run here: our session folds it back into an int8 layer.
+   * model is read back and run here: our session folds it into a weight-only layer (float on the
+   * dequantized weights), which differs from the in-memory layer by its per-step x/h rounding.
    */
   @Test
   void exportedBatchMajorDynamicInt8LstmIsAStandardLayoutOneLstm() {

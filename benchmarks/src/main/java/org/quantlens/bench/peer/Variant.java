@@ -20,14 +20,16 @@ import org.quantlens.engine.tensor.Tensor;
  *       which ONNX Runtime lowers to its int8 kernels and our session folds onto ours; LSTM/GRU
  *       weights as int8 per gate unit behind DequantizeLinear ({@link RecurrentExport#int8Weights}):
  *       ONNX Runtime dequantizes them once and runs its float LSTM/GRU, our session folds them
- *       into an int8 recurrent layer (x and h quantized per step from their own range); an
+ *       into a weight-only layer that holds the bytes and computes the same float LSTM/GRU on
+ *       weights dequantized into each running thread's cache; an
  *       embedding table as int8 per row behind DequantizeLinear (Ptq does it): ONNX Runtime runs
  *       Gather(DequantizeLinear) as it is, our session as one int8 lookup (no float table);
  *   <li>{@code dynamic-int8}: our dynamically quantized graph (int8 weights, activations
  *       quantized per batch: DynamicQuantizeMatMul, ConvInteger; LSTM as
  *       com.microsoft.DynamicQuantizeLSTM, which both engines run as an int8 layer; GRU written as
- *       int8 weights behind DequantizeLinear, which ONNX Runtime runs as a float GRU and our
- *       session as an int8 layer; the embedding table int8 per row, as in static-int8).
+ *       int8 weights behind DequantizeLinear, which both engines run as a float GRU on the
+ *       dequantized weights (ours holding the bytes, as in static-int8); the embedding table int8
+ *       per row, as in static-int8).
  * </ul>
  */
 public final class Variant {

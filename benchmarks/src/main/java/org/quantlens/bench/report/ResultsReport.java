@@ -454,7 +454,8 @@ public final class ResultsReport {
           + " batch-1 call leaves on the heap while its thread lives (the session's pooled"
           + " intermediate tensors and the kernels' per-thread scratch: transformed inputs, int8"
           + " Winograd kernels transformed per call, up to 1 MiB; an int8 recurrent layer's R"
-          + " widened to float, kept between calls, up to 512 KB): ")
+          + " widened to float, kept between calls, up to 512 KB; the weights of LSTM/GRU layers"
+          + " read from QDQ files, dequantized to float, up to 1 MB): ")
           .append(String.join("; ", working)).append(".\n");
     }
   }
@@ -637,12 +638,12 @@ public final class ResultsReport {
         + " batch, alternating)");
     peerTable("static-int8", "Side by side with ONNX Runtime: static-int8 (both run our exported"
         + " QDQ file; ours folds it onto our int8 kernels, ORT onto its own; LSTM/GRU weights are"
-        + " int8 behind DequantizeLinear: an int8 layer in ours, a float LSTM/GRU on the"
-        + " dequantized weights in ORT)");
+        + " int8 behind DequantizeLinear, which means a float LSTM/GRU on the dequantized weights:"
+        + " both engines run that, ours holding the int8 bytes)");
     peerTable("dynamic-int8", "Side by side with ONNX Runtime: dynamic-int8 (both run our"
         + " dynamically quantized graph; LSTM as com.microsoft.DynamicQuantizeLSTM in both"
-        + " engines, goal 1.0; GRU as int8 weights behind DequantizeLinear: an int8 layer in ours,"
-        + " a float GRU in ORT, which has no quantized GRU)");
+        + " engines, goal 1.0; GRU as int8 weights behind DequantizeLinear, a float GRU on the"
+        + " dequantized weights in both, ORT having no quantized GRU)");
   }
 
   private void peerTable(String variant, String title) {

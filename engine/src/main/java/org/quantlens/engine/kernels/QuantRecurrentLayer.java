@@ -30,7 +30,7 @@ import java.util.List;
  * that row, so results never depend on the thread count or on the rest of the batch. Immutable
  * and thread-safe.
  */
-public final class QuantRecurrentLayer {
+public final class QuantRecurrentLayer implements SequenceLayer {
   private static final int X_ROW_BLOCK = 64;
   /**
    * Largest recurrent weights (floats: 512 KB, this machine's L2 per core) a thread keeps widened
@@ -135,6 +135,10 @@ public final class QuantRecurrentLayer {
     public QuantizeKernels quantize() {
       return qk;
     }
+
+    public RecurrentCells cells() {
+      return cells;
+    }
   }
 
   /**
@@ -217,10 +221,12 @@ public final class QuantRecurrentLayer {
     return type;
   }
 
+  @Override
   public int hidden() {
     return hidden;
   }
 
+  @Override
   public int input() {
     return input;
   }
@@ -234,6 +240,7 @@ public final class QuantRecurrentLayer {
    * float[], float[], float[], float[], float[]) run} needs: the input projection of every step
    * plus each row's state (h, LSTM c, the recurrent product, GRU r * h).
    */
+  @Override
   public int workSize(int seqLen, int batch) {
     int gh = type.gates() * hidden;
     long size = (long) directions * batch * ((long) seqLen * gh + stateWidth());
@@ -263,6 +270,7 @@ public final class QuantRecurrentLayer {
    * least {@link #workSize} floats whose contents do not matter (every element is written before
    * it is read). The temporaries of the int8 products come from {@link QuantScratch}.
    */
+  @Override
   public void run(Parallel par, float[] work, float[] x, int seqLen, int batch,
       boolean batchMajor, int[] lens, float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
     if (seqLen == 0 || batch == 0) {

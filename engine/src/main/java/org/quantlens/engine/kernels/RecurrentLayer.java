@@ -23,7 +23,7 @@ import java.util.function.IntConsumer;
  * so results never depend on the thread count. Scratch is allocated once per call, never inside
  * the time loop. Immutable and thread-safe.
  */
-public final class RecurrentLayer {
+public final class RecurrentLayer implements SequenceLayer {
   /** The three ONNX recurrent ops, with their number of gates. */
   public enum Type {
     LSTM(4), GRU(3), RNN(1);
@@ -230,10 +230,12 @@ public final class RecurrentLayer {
     return type;
   }
 
+  @Override
   public int hidden() {
     return hidden;
   }
 
+  @Override
   public int input() {
     return input;
   }
@@ -247,6 +249,7 @@ public final class RecurrentLayer {
    * float[], float[], float[], float[]) run} needs for {@code seqLen} steps of {@code batch} rows:
    * the input projection of every step plus each row's recurrent state.
    */
+  @Override
   public int workSize(int seqLen, int batch) {
     long gh = (long) type.gates * hidden;
     long size = fused(batch)
@@ -303,6 +306,7 @@ public final class RecurrentLayer {
    * @param yc LSTM: zero-filled, like yh: the last valid cell state, or null. Y, Y_h and Y_c may
    *     hold anything when lens is null: every element is then written
    */
+  @Override
   public void run(Parallel par, float[] work, float[] x, int seqLen, int batch,
       boolean batchMajor, int[] lens, float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
     if (seqLen == 0 || batch == 0) {

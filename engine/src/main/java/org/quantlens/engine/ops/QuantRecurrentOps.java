@@ -5,12 +5,14 @@ import org.quantlens.engine.ShapeMismatchException;
 import org.quantlens.engine.kernels.QuantRecurrentLayer;
 import org.quantlens.engine.kernels.RecurrentLayer;
 import org.quantlens.engine.kernels.RowQuantizer;
+import org.quantlens.engine.kernels.SequenceLayer;
+import org.quantlens.engine.kernels.WeightOnlyRecurrentLayer;
 import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
 /**
  * Recurrent layers with 8-bit weights, run by {@link QuantRecurrentLayer} (integer products, float
- * gates and cell state):
+ * gates and cell state), or with attribute weight_only by {@link WeightOnlyRecurrentLayer}:
  * <ul>
  *   <li>{@code com.microsoft.DynamicQuantizeLSTM} (ONNX Runtime's contrib op): inputs X, W, R, B,
  *       sequence_lens, initial_h, initial_c, P, W_scale, W_zero_point, R_scale, R_zero_point;
@@ -21,7 +23,10 @@ import org.quantlens.engine.tensor.Tensor;
  *   <li>{@code com.quantlens.QuantizedLSTM}: the same inputs, then optionally X_scale,
  *       X_zero_point, H_scale, H_zero_point (scalars, uint8 or int8 zero points): with them x_t and
  *       h_{t-1} are quantized with these calibrated parameters (QuantizeLinear, saturating), without
- *       them dynamically;
+ *       them dynamically; with attribute weight_only = 1 (no X/H parameters allowed) x_t and h_{t-1}
+ *       stay float and the products are float on the dequantized weights {@code (q - zp) * scale}:
+ *       the meaning of a standard LSTM reading its weights through DequantizeLinear, which
+ *       {@link org.quantlens.engine.quant.QdqFolding} folds into this form;
  *   <li>{@code com.quantlens.QuantizedGRU}: X, W, R, B, sequence_lens, initial_h, W_scale,
  *       W_zero_point, R_scale, R_zero_point, then the four optional static parameters; W
  *       {@code [num_directions, input_size, 3*hidden_size]}, R likewise; attribute
@@ -64,6 +69,8 @@ public final class QuantRecurrentOps implements OpFamily {
   /** The attributes and checked static parts of one node. */
   private static final class Spec extends RecurrentAttributes {
     final Slots slots;
+    /** Float products on the dequantized weights; xq and hq are then null. */
+    final boolean weightOnly;
     RowQuantizer xq;
     RowQuantizer hq;
 
@@ -71,6 +78,11 @@ public final class QuantRecurrentOps implements OpFamily {
       // batch-major layout only in our own domain (com.microsoft's DynamicQuantizeLSTM has none)
       super(ctx, type, ctx.node().domain().equals(DOMAIN), true);
       slots = new Slots(type);
+      int wo = ctx.node().domain().equals(DOMAIN) ? ctx.attrInt("weight_only", 0) : 0;
+      if (wo != 0 && wo != 1) {
+        throw ctx.error("weight_only must be 0 or 1, got " + wo);
+      }
+      weightOnly = wo == 1;
     }
   }
 
@@ -88,6 +100,10 @@ public final class QuantRecurrentOps implements OpFamily {
       allStatic &= ctx.hasInput(i) && ctx.constant(i) != null;
     }
     KernelHolder k = KernelHolder.INSTANCE;
+    if (anyStatic && s.weightOnly) {
+      throw ctx.error("weight_only keeps x and h in float: it takes no X_scale, X_zero_point, "
+          + "H_scale or H_zero_point");
+    }
     if (anyStatic) {
       if (!staticAllowed || !allStatic) {
         throw ctx.error(staticAllowed ? "X_scale, X_zero_point, H_scale and H_zero_point must all be "
@@ -95,7 +111,7 @@ public final class QuantRecurrentOps implements OpFamily {
       }
       s.xq = fixed(ctx, s, ctx.constant(sp), ctx.constant(sp + 1), "X");
       s.hq = fixed(ctx, s, ctx.constant(sp + 2), ctx.constant(sp + 3), "H");
-    } else {
+    } else if (!s.weightOnly) {
       s.xq = RowQuantizer.dynamic(k.kernels.quantize());
       s.hq = s.xq;
     }
@@ -103,7 +119,7 @@ public final class QuantRecurrentOps implements OpFamily {
     for (int i : weightInputs(s)) {
       constant &= !ctx.hasInput(i) || ctx.constant(i) != null;
     }
-    QuantRecurrentLayer prepared = null;
+    SequenceLayer prepared = null;
     if (constant) {
       Tensor[] c = new Tensor[s.slots.staticParams];
       for (int i = 0; i < c.length; i++) {
@@ -119,7 +135,7 @@ public final class QuantRecurrentOps implements OpFamily {
     for (int i = sp; anyStatic && i < sp + 4; i++) { // read into s.xq and s.hq above
       ctx.ownsCopyOf(i);
     }
-    QuantRecurrentLayer layer = prepared;
+    SequenceLayer layer = prepared;
     return (inputs, ec) -> run(s, layer, inputs, ec);
   }
 
@@ -158,7 +174,7 @@ public final class QuantRecurrentOps implements OpFamily {
   }
 
   /** Checks shapes and types of the weights and prepares the layer. */
-  private static QuantRecurrentLayer prepare(Spec s, Tensor[] in) {
+  private static SequenceLayer prepare(Spec s, Tensor[] in) {
     Tensor w = in[1];
     Tensor r = in[2];
     if (w.rank() != 3 || r.rank() != 3) {
@@ -189,9 +205,16 @@ public final class QuantRecurrentOps implements OpFamily {
     QuantRecurrentLayer.Weights wt = new QuantRecurrentLayer.Weights(w.bytes(), r.bytes(), unsigned,
         scales(s, "W_scale", in[ws], d, gh), zeroPoints(s, "W_zero_point", in[ws + 1], w.dtype(), d, gh),
         scales(s, "R_scale", in[ws + 2], d, gh), zeroPoints(s, "R_zero_point", in[ws + 3], w.dtype(), d, gh));
-    return QuantRecurrentLayer.of(s.type, hidden, input, d, s.reverse, wt,
-        b == null ? null : b.toFloats(), p == null ? null : p.toFloats(), s.activations, s.clip,
-        s.inputForget, s.linearBeforeReset, s.xq, s.hq, KernelHolder.INSTANCE.kernels);
+    float[] bias = b == null ? null : b.toFloats();
+    float[] peep = p == null ? null : p.toFloats();
+    if (s.weightOnly) {
+      return WeightOnlyRecurrentLayer.of(s.type, hidden, input, d, s.reverse, wt, bias, peep,
+          s.activations, s.clip, s.inputForget, s.linearBeforeReset,
+          KernelHolder.INSTANCE.kernels.cells());
+    }
+    return QuantRecurrentLayer.of(s.type, hidden, input, d, s.reverse, wt, bias, peep,
+        s.activations, s.clip, s.inputForget, s.linearBeforeReset, s.xq, s.hq,
+        KernelHolder.INSTANCE.kernels);
   }
 
   /** Per-column scales {@code [d * gh]} from {@code [d]} or {@code [d, gh]}. */
@@ -247,13 +270,13 @@ public final class QuantRecurrentOps implements OpFamily {
     }
   }
 
-  private static Tensor[] run(Spec s, QuantRecurrentLayer prepared, Tensor[] inputs, ExecContext ec) {
+  private static Tensor[] run(Spec s, SequenceLayer prepared, Tensor[] inputs, ExecContext ec) {
     Tensor x = inputs[0];
     if (x.rank() != 3 || !x.dtype().isFloating()) {
       throw new ShapeMismatchException(s.node + ": X must be a rank-3 float tensor, got "
           + x.dtype() + Arrays.toString(x.shape()));
     }
-    QuantRecurrentLayer layer = prepared;
+    SequenceLayer layer = prepared;
     if (layer == null) {
       Tensor[] c = new Tensor[s.slots.staticParams];
       for (int i = 0; i < c.length; i++) {

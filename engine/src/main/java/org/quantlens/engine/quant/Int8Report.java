@@ -89,7 +89,11 @@ public final class Int8Report {
       boolean intIn = in == org.quantlens.engine.tensor.DType.I8 || in == org.quantlens.engine.tensor.DType.U8;
       org.quantlens.engine.tensor.DType out = org.quantlens.engine.tensor.DType.F32;
       Entry e;
-      if (INT8_OPS.contains(op)) {
+      if (INT8_OPS.contains(op) && n.attributes().containsKey(RecurrentQdqFolding.WEIGHT_ONLY)
+          && n.attributes().get(RecurrentQdqFolding.WEIGHT_ONLY).asLong() != 0) {
+        e = new Entry(n.name(), n.opType(), false, "float compute on 8-bit weights (" + op
+            + " weight_only)");
+      } else if (INT8_OPS.contains(op)) {
         e = new Entry(n.name(), n.opType(), true, "int8 op " + op);
         Integer zpAt = OUTPUT_ZERO_POINT.get(n.opType());
         String zp = zpAt == null ? "" : n.input(zpAt);

@@ -74,6 +74,7 @@ public final class RecurrentExport {
         ins.remove(ins.size() - 1);
       }
       Map<String, Attribute> attrs = new LinkedHashMap<>(n.attributes());
+      attrs.remove(RecurrentQdqFolding.WEIGHT_ONLY); // the standard op's meaning already
       nodes.add(new Node(n.name(), lstm ? "LSTM" : "GRU", "", ins, n.outputs(), attrs));
     }
     out.nodes().clear();

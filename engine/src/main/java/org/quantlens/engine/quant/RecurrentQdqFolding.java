@@ -18,14 +18,18 @@ import org.quantlens.engine.tensor.Tensor;
  * The recurrent part of {@link QdqFolding}: a standard LSTM or GRU whose W and R are constant
  * 8-bit tensors read through DequantizeLinear (optionally followed by a Reshape to the op's
  * {@code [num_directions, gates*hidden, input]} layout), with one scale and zero point per gate
- * unit or per tensor, becomes {@code com.quantlens.QuantizedLSTM} / {@code QuantizedGRU}
- * holding those int8 bytes, instead of constant folding dequantizing them to float. This is the
- * form {@link RecurrentExport} writes our int8 recurrent layers in, so a model exported and read
- * back keeps int8 weights (a quarter of the memory). x_t and h_{t-1} are then quantized per step
- * from their own range (the file carries no activation parameters for them), as in the
- * dynamic-int8 layers; the gates and the LSTM cell state stay float.
+ * unit or per tensor, becomes {@code com.quantlens.QuantizedLSTM} / {@code QuantizedGRU} with
+ * weight_only = 1, holding those 8-bit bytes instead of the float weights constant folding would
+ * make of them. The file's meaning is kept: the layer computes in float on the dequantized weights
+ * (x and h are not quantized), as ONNX Runtime does, from a float copy each running thread keeps
+ * ({@link org.quantlens.engine.kernels.WeightOnlyRecurrentLayer}). This is the form {@link
+ * RecurrentExport} writes our int8 recurrent layers in, so a model exported and read back keeps
+ * its weights as bytes (a quarter of the memory) and runs as ONNX Runtime runs that file.
  */
 final class RecurrentQdqFolding {
+  /** The attribute of our recurrent ops that keeps x and h in float. */
+  static final String WEIGHT_ONLY = "weight_only";
+
   private RecurrentQdqFolding() {}
 
   /** One weight input traced back to its int8 constant. */
@@ -80,14 +84,15 @@ final class RecurrentQdqFolding {
       ins.add(put(g, names, n.input(2), r, "_scale"));
       ins.add(put(g, names, n.input(2), r, "_zero_point"));
       Map<String, Attribute> attrs = new LinkedHashMap<>(n.attributes());
+      attrs.put(WEIGHT_ONLY, Attribute.of(1L));
       Node q = new Node(n.name(), lstm ? "QuantizedLSTM" : "QuantizedGRU", OpRegistry.QUANTLENS_DOMAIN,
           ins, n.outputs(), attrs);
       g.nodes().set(at, q);
       chains.addAll(w.chain);
       chains.addAll(r.chain);
-      replace(report, new Int8Report.Entry(n.name(), n.opType(), true, "runs as "
-          + OpRegistry.QUANTLENS_DOMAIN + "." + q.opType() + " (int8 weights from DequantizeLinear, x and"
-          + " h quantized per step from their own range, float gates)"));
+      replace(report, new Int8Report.Entry(n.name(), n.opType(), false, "runs as "
+          + OpRegistry.QUANTLENS_DOMAIN + "." + q.opType() +  " (8-bit weights from DequantizeLinear"
+          + " dequantized in float per thread; x, h and the products float, as the file means)"));
       converted++;
     }
     if (converted == 0) {
@@ -223,8 +228,8 @@ final class RecurrentQdqFolding {
         String out = c.outputs().get(0);
         if (g.nodes().contains(c) && !reads.contains(out) && !g.isOutput(out)) {
           g.nodes().remove(c);
-          replace(report, new Int8Report.Entry(c.name(), c.opType(), true,
-              "absorbed into the int8 recurrent layer reading '" + c.input(0) + "'"));
+          replace(report, new Int8Report.Entry(c.name(), c.opType(), false,
+              "absorbed into the recurrent layer holding '" + c.input(0) + "' as 8-bit weights"));
           changed = true;
         }
       }

@@ -1,7 +1,9 @@
 package org.quantlens.engine.quant;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashMap;
@@ -9,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.quantlens.engine.QuantLensException;
 import org.quantlens.engine.graph.Attribute;
 import org.quantlens.engine.graph.Graph;
 import org.quantlens.engine.graph.Node;
@@ -18,9 +21,9 @@ import org.quantlens.engine.tensor.DType;
 import org.quantlens.engine.tensor.Tensor;
 
 /**
- * DequantizeLinear(int8 W, R) -> LSTM folding: which scale layouts fold into an int8 layer, and
- * that the folded layer computes the LSTM of the dequantized weights (up to the per-step x/h
- * rounding), against a float LSTM on weights dequantized here by hand.
+ * DequantizeLinear(int8 W, R) -> LSTM folding: which scale layouts fold into an 8-bit-weight layer,
+ * and that the folded layer keeps the file's meaning, a float LSTM on the dequantized weights: its
+ * outputs equal, bit for bit, those of a float LSTM on weights dequantized here by hand.
  */
 class RecurrentQdqFoldingTest {
   private static final int SEQ = 5;
@@ -88,7 +91,7 @@ class RecurrentQdqFoldingTest {
   }
 
   @Test
-  void perGateUnitScalesFoldIntoAnInt8LayerThatComputesTheDequantizedLstm() {
+  void perGateUnitScalesFoldIntoAWeightOnlyLayerThatComputesTheDequantizedLstm() {
     Random rnd = new Random(5);
     byte[] w = bytes(rnd, G * INPUT);
     byte[] r = bytes(rnd, G * HIDDEN);
@@ -99,20 +102,39 @@ class RecurrentQdqFoldingTest {
     Graph q = model(w, r, Tensor.of(ws, G), 1, 0.004f);
     QdqFolding.Result f = QdqFolding.fold(q);
     assertEquals(List.of("QuantizedLSTM"), f.graph().nodes().stream().map(Node::opType).toList());
-    assertTrue(f.report().entry("lstm").int8(), f.report().entry("lstm").toString());
+    assertEquals(1L, f.graph().nodes().get(0).attributes().get("weight_only").asLong());
+    assertFalse(f.report().entry("lstm").int8(), "float compute: " + f.report().entry("lstm"));
+    assertFalse(Int8Report.of(f.graph()).entry("lstm").int8(), Int8Report.of(f.graph()).toString());
     float[] xv = new float[SEQ * BATCH * INPUT];
     for (int i = 0; i < xv.length; i++) {
       xv[i] = (float) (rnd.nextGaussian() * 1.2);
     }
     Tensor x = Tensor.of(xv, SEQ, BATCH, INPUT);
-    float[] got = run(q, x);
-    float[] want = run(floatModel(w, ws, r, 0.004f), x);
-    double max = 0;
-    for (int i = 0; i < want.length; i++) {
-      max = Math.max(max, Math.abs(want[i] - got[i]));
-    }
-    // only x and h are rounded (to ~range/255 per step): a few 1e-3 here
-    assertTrue(max < 0.02, "max |dequantized float LSTM - folded int8 LSTM| = " + max);
+    // the session folds the QDQ file itself: the same float arithmetic on the same weights
+    assertArrayEquals(run(floatModel(w, ws, r, 0.004f), x), run(q, x));
+  }
+
+  /** weight_only is 0 or 1, and with 1 the node takes no X/H quantization parameters. */
+  @Test
+  void badWeightOnlyNodesAreRefusedNamingTheNode() {
+    Random rnd = new Random(7);
+    Graph folded = QdqFolding.fold(model(bytes(rnd, G * INPUT), bytes(rnd, G * HIDDEN),
+        Tensor.of(new float[] {0.003f}), 1, 0.004f)).graph();
+    Node n = folded.nodes().get(0);
+    Map<String, Attribute> two = new LinkedHashMap<>(n.attributes());
+    two.put("weight_only", Attribute.of(2L));
+    folded.nodes().set(0, new Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(), two));
+    QuantLensException e = assertThrows(QuantLensException.class, () -> new Session(folded).close());
+    assertTrue(e.getMessage().contains("lstm") && e.getMessage().contains("weight_only must be 0 or 1"),
+        e.getMessage());
+    List<String> ins = new java.util.ArrayList<>(n.inputs());
+    folded.initializers().put("xs", Tensor.of(new float[] {0.01f}));
+    folded.initializers().put("xz", Tensor.zeros(DType.U8));
+    ins.addAll(List.of("xs", "xz", "xs", "xz"));
+    folded.nodes().set(0, new Node(n.name(), n.opType(), n.domain(), ins, n.outputs(), n.attributes()));
+    e = assertThrows(QuantLensException.class, () -> new Session(folded).close());
+    assertTrue(e.getMessage().contains("lstm") && e.getMessage().contains("takes no X_scale"),
+        e.getMessage());
   }
 
   @Test

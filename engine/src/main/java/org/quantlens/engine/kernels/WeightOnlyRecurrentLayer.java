@@ -1,0 +1,264 @@
+package org.quantlens.engine.kernels;
+
+import java.util.List;
+
+/**
+ * A recurrent layer (LSTM, GRU or RNN, one or two directions) whose W and R are stored as 8-bit
+ * integers with a scale and zero point per gate unit, and which computes in float on the
+ * dequantized weights {@code (q - zp) * scale}: x and h are never quantized. This is what a
+ * standard LSTM or GRU reading its weights through DequantizeLinear means in ONNX, and what ONNX
+ * Runtime runs for it, where {@link QuantRecurrentLayer} would also round x and h at every step.
+ *
+ * <p>The layer holds only the bytes (a quarter of the float weights), with the scales, the biases
+ * and the peepholes. The float weights live in a {@link RecurrentLayer} built from them in the
+ * running thread's cache, which keeps the layers that thread ran last, up to {@link
+ * #THREAD_FLOATS} floats of weights together, so a thread running one model dequantizes each layer
+ * once and then runs the float layer's kernels. A layer whose float weights alone exceed that is
+ * dequantized once and held in float by the layer, as ONNX Runtime holds it. Results are those of
+ * {@link RecurrentLayer} on the weights dequantized by hand, bit for bit, whatever thread runs
+ * them. Immutable and thread-safe.
+ */
+public final class WeightOnlyRecurrentLayer implements SequenceLayer {
+  /**
+   * Floats of dequantized weights one thread keeps (1 MB): every LSTM and GRU of the zoo, two of
+   * them at a time. A bound on memory: the weights are held as bytes, so what a thread keeps is
+   * reported as working memory.
+   */
+  static final int THREAD_FLOATS = 1 << 18;
+  /** Layers one thread keeps at most. */
+  private static final int THREAD_LAYERS = 4;
+
+  private final RecurrentLayer.Type type;
+  private final int hidden;
+  private final int input;
+  private final int directions;
+  private final boolean reverse;
+  /** {@code [directions, input, gates*hidden]} and {@code [directions, hidden, gates*hidden]}. */
+  private final byte[] w;
+  private final byte[] r;
+  private final boolean unsigned;
+  private final float[] wScale;
+  private final float[] rScale;
+  /** Raw zero points per column, or null when all are 0. */
+  private final int[] wZp;
+  private final int[] rZp;
+  /**
+   * Per direction the bias the float layer adds, {@code Wb + Rb} (a GRU with linear_before_reset:
+   * its candidate gate's {@code Wb} alone, whose {@code Rb} is in {@link #resetBias}); or null.
+   */
+  private final float[] bias;
+  private final float[] resetBias;
+  private final float[] peepholes;
+  private final List<List<RnnActivation>> activations;
+  private final float clip;
+  private final boolean inputForget;
+  private final boolean linearBeforeReset;
+  private final RecurrentCells cells;
+  /** Floats of the float layer's weights, with the W and R an LSTM may cut from [W R]. */
+  private final long floats;
+  /** Identifies this layer in the threads' caches (the layer itself is not kept alive by them). */
+  private final Object key = new Object();
+  private volatile RecurrentLayer held;
+
+  private WeightOnlyRecurrentLayer(RecurrentLayer.Type type, int hidden, int input,
+      int directions, boolean reverse, QuantRecurrentLayer.Weights wt, float[] b, float[] p,
+      List<List<RnnActivation>> activations, float clip, boolean inputForget,
+      boolean linearBeforeReset, RecurrentCells cells) {
+    int gh = type.gates() * hidden;
+    this.type = type;
+    this.hidden = hidden;
+    this.input = input;
+    this.directions = directions;
+    this.reverse = reverse;
+    this.w = wt.w;
+    this.r = wt.r;
+    this.unsigned = wt.unsigned;
+    this.wScale = java.util.Arrays.copyOf(wt.wScale, directions * gh);
+    this.rScale = java.util.Arrays.copyOf(wt.rScale, directions * gh);
+    this.wZp = nonZero(wt.wZp, directions * gh);
+    this.rZp = nonZero(wt.rZp, directions * gh);
+    this.linearBeforeReset = type == RecurrentLayer.Type.GRU && linearBeforeReset;
+    this.bias = b == null ? null : new float[directions * gh];
+    this.resetBias = b != null && this.linearBeforeReset ? new float[directions * hidden] : null;
+    for (int d = 0; b != null && d < directions; d++) {
+      for (int i = 0; i < gh; i++) {
+        boolean apart = this.linearBeforeReset && i >= 2 * hidden;
+        bias[d * gh + i] = apart ? b[d * 2 * gh + i] : b[d * 2 * gh + i] + b[d * 2 * gh + gh + i];
+      }
+      for (int i = 0; resetBias != null && i < hidden; i++) {
+        resetBias[d * hidden + i] = b[d * 2 * gh + gh + 2 * hidden + i];
+      }
+    }
+    this.peepholes = p == null || type != RecurrentLayer.Type.LSTM ? null
+        : java.util.Arrays.copyOf(p, directions * 3 * hidden);
+    this.activations = activations;
+    this.clip = clip;
+    this.inputForget = inputForget;
+    this.cells = cells;
+    this.floats = (long) directions * gh * (input + hidden) * (type == RecurrentLayer.Type.LSTM ? 2 : 1);
+  }
+
+  /**
+   * Prepares a layer. Arguments as {@link QuantRecurrentLayer#of} without the row quantizers: the
+   * int8 weight bytes are read in place and must not change while the layer is in use.
+   */
+  public static WeightOnlyRecurrentLayer of(RecurrentLayer.Type type, int hidden, int input,
+      int directions, boolean reverse, QuantRecurrentLayer.Weights wt, float[] b, float[] p,
+      List<List<RnnActivation>> activations, float clip, boolean inputForget,
+      boolean linearBeforeReset, RecurrentCells cells) {
+    int gh = type.gates() * hidden;
+    if (wt.w.length < directions * input * gh || wt.r.length < directions * hidden * gh
+        || wt.wScale.length < directions * gh || wt.rScale.length < directions * gh
+        || wt.wZp.length < directions * gh || wt.rZp.length < directions * gh
+        || b != null && b.length < directions * 2 * gh
+        || p != null && p.length < directions * 3 * hidden) {
+      throw new IllegalArgumentException("weight arrays too short for " + type + " with hidden "
+          + hidden + ", input " + input + ", directions " + directions);
+    }
+    return new WeightOnlyRecurrentLayer(type, hidden, input, directions, reverse, wt, b, p,
+        activations, clip, inputForget, linearBeforeReset, cells);
+  }
+
+  private static int[] nonZero(int[] zp, int n) {
+    for (int i = 0; i < n; i++) {
+      if (zp[i] != 0) {
+        return java.util.Arrays.copyOf(zp, n);
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public int hidden() {
+    return hidden;
+  }
+
+  @Override
+  public int input() {
+    return input;
+  }
+
+  @Override
+  public int workSize(int seqLen, int batch) {
+    return floatLayer().workSize(seqLen, batch);
+  }
+
+  @Override
+  public void run(Parallel par, float[] work, float[] x, int seqLen, int batch,
+      boolean batchMajor, int[] lens, float[] h0, float[] c0, float[] y, float[] yh, float[] yc) {
+    floatLayer().run(par, work, x, seqLen, batch, batchMajor, lens, h0, c0, y, yh, yc);
+  }
+
+  /** Bytes of the arrays this layer holds (the int8 weights with their scales and biases). */
+  public long residentBytes() {
+    return w.length + r.length + 4L * (wScale.length + rScale.length
+        + (wZp == null ? 0 : wZp.length) + (rZp == null ? 0 : rZp.length)
+        + (bias == null ? 0 : bias.length) + (resetBias == null ? 0 : resetBias.length)
+        + (peepholes == null ? 0 : peepholes.length));
+  }
+
+  /** The float layer: from this thread's cache, or held when too large for it. */
+  RecurrentLayer floatLayer() {
+    if (floats > THREAD_FLOATS) {
+      RecurrentLayer f = held;
+      if (f == null) {
+        synchronized (this) {
+          f = held;
+          if (f == null) {
+            f = dequantized();
+            held = f;
+          }
+        }
+      }
+      return f;
+    }
+    Cache c = CACHE.get();
+    for (int i = 0; i < c.count; i++) {
+      if (c.keys[i] == key) {
+        RecurrentLayer f = c.layers[i];
+        c.toFront(i, key, f, floats);
+        return f;
+      }
+    }
+    RecurrentLayer f = dequantized();
+    while (c.count > 0 && (c.count == THREAD_LAYERS || c.floats + floats > THREAD_FLOATS)) {
+      c.drop(c.count - 1);
+    }
+    c.count++;
+    c.floats += floats;
+    c.toFront(c.count - 1, key, f, floats);
+    return f;
+  }
+
+  /** The float layer on the weights dequantized as DequantizeLinear does. */
+  private RecurrentLayer dequantized() {
+    int gh = type.gates() * hidden;
+    float[] b = null;
+    if (bias != null) {
+      b = new float[directions * 2 * gh]; // Rb 0 but for the candidate gate's with linear_before_reset
+      for (int d = 0; d < directions; d++) {
+        System.arraycopy(bias, d * gh, b, d * 2 * gh, gh);
+        if (resetBias != null) {
+          System.arraycopy(resetBias, d * hidden, b, d * 2 * gh + gh + 2 * hidden, hidden);
+        }
+      }
+    }
+    return RecurrentLayer.of(type, hidden, input, directions, reverse,
+        dequantize(w, wScale, wZp, input, gh), dequantize(r, rScale, rZp, hidden, gh), b,
+        peepholes, activations, clip, inputForget, linearBeforeReset, cells);
+  }
+
+  /**
+   * {@code [directions, gh, k]} floats {@code (q - zp) * scale} (the integer difference is exact,
+   * then one rounding, as DequantizeLinear) from the {@code [directions, k, gh]} bytes.
+   */
+  private float[] dequantize(byte[] q, float[] scale, int[] zp, int k, int gh) {
+    float[] f = new float[directions * gh * k];
+    int mask = unsigned ? 0xff : -1;
+    for (int d = 0; d < directions; d++) {
+      for (int p = 0; p < k; p++) {
+        int src = (d * k + p) * gh;
+        for (int j = 0; j < gh; j++) {
+          int c = d * gh + j;
+          int v = (q[src + j] & mask) - (zp == null ? 0 : zp[c]);
+          f[c * k + p] = v * scale[c];
+        }
+      }
+    }
+    return f;
+  }
+
+  /**
+   * The float layers a thread ran last, most recent first, at most {@link #THREAD_LAYERS} of them
+   * and {@link #THREAD_FLOATS} floats together (a larger one never enters).
+   */
+  private static final class Cache {
+    final Object[] keys = new Object[THREAD_LAYERS];
+    final RecurrentLayer[] layers = new RecurrentLayer[THREAD_LAYERS];
+    final long[] sizes = new long[THREAD_LAYERS];
+    int count;
+    long floats;
+
+    /** Moves entry i to the front as (key, layer, size), shifting the ones before it back. */
+    void toFront(int i, Object key, RecurrentLayer layer, long size) {
+      System.arraycopy(keys, 0, keys, 1, i);
+      System.arraycopy(layers, 0, layers, 1, i);
+      System.arraycopy(sizes, 0, sizes, 1, i);
+      keys[0] = key;
+      layers[0] = layer;
+      sizes[0] = size;
+    }
+
+    void drop(int i) {
+      floats -= sizes[i];
+      count--;
+      System.arraycopy(keys, i + 1, keys, i, count - i);
+      System.arraycopy(layers, i + 1, layers, i, count - i);
+      System.arraycopy(sizes, i + 1, sizes, i, count - i);
+      keys[count] = null;
+      layers[count] = null;
+    }
+  }
+
+  private static final ThreadLocal<Cache> CACHE = ThreadLocal.withInitial(Cache::new);
+}
