@@ -44,12 +44,19 @@ public final class Variants {
     private final Graph graph;
     private final Int8Report report;
     private final Ptq.Result ptq;
+    /** static-int8: the configuration its LSTM/GRU weights are written with; else null. */
+    private final QuantConfig recurrentExport;
 
     Built(String variant, Graph graph, Int8Report report, Ptq.Result ptq) {
+      this(variant, graph, report, ptq, null);
+    }
+
+    Built(String variant, Graph graph, Int8Report report, Ptq.Result ptq, QuantConfig recurrentExport) {
       this.variant = variant;
       this.graph = graph;
       this.report = report;
       this.ptq = ptq;
+      this.recurrentExport = recurrentExport;
     }
 
     public String variant() {
@@ -68,6 +75,19 @@ public final class Variants {
     /** The calibrated QDQ plan (static-int8 and fake-N), else null. */
     public Ptq.Result ptq() {
       return ptq;
+    }
+
+    /**
+     * The graph to write as an ONNX file: static-int8 and fake-N as their QDQ plan, the standard
+     * form other runtimes read, static-int8's LSTM/GRU with int8 weights behind DequantizeLinear
+     * ({@link RecurrentExport#int8Weights}: a float layer on those weights, since ONNX cannot say
+     * "quantize x and h at every step" as the in-memory layer does); the other variants as built.
+     */
+    public Graph exportGraph() {
+      if (ptq == null) {
+        return graph;
+      }
+      return recurrentExport == null ? ptq.graph() : RecurrentExport.int8Weights(ptq.graph(), recurrentExport);
     }
   }
 
@@ -113,7 +133,7 @@ public final class Variants {
         QdqFolding.Result f = QdqFolding.fold(p.graph(), cfg.keepFloat());
         List<Int8Report.Entry> entries = new ArrayList<>(f.report().entries());
         if (RecurrentQuantizer.applyStatic(floatGraph, f.graph(), entries, calib, cfg) > 0) {
-          return new Built(variant, f.graph(), new Int8Report(entries), p);
+          return new Built(variant, f.graph(), new Int8Report(entries), p, cfg);
         }
         return new Built(variant, f.graph(), f.report(), p);
       }

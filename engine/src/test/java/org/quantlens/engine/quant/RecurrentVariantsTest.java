@@ -141,6 +141,37 @@ class RecurrentVariantsTest {
     assertTrue(d < 0.03, "max |float - static int8| = " + d);
   }
 
+  /**
+   * static-int8's file form keeps the recurrent weights int8 (behind DequantizeLinear, a quarter of
+   * the bytes), and read back it runs as a weight-only layer: close to float (weight rounding
+   * only), and no longer the in-memory layer that also rounds x and h.
+   */
+  @Test
+  void staticInt8ExportsRecurrentWeightsAsInt8BehindDequantizeLinear() {
+    Graph f = graph();
+    Variants.Built b = Variants.buildVariant(f, "static-int8", Calibration.of(feeds(9, 6, 4)),
+        QuantConfig.defaults());
+    Graph file = b.exportGraph();
+    for (String name : List.of("lstm", "gru")) {
+      Node n = node(file, name);
+      assertEquals("", n.domain(), name);
+      for (int i = 1; i <= 2; i++) {
+        assertFalse(file.initializers().containsKey(n.input(i)), name + " input " + i + " is no float constant");
+      }
+    }
+    long int8Bytes = file.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear"))
+        .map(n -> file.initializers().get(n.input(0))).filter(t -> t.dtype() == DType.I8)
+        .mapToLong(Tensor::size).sum();
+    assertEquals(2 * 4 * HIDDEN * (INPUT + HIDDEN) + 3 * HIDDEN * (INPUT + HIDDEN), int8Bytes,
+        "every W and R element stored as one int8 byte");
+    QdqFolding.Result folded = QdqFolding.fold(file);
+    assertEquals(1L, node(folded.graph(), "lstm").attributes().get("weight_only").asLong());
+    double d = maxDiff(f, file, feeds(2, 4, 3));
+    System.out.println("static-int8 file LSTM/GRU: max |float - weight-only| = " + d);
+    assertTrue(d < 0.03, "max |float - weight-only| = " + d);
+    assertTrue(maxDiff(b.graph(), file, feeds(2, 4, 3)) > 0, "the file drops the x/h rounding");
+  }
+
   @Test
   void keepFloatLeavesTheLayerFloatAndSaysSo() {
     Graph f = graph();

@@ -6,12 +6,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.quantlens.engine.graph.Graph;
+import org.quantlens.engine.graph.Node;
 import org.quantlens.engine.quant.Variants;
 import org.quantlens.onnx.OnnxReader;
 import org.quantlens.onnx.OnnxWriter;
 
 /** {@code quantlens quantize}: post-training quantization of an ONNX model into a QDQ model. */
 final class QuantizeCommand implements Command {
+  /** Our static-int8 recurrent ops, which quantize x and h at every step. */
+  private static final Set<String> RECURRENT = Set.of("QuantizedLSTM", "QuantizedGRU");
+
   @Override
   public String name() {
     return "quantize";
@@ -42,10 +46,15 @@ final class QuantizeCommand implements Command {
       throw new UsageException("--variant must name a quantized variant: " + Variants.describeNames());
     }
     Variants.Built built = VariantOptions.build(args, g);
-    // static-int8 and fake-N are written as their QDQ plan: the standard form other runtimes read.
-    Graph export = built.ptq() != null ? built.ptq().graph() : built.graph();
-    OnnxWriter.write(export, target);
+    OnnxWriter.write(built.exportGraph(), target);
     out.print(built.report());
+    for (Node n : built.graph().nodes()) {
+      if (built.ptq() != null && RECURRENT.contains(n.opType())) {
+        out.println("note: " + n.name() + " is written as a standard " + n.opType().substring(9)
+            + " reading int8 weights through DequantizeLinear, which means float x and h: ONNX"
+            + " cannot say \"quantize them at every step\" as this variant does in memory");
+      }
+    }
     out.println("wrote " + target + " (" + built.variant() + ")");
     return 0;
   }
