@@ -455,7 +455,7 @@ public final class ResultsReport {
           + " intermediate tensors and the kernels' per-thread scratch: transformed inputs, int8"
           + " Winograd kernels transformed per call, up to 1 MiB; an int8 recurrent layer's R"
           + " widened to float, kept between calls, up to 512 KB; the weights of LSTM/GRU layers"
-          + " read from QDQ files, dequantized to float, up to 1 MB): ")
+          + " read from QDQ files, dequantized to float, up to 4 MB): ")
           .append(String.join("; ", working)).append(".\n");
     }
   }

@@ -129,6 +129,11 @@ public final class Int8WeightPanels {
     return bytes + 4L * (scale.length + (zw == null ? 0 : zw.length));
   }
 
+  /** Columns per packed panel: a product split by columns cuts at multiples of it. */
+  public int panelWidth() {
+    return nr;
+  }
+
   /** Columns of the int32 scratch rows {@link #multiply} needs (n rounded up to the panel width). */
   public int paddedWidth() {
     return (n + nr - 1) / nr * nr;
@@ -209,6 +214,32 @@ public final class Int8WeightPanels {
       }
       rq.toFloatColumns(acc, o, n, rowScale, 0, null, 0, out, outOff + i * ldo);
     }
+  }
+
+  /**
+   * Columns {@code [j0, j1)} of a one-row {@link #multiply multiply} into {@code out[outOff + j]},
+   * j0 a multiple of {@link #panelWidth()} and j1 one too or n: a step split among threads by
+   * columns. Each column is computed exactly as the whole product computes it.
+   *
+   * @param a the row, less its zero point, with its sum and scale
+   * @param acc scratch of {@link #paddedWidth()} ints (columns j0.. are used)
+   * @param rowScale scratch of n floats
+   * @param widened a copy {@link #widen} wrote, at {@code wOff}, or null for the bytes
+   */
+  public void multiplyColumns(int j0, int j1, float[] a, int aSum, float aScale, int[] acc,
+      float[] rowScale, float[] out, int outOff, float[] widened, int wOff) {
+    if (j0 % nr != 0 || j0 < 0 || j1 > n || j1 % nr != 0 && j1 != n || j0 > j1) {
+      throw new IllegalArgumentException("columns [" + j0 + ", " + j1 + ") of " + n
+          + " in panels of " + nr);
+    }
+    productPanels(j0 / nr, (j1 + nr - 1) / nr, 1, a, acc, widened, wOff);
+    if (zw != null) {
+      rq.addScaled(acc, j0, j1 - j0, -aSum, zw, j0);
+    }
+    for (int j = j0; j < j1; j++) {
+      rowScale[j] = aScale * scale[j];
+    }
+    rq.toFloatColumns(acc, j0, j1 - j0, rowScale, j0, null, 0, out, outOff + j0);
   }
 
   /** The int32 product of panels [q0, q1) into their columns of acc. */

@@ -238,7 +238,7 @@ public final class QuantRecurrentLayer implements SequenceLayer {
   /**
    * Floats of work space {@link #run(Parallel, float[], float[], int, int, boolean, int[],
    * float[], float[], float[], float[], float[]) run} needs: the input projection of every step
-   * plus each row's state (h, LSTM c, the recurrent product, GRU r * h).
+   * plus each row's state (h, LSTM c, the recurrent product, GRU r * h, an LSTM's second h).
    */
   @Override
   public int workSize(int seqLen, int batch) {
@@ -250,10 +250,14 @@ public final class QuantRecurrentLayer implements SequenceLayer {
     return (int) size;
   }
 
-  /** Floats of state one batch row needs per direction. */
+  /**
+   * Floats of state one batch row needs per direction: h, LSTM c, the recurrent product, GRU r * h,
+   * and an LSTM's second h for {@link #recurSplit}.
+   */
   private int stateWidth() {
     int n = hidden;
-    return n + (type == RecurrentLayer.Type.LSTM ? n : 0) + type.gates() * n + (splitR ? n : 0);
+    boolean lstm = type == RecurrentLayer.Type.LSTM;
+    return n + (lstm ? 2 * n : 0) + type.gates() * n + (splitR ? n : 0);
   }
 
   /** Runs the layer with work space allocated here (see the other {@code run}). */
@@ -289,8 +293,13 @@ public final class QuantRecurrentLayer implements SequenceLayer {
     int blocks = Math.max(1, Math.min(perDirection, batch / RecurrentLayer.MIN_ROWS_PER_TASK));
     int tasks = directions * blocks;
     Step run = new Step(seqLen, batch, batchMajor, lens, h0, c0, y, yh, yc);
-    Parallel inner = tasks == 1 ? par : Parallel.SERIAL; // a lone task spreads each step's product
     int stateBase = directions * rows * gh;
+    int pieces = tasks == 1 && batch == 1 ? pieces(par) : 1;
+    if (pieces > 1) {
+      recurSplit(par, run, work, stateBase, pieces);
+      return;
+    }
+    Parallel inner = tasks == 1 ? par : Parallel.SERIAL; // a lone task spreads each step's product
     par.forRange(tasks, t -> {
       int d = t / blocks;
       int k = t % blocks;
@@ -442,6 +451,133 @@ public final class QuantRecurrentLayer implements SequenceLayer {
       if (run.yc != null && type == RecurrentLayer.Type.LSTM) {
         System.arraycopy(ws, cOff + k * n, run.yc, st, n);
       }
+    }
+  }
+
+  /**
+   * Pieces a one-row LSTM step is cut into on {@code par}'s threads: one per thread, each whole
+   * groups of four panels of every gate (the one-row kernel's unit), or 1 (one thread, another
+   * type, or hidden too narrow to cut).
+   */
+  int pieces(Parallel par) {
+    int unit = 4 * r[0].panelWidth();
+    if (type != RecurrentLayer.Type.LSTM || par.threads() < 2 || hidden % unit != 0) {
+      return 1;
+    }
+    return Math.min(par.threads(), hidden / unit);
+  }
+
+  /**
+   * {@link #recur} for one row of a one-direction LSTM, each step cut by hidden units into {@code
+   * pieces} taken by every thread of the call ({@link StepPieces}), as {@link RecurrentLayer}
+   * does for its float one: a piece quantizes the whole of h_{t-1} (a few hundred values, where
+   * sharing it would cost another hand-over per step), computes its units' columns of every gate
+   * and their cell math, and writes its units of h_t into the other of two h rows. Each column and
+   * unit is computed as on one thread, so results do not depend on the thread count.
+   */
+  private void recurSplit(Parallel par, Step run, float[] ws, int so, int pieces) {
+    int n = hidden;
+    int len = run.len(0);
+    if (len == 0) {
+      return; // no step ran: Y_h and Y_c stay zero, as in the float layer
+    }
+    int hA = so;
+    int cOff = hA + n;
+    int hrOff = cOff + n;
+    int hB = hrOff + type.gates() * n;
+    if (run.h0 != null) {
+      System.arraycopy(run.h0, 0, ws, hA, n);
+    } else {
+      java.util.Arrays.fill(ws, hA, hA + n, 0f);
+    }
+    if (run.c0 != null) {
+      System.arraycopy(run.c0, 0, ws, cOff, n);
+    } else {
+      java.util.Arrays.fill(ws, cOff, cOff + n, 0f);
+    }
+    Split split = SPLITS.get().set(this, run, ws, hA, hB, cOff, hrOff, widenRecurrent(0, len),
+        len, pieces);
+    try {
+      par.forRange(par.threads(), split);
+    } finally {
+      split.clear();
+    }
+    int last = (len & 1) == 0 ? hA : hB; // step s writes its h into the other row
+    if (run.yh != null) {
+      System.arraycopy(ws, last, run.yh, 0, n);
+    }
+    if (run.yc != null) {
+      System.arraycopy(ws, cOff, run.yc, 0, n);
+    }
+  }
+
+  /** Piece q of step s of {@link #recurSplit}. */
+  private void splitPiece(Split sp, int s, int q, int pieces) {
+    int n = hidden;
+    int gh = type.gates() * n;
+    int unit = 4 * r[0].panelWidth();
+    int groups = n / unit;
+    int u0 = groups * q / pieces * unit;
+    int u1 = groups * (q + 1) / pieces * unit;
+    float[] ws = sp.ws;
+    int in = (s & 1) == 0 ? sp.hA : sp.hB;
+    int out = in == sp.hA ? sp.hB : sp.hA;
+    float[] a = QuantScratch.floats(QuantScratch.TASK_A, n);
+    int[] sums = QuantScratch.ints(QuantScratch.TASK_A, 1);
+    float[] scales = QuantScratch.floats(QuantScratch.TASK_B, 1);
+    int[] acc = QuantScratch.ints(QuantScratch.TASK_B, r[0].paddedWidth());
+    float[] rowScale = QuantScratch.floats(QuantScratch.TASK_C, gh);
+    hq.quantizeRows(ws, in, 1, n, a, sums, scales);
+    for (int g = 0; g < type.gates(); g++) {
+      r[0].multiplyColumns(g * n + u0, g * n + u1, a, sums[0], scales[0], acc, rowScale, ws,
+          sp.hrOff, sp.wide, 0);
+    }
+    Step run = sp.run;
+    int t = reverse ? sp.len - 1 - s : s;
+    cells.lstm(params[0], u0, u1, ws, run.xRow(t, 0) * gh, ws, sp.hrOff, ws, sp.cOff, ws, out);
+    if (run.y != null) {
+      System.arraycopy(ws, out + u0, run.y, run.yOff(t, 0, directions, n, 0) + u0, u1 - u0);
+    }
+  }
+
+  /** The calling thread's {@link #recurSplit} record, set afresh by each call. */
+  private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
+
+  /** One {@link #recurSplit} call's operands. */
+  private static final class Split extends StepPieces {
+    QuantRecurrentLayer layer;
+    Step run;
+    float[] ws;
+    int hA;
+    int hB;
+    int cOff;
+    int hrOff;
+    float[] wide;
+    int len;
+
+    Split set(QuantRecurrentLayer layer, Step run, float[] ws, int hA, int hB, int cOff,
+        int hrOff, float[] wide, int len, int pieces) {
+      this.layer = layer;
+      this.run = run;
+      this.ws = ws;
+      this.hA = hA;
+      this.hB = hB;
+      this.cOff = cOff;
+      this.hrOff = hrOff;
+      this.wide = wide;
+      this.len = len;
+      start(len, pieces);
+      return this;
+    }
+
+    /** Drops the call's arrays, so that an idle thread keeps none of them alive. */
+    void clear() {
+      set(null, null, null, 0, 0, 0, 0, null, 0, 0);
+    }
+
+    @Override
+    void piece(int s, int q, int pieces) {
+      layer.splitPiece(this, s, q, pieces);
     }
   }
 

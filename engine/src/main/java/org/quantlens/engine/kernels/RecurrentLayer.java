@@ -1,8 +1,6 @@
 package org.quantlens.engine.kernels;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
 
 /**
  * One ONNX recurrent layer (LSTM, GRU or simple RNN, one or two directions) with its weights
@@ -596,16 +594,13 @@ public final class RecurrentLayer implements SequenceLayer {
 
   /**
    * {@link #recurFused} for one row, each step cut by hidden units into {@code pieces}: a piece is
-   * the product for its units' gate columns and their cell math. Pieces are tickets taken in order
-   * by every thread of the call; one of step s starts once all of step s - 1 are done, so a step
-   * costs a product of 1/pieces of the weights plus one hand-over, where a fork per step (the GEMM
-   * spreading the product alone) cost more than it saved. A thread only ever waits for pieces
-   * other running threads hold, so a call that gets no helper runs every piece itself. The
-   * product's row {@code [x_t h]} alternates between two rows of the work space: step s reads one
-   * and writes its h into the other, whose x part the first piece of step s fills with the next
-   * step's input. Each column and unit is computed as on one thread, so results do not depend on
-   * the thread count. Paired in one JVM at batch 1 on two threads, against the GEMM spreading each
-   * step's product: lstm-rows 1.33-1.48x, text-lstm 1.53-1.66x.
+   * the product for its units' gate columns and their cell math, taken as tickets by every thread
+   * of the call ({@link StepPieces}; a fork per step, the GEMM spreading the product alone, cost
+   * more than it saved). The product's row {@code [x_t h]} alternates between two rows of the
+   * work space: step s reads one and writes its h into the other, whose x part the first piece of
+   * step s fills with the next step's input. Each column and unit is computed as on one thread,
+   * so results do not depend on the thread count. Paired in one JVM at batch 1 on two threads,
+   * against the GEMM spreading each step's product: lstm-rows 1.33-1.48x, text-lstm 1.53-1.66x.
    */
   private void recurSplit(Parallel par, Run run, int d, int pieces) {
     int n = hidden;
@@ -677,46 +672,23 @@ public final class RecurrentLayer implements SequenceLayer {
     }
   }
 
-  /**
-   * The pieces of one {@link #recurSplit} call as tickets (step s, piece q) in order, reused by
-   * the calling thread's calls. A ticket counts as done even when its piece failed (the pool
-   * reports the failure), so no thread waits forever.
-   */
-  private static final class Split implements IntConsumer {
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger done = new AtomicInteger();
+  /** The pieces of one {@link #recurSplit} call ({@link StepPieces}), reused by its thread. */
+  private static final class Split extends StepPieces {
     private RecurrentLayer layer;
     private Run run;
     private int d;
-    private int steps;
-    private int pieces;
 
     Split set(RecurrentLayer layer, Run run, int d, int steps, int pieces) {
       this.layer = layer;
       this.run = run;
       this.d = d;
-      this.steps = steps;
-      this.pieces = pieces;
-      next.set(0);
-      done.set(0);
+      start(steps, pieces);
       return this;
     }
 
     @Override
-    public void accept(int task) {
-      int total = steps * pieces;
-      for (int t = next.getAndIncrement(); t < total; t = next.getAndIncrement()) {
-        int s = t / pieces;
-        int ready = s * pieces;
-        while (done.get() < ready) {
-          Thread.onSpinWait();
-        }
-        try {
-          layer.splitPiece(run, d, s, t - ready, pieces);
-        } finally {
-          done.incrementAndGet();
-        }
-      }
+    void piece(int s, int q, int pieces) {
+      layer.splitPiece(run, d, s, q, pieces);
     }
   }
 

@@ -11,29 +11,39 @@ import java.util.List;
  *
  * <p>The layer holds only the bytes (a quarter of the float weights), with the scales, the biases
  * and the peepholes. The float weights live in a {@link RecurrentLayer} built from them in the
- * running thread's cache, which keeps the layers that thread ran last, up to {@link
- * #THREAD_FLOATS} floats of weights together, so a thread running one model dequantizes each layer
- * once and then runs the float layer's kernels. A layer whose float weights alone exceed that is
- * dequantized once and held in float by the layer, as ONNX Runtime holds it. Results are those of
- * {@link RecurrentLayer} on the weights dequantized by hand, bit for bit, whatever thread runs
- * them. Immutable and thread-safe.
+ * cache of the thread that runs the layer (its pool's helpers read the caller's), which keeps the
+ * layers that thread ran last, up to {@link #THREAD_FLOATS} floats of weights together: a thread
+ * running one model dequantizes each layer once, then runs the float layer's kernels. A layer is
+ * held in float instead, as ONNX Runtime holds it, when it is larger than {@link
+ * #CACHED_MAX_FLOATS} (dequantized when it is built; it then keeps no bytes) or when a thread
+ * needs it again after its cache dropped it (a model with more such layers than a cache keeps
+ * would otherwise dequantize them all at every call). Results are those of {@link RecurrentLayer}
+ * on the weights dequantized by hand, bit for bit, whatever thread runs them. Thread-safe.
  */
 public final class WeightOnlyRecurrentLayer implements SequenceLayer {
   /**
-   * Floats of dequantized weights one thread keeps (1 MB): every LSTM and GRU of the zoo, two of
-   * them at a time. A bound on memory: the weights are held as bytes, so what a thread keeps is
-   * reported as working memory.
+   * Largest layer, in floats of dequantized weights (1 MB; every LSTM and GRU of the zoo), that
+   * goes through the threads' caches. A larger one is held in float: a few of them would push each
+   * other out of a cache and be dequantized again at every call.
    */
-  static final int THREAD_FLOATS = 1 << 18;
+  static final int CACHED_MAX_FLOATS = 1 << 18;
+  /**
+   * Floats of dequantized weights one thread keeps (4 MB): at least four layers. What a thread
+   * keeps is working memory (the session holds the bytes), and RESULTS.md reports it as such.
+   */
+  static final int THREAD_FLOATS = 1 << 20;
   /** Layers one thread keeps at most. */
-  private static final int THREAD_LAYERS = 4;
+  static final int THREAD_LAYERS = 8;
 
   private final RecurrentLayer.Type type;
   private final int hidden;
   private final int input;
   private final int directions;
   private final boolean reverse;
-  /** {@code [directions, input, gates*hidden]} and {@code [directions, hidden, gates*hidden]}. */
+  /**
+   * {@code [directions, input, gates*hidden]} and {@code [directions, hidden, gates*hidden]}; null
+   * for a layer held in float from the start.
+   */
   private final byte[] w;
   private final byte[] r;
   private final boolean unsigned;
@@ -56,8 +66,12 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
   private final RecurrentCells cells;
   /** Floats of the float layer's weights, with the W and R an LSTM may cut from [W R]. */
   private final long floats;
-  /** Identifies this layer in the threads' caches (the layer itself is not kept alive by them). */
+  /**
+   * Identifies this layer in the threads' caches, which keep its float layer (within their bounds,
+   * also after the session is gone) but not this object.
+   */
   private final Object key = new Object();
+  /** The float layer, once held (see the class comment); else null. */
   private volatile RecurrentLayer held;
 
   private WeightOnlyRecurrentLayer(RecurrentLayer.Type type, int hidden, int input,
@@ -70,8 +84,6 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
     this.input = input;
     this.directions = directions;
     this.reverse = reverse;
-    this.w = wt.w;
-    this.r = wt.r;
     this.unsigned = wt.unsigned;
     this.wScale = java.util.Arrays.copyOf(wt.wScale, directions * gh);
     this.rScale = java.util.Arrays.copyOf(wt.rScale, directions * gh);
@@ -95,7 +107,12 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
     this.clip = clip;
     this.inputForget = inputForget;
     this.cells = cells;
-    this.floats = (long) directions * gh * (input + hidden) * (type == RecurrentLayer.Type.LSTM ? 2 : 1);
+    this.floats = (long) directions * gh * (input + hidden)
+        * (type == RecurrentLayer.Type.LSTM ? 2 : 1);
+    boolean large = floats > CACHED_MAX_FLOATS;
+    this.held = large ? dequantized(wt.w, wt.r) : null;
+    this.w = large ? null : wt.w;
+    this.r = large ? null : wt.r;
   }
 
   /**
@@ -149,49 +166,45 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
     floatLayer().run(par, work, x, seqLen, batch, batchMajor, lens, h0, c0, y, yh, yc);
   }
 
-  /** Bytes of the arrays this layer holds (the int8 weights with their scales and biases). */
-  public long residentBytes() {
-    return w.length + r.length + 4L * (wScale.length + rScale.length
-        + (wZp == null ? 0 : wZp.length) + (rZp == null ? 0 : rZp.length)
-        + (bias == null ? 0 : bias.length) + (resetBias == null ? 0 : resetBias.length)
-        + (peepholes == null ? 0 : peepholes.length));
+  /**
+   * The float layer on the dequantized weights, built now and kept nowhere: for weights that
+   * change from call to call, which no cache should hold.
+   */
+  public RecurrentLayer toFloat() {
+    RecurrentLayer f = held;
+    return f != null ? f : dequantized(w, r);
   }
 
-  /** The float layer: from this thread's cache, or held when too large for it. */
+  /** Whether the float layer is held by the layer (see the class comment). */
+  boolean isHeld() {
+    return held != null;
+  }
+
+  /** The float layer: held, or from this thread's cache (built there when missing). */
   RecurrentLayer floatLayer() {
-    if (floats > THREAD_FLOATS) {
-      RecurrentLayer f = held;
-      if (f == null) {
-        synchronized (this) {
-          f = held;
-          if (f == null) {
-            f = dequantized();
-            held = f;
-          }
-        }
-      }
+    RecurrentLayer f = held;
+    if (f != null) {
       return f;
     }
     Cache c = CACHE.get();
     for (int i = 0; i < c.count; i++) {
       if (c.keys[i] == key) {
-        RecurrentLayer f = c.layers[i];
+        f = c.layers[i];
         c.toFront(i, key, f, floats);
         return f;
       }
     }
-    RecurrentLayer f = dequantized();
-    while (c.count > 0 && (c.count == THREAD_LAYERS || c.floats + floats > THREAD_FLOATS)) {
-      c.drop(c.count - 1);
+    f = dequantized(w, r);
+    if (c.dropped(key)) {
+      held = f; // threads that race here hold equal layers; either serves
+      return f;
     }
-    c.count++;
-    c.floats += floats;
-    c.toFront(c.count - 1, key, f, floats);
+    c.add(key, f, floats);
     return f;
   }
 
   /** The float layer on the weights dequantized as DequantizeLinear does. */
-  private RecurrentLayer dequantized() {
+  private RecurrentLayer dequantized(byte[] wq, byte[] rq) {
     int gh = type.gates() * hidden;
     float[] b = null;
     if (bias != null) {
@@ -204,7 +217,7 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
       }
     }
     return RecurrentLayer.of(type, hidden, input, directions, reverse,
-        dequantize(w, wScale, wZp, input, gh), dequantize(r, rScale, rZp, hidden, gh), b,
+        dequantize(wq, wScale, wZp, input, gh), dequantize(rq, rScale, rZp, hidden, gh), b,
         peepholes, activations, clip, inputForget, linearBeforeReset, cells);
   }
 
@@ -230,14 +243,36 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
 
   /**
    * The float layers a thread ran last, most recent first, at most {@link #THREAD_LAYERS} of them
-   * and {@link #THREAD_FLOATS} floats together (a larger one never enters).
+   * and {@link #THREAD_FLOATS} floats together, and the keys of the last ones it dropped.
    */
   private static final class Cache {
     final Object[] keys = new Object[THREAD_LAYERS];
     final RecurrentLayer[] layers = new RecurrentLayer[THREAD_LAYERS];
     final long[] sizes = new long[THREAD_LAYERS];
+    final Object[] dropped = new Object[2 * THREAD_LAYERS];
     int count;
     long floats;
+    int nextDropped;
+
+    /** Adds a layer at the front, dropping the least recent ones until it fits. */
+    void add(Object key, RecurrentLayer layer, long size) {
+      while (count > 0 && (count == THREAD_LAYERS || floats + size > THREAD_FLOATS)) {
+        drop(count - 1);
+      }
+      count++;
+      floats += size;
+      toFront(count - 1, key, layer, size);
+    }
+
+    /** Whether this cache dropped the layer of {@code key} lately. */
+    boolean dropped(Object key) {
+      for (Object k : dropped) {
+        if (k == key) {
+          return true;
+        }
+      }
+      return false;
+    }
 
     /** Moves entry i to the front as (key, layer, size), shifting the ones before it back. */
     void toFront(int i, Object key, RecurrentLayer layer, long size) {
@@ -250,6 +285,8 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
     }
 
     void drop(int i) {
+      dropped[nextDropped] = keys[i];
+      nextDropped = (nextDropped + 1) % dropped.length;
       floats -= sizes[i];
       count--;
       System.arraycopy(keys, i + 1, keys, i, count - i);

@@ -283,6 +283,9 @@ public final class QuantRecurrentOps implements OpFamily {
         c[i] = in(inputs, i);
       }
       layer = prepare(s, c);
+      if (layer instanceof WeightOnlyRecurrentLayer wo) {
+        layer = wo.toFloat(); // this call's weights: kept in no thread's cache
+      }
     }
     int seqLen = s.batchMajor ? x.dim(1) : x.dim(0);
     int batch = s.batchMajor ? x.dim(0) : x.dim(1);

@@ -89,8 +89,7 @@ public final class Int8Report {
       boolean intIn = in == org.quantlens.engine.tensor.DType.I8 || in == org.quantlens.engine.tensor.DType.U8;
       org.quantlens.engine.tensor.DType out = org.quantlens.engine.tensor.DType.F32;
       Entry e;
-      if (INT8_OPS.contains(op) && n.attributes().containsKey(RecurrentQdqFolding.WEIGHT_ONLY)
-          && n.attributes().get(RecurrentQdqFolding.WEIGHT_ONLY).asLong() != 0) {
+      if (INT8_OPS.contains(op) && RecurrentQdqFolding.isWeightOnly(n)) {
         e = new Entry(n.name(), n.opType(), false, "float compute on 8-bit weights (" + op
             + " weight_only)");
       } else if (INT8_OPS.contains(op)) {

@@ -24,13 +24,20 @@ import org.quantlens.engine.tensor.Tensor;
  * (x and h are not quantized), as ONNX Runtime does, from a float copy each running thread keeps
  * ({@link org.quantlens.engine.kernels.WeightOnlyRecurrentLayer}). This is the form {@link
  * RecurrentExport} writes our int8 recurrent layers in, so a model exported and read back keeps
- * its weights as bytes (a quarter of the memory) and runs as ONNX Runtime runs that file.
+ * its weights as bytes (a quarter of the memory, but for layers over 1 MB of float weights, held
+ * in float) and runs as ONNX Runtime runs that file.
  */
 final class RecurrentQdqFolding {
   /** The attribute of our recurrent ops that keeps x and h in float. */
   static final String WEIGHT_ONLY = "weight_only";
 
   private RecurrentQdqFolding() {}
+
+  /** Whether {@code n} is one of our recurrent ops with weight_only set. */
+  static boolean isWeightOnly(Node n) {
+    Attribute a = n.attributes().get(WEIGHT_ONLY);
+    return n.domain().equals(OpRegistry.QUANTLENS_DOMAIN) && a != null && a.asLong() != 0;
+  }
 
   /** One weight input traced back to its int8 constant. */
   private static final class Source {

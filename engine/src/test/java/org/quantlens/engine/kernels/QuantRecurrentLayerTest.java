@@ -195,6 +195,41 @@ class QuantRecurrentLayerTest {
   }
 
   /**
+   * A one-row LSTM's steps cut by hidden units among 2 and 3 threads: the same bits as one thread,
+   * forward and reverse, with a length short of the sequence or none, with and without initial
+   * states. Hidden 128 reads R widened; 192 and 256 read it as bytes (past WIDEN_MAX_FLOATS), 192
+   * in pieces of unequal width on two threads where the kernel's unit is 64 columns (AVX2; with
+   * AVX-512's 128 only 256 is cut).
+   */
+  @Test
+  void oneRowLstmSplitAmongThreadsGivesTheOneThreadBits() throws Exception {
+    Random rnd = new Random(13);
+    int cut = 0;
+    try (GemmTestPool two = new GemmTestPool(2); GemmTestPool three = new GemmTestPool(3)) {
+      for (int hidden : new int[] {128, 192, 256}) {
+        for (int variant = 0; variant < 4; variant++) {
+          boolean reverse = variant % 2 == 1;
+          Case c = randomCase(rnd, LSTM, hidden, 9, 1, reverse, false, variant == 3, 6, 1);
+          c.lens = variant < 2 ? new int[] {4} : null;
+          c.h0 = variant == 1 || variant == 2 ? rand(rnd, hidden, 1) : null;
+          c.c0 = c.h0 == null ? null : rand(rnd, hidden, 1);
+          QuantRecurrentLayer l = c.layer(QuantRecurrentLayer.KernelSet.selected());
+          cut += l.pieces(two) > 1 ? 1 : 0;
+          float[][] want = c.run(l, Parallel.SERIAL);
+          for (GemmTestPool pool : new GemmTestPool[] {two, three}) {
+            float[][] got = c.run(l, pool);
+            for (int o = 0; o < 3; o++) {
+              assertArrayEquals(want[o], got[o], "hidden " + hidden + " variant " + variant
+                  + " threads " + pool.threads() + " output " + o);
+            }
+          }
+        }
+      }
+    }
+    assertTrue(cut >= 4, "some layers were cut into pieces: " + cut);
+  }
+
+  /**
    * Two layers of one shape taking turns on one thread: each call reads its own R, never the
    * widened copy the other left in the thread's scratch (nor a copy of its own from another
    * direction).

@@ -86,34 +86,29 @@ class WeightOnlyRecurrentLayerTest {
     }
   }
 
-  /**
-   * Layers taking turns on one thread, more of them than its cache keeps, and one too large for
-   * the cache (held in float by the layer): each keeps giving its own results.
-   */
-  @Test
-  void layersTakingTurnsOnAThreadEachRunTheirOwnWeights() throws Exception {
-    Random rnd = new Random(12);
-    QuantRecurrentLayerTest.Case[] cs = new QuantRecurrentLayerTest.Case[6];
-    for (int i = 0; i < cs.length - 1; i++) {
-      cs[i] = QuantRecurrentLayerTest.randomCase(rnd, i % 2 == 0 ? LSTM : GRU, 16 + 4 * i, 10, 1,
-          false, false, false, 5, 2);
+  /** A layer with its case and the reference outputs. */
+  private static final class Lay {
+    final QuantRecurrentLayerTest.Case c;
+    final WeightOnlyRecurrentLayer l;
+    final float[][] want;
+
+    Lay(Random rnd, RecurrentLayer.Type t, int hidden, int input) {
+      c = QuantRecurrentLayerTest.randomCase(rnd, t, hidden, input, 1, false, false, false, 4, 2);
+      l = layer(c);
+      want = run(reference(c), c, Parallel.SERIAL);
     }
-    // 1 * 4 * 160 * (100 + 160) * 2 floats of weights: over the cache's bound
-    cs[5] = QuantRecurrentLayerTest.randomCase(rnd, LSTM, 160, 100, 1, false, false, false, 3, 1);
-    assertTrue(2L * 4 * 160 * (100 + 160) > WeightOnlyRecurrentLayer.THREAD_FLOATS);
-    WeightOnlyRecurrentLayer[] ls = new WeightOnlyRecurrentLayer[cs.length];
-    float[][][] want = new float[cs.length][][];
-    for (int i = 0; i < cs.length; i++) {
-      ls[i] = layer(cs[i]);
-      want[i] = run(reference(cs[i]), cs[i], Parallel.SERIAL);
+
+    void check(String what) {
+      assertSame(want, run(l, c, Parallel.SERIAL), what);
     }
+  }
+
+  /** Runs {@code body} on a thread of its own, so that it starts from an empty cache. */
+  private static void onFreshThread(Runnable body) throws Exception {
     AtomicReference<Throwable> failed = new AtomicReference<>();
     Thread t = new Thread(() -> {
       try {
-        int[] order = {0, 1, 0, 2, 3, 4, 5, 0, 5, 1, 4, 4, 2, 0, 3};
-        for (int i : order) {
-          assertSame(want[i], run(ls[i], cs[i], Parallel.SERIAL), "layer " + i);
-        }
+        body.run();
       } catch (Throwable e) {
         failed.set(e);
       }
@@ -123,5 +118,56 @@ class WeightOnlyRecurrentLayerTest {
     if (failed.get() != null) {
       throw new AssertionError(failed.get());
     }
+  }
+
+  /**
+   * Layers taking turns on one thread each keep giving their own results: two that the cache
+   * keeps; more than it keeps, or together more floats than it keeps, where a layer the cache
+   * dropped and needs again is held in float from then on (so no call dequantizes every layer);
+   * one past the cached size, held from the start.
+   */
+  @Test
+  void layersTakingTurnsOnAThreadEachRunTheirOwnWeights() throws Exception {
+    Random rnd = new Random(12);
+    onFreshThread(() -> {
+      Lay a = new Lay(rnd, LSTM, 16, 10);
+      Lay b = new Lay(rnd, GRU, 20, 10);
+      for (int i = 0; i < 3; i++) {
+        a.check("A, turn " + i);
+        b.check("B, turn " + i);
+      }
+      assertTrue(!a.l.isHeld() && !b.l.isHeld(), "two small layers stay in the thread's cache");
+    });
+    onFreshThread(() -> {
+      Lay[] many = new Lay[WeightOnlyRecurrentLayer.THREAD_LAYERS + 2];
+      for (int i = 0; i < many.length; i++) {
+        many[i] = new Lay(rnd, i % 2 == 0 ? LSTM : GRU, 8 + 4 * i, 10);
+      }
+      for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < many.length; i++) {
+          many[i].check("layer " + i + " of " + many.length + ", round " + round);
+        }
+      }
+      assertTrue(many[0].l.isHeld() && many[1].l.isHeld(), "the two the cache dropped are held");
+      assertTrue(!many[2].l.isHeld(), "the others stay cached");
+    });
+    onFreshThread(() -> {
+      Lay[] big = new Lay[5]; // 211,200 floats each (4 * 120 * (100 + 120) * 2): five pass 2^20
+      for (int i = 0; i < big.length; i++) {
+        big[i] = new Lay(rnd, LSTM, 120, 100);
+      }
+      for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < big.length; i++) {
+          big[i].check("large layer " + i + ", round " + round);
+        }
+      }
+      assertTrue(big[0].l.isHeld() && !big[1].l.isHeld(), "the floats' bound dropped the first");
+    });
+    assertTrue(2L * 4 * 160 * (100 + 160) > WeightOnlyRecurrentLayer.CACHED_MAX_FLOATS);
+    onFreshThread(() -> {
+      Lay huge = new Lay(rnd, LSTM, 160, 100);
+      assertTrue(huge.l.isHeld(), "past the cached size: held from the start");
+      huge.check("layer past the cached size");
+    });
   }
 }

@@ -114,6 +114,31 @@ class RecurrentQdqFoldingTest {
     assertArrayEquals(run(floatModel(w, ws, r, 0.004f), x), run(q, x));
   }
 
+  /**
+   * A weight_only layer whose W is fed at run time (no constant to prepare at load) computes as
+   * the one with W constant, call after call.
+   */
+  @Test
+  void weightOnlyLayerWithWeightsFedAtRunTimeEqualsTheConstantOne() {
+    Random rnd = new Random(8);
+    Graph folded = QdqFolding.fold(model(bytes(rnd, G * INPUT), bytes(rnd, G * HIDDEN),
+        Tensor.of(new float[] {0.003f}), 1, 0.004f)).graph();
+    float[] xv = new float[SEQ * BATCH * INPUT];
+    for (int i = 0; i < xv.length; i++) {
+      xv[i] = (float) rnd.nextGaussian();
+    }
+    Tensor x = Tensor.of(xv, SEQ, BATCH, INPUT);
+    float[] want = run(folded, x);
+    String w = folded.nodes().get(0).input(1);
+    Tensor wq = folded.initializers().remove(w);
+    folded.inputs().add(new Value(w, wq.dtype(), wq.shape()));
+    try (Session s = new Session(folded)) {
+      for (int call = 0; call < 3; call++) {
+        assertArrayEquals(want, s.run(Map.of("X", x, w, wq)).get("Y").toFloats(), "call " + call);
+      }
+    }
+  }
+
   /** weight_only is 0 or 1, and with 1 the node takes no X/H quantization parameters. */
   @Test
   void badWeightOnlyNodesAreRefusedNamingTheNode() {

@@ -49,10 +49,13 @@ final class QuantizeCommand implements Command {
     OnnxWriter.write(built.exportGraph(), target);
     out.print(built.report());
     for (Node n : built.graph().nodes()) {
-      if (built.ptq() != null && RECURRENT.contains(n.opType())) {
+      // our static-int8 layers (not those folded from a QDQ input, marked weight_only)
+      if (built.ptq() != null && RECURRENT.contains(n.opType())
+          && !n.attributes().containsKey("weight_only")) {
         out.println("note: " + n.name() + " is written as a standard " + n.opType().substring(9)
-            + " reading int8 weights through DequantizeLinear, which means float x and h: ONNX"
-            + " cannot say \"quantize them at every step\" as this variant does in memory");
+            + " on its 8-bit weights (int8 behind DequantizeLinear; below opset 13, their float"
+            + " values), which means float x and h: ONNX cannot say \"quantize them at every"
+            + " step\" as this variant does in memory");
       }
     }
     out.println("wrote " + target + " (" + built.variant() + ")");
