@@ -62,7 +62,7 @@ public final class Int8Pairs {
     boolean quick = args.quick();
     int size = args.size();
     Path out = args.out();
-    int rounds = quick ? 2 : 11;
+    int rounds = quick ? 2 : 9;
     long roundNs = (quick ? 5 : 250) * 1_000_000L;
     long warmNs = (quick ? 10 : 4000) * 1_000_000L;
     String[] shapes = quick ? new String[] {"lenet5-fc1:400:120"} : MEMORY_BOUND;
