@@ -208,7 +208,8 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
     int gh = type.gates() * hidden;
     float[] b = null;
     if (bias != null) {
-      b = new float[directions * 2 * gh]; // Rb 0 but for the candidate gate's with linear_before_reset
+      // Rb is 0 but for the candidate gate's with linear_before_reset
+      b = new float[directions * 2 * gh];
       for (int d = 0; d < directions; d++) {
         System.arraycopy(bias, d * gh, b, d * 2 * gh, gh);
         if (resetBias != null) {

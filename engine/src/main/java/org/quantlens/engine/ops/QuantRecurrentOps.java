@@ -23,8 +23,9 @@ import org.quantlens.engine.tensor.Tensor;
  *   <li>{@code com.quantlens.QuantizedLSTM}: the same inputs, then optionally X_scale,
  *       X_zero_point, H_scale, H_zero_point (scalars, uint8 or int8 zero points): with them x_t and
  *       h_{t-1} are quantized with these calibrated parameters (QuantizeLinear, saturating), without
- *       them dynamically; with attribute weight_only = 1 (no X/H parameters allowed) x_t and h_{t-1}
- *       stay float and the products are float on the dequantized weights {@code (q - zp) * scale}:
+ *       them dynamically; with attribute weight_only = 1 (no X/H parameters allowed) x_t and
+ *       h_{t-1} stay float and the products are float on the dequantized weights
+ *       {@code (q - zp) * scale}:
  *       the meaning of a standard LSTM reading its weights through DequantizeLinear, which
  *       {@link org.quantlens.engine.quant.QdqFolding} folds into this form;
  *   <li>{@code com.quantlens.QuantizedGRU}: X, W, R, B, sequence_lens, initial_h, W_scale,

@@ -98,7 +98,7 @@ final class RecurrentQdqFolding {
       chains.addAll(w.chain);
       chains.addAll(r.chain);
       replace(report, new Int8Report.Entry(n.name(), n.opType(), false, "runs as "
-          + OpRegistry.QUANTLENS_DOMAIN + "." + q.opType() +  " (8-bit weights from DequantizeLinear"
+          + OpRegistry.QUANTLENS_DOMAIN + "." + q.opType() + " (8-bit weights from DequantizeLinear"
           + " dequantized in float per thread; x, h and the products float, as the file means)"));
       converted++;
     }

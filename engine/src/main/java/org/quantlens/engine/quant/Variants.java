@@ -51,7 +51,8 @@ public final class Variants {
       this(variant, graph, report, ptq, null);
     }
 
-    Built(String variant, Graph graph, Int8Report report, Ptq.Result ptq, QuantConfig recurrentExport) {
+    Built(String variant, Graph graph, Int8Report report, Ptq.Result ptq,
+        QuantConfig recurrentExport) {
       this.variant = variant;
       this.graph = graph;
       this.report = report;
@@ -87,7 +88,8 @@ public final class Variants {
       if (ptq == null) {
         return graph;
       }
-      return recurrentExport == null ? ptq.graph() : RecurrentExport.int8Weights(ptq.graph(), recurrentExport);
+      return recurrentExport == null ? ptq.graph()
+          : RecurrentExport.int8Weights(ptq.graph(), recurrentExport);
     }
   }
 
