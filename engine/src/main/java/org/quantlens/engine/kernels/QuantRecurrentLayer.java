@@ -177,44 +177,10 @@ public final class QuantRecurrentLayer implements SequenceLayer {
             wt.rScale, so + 2 * hidden, wt.rZp, so + 2 * hidden, k.gemm, k.rq, true);
       }
     }
-    RecurrentCells.Params[] params = cellParams(type, hidden, directions, b, p, activations, clip,
-        inputForget, linearBeforeReset);
+    RecurrentCells.Params[] params = RecurrentCells.Params.perDirection(type, hidden, directions,
+        b, p, activations, clip, inputForget, linearBeforeReset);
     return new QuantRecurrentLayer(type, hidden, input, directions, reverse, split, pw, pr, prh,
         params, k.cells, xq, hq);
-  }
-
-  /** The cell parameters per direction, as {@link RecurrentLayer#of} prepares them. */
-  private static RecurrentCells.Params[] cellParams(RecurrentLayer.Type type, int hidden,
-      int directions, float[] b, float[] p, List<List<RnnActivation>> activations, float clip,
-      boolean inputForget, boolean linearBeforeReset) {
-    int gh = type.gates() * hidden;
-    RecurrentCells.Params[] params = new RecurrentCells.Params[directions];
-    boolean lbr = type == RecurrentLayer.Type.GRU && linearBeforeReset;
-    for (int d = 0; d < directions; d++) {
-      int bo = d * 2 * gh;
-      float[] bias = new float[gh];
-      float[] rbh = lbr ? new float[hidden] : null;
-      if (b != null) {
-        for (int i = 0; i < gh; i++) {
-          bias[i] = b[bo + i] + b[bo + gh + i]; // Wb + Rb once, in float
-        }
-        if (lbr) { // R_h's bias sits inside the reset product
-          for (int i = 0; i < hidden; i++) {
-            bias[2 * hidden + i] = b[bo + 2 * hidden + i];
-            rbh[i] = b[bo + gh + 2 * hidden + i];
-          }
-        }
-      }
-      float[] peep = null;
-      if (p != null && type == RecurrentLayer.Type.LSTM) {
-        peep = new float[3 * hidden];
-        System.arraycopy(p, d * 3 * hidden, peep, 0, 3 * hidden);
-      }
-      List<RnnActivation> acts = activations.get(d);
-      params[d] = new RecurrentCells.Params(hidden, acts.get(0), acts.size() > 1 ? acts.get(1) : null,
-          acts.size() > 2 ? acts.get(2) : null, clip, bias, rbh, peep, inputForget);
-    }
-    return params;
   }
 
   public RecurrentLayer.Type type() {

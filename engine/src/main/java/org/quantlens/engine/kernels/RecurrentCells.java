@@ -145,6 +145,45 @@ public interface RecurrentCells {
       return inputForget;
     }
 
+    /**
+     * The parameters of each direction of a layer, from the op's arguments (as {@link
+     * RecurrentLayer#of}): {@code Wb + Rb} summed once in float, but a GRU with
+     * linear_before_reset keeps its candidate gate's {@code Rb} apart (it sits inside the reset
+     * product); peepholes copied per direction (LSTM only).
+     *
+     * @param b {@code [directions, 2*gates*hidden]} (Wb then Rb), or null for zeros
+     * @param p LSTM peepholes {@code [directions, 3*hidden]}, or null for none
+     */
+    static Params[] perDirection(RecurrentLayer.Type type, int hidden, int directions, float[] b,
+        float[] p, java.util.List<java.util.List<RnnActivation>> activations, float clip,
+        boolean inputForget, boolean linearBeforeReset) {
+      int gh = type.gates() * hidden;
+      Params[] params = new Params[directions];
+      boolean lbr = type == RecurrentLayer.Type.GRU && linearBeforeReset;
+      for (int d = 0; d < directions; d++) {
+        int bo = d * 2 * gh;
+        float[] bias = new float[gh];
+        float[] rbh = lbr ? new float[hidden] : null;
+        if (b != null) {
+          for (int i = 0; i < gh; i++) {
+            bias[i] = b[bo + i] + b[bo + gh + i];
+          }
+          for (int i = 0; lbr && i < hidden; i++) {
+            bias[2 * hidden + i] = b[bo + 2 * hidden + i];
+            rbh[i] = b[bo + gh + 2 * hidden + i];
+          }
+        }
+        float[] peep = null;
+        if (p != null && type == RecurrentLayer.Type.LSTM) {
+          peep = java.util.Arrays.copyOfRange(p, d * 3 * hidden, (d + 1) * 3 * hidden);
+        }
+        java.util.List<RnnActivation> acts = activations.get(d);
+        params[d] = new Params(hidden, acts.get(0), acts.size() > 1 ? acts.get(1) : null,
+            acts.size() > 2 ? acts.get(2) : null, clip, bias, rbh, peep, inputForget);
+      }
+      return params;
+    }
+
     /** True when the third activation (LSTM output) is the plain Tanh. */
     public boolean hTanh() {
       return hTanh;

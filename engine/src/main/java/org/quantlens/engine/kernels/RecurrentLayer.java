@@ -124,37 +124,21 @@ public final class RecurrentLayer implements SequenceLayer {
       throw new IllegalArgumentException("weight arrays too short for " + type + " with hidden "
           + hidden + ", input " + input + ", directions " + directions);
     }
-    RecurrentCells.Params[] params = new RecurrentCells.Params[directions];
-    for (int d = 0; d < directions; d++) {
-      float[] bias = new float[gh];
-      float[] rbh = null;
-      if (b != null) {
-        int bo = d * 2 * gh;
-        for (int i = 0; i < gh; i++) {
-          bias[i] = b[bo + i] + b[bo + gh + i]; // Wb + Rb, added once here
-        }
-      }
-      if (type == Type.GRU && linearBeforeReset) {
-        // R_h's bias sits inside the reset product, so it stays apart from Wb_h
-        rbh = new float[hidden];
-        if (b != null) {
-          int bo = d * 2 * gh;
-          for (int i = 0; i < hidden; i++) {
-            bias[2 * hidden + i] = b[bo + 2 * hidden + i];
-            rbh[i] = b[bo + gh + 2 * hidden + i];
-          }
-        }
-      }
-      float[] peep = null;
-      if (p != null && type == Type.LSTM) {
-        peep = new float[3 * hidden];
-        System.arraycopy(p, d * 3 * hidden, peep, 0, 3 * hidden);
-      }
-      List<RnnActivation> acts = activations.get(d);
-      params[d] = new RecurrentCells.Params(hidden, acts.get(0),
-          acts.size() > 1 ? acts.get(1) : null, acts.size() > 2 ? acts.get(2) : null, clip, bias,
-          rbh, peep, inputForget);
-    }
+    return of(type, hidden, input, directions, reverse, w, r,
+        RecurrentCells.Params.perDirection(type, hidden, directions, b, p, activations, clip,
+            inputForget, linearBeforeReset),
+        linearBeforeReset, cells);
+  }
+
+  /**
+   * As {@link #of(Type, int, int, int, boolean, float[], float[], float[], float[], List, float,
+   * boolean, boolean, RecurrentCells)} with the cell parameters already prepared ({@link
+   * RecurrentCells.Params#perDirection}); w and r are checked by the caller.
+   */
+  static RecurrentLayer of(Type type, int hidden, int input, int directions, boolean reverse,
+      float[] w, float[] r, RecurrentCells.Params[] params, boolean linearBeforeReset,
+      RecurrentCells cells) {
+    int gh = type.gates * hidden;
     boolean splitR = type == Type.GRU && !linearBeforeReset;
     PackedMatrix[] pw = new PackedMatrix[directions];
     PackedMatrix[] pr = new PackedMatrix[directions];

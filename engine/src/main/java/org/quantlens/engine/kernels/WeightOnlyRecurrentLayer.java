@@ -52,16 +52,8 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
   /** Raw zero points per column, or null when all are 0. */
   private final int[] wZp;
   private final int[] rZp;
-  /**
-   * Per direction the bias the float layer adds, {@code Wb + Rb} (a GRU with linear_before_reset:
-   * its candidate gate's {@code Wb} alone, whose {@code Rb} is in {@link #resetBias}); or null.
-   */
-  private final float[] bias;
-  private final float[] resetBias;
-  private final float[] peepholes;
-  private final List<List<RnnActivation>> activations;
-  private final float clip;
-  private final boolean inputForget;
+  /** Per direction the summed biases, peepholes and activations, as the float layer takes them. */
+  private final RecurrentCells.Params[] params;
   private final boolean linearBeforeReset;
   private final RecurrentCells cells;
   /** Floats of the float layer's weights, with the W and R an LSTM may cut from [W R]. */
@@ -89,23 +81,9 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
     this.rScale = java.util.Arrays.copyOf(wt.rScale, directions * gh);
     this.wZp = nonZero(wt.wZp, directions * gh);
     this.rZp = nonZero(wt.rZp, directions * gh);
-    this.linearBeforeReset = type == RecurrentLayer.Type.GRU && linearBeforeReset;
-    this.bias = b == null ? null : new float[directions * gh];
-    this.resetBias = b != null && this.linearBeforeReset ? new float[directions * hidden] : null;
-    for (int d = 0; b != null && d < directions; d++) {
-      for (int i = 0; i < gh; i++) {
-        boolean apart = this.linearBeforeReset && i >= 2 * hidden;
-        bias[d * gh + i] = apart ? b[d * 2 * gh + i] : b[d * 2 * gh + i] + b[d * 2 * gh + gh + i];
-      }
-      for (int i = 0; resetBias != null && i < hidden; i++) {
-        resetBias[d * hidden + i] = b[d * 2 * gh + gh + 2 * hidden + i];
-      }
-    }
-    this.peepholes = p == null || type != RecurrentLayer.Type.LSTM ? null
-        : java.util.Arrays.copyOf(p, directions * 3 * hidden);
-    this.activations = activations;
-    this.clip = clip;
-    this.inputForget = inputForget;
+    this.linearBeforeReset = linearBeforeReset;
+    this.params = RecurrentCells.Params.perDirection(type, hidden, directions, b, p, activations,
+        clip, inputForget, linearBeforeReset);
     this.cells = cells;
     this.floats = (long) directions * gh * (input + hidden)
         * (type == RecurrentLayer.Type.LSTM ? 2 : 1);
@@ -206,20 +184,9 @@ public final class WeightOnlyRecurrentLayer implements SequenceLayer {
   /** The float layer on the weights dequantized as DequantizeLinear does. */
   private RecurrentLayer dequantized(byte[] wq, byte[] rq) {
     int gh = type.gates() * hidden;
-    float[] b = null;
-    if (bias != null) {
-      // Rb is 0 but for the candidate gate's with linear_before_reset
-      b = new float[directions * 2 * gh];
-      for (int d = 0; d < directions; d++) {
-        System.arraycopy(bias, d * gh, b, d * 2 * gh, gh);
-        if (resetBias != null) {
-          System.arraycopy(resetBias, d * hidden, b, d * 2 * gh + gh + 2 * hidden, hidden);
-        }
-      }
-    }
     return RecurrentLayer.of(type, hidden, input, directions, reverse,
-        dequantize(wq, wScale, wZp, input, gh), dequantize(rq, rScale, rZp, hidden, gh), b,
-        peepholes, activations, clip, inputForget, linearBeforeReset, cells);
+        dequantize(wq, wScale, wZp, input, gh), dequantize(rq, rScale, rZp, hidden, gh), params,
+        linearBeforeReset, cells);
   }
 
   /**
