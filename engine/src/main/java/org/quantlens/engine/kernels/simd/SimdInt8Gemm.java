@@ -275,8 +275,8 @@ public final class SimdInt8Gemm implements Int8Gemm {
   public void multiplyPanelsRow(int panels, int k, float[] a, int aOff, float[] b, int bOff,
       int panelStride, int ldb, int[] c, int cOff) {
     int q = 0;
-    for (; q + 4 <= panels && k > 0; q += 4) {
-      rowFloats4(k, a, aOff, b, bOff + q * panelStride, panelStride, ldb, c, cOff + q * NR);
+    for (; q + 4 <= panels && k > 0 && ldb == NR; q += 4) {
+      rowFloats4(k, a, aOff, b, bOff + q * panelStride, panelStride, c, cOff + q * NR);
     }
     for (; q < panels; q++) {
       multiply(1, NR, k, a, aOff, k, b, bOff + q * panelStride, ldb, c, cOff + q * NR, NR);
@@ -298,11 +298,14 @@ public final class SimdInt8Gemm implements Int8Gemm {
   }
 
   /**
-   * {@link #rowBytes4} on panels already widened to float: the same exact K blocks, with plain
-   * loads in place of the byte widening. Written out for the same reason.
+   * {@link #rowBytes4} on packed panels already widened to float (rows {@link #NR} apart): the same
+   * exact K blocks, with plain loads in place of the byte widening. Written out for the same
+   * reason. Each load index is an invariant base plus {@code p * NR}, a constant stride, so C2
+   * hoists the bounds checks; with a second counter stepping by a variable row stride it kept them
+   * in the loop (k 128, 32 panels, in one JVM by turns: 19 against 21.3 GMAC/s).
    */
-  private static void rowFloats4(int k, float[] a, int a0, float[] b, int b0, int ps, int ldb,
-      int[] c, int c0) {
+  private static void rowFloats4(int k, float[] a, int a0, float[] b, int b0, int ps, int[] c,
+      int c0) {
     IntVector t0 = IntVector.zero(I);
     IntVector t1 = t0;
     IntVector t2 = t0;
@@ -324,7 +327,8 @@ public final class SimdInt8Gemm implements Int8Gemm {
       FloatVector s5 = s0;
       FloatVector s6 = s0;
       FloatVector s7 = s0;
-      for (int p = k0, o = k0 * ldb; p < k1; p++, o += ldb) {
+      for (int p = k0; p < k1; p++) {
+        int o = p * NR;
         FloatVector w = FloatVector.broadcast(F, a[a0 + p]);
         s0 = FloatVector.fromArray(F, b, b0 + o).fma(w, s0);
         s1 = FloatVector.fromArray(F, b, b0 + o + V).fma(w, s1);
