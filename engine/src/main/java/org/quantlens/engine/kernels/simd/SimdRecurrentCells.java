@@ -13,11 +13,10 @@ import org.quantlens.engine.kernels.RnnActivation;
  * pre-activations (input projection, recurrent projection, bias), clips and activates them into
  * {@code hr}, the caller's per-step scratch (a separate sum pass cost as much as a third of the
  * activation); ONNX's gate order puts the LSTM sigmoid gates i, o, f and the GRU gates z, r side by
- * side, so one sigmoid pass covers them. Sigmoid and tanh use the loops of
- * {@link SimdVectorMathFunctions}, the one SIMD
- * implementation of the engine (array-taking methods, so a caller that does not inline them does not
- * box vectors); other activations, and the
- * units past the last full vector, are computed as the scalar reference does.
+ * side, so one sigmoid pass covers them. Sigmoid and tanh use the gate loops of
+ * {@link SimdGateActivations} (array-taking methods, so a caller that does not inline them does
+ * not box vectors), the units past the last full vector included; other activations are computed
+ * as the scalar reference does.
  */
 public final class SimdRecurrentCells implements RecurrentCells {
   private static final VectorSpecies<Float> S = SimdInfo.F;
@@ -103,9 +102,9 @@ public final class SimdRecurrentCells implements RecurrentCells {
   private static void gates(RnnActivation act, float[] x, int xo, float[] acc, int ao, float[] b,
       int bo, int n, float c, float[] out, int oo) {
     if (act.equals(RnnActivation.SIGMOID)) {
-      SimdVectorMathFunctions.sigmoidOfSumLoop(x, xo, acc, ao, b, bo, c, out, oo, n);
+      SimdGateActivations.sigmoidOfSumLoop(x, xo, acc, ao, b, bo, c, out, oo, n);
     } else if (act.equals(RnnActivation.TANH)) {
-      SimdVectorMathFunctions.tanhOfSumLoop(x, xo, acc, ao, b, bo, c, out, oo, n);
+      SimdGateActivations.tanhOfSumLoop(x, xo, acc, ao, b, bo, c, out, oo, n);
     } else {
       sum(x, xo, acc, ao, b, bo, n, c);
       activate(act, acc, ao, n);
@@ -116,11 +115,11 @@ public final class SimdRecurrentCells implements RecurrentCells {
   }
 
   private static void sigmoidInPlace(float[] a, int off, int n) {
-    SimdVectorMathFunctions.sigmoidLoop(a, off, a, off, n);
+    SimdGateActivations.sigmoidLoop(a, off, a, off, n);
   }
 
   private static void tanhInPlace(float[] a, int off, int n) {
-    SimdVectorMathFunctions.tanhLoop(a, off, a, off, n);
+    SimdGateActivations.tanhLoop(a, off, a, off, n);
   }
 
   /**
@@ -216,7 +215,7 @@ public final class SimdRecurrentCells implements RecurrentCells {
     }
     // c~ is spent: its slot takes h(C_t)
     if (p.hTanh()) {
-      SimdVectorMathFunctions.tanhLoop(c, co, hr, go + 3 * n, w);
+      SimdGateActivations.tanhLoop(c, co, hr, go + 3 * n, w);
     } else {
       System.arraycopy(c, co, hr, go + 3 * n, w);
       activate(p.h(), hr, go + 3 * n, w);

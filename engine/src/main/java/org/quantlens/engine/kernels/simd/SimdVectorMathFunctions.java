@@ -19,10 +19,11 @@ import org.quantlens.engine.kernels.VectorMathScalar;
  * ({@code SimdVectorMathFunctionsTest}) exp, sigmoid and tanh stay within 3e-7 relative wherever the
  * true value is a normal float, tiny and subnormal arguments included.
  *
- * <p>This is the engine's one SIMD exp/sigmoid/tanh: {@code SimdVectorMath} and the recurrent cells
- * ({@code SimdRecurrentCells}) both call the array loops below. The loops must stay array-taking:
- * a vector-taking method that C2 does not inline boxes its vectors, and a caller running several
- * of these loops may hit the inlining node budget (NodeCountInliningCutoff).
+ * <p>These are the operators' exp, sigmoid and tanh ({@code SimdVectorMath}); the gates of the
+ * recurrent cells use the cheaper rational forms of {@link SimdGateActivations}, which give up
+ * relative accuracy near 0. The loops must stay array-taking: a vector-taking method that C2 does
+ * not inline boxes its vectors, and a caller running several of these loops may hit the inlining
+ * node budget (NodeCountInliningCutoff).
  */
 final class SimdVectorMathFunctions {
   private static final VectorSpecies<Float> F = SimdInfo.F;
@@ -126,11 +127,11 @@ final class SimdVectorMathFunctions {
     }
   }
 
-  // sigmoidLoop and tanhLoop spell exp out instead of calling exp(FloatVector): the recurrent
-  // cells run several of these loops from one caller, and when C2 inlines the loops there it
-  // reaches its node budget (NodeCountInliningCutoff) and stops inlining our vector-taking helpers,
-  // which then box their vectors (measured: an LSTM cell 4x slower). The arithmetic is exp's, op
-  // for op, so the stated errors hold.
+  // sigmoidLoop and tanhLoop spell exp out instead of calling exp(FloatVector): a caller that
+  // inlines several of these loops reaches C2's node budget (NodeCountInliningCutoff), past which
+  // our vector-taking helpers stay calls and box their vectors (measured when the recurrent cells
+  // ran these loops: an LSTM cell 4x slower). The arithmetic is exp's, op for op, so the stated
+  // errors hold.
 
   /**
    * 1 / (1 + e^-x), with e = e^-|x| so that it never overflows: e / (1 + e) for negative x, one
@@ -174,33 +175,15 @@ final class SimdVectorMathFunctions {
    * two-branch form (odd polynomial below 0.55) had 1 ulp at about 1.5 times the cost.
    */
   static void tanhLoop(float[] x, int xo, float[] o, int oo, int n) {
-    tanhOfSumLoop(x, xo, null, 0, null, 0, Float.POSITIVE_INFINITY, o, oo, n);
-  }
-
-  /**
-   * {@code o = tanh(clip(a + b + c))} with clip bounding to {@code [-cl, cl]} (+Infinity for none);
-   * b and c may both be null for a plain tanh of a. The recurrent cells use the sums to take the
-   * gate pre-activations (input projection, recurrent projection, bias) in the same pass.
-   */
-  static void tanhOfSumLoop(float[] a, int ao, float[] b, int bo, float[] c, int co, float cl,
-      float[] o, int oo, int n) {
     FloatVector two = FloatVector.broadcast(F, 2f);
     FloatVector ln2hi = FloatVector.broadcast(F, -LN2_HI);
     FloatVector ln2lo = FloatVector.broadcast(F, -LN2_LO);
     FloatVector e2 = FloatVector.broadcast(F, E2);
     FloatVector e1 = FloatVector.broadcast(F, E1);
     FloatVector e0 = FloatVector.broadcast(F, E0);
-    boolean sum = b != null;
-    boolean clip = sum && cl != Float.POSITIVE_INFINITY; // Java's max/min cost a few instructions
     int i = 0;
     for (int up = F.loopBound(n); i < up; i += L) {
-      FloatVector v = FloatVector.fromArray(F, a, ao + i);
-      if (sum) {
-        v = v.add(FloatVector.fromArray(F, b, bo + i)).add(FloatVector.fromArray(F, c, co + i));
-      }
-      if (clip) {
-        v = v.max(-cl).min(cl); // max/min keep NaN
-      }
+      FloatVector v = FloatVector.fromArray(F, x, xo + i);
       FloatVector y = v.abs().mul(2f).min(20f); // min keeps NaN
       FloatVector t = y.fma(LOG2E, ROUND_MAGIC);
       FloatVector nf = t.sub(ROUND_MAGIC);
@@ -216,51 +199,7 @@ final class SimdVectorMathFunctions {
           .viewAsFloatingLanes().intoArray(o, oo + i);
     }
     for (; i < n; i++) {
-      float v = sum ? clipped(a[ao + i] + b[bo + i] + c[co + i], cl) : a[ao + i];
-      o[oo + i] = (float) Math.tanh(v);
-    }
-  }
-
-  private static float clipped(float v, float cl) {
-    return Math.min(Math.max(v, -cl), cl);
-  }
-
-  /**
-   * {@code o = sigmoid(clip(a + b + c))}: {@link #sigmoidLoop}'s arithmetic on the clipped sum, so
-   * a recurrent cell's gates need one pass instead of a sum pass and an activation pass.
-   */
-  static void sigmoidOfSumLoop(float[] a, int ao, float[] b, int bo, float[] c, int co, float cl,
-      float[] o, int oo, int n) {
-    FloatVector one = FloatVector.broadcast(F, 1f);
-    FloatVector ln2hi = FloatVector.broadcast(F, -LN2_HI);
-    FloatVector ln2lo = FloatVector.broadcast(F, -LN2_LO);
-    FloatVector e1 = FloatVector.broadcast(F, E1);
-    FloatVector e0 = FloatVector.broadcast(F, E0);
-    boolean clip = cl != Float.POSITIVE_INFINITY;
-    int i = 0;
-    for (int up = F.loopBound(n); i < up; i += L) {
-      FloatVector v = FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i))
-          .add(FloatVector.fromArray(F, c, co + i));
-      if (clip) {
-        v = v.max(-cl).min(cl);
-      }
-      FloatVector xc = v.abs().neg().max(-104f);
-      FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);
-      FloatVector nf = t.sub(ROUND_MAGIC);
-      FloatVector r = nf.fma(ln2hi, xc);
-      r = nf.fma(ln2lo, r);
-      FloatVector q = r.fma(E4, E3).fma(r, FloatVector.broadcast(F, E2)).fma(r, e1).fma(r, e0);
-      FloatVector p = r.mul(r).fma(q, r).add(1f);
-      IntVector ni = t.viewAsIntegralLanes().sub(ROUND_MAGIC_BITS);
-      IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-      FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
-      FloatVector s2 = ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
-      FloatVector e = p.mul(s1).mul(s2);
-      one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(1f)).intoArray(o, oo + i);
-    }
-    for (; i < n; i++) {
-      float v = clipped(a[ao + i] + b[bo + i] + c[co + i], cl);
-      o[oo + i] = (float) (1.0 / (1.0 + Math.exp(-v)));
+      o[oo + i] = (float) Math.tanh(x[xo + i]);
     }
   }
 

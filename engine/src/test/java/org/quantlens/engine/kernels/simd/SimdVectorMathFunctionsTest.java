@@ -8,7 +8,7 @@ import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
- * The SIMD exp, sigmoid and tanh loops (used by SimdVectorMath and the recurrent cells) against Math
+ * The SIMD exp, sigmoid and tanh loops (used by SimdVectorMath) against Math
  * in double, relative error, tiny and subnormal arguments included. VectorMathTest checks the same
  * functions in ulps of the float-rounded reference through VectorMath.
  */
@@ -86,45 +86,6 @@ class SimdVectorMathFunctionsTest {
   @Test
   void tanhIsWithin3e7RelativeOfMathTanhIncludingTinyArguments() {
     checkAccuracy("tanh", TANH, Math::tanh);
-  }
-
-  @Test
-  void sumLoopsGiveTheActivationOfTheClippedSumBitForBit() {
-    // the recurrent cells' one-pass gates must equal a sum pass then the plain activation loop
-    // (whose accuracy the tests above check), tails, NaN and clipping included
-    Random rnd = new Random(7);
-    for (int n : new int[] {3, 8, 67, 512}) {
-      float[] a = new float[n];
-      float[] b = new float[n];
-      float[] c = new float[n];
-      for (int i = 0; i < n; i++) {
-        a[i] = (float) (rnd.nextGaussian() * 4);
-        b[i] = (float) (rnd.nextGaussian() * 2);
-        c[i] = (float) rnd.nextGaussian();
-      }
-      a[n / 2] = Float.NaN;
-      for (float cl : new float[] {Float.POSITIVE_INFINITY, 3f, 0.5f}) {
-        float[] sum = new float[n];
-        for (int i = 0; i < n; i++) {
-          sum[i] = Math.min(Math.max(a[i] + b[i] + c[i], -cl), cl);
-        }
-        float[] want = new float[n];
-        float[] got = new float[n];
-        SimdVectorMathFunctions.sigmoidLoop(sum, 0, want, 0, n);
-        SimdVectorMathFunctions.sigmoidOfSumLoop(a, 0, b, 0, c, 0, cl, got, 0, n);
-        sameBits("sigmoid", want, got, cl);
-        SimdVectorMathFunctions.tanhLoop(sum, 0, want, 0, n);
-        SimdVectorMathFunctions.tanhOfSumLoop(a, 0, b, 0, c, 0, cl, got, 0, n);
-        sameBits("tanh", want, got, cl);
-      }
-    }
-  }
-
-  private static void sameBits(String name, float[] want, float[] got, float cl) {
-    for (int i = 0; i < want.length; i++) {
-      assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]),
-          name + " of sum [" + i + "] of " + want.length + ", clip " + cl);
-    }
   }
 
   @Test
