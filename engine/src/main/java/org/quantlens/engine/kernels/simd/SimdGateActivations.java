@@ -128,10 +128,11 @@ final class SimdGateActivations {
   }
 
   /*
-   * The vector forms. Small enough that C2 inlines them into each loop: the exp-based loops had to
-   * be written out in full (see SimdVectorMathFunctions), these have a third of their nodes. The
-   * bounds are compare-and-blend, not max/min, which keep Java's NaN and signed-zero rules at
-   * several instructions each on AVX2; a NaN compares false, so it passes through unchanged.
+   * The vector forms, inlined into each loop by C2 (no boxes on JDK 17 or 25 in AllocProbe): about
+   * 18 operations against the exp-based forms' 28, which had to be written out in full in their
+   * loops (see SimdVectorMathFunctions). The bounds are compare-and-blend, not max/min, which keep
+   * Java's NaN and signed-zero rules at several instructions each on AVX2; a NaN compares false,
+   * so it passes through unchanged.
    */
 
   private static FloatVector tanh(FloatVector v) {
