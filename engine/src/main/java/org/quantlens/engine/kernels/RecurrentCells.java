@@ -36,7 +36,7 @@ public interface RecurrentCells {
   /**
    * {@link #lstm} for hidden units {@code [j0, j1)} only, with the same operands and offsets
    * (gate g of unit j at {@code g * hidden + j}): the cell math of a step split among threads.
-   * Where hidden and j0 are multiples of the SIMD width, each unit's result is the whole call's.
+   * Each unit's result is the whole call's, bit for bit, whatever the range.
    */
   void lstm(Params p, int j0, int j1, float[] xw, int xwOff, float[] hr, int hrOff, float[] c,
       int cOff, float[] h, int hOff);

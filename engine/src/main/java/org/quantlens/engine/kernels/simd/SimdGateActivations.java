@@ -6,14 +6,16 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Sigmoid and tanh for the gates of recurrent cells: a rational function instead of the
- * exp-based forms of {@link SimdVectorMathFunctions}, at 1.9x their speed (a sigmoid pass over 64
- * x 384 gate sums, medians of 24 rounds by turns in one JVM: 0.56 against 1.04 ns per value). At
- * batch 64 the gates' sigmoid and tanh were 22% of an LSTM's time, nearly all the rest its
- * product; whole models, paired: LSTM over rows and text LSTM at batch 64 1.08x and 1.10x.
+ * exp-based forms of {@link SimdVectorMathFunctions}, at 1.9x their speed (a sigmoid pass over
+ * 64 x 384 gate sums, medians of 24 rounds by turns in one JVM: 0.56 against 1.04 ns per
+ * value). At batch 64 the gates' sigmoid and tanh were 22% of an LSTM's time, nearly all the
+ * rest its product; whole models, paired: LSTM over rows and text LSTM at batch 64 1.08x and
+ * 1.10x.
  *
- * <p>{@code tanh(a) = a P(a^2) / Q(a^2)} on {@code |a| <= 9} (tanh(9) rounds to 1), P and Q of
- * degree 4 with positive coefficients (our own fit, weighted least squares iterated toward minimax
- * relative error; in exact arithmetic its error is 2.1e-8). Evaluated in float, over every float
+ * <p>{@code tanh(a) = a P(a^2) / Q(a^2)} on {@code |a| <= 9}, beyond which the form gives 1
+ * (tanh(9) is 3.1e-8 below 1; it rounds to 1 from about 9.01 on), P and Q of degree 4 with
+ * positive coefficients (our own fit, weighted least squares iterated toward minimax relative
+ * error; in exact arithmetic its error is 2.1e-8). Evaluated in float, over every float
  * argument (checked once; {@code SimdGateActivationsTest} sweeps a sample), tanh is within 3.1e-7
  * absolute and relative (5 ulp, at |x| = 8.77) and sigmoid, as {@code 0.5 + 0.5 tanh(x / 2)},
  * within 1.8e-7 absolute. That is what a gate needs: its value multiplies a state or a product,

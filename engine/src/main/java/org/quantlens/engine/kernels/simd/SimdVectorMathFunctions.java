@@ -20,10 +20,10 @@ import org.quantlens.engine.kernels.VectorMathScalar;
  * true value is a normal float, tiny and subnormal arguments included.
  *
  * <p>These are the operators' exp, sigmoid and tanh ({@code SimdVectorMath}); the gates of the
- * recurrent cells use the cheaper rational forms of {@link SimdGateActivations}, which give up
- * relative accuracy near 0. The loops must stay array-taking: a vector-taking method that C2 does
- * not inline boxes its vectors, and a caller running several of these loops may hit the inlining
- * node budget (NodeCountInliningCutoff).
+ * recurrent cells use the cheaper rational forms of {@link SimdGateActivations}, whose sigmoid
+ * gives up relative accuracy for its tiny values. The loops must stay array-taking: a
+ * vector-taking method that C2 does not inline boxes its vectors, and a caller running several of
+ * these loops may hit the inlining node budget (NodeCountInliningCutoff).
  */
 final class SimdVectorMathFunctions {
   private static final VectorSpecies<Float> F = SimdInfo.F;
@@ -127,11 +127,11 @@ final class SimdVectorMathFunctions {
     }
   }
 
-  // sigmoidLoop and tanhLoop spell exp out instead of calling exp(FloatVector): a caller that
-  // inlines several of these loops reaches C2's node budget (NodeCountInliningCutoff), past which
-  // our vector-taking helpers stay calls and box their vectors (measured when the recurrent cells
-  // ran these loops: an LSTM cell 4x slower). The arithmetic is exp's, op for op, so the stated
-  // errors hold.
+  // sigmoidLoop and tanhLoop spell exp out instead of calling exp(FloatVector): when the recurrent
+  // cells ran these loops (until session 19), inlining several of them reached C2's node budget
+  // (NodeCountInliningCutoff), past which our vector-taking helpers stayed calls and boxed their
+  // vectors (an LSTM cell 4x slower). Kept so: any caller may inline them. The arithmetic is
+  // exp's, op for op, so the stated errors hold.
 
   /**
    * 1 / (1 + e^-x), with e = e^-|x| so that it never overflows: e / (1 + e) for negative x, one
