@@ -26,13 +26,16 @@ import org.quantlens.engine.kernels.Parallel;
  * batch 1 (4096x4096: 64 MB, past the 32 MB L3; 1024 -> 4096, an LSTM(1024)-like recurrent
  * product: 16 MB, in L3 on a quiet machine), where int8 weights should pay off
  * ({@link Int8GemmBench}; {@link Int8Pairs} also runs a 64 MB LSTM(2048)-like product).
+ *
+ * <p>Measured in 300 ms iterations, shorter than the other benchmarks' 500: these 40 rows (with
+ * {@link Int8GemmBench}'s) set no goal, and the full run must stay within 20 minutes.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xss16m", "-Xmx2g"})
 @Warmup(iterations = 2, time = 1000, timeUnit = TimeUnit.MILLISECONDS)
-@Measurement(iterations = 3, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 3, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 public class GemmDenseBench {
   /** {@code layer:in:out}. */
   @Param({"lenet5-fc1:400:120", "lenet5-fc2:120:84", "lenet5-fc3:84:10", "mlp-fc1:784:256",

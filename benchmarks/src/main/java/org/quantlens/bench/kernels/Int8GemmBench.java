@@ -23,13 +23,15 @@ import org.quantlens.engine.kernels.Kernels;
  * to float, weights as int8 bytes laid out once (the kernel widens them: in registers at batch 1,
  * through a per-thread float tile at larger batches); {@code flops} counts 2 operations per
  * multiply-add, so the rate reads as GOPS next to the float kernel's GFLOP/s.
+ *
+ * <p>Measured in 300 ms iterations, as {@link GemmDenseBench}: no goal is judged on these rows.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xss16m", "-Xmx2g"})
 @Warmup(iterations = 2, time = 1000, timeUnit = TimeUnit.MILLISECONDS)
-@Measurement(iterations = 3, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 3, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 public class Int8GemmBench {
   @Param({"lenet5-fc1:400:120", "lenet5-fc2:120:84", "lenet5-fc3:84:10",
       "mlp-fc1:784:256", "lstm128-recurrent:128:512", "gru128-recurrent:128:384",

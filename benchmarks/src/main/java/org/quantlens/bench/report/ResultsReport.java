@@ -124,7 +124,7 @@ public final class ResultsReport {
     if (label != null && !label.isEmpty()) {
       md.append("> **").append(label).append("**\n\n");
     }
-    Map<String, Object> any = jmh.isEmpty() ? null : jmh.get(0);
+    Map<String, Object> any = jmh.isEmpty() ? null : mostCommonIterations();
     ZonedDateTime when = measured == null ? ZonedDateTime.now()
         : measured.toInstant().atZone(ZoneOffset.UTC);
     md.append("- Date: ").append(when.format(DateTimeFormatter.RFC_1123_DATE_TIME))
@@ -137,7 +137,7 @@ public final class ResultsReport {
           + " per configuration, throughput mode%n", any.get("jmhVersion"),
           num(any.get("forks")), num(any.get("warmupIterations")), any.get("warmupTime"),
           num(any.get("measurementIterations")), any.get("measurementTime")));
-      longerIterations(any);
+      otherIterations(any);
     } else if (peer != null) {
       md.append("- JDK: ").append(peer.get("jdk")).append('\n');
     }
@@ -803,15 +803,32 @@ public final class ResultsReport {
     return String.format(Locale.ROOT, "%.2g", v);
   }
 
-  /** Says which results were measured with other iteration times than {@code any}'s. */
-  private void longerIterations(Map<String, Object> any) {
+  /** "n measured x time" of a JMH result. */
+  private static String iterations(Map<String, Object> r) {
+    return String.format(Locale.ROOT, "%s measured x %s", num(r.get("measurementIterations")),
+        r.get("measurementTime"));
+  }
+
+  /** A result with the measurement iterations most results have: the header's. */
+  private Map<String, Object> mostCommonIterations() {
+    Map<String, Integer> count = new java.util.HashMap<>();
+    Map<String, Object> best = jmh.get(0);
+    for (Map<String, Object> r : jmh) {
+      if (count.merge(iterations(r), 1, Integer::sum) > count.get(iterations(best))) {
+        best = r;
+      }
+    }
+    return best;
+  }
+
+  /** Says which results were measured with other iterations than {@code any}'s. */
+  private void otherIterations(Map<String, Object> any) {
     Map<String, java.util.TreeSet<String>> other = new LinkedHashMap<>();
     for (Map<String, Object> r : jmh) {
-      if (r.get("measurementTime").equals(any.get("measurementTime"))) {
+      String key = iterations(r);
+      if (key.equals(iterations(any))) {
         continue;
       }
-      String key = String.format(Locale.ROOT, "%s measured x %s", num(r.get("measurementIterations")),
-          r.get("measurementTime"));
       String name = ((String) r.get("benchmark")).replace(PKG, "");
       String model = params(r).get("model");
       String variant = params(r).getOrDefault("variant", "float");
