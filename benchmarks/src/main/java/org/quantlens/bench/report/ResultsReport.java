@@ -809,16 +809,21 @@ public final class ResultsReport {
         r.get("measurementTime"));
   }
 
-  /** A result with the measurement iterations most results have: the header's. */
+  /** A result with the warm-up and measurement iterations most results have: the header's. */
   private Map<String, Object> mostCommonIterations() {
     Map<String, Integer> count = new java.util.HashMap<>();
     Map<String, Object> best = jmh.get(0);
     for (Map<String, Object> r : jmh) {
-      if (count.merge(iterations(r), 1, Integer::sum) > count.get(iterations(best))) {
+      if (count.merge(warmUp(r) + iterations(r), 1, Integer::sum)
+          > count.get(warmUp(best) + iterations(best))) {
         best = r;
       }
     }
     return best;
+  }
+
+  private static String warmUp(Map<String, Object> r) {
+    return num(r.get("warmupIterations")) + " x " + r.get("warmupTime") + ", ";
   }
 
   /** Says which results were measured with other iterations than {@code any}'s. */
