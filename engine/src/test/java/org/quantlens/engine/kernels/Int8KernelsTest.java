@@ -239,6 +239,37 @@ class Int8KernelsTest {
     }
   }
 
+  /**
+   * One row against widened panels (a recurrent step's product): packed panels take the SIMD
+   * kernel's four-panel path, rows read in place (a variable row stride) the general one.
+   */
+  @Test
+  void widenedPanelsRowMatchesNaiveBitExactPackedOrReadInPlace() {
+    Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
+    int nr = simd.panelWidth();
+    int panels = 6; // a group of four, then two single panels
+    Random r = new Random(23);
+    for (int k : new int[] {1, 127, 128, 129, 300}) {
+      float[] a = int8s(r, 3 + k);
+      for (boolean packed : new boolean[] {true, false}) {
+        int panelStride = packed ? k * nr : nr;
+        int ldb = packed ? nr : panels * nr + 5;
+        float[] b = int8s(r, 2 + (panels - 1) * panelStride + (k - 1) * ldb + nr);
+        int[] want = new int[panels * nr];
+        for (int q = 0; q < panels; q++) {
+          int[] one = naive(1, nr, k, a, 3, k, b, 2 + q * panelStride, ldb);
+          System.arraycopy(one, 0, want, q * nr, nr);
+        }
+        for (Int8Gemm g : new Int8Gemm[] {Int8Gemm.SCALAR, simd}) {
+          int[] c = new int[panels * nr];
+          java.util.Arrays.fill(c, 0x5a5a5a5a);
+          g.multiplyPanelsRow(panels, k, a, 3, b, 2, panelStride, ldb, c, 0);
+          assertArrayEquals(want, c, g + " k " + k + (packed ? " packed" : " in place"));
+        }
+      }
+    }
+  }
+
   @Test
   void byteOperandGemmsStayExactWhenEveryProductIsTheLargest() {
     Int8Gemm simd = simd(Int8Gemm.class, "SimdInt8Gemm");
