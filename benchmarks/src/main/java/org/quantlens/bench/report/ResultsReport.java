@@ -814,16 +814,16 @@ public final class ResultsReport {
     Map<String, Integer> count = new java.util.HashMap<>();
     Map<String, Object> best = jmh.get(0);
     for (Map<String, Object> r : jmh) {
-      if (count.merge(warmUp(r) + iterations(r), 1, Integer::sum)
-          > count.get(warmUp(best) + iterations(best))) {
+      if (count.merge(settings(r), 1, Integer::sum) > count.get(settings(best))) {
         best = r;
       }
     }
     return best;
   }
 
-  private static String warmUp(Map<String, Object> r) {
-    return num(r.get("warmupIterations")) + " x " + r.get("warmupTime") + ", ";
+  /** Warm-up and measurement iterations of a JMH result. */
+  private static String settings(Map<String, Object> r) {
+    return num(r.get("warmupIterations")) + " x " + r.get("warmupTime") + ", " + iterations(r);
   }
 
   /** Says which results were measured with other iterations than {@code any}'s. */

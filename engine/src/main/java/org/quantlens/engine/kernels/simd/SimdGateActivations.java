@@ -66,7 +66,13 @@ final class SimdGateActivations {
 
   /** {@code o = tanh(x)}. */
   static void tanhLoop(float[] x, int xo, float[] o, int oo, int n) {
-    tanhOfSumLoop(x, xo, null, 0, null, 0, Float.POSITIVE_INFINITY, o, oo, n);
+    int i = 0;
+    for (int up = F.loopBound(n); i < up; i += L) {
+      tanh(FloatVector.fromArray(F, x, xo + i)).intoArray(o, oo + i);
+    }
+    for (; i < n; i++) {
+      o[oo + i] = tanh(x[xo + i]);
+    }
   }
 
   /** {@code o = sigmoid(x)}. */
@@ -81,32 +87,29 @@ final class SimdGateActivations {
   }
 
   /**
-   * {@code o = tanh(clip(a + b + c))}, clip bounding to {@code [-cl, cl]} (+Infinity for none); b
-   * and c may both be null for a plain tanh of a. A cell takes its gates' pre-activations (input
-   * projection, recurrent projection, bias) in the same pass.
+   * {@code o = tanh(clip(a + b + c))}, clip bounding to {@code [-cl, cl]} (+Infinity for none): a
+   * cell takes its gates' pre-activations (input projection, recurrent projection, bias) in the
+   * same pass.
    */
   static void tanhOfSumLoop(float[] a, int ao, float[] b, int bo, float[] c, int co, float cl,
       float[] o, int oo, int n) {
-    boolean sum = b != null;
     boolean clip = cl != Float.POSITIVE_INFINITY;
     int i = 0;
     for (int up = F.loopBound(n); i < up; i += L) {
-      FloatVector v = FloatVector.fromArray(F, a, ao + i);
-      if (sum) {
-        v = v.add(FloatVector.fromArray(F, b, bo + i)).add(FloatVector.fromArray(F, c, co + i));
-      }
+      FloatVector v = FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i))
+          .add(FloatVector.fromArray(F, c, co + i));
       if (clip) {
         v = v.max(-cl).min(cl); // max/min keep NaN
       }
       tanh(v).intoArray(o, oo + i);
     }
     for (; i < n; i++) {
-      float v = sum ? a[ao + i] + b[bo + i] + c[co + i] : a[ao + i];
+      float v = a[ao + i] + b[bo + i] + c[co + i];
       o[oo + i] = tanh(clip ? clipped(v, cl) : v);
     }
   }
 
-  /** {@code o = sigmoid(clip(a + b + c))}, as {@link #tanhOfSumLoop}; b and c are not null. */
+  /** {@code o = sigmoid(clip(a + b + c))}, as {@link #tanhOfSumLoop}. */
   static void sigmoidOfSumLoop(float[] a, int ao, float[] b, int bo, float[] c, int co, float cl,
       float[] o, int oo, int n) {
     boolean clip = cl != Float.POSITIVE_INFINITY;
