@@ -71,7 +71,7 @@ public final class SimdWinograd implements WinogradKernels {
       // WinogradKernels offers no implementation there)
       inputs(s, 2 * (t0 - ty0) * pitch, 0, channels, channels, tw, nb, pitch, chanStride, v,
           vStride);
-      products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
+      products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
           vStride, pStride);
       outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * t0 * w, h * w, w);
     }
@@ -105,7 +105,7 @@ public final class SimdWinograd implements WinogradKernels {
     int rows = (m1 - m0 + 3) / 4 * 4;
     int pStride = rows * tiles + NR;
     float[] p = Scratch.floats(2, POSITIONS * pStride);
-    products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
+    products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
         channels * tiles + NR, pStride);
     outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * ty0 * w, h * w, w);
   }
@@ -146,12 +146,11 @@ public final class SimdWinograd implements WinogradKernels {
 
   /**
    * Per position, {@code [4 count x C] x [C x tiles]} on the GEMM's 4 x (2 vectors) tile: weight
-   * blocks {@code [b0, b0 + count)} of {@code blocks}, into rows from 0 of {@code p}. Also the
-   * products of {@link SimdWinograd4}.
+   * blocks {@code [b0, b0 + count)} of {@code blocks}, into rows from 0 of {@code p}.
    */
-  static void products(int positions, float[] u, float[] v, float[] p, int channels, int blocks,
+  private static void products(float[] u, float[] v, float[] p, int channels, int blocks,
       int b0, int count, int tiles, int vStride, int pStride) {
-    for (int xi = 0; xi < positions; xi++) {
+    for (int xi = 0; xi < POSITIONS; xi++) {
       for (int q = 0; q < tiles; q += NR) {
         for (int b = 0; b < count; b++) {
           SimdGemm.micro4(channels, u, (xi * blocks + b0 + b) * channels * 4, v,

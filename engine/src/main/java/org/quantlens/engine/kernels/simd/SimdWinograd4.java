@@ -15,11 +15,13 @@ import org.quantlens.engine.kernels.WinogradKernels;
  * split into four phases ({@code P_j[k] = padded[4k + j]}), so a tile's six columns are
  * {@code P_0[k] .. P_3[k], P_0[k + 1], P_1[k + 1]}, plain loads (rows of tiles are whole vectors:
  * see {@link org.quantlens.engine.kernels.Winograd#suits}). The phases are stored by blocks of
- * {@code L} tiles, each block's rows a constant stride apart, so a tile's 36 loads sit at
- * constant offsets from one index and C2 checks their bounds once per loop rather than per load
- * (ResNet-20 1.03-1.08x in paired rounds, one thread). Both transforms go through a
- * small staging area (36 values per tile would not fit in registers); the products are {@link
- * SimdWinograd}'s, over 36 positions.
+ * {@code L} tiles, each block's rows a constant stride apart, and the products by panels of NR
+ * tiles, each output channel's 36 positions together: a tile's 36 loads in either transform sit
+ * at constant offsets from one index, so C2 checks their bounds once per loop rather than per
+ * load (ResNet-20, one thread, against the strided layouts: 1.03-1.19x, the medians of five
+ * paired runs). Both transforms go through a
+ * small staging area (36 values per tile would not fit in registers); the products run {@link
+ * SimdGemm}'s tile on {@link SimdWinograd}'s packed transformed input, over 36 positions.
  *
  * <p>Transform matrices (points 0, 1, -1, 2, -2): {@code B^T} rows (4, 0, -5, 0, 1, 0),
  * (0, -4, -4, 1, 1, 0), (0, 4, -4, -1, 1, 0), (0, -2, -1, 2, 1, 0), (0, 2, -1, -2, 1, 0),
@@ -35,6 +37,8 @@ public final class SimdWinograd4 implements WinogradKernels {
   /** A split row of one block of L tiles: four phases of {@link #SEG} floats. */
   private static final int SEG = 2 * L;
   private static final int ROW = 4 * SEG;
+  /** One output channel's 36 positions for a panel of NR tiles, in the products' output. */
+  private static final int PANEL = POSITIONS * NR;
   // Shuffles and masks are single constants, not arrays: C2 knows a static final field's exact
   // class, where one read from an array is only a VectorShuffle and its calls may box vectors.
   /** Phase r of a split: lane k takes lane (4k + r) mod L of its source vector. */
@@ -81,10 +85,10 @@ public final class SimdWinograd4 implements WinogradKernels {
     int chanStride = blockStride(ty1 - ty0) * (tw / L);
     int rows = (m1 - m0 + 3) / 4 * 4;
     int vStride = channels * step * tw + NR; // a cache line between positions (see SimdWinograd)
-    int pStride = rows * step * tw + NR;
+    int pFloats = step * tw / NR * rows * PANEL;
     float[] s = Scratch.floats(0, channels * chanStride);
     float[] v = Scratch.floats(1, POSITIONS * vStride + POSITIONS * L); // + staging
-    float[] p = Scratch.floats(2, POSITIONS * pStride + 28 * L); // + staging
+    float[] p = Scratch.floats(2, pFloats + 28 * L); // + staging
     for (int c = 0; c < channels; c++) {
       split(x, xOff + c * h * w, h, w, s, c * chanStride, ty0, ty1 - ty0);
     }
@@ -93,9 +97,8 @@ public final class SimdWinograd4 implements WinogradKernels {
       int tiles = nb * tw;
       inputs(s, 4 * (t0 - ty0) * ROW, 0, channels, channels, tw, nb, chanStride,
           blockStride(ty1 - ty0), v, vStride, v, POSITIONS * vStride);
-      SimdWinograd.products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4,
-          rows / 4, tiles, vStride, pStride);
-      outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 4 * t0 * w, h * w, w);
+      products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles, vStride);
+      outputs(p, m0, m1, rows, tw, nb, pFloats, bias, lo, hi, y, yOff + 4 * t0 * w, h * w, w);
     }
   }
 
@@ -126,11 +129,11 @@ public final class SimdWinograd4 implements WinogradKernels {
     int nb = ty1 - ty0;
     int tiles = nb * tw;
     int rows = (m1 - m0 + 3) / 4 * 4;
-    int pStride = rows * tiles + NR;
-    float[] p = Scratch.floats(2, POSITIONS * pStride + 28 * L); // + staging
-    SimdWinograd.products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4,
-        tiles, channels * tiles + NR, pStride);
-    outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 4 * ty0 * w, h * w, w);
+    int pFloats = tiles / NR * rows * PANEL;
+    float[] p = Scratch.floats(2, pFloats + 28 * L); // + staging
+    products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
+        channels * tiles + NR);
+    outputs(p, m0, m1, rows, tw, nb, pFloats, bias, lo, hi, y, yOff + 4 * ty0 * w, h * w, w);
   }
 
   /** Floats of one block of L tiles' columns in a channel's split rows: {@code 4 nb + 2} rows. */
@@ -242,16 +245,15 @@ public final class SimdWinograd4 implements WinogradKernels {
   }
 
   /** Every output tile of channels {@code [m0, m1)} (see {@link SimdWinograd}'s outputs). */
-  private static void outputs(float[] p, int m0, int m1, int tw, int nb, int pStride,
+  private static void outputs(float[] p, int m0, int m1, int rows, int tw, int nb, int stage,
       float[] bias, float lo, float hi, float[] y, int yOff, int plane, int w) {
-    int tiles = nb * tw;
-    int stage = POSITIONS * pStride;
     for (int m = m0; m < m1; m++) {
       float bm = bias == null ? 0f : bias[m];
       for (int t = 0; t < nb; t++) {
         int row = yOff + m * plane + 4 * t * w;
         for (int tx = 0; tx < tw; tx += L) {
-          outputTile(p, (m - m0) * tiles + t * tw + tx, pStride, stage, bm, lo, hi, y,
+          int j = t * tw + tx;
+          outputTile(p, (j / NR * rows + m - m0) * PANEL + j % NR, stage, bm, lo, hi, y,
               row + 4 * tx, w);
         }
       }
@@ -259,16 +261,37 @@ public final class SimdWinograd4 implements WinogradKernels {
   }
 
   /**
+   * Per position, {@code [4 count x C] x [C x tiles]} on {@link SimdGemm}'s 4 x (2 vectors)
+   * tile: weight blocks {@code [b0, b0 + count)} of {@code blocks}, the transformed input in
+   * {@link SimdWinograd}'s packed-B layout. The products go out by panels of NR tiles, each
+   * output channel's 36 positions together ({@link #PANEL} floats), so that {@link #outputTile}
+   * reads them at constant offsets.
+   */
+  private static void products(float[] u, float[] v, float[] p, int channels, int blocks, int b0,
+      int count, int tiles, int vStride) {
+    for (int xi = 0; xi < POSITIONS; xi++) {
+      for (int q = 0; q < tiles; q += NR) {
+        for (int b = 0; b < count; b++) {
+          SimdGemm.micro4(channels, u, (xi * blocks + b0 + b) * channels * 4, v,
+              xi * vStride + q * channels, null, 1f, 0f, true, p,
+              ((q / NR * count + b) * 4 * POSITIONS + xi) * NR, PANEL);
+        }
+      }
+    }
+  }
+
+  /**
    * {@code Y = A^T M A} for L tiles of one output channel, {@code M}'s position {@code xi} at
-   * {@code p[pi + xi * pStride]}: each column's rows into the staging area at {@code p[stage]},
+   * {@code p[pi + xi * NR]} (constant offsets: C2 checks their bounds once): each column's rows
+   * into the staging area at {@code p[stage]},
    * then each output row's columns (after the 24 staged vectors), zipped into the four image rows
    * from {@code y[yi]} with the bias and the clamp.
    */
-  private static void outputTile(float[] p, int pi, int pStride, int stage, float bias, float lo,
-      float hi, float[] y, int yi, int w) {
-    int step = 6 * pStride;
+  private static void outputTile(float[] p, int pi, int stage, float bias, float lo, float hi,
+      float[] y, int yi, int w) {
+    int step = 6 * NR;
     for (int c = 0; c < 6; c++) {
-      int at = pi + c * pStride;
+      int at = pi + c * NR;
       inverse(FloatVector.fromArray(F, p, at), FloatVector.fromArray(F, p, at + step),
           FloatVector.fromArray(F, p, at + 2 * step), FloatVector.fromArray(F, p, at + 3 * step),
           FloatVector.fromArray(F, p, at + 4 * step), FloatVector.fromArray(F, p, at + 5 * step),
