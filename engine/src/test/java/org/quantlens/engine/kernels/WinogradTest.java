@@ -135,6 +135,7 @@ class WinogradTest {
       {1, 8, 5, 16, 32}, // a last block of one channel; not square
       {2, 9, 14, 48, 16}, // several bands per image
       {1, 12, 3, 8, 64},
+      {1, 8, 4, 12, 64}, // several blocks of tiles per row; a band's last step shorter
     };
     int runs = 0;
     for (int[] s : shapes) {
@@ -166,6 +167,8 @@ class WinogradTest {
       {1, 64, 64, 8, 8}, // one band: groups of output channels, sharing the transformed input
       {1, 16, 14, 8, 8}, // groups with a last block of two channels
       {1, 16, 16, 8, 32}, // 4x4 tiles in one band: groups
+      {1, 16, 16, 8, 96}, // groups over several blocks of tiles per row
+      {1, 16, 16, 8, 128}, // several blocks, steps and groups with 16-lane vectors too
     };
     try (GemmTestPool two = new GemmTestPool(2); GemmTestPool three = new GemmTestPool(3)) {
       for (int[] s : shapes) {
@@ -208,7 +211,8 @@ class WinogradTest {
     int side = 4 * lanes; // 4x4 tiles: a vector of tiles per row; 2x2: two
     assertEquals(4, Winograd.tile(geometry(side, side, 1, 1)));
     assertEquals(2, Winograd.tile(geometry(side / 2, side / 2, 1, 1)), "4x4: half a vector");
-    assertEquals(2, Winograd.tile(geometry(side / 4, side / 4, 1, 1)), "2x2: half a vector");
+    // tall enough that whole panels of tiles fit in its height on any vector width
+    assertEquals(2, Winograd.tile(geometry(side, side / 4, 1, 1)), "2x2: half a vector");
     assertTrue(Winograd.suits(geometry(side, side, 1, 1), 2));
     assertEquals(2, Winograd.tile(geometry(side + 2, side, 1, 1)), "a height not of 4");
     assertEquals(2, Winograd.tile(geometry(side, 3 * side / 2, 1, 1)), "4x4: a vector and a half");

@@ -143,7 +143,7 @@ public final class SimdGemm extends GemmKernel {
   /**
    * The 4 x (2 vectors) tile: 8 accumulators, so no spill whatever the load order. Writes the
    * sums to {@code tile} when it is given, else adds them to C as {@link #storeTile} does. Also
-   * the products of {@link SimdWinograd}.
+   * the products of {@link SimdWinograd} and {@link SimdWinograd4}.
    */
   static void micro4(int kc, float[] a, int ia, float[] b, int ib, float[] tile,
       float alpha, float beta, boolean first, float[] c, int ci, int ldc) {

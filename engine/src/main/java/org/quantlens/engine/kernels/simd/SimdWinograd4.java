@@ -19,9 +19,9 @@ import org.quantlens.engine.kernels.WinogradKernels;
  * tiles, each output channel's 36 positions together: a tile's 36 loads in either transform sit
  * at constant offsets from one index, so C2 checks their bounds once per loop rather than per
  * load (ResNet-20, one thread, against the strided layouts: 1.03-1.19x, the medians of five
- * paired runs). Both transforms go through a
- * small staging area (36 values per tile would not fit in registers); the products run {@link
- * SimdGemm}'s tile on {@link SimdWinograd}'s packed transformed input, over 36 positions.
+ * paired runs). Both transforms go through a small staging area (36 values per tile would not
+ * fit in registers); the products run {@link SimdGemm}'s tile on {@link SimdWinograd}'s packed
+ * transformed input, over 36 positions.
  *
  * <p>Transform matrices (points 0, 1, -1, 2, -2): {@code B^T} rows (4, 0, -5, 0, 1, 0),
  * (0, -4, -4, 1, 1, 0), (0, 4, -4, -1, 1, 0), (0, -2, -1, 2, 1, 0), (0, 2, -1, -2, 1, 0),
@@ -147,6 +147,9 @@ public final class SimdWinograd4 implements WinogradKernels {
    * #blockStride} apart): in a block, row r at {@code r ROW}, its four phases {@code 2L} apart,
    * {@code P_j[k] = padded[4k + j]} of the block's tiles k, and {@code P_0, P_1} one value further
    * (the next block's first), so that every load of {@link #inputTile} is at a constant offset.
+   * Two scalar stores fill what the block's vectors do not hold: {@code P_0} of its first tile
+   * (the previous block's last column, or the left padding) and {@code P_1} past its last (the
+   * next block's first column, or the right padding).
    */
   private static void split(float[] x, int plane, int h, int w, float[] s, int off, int ty0,
       int nb) {
@@ -244,7 +247,10 @@ public final class SimdWinograd4 implements WinogradKernels {
     d3.fma(MINUS_5, d1.fma(FOUR, d5)).intoArray(out, o + 5 * stride);
   }
 
-  /** Every output tile of channels {@code [m0, m1)} (see {@link SimdWinograd}'s outputs). */
+  /**
+   * Every output tile of channels {@code [m0, m1)}, from p's panels ({@link #products}) and the
+   * staging area at {@code p[stage]}.
+   */
   private static void outputs(float[] p, int m0, int m1, int rows, int tw, int nb, int stage,
       float[] bias, float lo, float hi, float[] y, int yOff, int plane, int w) {
     for (int m = m0; m < m1; m++) {
