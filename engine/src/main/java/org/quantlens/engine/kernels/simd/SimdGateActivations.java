@@ -6,11 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Sigmoid and tanh for the gates of recurrent cells: a rational function instead of the
- * exp-based forms of {@link SimdVectorMathFunctions}, at 1.9x their speed (a sigmoid pass over
- * 64 x 384 gate sums, medians of 24 rounds by turns in one JVM: 0.56 against 1.04 ns per
- * value). At batch 64 the gates' sigmoid and tanh were 22% of an LSTM's time, nearly all the
- * rest its product; whole models, paired: LSTM over rows and text LSTM at batch 64 1.08x and
- * 1.10x.
+ * exp-based forms of {@link SimdVectorMathFunctions}, with about two thirds of their operations.
+ * At batch 64 the gates' sigmoid and tanh were 22% of an LSTM's time, nearly all the rest its
+ * product (paired timings in benchmarks/NOTES.md, *Gate activations*).
  *
  * <p>{@code tanh(a) = a P(a^2) / Q(a^2)} on {@code |a| <= 9}, beyond which the form gives 1
  * (tanh(9) is 3.1e-8 below 1; it rounds to 1 from about 9.01 on), P and Q of degree 4 with

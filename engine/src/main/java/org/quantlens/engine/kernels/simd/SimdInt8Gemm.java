@@ -303,7 +303,7 @@ public final class SimdInt8Gemm implements Int8Gemm {
    * exact K blocks, with plain loads in place of the byte widening. Written out for the same
    * reason. Each load index is an invariant base plus {@code p * NR}, a constant stride, so C2
    * hoists the bounds checks; with a second counter stepping by a variable row stride it kept them
-   * in the loop (k 128, 32 panels, in one JVM by turns: 19 GMAC/s before, 21.3 in this form).
+   * in the loop (paired timings in benchmarks/NOTES.md, *Int8 recurrent layers*).
    */
   private static void rowFloats4(int k, float[] a, int a0, float[] b, int b0, int ps, int[] c,
       int c0) {

@@ -71,8 +71,8 @@ public final class SimdWinograd implements WinogradKernels {
       // WinogradKernels offers no implementation there)
       inputs(s, 2 * (t0 - ty0) * pitch, 0, channels, channels, tw, nb, pitch, chanStride, v,
           vStride);
-      products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
-          vStride, pStride);
+      products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
+          vStride, pStride, tiles, NR);
       outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * t0 * w, h * w, w);
     }
   }
@@ -105,8 +105,8 @@ public final class SimdWinograd implements WinogradKernels {
     int rows = (m1 - m0 + 3) / 4 * 4;
     int pStride = rows * tiles + NR;
     float[] p = Scratch.floats(2, POSITIONS * pStride);
-    products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
-        channels * tiles + NR, pStride);
+    products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
+        channels * tiles + NR, pStride, tiles, NR);
     outputs(p, m0, m1, tw, nb, pStride, bias, lo, hi, y, yOff + 2 * ty0 * w, h * w, w);
   }
 
@@ -146,16 +146,20 @@ public final class SimdWinograd implements WinogradKernels {
 
   /**
    * Per position, {@code [4 count x C] x [C x tiles]} on the GEMM's 4 x (2 vectors) tile: weight
-   * blocks {@code [b0, b0 + count)} of {@code blocks}, into rows from 0 of {@code p}.
+   * blocks {@code [b0, b0 + count)} of {@code blocks}, into rows from 0 of {@code p}: position
+   * {@code xi}, output row {@code r} and panel {@code q} (of NR tiles) from {@code xi xiStride +
+   * r ldc + q panelStride}. Here each position is a region of rows ({@code ldc = tiles}); {@link
+   * SimdWinograd4} keeps each output channel's 36 positions of a panel together ({@code xiStride
+   * = NR}), so its output transform reads them at constant offsets.
    */
-  private static void products(float[] u, float[] v, float[] p, int channels, int blocks,
-      int b0, int count, int tiles, int vStride, int pStride) {
-    for (int xi = 0; xi < POSITIONS; xi++) {
+  static void products(int positions, float[] u, float[] v, float[] p, int channels, int blocks,
+      int b0, int count, int tiles, int vStride, int xiStride, int ldc, int panelStride) {
+    for (int xi = 0; xi < positions; xi++) {
       for (int q = 0; q < tiles; q += NR) {
         for (int b = 0; b < count; b++) {
           SimdGemm.micro4(channels, u, (xi * blocks + b0 + b) * channels * 4, v,
-              xi * vStride + q * channels, null, 1f, 0f, true, p, xi * pStride + b * 4 * tiles + q,
-              tiles);
+              xi * vStride + q * channels, null, 1f, 0f, true, p,
+              xi * xiStride + 4 * b * ldc + q / NR * panelStride, ldc);
         }
       }
     }

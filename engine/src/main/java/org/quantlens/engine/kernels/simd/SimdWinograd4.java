@@ -18,10 +18,9 @@ import org.quantlens.engine.kernels.WinogradKernels;
  * {@code L} tiles, each block's rows a constant stride apart, and the products by panels of NR
  * tiles, each output channel's 36 positions together: a tile's 36 loads in either transform sit
  * at constant offsets from one index, so C2 checks their bounds once per loop rather than per
- * load (ResNet-20, one thread, against the strided layouts: 1.03-1.19x, the medians of five
- * paired runs). Both transforms go through a small staging area (36 values per tile would not
- * fit in registers); the products run {@link SimdGemm}'s tile on {@link SimdWinograd}'s packed
- * transformed input, over 36 positions.
+ * load (paired timings in benchmarks/NOTES.md, *Vector API bounds checks*). Both transforms go
+ * through a small staging area (36 values per tile would not fit in registers); the products are
+ * {@link SimdWinograd}'s, over 36 positions, into panels.
  *
  * <p>Transform matrices (points 0, 1, -1, 2, -2): {@code B^T} rows (4, 0, -5, 0, 1, 0),
  * (0, -4, -4, 1, 1, 0), (0, 4, -4, -1, 1, 0), (0, -2, -1, 2, 1, 0), (0, 2, -1, -2, 1, 0),
@@ -97,7 +96,8 @@ public final class SimdWinograd4 implements WinogradKernels {
       int tiles = nb * tw;
       inputs(s, 4 * (t0 - ty0) * ROW, 0, channels, channels, tw, nb, chanStride,
           blockStride(ty1 - ty0), v, vStride, v, POSITIONS * vStride);
-      products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles, vStride);
+      SimdWinograd.products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4,
+          rows / 4, tiles, vStride, NR, PANEL, rows * PANEL);
       outputs(p, m0, m1, rows, tw, nb, pFloats, bias, lo, hi, y, yOff + 4 * t0 * w, h * w, w);
     }
   }
@@ -131,8 +131,8 @@ public final class SimdWinograd4 implements WinogradKernels {
     int rows = (m1 - m0 + 3) / 4 * 4;
     int pFloats = tiles / NR * rows * PANEL;
     float[] p = Scratch.floats(2, pFloats + 28 * L); // + staging
-    products(u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4, tiles,
-        channels * tiles + NR);
+    SimdWinograd.products(POSITIONS, u, v, p, channels, (outChannels + 3) / 4, m0 / 4, rows / 4,
+        tiles, channels * tiles + NR, NR, PANEL, rows * PANEL);
     outputs(p, m0, m1, rows, tw, nb, pFloats, bias, lo, hi, y, yOff + 4 * ty0 * w, h * w, w);
   }
 
@@ -248,7 +248,7 @@ public final class SimdWinograd4 implements WinogradKernels {
   }
 
   /**
-   * Every output tile of channels {@code [m0, m1)}, from p's panels ({@link #products}) and the
+   * Every output tile of channels {@code [m0, m1)}, from p's panels ({@link #PANEL}) and the
    * staging area at {@code p[stage]}.
    */
   private static void outputs(float[] p, int m0, int m1, int rows, int tw, int nb, int stage,
@@ -261,26 +261,6 @@ public final class SimdWinograd4 implements WinogradKernels {
           int j = t * tw + tx;
           outputTile(p, (j / NR * rows + m - m0) * PANEL + j % NR, stage, bm, lo, hi, y,
               row + 4 * tx, w);
-        }
-      }
-    }
-  }
-
-  /**
-   * Per position, {@code [4 count x C] x [C x tiles]} on {@link SimdGemm}'s 4 x (2 vectors)
-   * tile: weight blocks {@code [b0, b0 + count)} of {@code blocks}, the transformed input in
-   * {@link SimdWinograd}'s packed-B layout. The products go out by panels of NR tiles, each
-   * output channel's 36 positions together ({@link #PANEL} floats), so that {@link #outputTile}
-   * reads them at constant offsets.
-   */
-  private static void products(float[] u, float[] v, float[] p, int channels, int blocks, int b0,
-      int count, int tiles, int vStride) {
-    for (int xi = 0; xi < POSITIONS; xi++) {
-      for (int q = 0; q < tiles; q += NR) {
-        for (int b = 0; b < count; b++) {
-          SimdGemm.micro4(channels, u, (xi * blocks + b0 + b) * channels * 4, v,
-              xi * vStride + q * channels, null, 1f, 0f, true, p,
-              ((q / NR * count + b) * 4 * POSITIONS + xi) * NR, PANEL);
         }
       }
     }
